@@ -1,0 +1,137 @@
+// Package config owns tacit's configuration: its types, the defaults that
+// let `tacit serve` start with no file at all, and Load, which reads a TOML
+// file strictly and reports every problem at once with its file and line.
+//
+// The package is a leaf: it imports nothing of tacit's.
+package config
+
+import "time"
+
+// Config is the whole configuration of one tacit instance (SPEC section 3).
+type Config struct {
+	// DataDir holds the bbolt store and the spools; relative paths are
+	// relative to the working directory.
+	DataDir string `toml:"data_dir"`
+	// Domain is the default host part of list addresses.
+	Domain string `toml:"domain"`
+	// Language is the default language of notices: "fr" or "en".
+	Language string `toml:"language"`
+	// Timezone is the IANA zone in which dates are written in notices.
+	Timezone string `toml:"timezone"`
+
+	SMTP      SMTP      `toml:"smtp"`
+	IMAP      IMAP      `toml:"imap"`
+	HTTP      HTTP      `toml:"http"`
+	Delivery  Delivery  `toml:"delivery"`
+	Consensus Consensus `toml:"consensus"`
+
+	// Path is the file the configuration was read from, "" for the
+	// built-in defaults.
+	Path string `toml:"-"`
+}
+
+// SMTP configures the inbound SMTP listener.
+type SMTP struct {
+	// Listen is the host:port the SMTP server binds.
+	Listen string `toml:"listen"`
+	// Hostname is the EHLO name and the host part of generated Message-IDs.
+	Hostname string `toml:"hostname"`
+	// MaxMessageBytes is the largest message accepted; larger ones get 552.
+	MaxMessageBytes int64 `toml:"max_message_bytes"`
+	// MaxRecipients is the most RCPT commands accepted per message.
+	MaxRecipients int `toml:"max_recipients"`
+	// MaxConnections caps simultaneous SMTP connections.
+	MaxConnections int `toml:"max_connections"`
+	// IdleTimeout closes a connection silent for this long between commands.
+	IdleTimeout Duration `toml:"idle_timeout"`
+	// DataTimeout bounds the time a client may take to send one message body.
+	DataTimeout Duration `toml:"data_timeout"`
+	// TLSCert and TLSKey, when both set, make the server offer STARTTLS.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+}
+
+// IMAP configures the read-only archive server.
+type IMAP struct {
+	// Listen is the host:port of the IMAP server; "" disables it.
+	Listen string `toml:"listen"`
+}
+
+// HTTP configures the web server (register, one-click unsubscribe, health).
+type HTTP struct {
+	// Listen is the host:port of the HTTP server; "" disables it.
+	Listen string `toml:"listen"`
+	// BaseURL is how the outside world reaches Listen, used in links.
+	BaseURL string `toml:"base_url"`
+}
+
+// Delivery configures outbound mail.
+type Delivery struct {
+	// Mode is "maildir" (write copies under data_dir) or "relay" (SMTP to
+	// a smarthost).
+	Mode string `toml:"mode"`
+	// Maildir is the directory, relative to DataDir unless absolute, that
+	// receives outbox/<recipient>/new/<file> in maildir mode.
+	Maildir string `toml:"maildir"`
+	// Relay is the host:port of the smarthost in relay mode.
+	Relay string `toml:"relay"`
+	// Concurrency is the number of delivery sessions at once.
+	Concurrency int `toml:"concurrency"`
+	// RecipientsPerTransaction caps RCPT commands per SMTP transaction.
+	RecipientsPerTransaction int `toml:"recipients_per_transaction"`
+	// MaxQueueLifetime is how long a recipient is retried before it is
+	// given up as failed.
+	MaxQueueLifetime Duration `toml:"max_queue_lifetime"`
+}
+
+// Consensus configures the lazy-consensus engine.
+type Consensus struct {
+	DefaultDeadline Duration `toml:"default_deadline"`
+	MinDeadline     Duration `toml:"min_deadline"`
+	// RemindBefore is how long before a deadline a reminder is sent; 0
+	// sends none.
+	RemindBefore Duration `toml:"remind_before"`
+	// Schedule is the robfig/cron spec of the engine's tick.
+	Schedule string `toml:"schedule"`
+}
+
+// Duration is a time.Duration written in TOML as a Go duration string
+// ("72h", "30s", "1h30m").
+type Duration struct {
+	time.Duration
+}
+
+// Default returns the built-in configuration of SPEC section 3.
+func Default() *Config {
+	return &Config{
+		DataDir:  "tacit-data",
+		Domain:   "lists.localhost",
+		Language: "fr",
+		Timezone: "Europe/Paris",
+		SMTP: SMTP{
+			Listen:          "127.0.0.1:2525",
+			Hostname:        "lists.localhost",
+			MaxMessageBytes: 26214400,
+			MaxRecipients:   100,
+			MaxConnections:  200,
+			IdleTimeout:     Duration{5 * time.Minute},
+			DataTimeout:     Duration{10 * time.Minute},
+		},
+		IMAP: IMAP{Listen: "127.0.0.1:1143"},
+		HTTP: HTTP{Listen: "127.0.0.1:8025", BaseURL: "http://127.0.0.1:8025"},
+		Delivery: Delivery{
+			Mode:                     "maildir",
+			Maildir:                  "outbox",
+			Relay:                    "127.0.0.1:25",
+			Concurrency:              8,
+			RecipientsPerTransaction: 100,
+			MaxQueueLifetime:         Duration{120 * time.Hour},
+		},
+		Consensus: Consensus{
+			DefaultDeadline: Duration{72 * time.Hour},
+			MinDeadline:     Duration{24 * time.Hour},
+			RemindBefore:    Duration{24 * time.Hour},
+			Schedule:        "@every 30s",
+		},
+	}
+}

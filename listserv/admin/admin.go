@@ -1,0 +1,177 @@
+// Package admin implements tacit's administration commands (list, member,
+// held) once, for both ways they run: inside `tacit serve`, which answers
+// them on a unix socket in the data directory (the store has a single
+// writer), and directly on the store when no server holds it.
+//
+// The socket speaks one JSON request per connection: {"args": [...]} in,
+// {"output": "...", "error": "..."} out. The socket file is created with
+// the data directory's permissions (0700): whoever can reach it could
+// also open the store.
+package admin
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"tacit/storage"
+)
+
+// Options configure an Admin.
+type Options struct {
+	// Store is the open store the commands act on.
+	Store *storage.Store
+	// Domain completes list addresses given without "@".
+	Domain string
+	// Language is the default language of new lists.
+	Language string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Admin runs administration commands on a store.
+type Admin struct {
+	o Options
+}
+
+// New returns an Admin.
+func New(o Options) *Admin {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Language == "" {
+		o.Language = "fr"
+	}
+	return &Admin{o: o}
+}
+
+// UsageError is returned for a command line that does not parse.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Execute runs one command, args being what follows `tacit` on the command
+// line (e.g. "member", "add", "jardin@lists.localhost", "a@example.org"),
+// and writes its output to w.
+func (a *Admin) Execute(ctx context.Context, args []string, w io.Writer) error {
+	if len(args) < 2 {
+		return &UsageError{Msg: "usage: tacit list|member|held SUBCOMMAND ..."}
+	}
+	switch args[0] + " " + args[1] {
+	case "list create":
+		return a.listCreate(args[2:], w)
+	case "list set":
+		return a.listSet(args[2:], w)
+	case "list ls":
+		return a.listLs(args[2:], w)
+	case "member add":
+		return a.memberAdd(args[2:], w)
+	case "member rm":
+		return a.memberRm(args[2:], w)
+	case "member ls":
+		return a.memberLs(args[2:], w)
+	case "held ls":
+		return a.heldLs(args[2:], w)
+	}
+	return &UsageError{Msg: fmt.Sprintf("unknown command %q", strings.Join(args[:2], " "))}
+}
+
+// IsCommand reports whether args name a command Execute knows.
+func IsCommand(args []string) bool {
+	if len(args) < 2 {
+		return false
+	}
+	switch args[0] + " " + args[1] {
+	case "list create", "list set", "list ls", "member add", "member rm", "member ls", "held ls":
+		return true
+	}
+	return false
+}
+
+type request struct {
+	Args []string `json:"args"`
+}
+
+type response struct {
+	Output string `json:"output"`
+	Error  string `json:"error,omitempty"`
+	Usage  bool   `json:"usage,omitempty"`
+}
+
+// Serve answers admin requests on l until ctx is done or l is closed.
+func (a *Admin) Serve(ctx context.Context, l net.Listener, log *slog.Logger) {
+	go func() {
+		<-ctx.Done()
+		l.Close()
+	}()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+				log.Error("admin: accept", "err", err)
+			}
+			return
+		}
+		go a.serveConn(ctx, c, log)
+	}
+}
+
+func (a *Admin) serveConn(ctx context.Context, c net.Conn, log *slog.Logger) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Minute))
+	var req request
+	if err := json.NewDecoder(bufio.NewReader(io.LimitReader(c, 1<<20))).Decode(&req); err != nil {
+		log.Warn("admin: bad request", "err", err)
+		return
+	}
+	var out strings.Builder
+	err := a.Execute(ctx, req.Args, &out)
+	resp := response{Output: out.String()}
+	if err != nil {
+		resp.Error = err.Error()
+		var ue *UsageError
+		resp.Usage = errors.As(err, &ue)
+	}
+	log.Info("admin command", "args", strings.Join(req.Args, " "), "err", resp.Error)
+	_ = json.NewEncoder(c).Encode(resp)
+}
+
+// ErrNoServer is returned by Call when no server answers on the socket.
+var ErrNoServer = errors.New("admin: no server on the socket")
+
+// Call sends args to the server listening on socket and copies its output
+// to w. It returns ErrNoServer when nothing listens there.
+func Call(ctx context.Context, socket string, args []string, w io.Writer) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", socket)
+	if err != nil {
+		return ErrNoServer
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Minute))
+	if err := json.NewEncoder(c).Encode(request{Args: args}); err != nil {
+		return fmt.Errorf("admin: send to server: %w", err)
+	}
+	var resp response
+	if err := json.NewDecoder(c).Decode(&resp); err != nil {
+		return fmt.Errorf("admin: read server answer: %w", err)
+	}
+	if _, err := io.WriteString(w, resp.Output); err != nil {
+		return fmt.Errorf("admin: write output: %w", err)
+	}
+	switch {
+	case resp.Error == "":
+		return nil
+	case resp.Usage:
+		return &UsageError{Msg: resp.Error}
+	default:
+		return errors.New(resp.Error)
+	}
+}

@@ -1,0 +1,387 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"tacit/storage"
+)
+
+// parse parses flags wherever they appear among args (flag.Parse alone
+// stops at the first positional argument) and returns the positionals.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, &UsageError{Msg: fmt.Sprintf("%s: %v", fs.Name(), err)}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// multi is a flag that may be given several times.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+// listFlags are the flags of `list create` and `list set`.
+type listFlags struct {
+	name, lang, deadline, fromRewrite string
+	owners                            multi
+	publicRegister, noPrefix          bool
+}
+
+func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
+	f := &listFlags{}
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.StringVar(&f.name, "name", "", "display name")
+	fs.StringVar(&f.lang, "lang", "", "fr or en")
+	fs.StringVar(&f.deadline, "deadline", "", "default deadline of proposals")
+	fs.StringVar(&f.fromRewrite, "from-rewrite", "", "dmarc, always or never")
+	fs.Var(&f.owners, "owner", "owner address (repeatable)")
+	fs.BoolVar(&f.publicRegister, "public-register", false, "publish the decision register")
+	fs.BoolVar(&f.noPrefix, "no-prefix", false, "no [name] Subject prefix")
+	return fs, f
+}
+
+// apply copies the flags that were given on the command line into l.
+func (f *listFlags) apply(fs *flag.FlagSet, l *storage.List) error {
+	var errs []error
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "name":
+			l.Name = f.name
+		case "lang":
+			if f.lang != "fr" && f.lang != "en" {
+				errs = append(errs, fmt.Errorf("--lang must be fr or en, not %q", f.lang))
+			}
+			l.Lang = f.lang
+		case "deadline":
+			d, err := ParseDuration(f.deadline)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("--deadline: %w", err))
+			}
+			l.Deadline = d
+		case "from-rewrite":
+			if f.fromRewrite != "dmarc" && f.fromRewrite != "always" && f.fromRewrite != "never" {
+				errs = append(errs, fmt.Errorf("--from-rewrite must be dmarc, always or never, not %q", f.fromRewrite))
+			}
+			l.FromRewrite = f.fromRewrite
+		case "owner":
+			l.Owners = l.Owners[:0]
+			for _, o := range f.owners {
+				addr, err := checkAddress(o, "")
+				if err != nil {
+					errs = append(errs, fmt.Errorf("--owner: %w", err))
+				}
+				l.Owners = append(l.Owners, addr)
+			}
+		case "public-register":
+			l.PublicRegister = f.publicRegister
+		case "no-prefix":
+			l.NoPrefix = f.noPrefix
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// ParseDuration reads a duration written as Go does ("72h", "90m") or in
+// days ("5d").
+func ParseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("invalid duration %q (write it like 72h or 3d)", s)
+	}
+	return d, nil
+}
+
+var (
+	localPartRe = regexp.MustCompile(`^[a-z0-9!#$%&'*+/=?^_{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_{|}~-]+)*$`)
+	domainRe    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	listNameRe  = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$`)
+)
+
+// checkAddress normalises addr, completing it with domain when it has no
+// "@" and domain is not "", and checks that it is a plain address.
+func checkAddress(addr, domain string) (string, error) {
+	a := storage.NormalizeAddress(addr)
+	if !strings.Contains(a, "@") && domain != "" {
+		a += "@" + domain
+	}
+	local, dom, ok := strings.Cut(a, "@")
+	if !ok || !localPartRe.MatchString(local) || !domainRe.MatchString(dom) {
+		return "", fmt.Errorf("%q is not a valid address", addr)
+	}
+	return a, nil
+}
+
+// checkListAddress is checkAddress plus the rules of list names: letters,
+// digits, '.', '_' and '-', and no reserved suffix.
+func (a *Admin) checkListAddress(addr string) (string, error) {
+	l, err := checkAddress(addr, a.o.Domain)
+	if err != nil {
+		return "", err
+	}
+	local, _, _ := strings.Cut(l, "@")
+	if !listNameRe.MatchString(local) {
+		return "", fmt.Errorf("%q: a list name has only letters, digits, '.', '_' and '-'", addr)
+	}
+	for _, sf := range []string{"-request", "-owner", "-bounces"} {
+		if strings.HasSuffix(local, sf) {
+			return "", fmt.Errorf("%q: a list name cannot end with %s (reserved)", addr, sf)
+		}
+	}
+	return l, nil
+}
+
+func (a *Admin) listCreate(args []string, w io.Writer) error {
+	fs, f := newListFlags("list create")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return &UsageError{Msg: "usage: tacit list create ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]"}
+	}
+	addr, err := a.checkListAddress(pos[0])
+	if err != nil {
+		return err
+	}
+	l := storage.List{Address: addr, Lang: a.o.Language, FromRewrite: "dmarc", Created: a.o.Now().UTC()}
+	if err := f.apply(fs, &l); err != nil {
+		return err
+	}
+	if err := a.o.Store.CreateList(l); err != nil {
+		if errors.Is(err, storage.ErrExists) {
+			return fmt.Errorf("list %s already exists", addr)
+		}
+		return err
+	}
+	fmt.Fprintf(w, "created list %s\n", addr)
+	return nil
+}
+
+func (a *Admin) listSet(args []string, w io.Writer) error {
+	fs, f := newListFlags("list set")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return &UsageError{Msg: "usage: tacit list set ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]"}
+	}
+	addr, err := a.checkListAddress(pos[0])
+	if err != nil {
+		return err
+	}
+	if _, err := a.o.Store.UpdateList(addr, func(l *storage.List) error { return f.apply(fs, l) }); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("no list %s", addr)
+		}
+		return err
+	}
+	fmt.Fprintf(w, "updated list %s\n", addr)
+	return nil
+}
+
+// listInfo is one line of `list ls`.
+type listInfo struct {
+	storage.List
+	Members int `json:"members"`
+}
+
+func (a *Admin) listLs(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("list ls", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) != 0 {
+		return &UsageError{Msg: "usage: tacit list ls [--json]"}
+	}
+	lists, err := a.o.Store.Lists()
+	if err != nil {
+		return err
+	}
+	infos := make([]listInfo, 0, len(lists))
+	for _, l := range lists {
+		ms, err := a.o.Store.Members(l.Address)
+		if err != nil {
+			return err
+		}
+		infos = append(infos, listInfo{List: l, Members: len(ms)})
+	}
+	if *asJSON {
+		return writeJSON(w, infos)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ADDRESS\tNAME\tLANG\tMEMBERS\tOWNERS")
+	for _, l := range infos {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", l.Address, l.Name, l.Lang, l.Members, strings.Join(l.Owners, ","))
+	}
+	return tw.Flush()
+}
+
+// memberArgs parses `member add|rm LIST ADDR...`.
+func (a *Admin) memberArgs(cmd string, args []string) (string, []string, error) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(pos) < 2 {
+		return "", nil, &UsageError{Msg: "usage: tacit " + cmd + " LIST ADDR..."}
+	}
+	list, err := a.checkListAddress(pos[0])
+	if err != nil {
+		return "", nil, err
+	}
+	var addrs []string
+	var errs []error
+	for _, p := range pos[1:] {
+		addr, err := checkAddress(p, "")
+		if err != nil || !strings.Contains(p, "@") {
+			errs = append(errs, fmt.Errorf("%q is not a valid address", p))
+			continue
+		}
+		addrs = append(addrs, addr)
+	}
+	return list, addrs, errors.Join(errs...)
+}
+
+func notFoundList(list string, err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("no list %s", list)
+	}
+	return err
+}
+
+func (a *Admin) memberAdd(args []string, w io.Writer) error {
+	list, addrs, err := a.memberArgs("member add", args)
+	if err != nil {
+		return err
+	}
+	added, err := a.o.Store.AddMembers(list, a.o.Now().UTC(), addrs...)
+	if err != nil {
+		return notFoundList(list, err)
+	}
+	fmt.Fprintf(w, "added %d member(s) to %s\n", len(added), list)
+	if n := len(addrs) - len(added); n > 0 {
+		fmt.Fprintf(w, "%d already member(s)\n", n)
+	}
+	return nil
+}
+
+func (a *Admin) memberRm(args []string, w io.Writer) error {
+	list, addrs, err := a.memberArgs("member rm", args)
+	if err != nil {
+		return err
+	}
+	removed, err := a.o.Store.RemoveMembers(list, addrs...)
+	if err != nil {
+		return notFoundList(list, err)
+	}
+	fmt.Fprintf(w, "removed %d member(s) from %s\n", len(removed), list)
+	if n := len(addrs) - len(removed); n > 0 {
+		fmt.Fprintf(w, "%d were not member(s)\n", n)
+	}
+	return nil
+}
+
+func (a *Admin) memberLs(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("member ls", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return &UsageError{Msg: "usage: tacit member ls LIST [--json]"}
+	}
+	list, err := a.checkListAddress(pos[0])
+	if err != nil {
+		return err
+	}
+	ms, err := a.o.Store.Members(list)
+	if err != nil {
+		return notFoundList(list, err)
+	}
+	if *asJSON {
+		if ms == nil {
+			ms = []storage.Member{}
+		}
+		return writeJSON(w, ms)
+	}
+	for _, m := range ms {
+		fmt.Fprintln(w, m.Address)
+	}
+	return nil
+}
+
+func (a *Admin) heldLs(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("held ls", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return &UsageError{Msg: "usage: tacit held ls [LIST] [--json]"}
+	}
+	list := ""
+	if len(pos) == 1 {
+		if list, err = a.checkListAddress(pos[0]); err != nil {
+			return err
+		}
+		if _, err := a.o.Store.List(list); err != nil {
+			return notFoundList(list, err)
+		}
+	}
+	held, err := a.o.Store.HeldPosts(list)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if held == nil {
+			held = []storage.Held{}
+		}
+		return writeJSON(w, held)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tLIST\tFROM\tHELD AT\tREASON\tSUBJECT")
+	for _, h := range held {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.List, h.From,
+			h.At.Format(time.RFC3339), h.Reason, h.Subject)
+	}
+	return tw.Flush()
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("admin: write JSON: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"tacit/storage"
+)
+
+// RunnerOptions configure a Runner.
+type RunnerOptions struct {
+	// Store holds the queue.
+	Store *storage.Store
+	// Transport hands messages to the next hop.
+	Transport Transport
+	// Concurrency is the number of transactions in flight at once.
+	Concurrency int
+	// MaxLifetime is how long a recipient is retried before it is given
+	// up; 0 means five days.
+	MaxLifetime time.Duration
+	// RetryBase is the delay before the first retry; each later retry
+	// waits twice as long as the one before, up to RetryMax. 0 means 30s.
+	RetryBase time.Duration
+	// RetryMax caps the delay between retries; 0 means one hour.
+	RetryMax time.Duration
+	// Poll is how often the queue is read when nothing wakes the runner;
+	// 0 means one second.
+	Poll time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives one line per attempt; nil discards.
+	Logger *slog.Logger
+}
+
+// Runner delivers the queue's due entries, Concurrency at a time.
+type Runner struct {
+	o      RunnerOptions
+	wake   chan struct{}
+	mu     sync.Mutex
+	flight map[uint64]bool
+}
+
+// NewRunner returns a Runner; call Run to start it.
+func NewRunner(o RunnerOptions) *Runner {
+	if o.Concurrency < 1 {
+		o.Concurrency = 1
+	}
+	if o.MaxLifetime == 0 {
+		o.MaxLifetime = 120 * time.Hour
+	}
+	if o.RetryBase == 0 {
+		o.RetryBase = 30 * time.Second
+	}
+	if o.RetryMax == 0 {
+		o.RetryMax = time.Hour
+	}
+	if o.Poll == 0 {
+		o.Poll = time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Runner{o: o, wake: make(chan struct{}, 1), flight: make(map[uint64]bool)}
+}
+
+// Wake tells the runner that new entries may be due.
+func (r *Runner) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RetryDelay returns how long to wait after the n-th failed attempt (from 1).
+func (r *Runner) RetryDelay(n int) time.Duration {
+	d := r.o.RetryBase
+	for i := 1; i < n && d < r.o.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, r.o.RetryMax)
+}
+
+// Run delivers due entries until ctx is cancelled, then waits for the
+// transactions in flight to end. Entries that were in flight when the
+// previous process died are due again at once.
+func (r *Runner) Run(ctx context.Context) error {
+	if n, err := r.o.Store.RecoverInFlight(r.o.Now()); err != nil {
+		return fmt.Errorf("outbound: recover queue: %w", err)
+	} else if n > 0 {
+		r.o.Logger.Info("delivery: resuming interrupted deliveries", "entries", n)
+	}
+	sem := make(chan struct{}, r.o.Concurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		entries, err := r.o.Store.Due(r.o.Now(), r.o.Concurrency*4, r.inFlight)
+		if err != nil {
+			r.o.Logger.Error("delivery: read queue", "err", err)
+		}
+		for _, e := range entries {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+			r.mark(e.ID, true)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem; r.mark(e.ID, false); r.Wake() }()
+				r.attempt(ctx, e.ID)
+			}()
+		}
+		wait := r.o.Poll
+		if next, ok, err := r.o.Store.NextDue(); err == nil && ok {
+			if d := next.Sub(r.o.Now()); d < wait {
+				wait = max(d, 10*time.Millisecond)
+			}
+		}
+		if len(entries) > 0 && len(entries) == r.o.Concurrency*4 {
+			wait = 0
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-r.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+func (r *Runner) mark(id uint64, on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if on {
+		r.flight[id] = true
+	} else {
+		delete(r.flight, id)
+	}
+}
+
+func (r *Runner) inFlight(id uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.flight[id]
+}
+
+// attempt makes one delivery attempt on entry id and records its outcome.
+func (r *Runner) attempt(ctx context.Context, id uint64) {
+	now := r.o.Now()
+	e, err := r.o.Store.BeginAttempt(id, now.Add(r.RetryDelay(1)))
+	if errors.Is(err, storage.ErrNotFound) {
+		return
+	}
+	if err != nil {
+		r.o.Logger.Error("delivery: begin attempt", "entry", id, "err", err)
+		return
+	}
+	raw, _, err := r.o.Store.Message(e.MessageID)
+	if err != nil || e.BodyOffset > len(raw) {
+		r.o.Logger.Error("delivery: message missing", "entry", id, "message", e.MessageID, "err", err)
+		r.finish(e, giveUpAll(e, fmt.Sprintf("message %d missing from the store", e.MessageID), now))
+		return
+	}
+	start := time.Now()
+	results := r.o.Transport.Deliver(ctx, &Message{From: e.From, To: e.Recipients, Header: e.Header, Body: raw[e.BodyOffset:]})
+	res := r.outcome(e, results, r.o.Now())
+	r.o.Logger.Info("delivery attempt", "entry", e.ID, "message", e.MessageID, "list", e.List,
+		"domain", e.Domain, "attempt", e.Attempts, "recipients", len(e.Recipients),
+		"delivered", len(res.Delivered), "failed", len(res.Failed),
+		"deferred", len(e.Recipients)-len(res.Delivered)-len(res.Failed),
+		"error", res.LastError, "duration", time.Since(start).Round(time.Microsecond))
+	r.finish(e, res)
+}
+
+func (r *Runner) finish(e storage.QueueEntry, res storage.AttemptResult) {
+	if err := r.o.Store.FinishAttempt(e.ID, res); err != nil {
+		// The entry stays due at the time BeginAttempt set: the
+		// recipients not recorded are tried again, at most once more.
+		r.o.Logger.Error("delivery: record outcome", "entry", e.ID, "err", err)
+	}
+}
+
+// outcome sorts the transport's results into delivered, failed for good
+// (a 5xx, or retried past MaxLifetime) and deferred.
+func (r *Runner) outcome(e storage.QueueEntry, results []Result, now time.Time) storage.AttemptResult {
+	res := storage.AttemptResult{RetryAt: now.Add(r.RetryDelay(e.Attempts))}
+	expired := now.Sub(e.Created) >= r.o.MaxLifetime
+	for i, rcpt := range e.Recipients {
+		var rr Result
+		if i < len(results) {
+			rr = results[i]
+		} else {
+			rr = Result{Recipient: rcpt, Err: errors.New("no result from transport")}
+		}
+		switch {
+		case rr.Err == nil:
+			res.Delivered = append(res.Delivered, rcpt)
+		case rr.Permanent:
+			res.Failed = append(res.Failed, failure(e, rcpt, rr.Err.Error(), now))
+		case expired:
+			res.Failed = append(res.Failed, failure(e, rcpt,
+				fmt.Sprintf("gave up after %s: %v", r.o.MaxLifetime, rr.Err), now))
+		default:
+			res.LastError = rr.Err.Error()
+		}
+	}
+	return res
+}
+
+func failure(e storage.QueueEntry, rcpt, msg string, now time.Time) storage.Failure {
+	return storage.Failure{EntryID: e.ID, MessageID: e.MessageID, List: e.List,
+		Recipient: rcpt, Error: msg, Attempts: e.Attempts, At: now}
+}
+
+func giveUpAll(e storage.QueueEntry, msg string, now time.Time) storage.AttemptResult {
+	var res storage.AttemptResult
+	for _, rcpt := range e.Recipients {
+		res.Failed = append(res.Failed, failure(e, rcpt, msg, now))
+	}
+	return res
+}

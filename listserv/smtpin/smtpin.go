@@ -1,0 +1,250 @@
+// Package smtpin is tacit's SMTP front door: a go-smtp Backend and Session
+// that enforce sizes, recipient checks, connection caps and timeouts, and
+// commit each accepted message with its envelope through a Spool function
+// before answering 250. It holds no list logic: whether an address is ours
+// is asked of the Accept function, and what happens to a message afterwards
+// is the caller's business.
+//
+// What survives a crash: a message is acknowledged with 250 only after
+// Spool has returned, and Spool returns only after an fsync'd commit.
+package smtpin
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Envelope is what the session learnt about a message besides its bytes.
+type Envelope struct {
+	From       string
+	To         []string
+	RemoteAddr string
+	Helo       string
+}
+
+// Options configure a Server.
+type Options struct {
+	// Hostname is the name announced in the greeting and EHLO.
+	Hostname string
+	// MaxMessageBytes is the largest message accepted (552 beyond).
+	MaxMessageBytes int64
+	// MaxRecipients is the most RCPT per message (452 beyond).
+	MaxRecipients int
+	// MaxConnections caps simultaneous connections (421 beyond); 0 means
+	// no cap.
+	MaxConnections int
+	// IdleTimeout bounds the wait for each command line.
+	IdleTimeout time.Duration
+	// DataTimeout bounds the time to receive one message body.
+	DataTimeout time.Duration
+	// TLS, when non-nil, makes the server offer STARTTLS.
+	TLS *tls.Config
+	// Accept reports whether rcpt is an address tacit receives mail for.
+	Accept func(ctx context.Context, rcpt string) (bool, error)
+	// Spool commits the message durably; the 250 is sent only after it
+	// returns nil.
+	Spool func(ctx context.Context, env Envelope, raw []byte) error
+	// Logger receives one line per transaction; nil discards.
+	Logger *slog.Logger
+}
+
+// Server is an SMTP server bound to one listener.
+type Server struct {
+	o   Options
+	srv *smtp.Server
+}
+
+// New returns a Server; call Serve to accept connections.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 5 * time.Minute
+	}
+	if o.DataTimeout == 0 {
+		o.DataTimeout = 10 * time.Minute
+	}
+	s := &Server{o: o}
+	srv := smtp.NewServer(backend{s})
+	srv.Domain = o.Hostname
+	srv.MaxMessageBytes = o.MaxMessageBytes
+	srv.MaxRecipients = o.MaxRecipients
+	srv.ReadTimeout = o.IdleTimeout
+	srv.WriteTimeout = o.IdleTimeout
+	srv.TLSConfig = o.TLS
+	srv.MaxLineLength = 4000
+	srv.ErrorLog = slogErrorLog{o.Logger}
+	s.srv = srv
+	return s
+}
+
+// Serve accepts connections on l until Close or Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	if s.o.MaxConnections > 0 {
+		l = &capListener{Listener: l, slots: make(chan struct{}, s.o.MaxConnections), hostname: s.o.Hostname}
+	}
+	err := s.srv.Serve(l)
+	if errors.Is(err, smtp.ErrServerClosed) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("smtpin: serve: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections and waits for open sessions to end
+// or ctx to expire, then closes them.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+		s.srv.Close()
+		return fmt.Errorf("smtpin: shutdown: %w", err)
+	}
+	return nil
+}
+
+type backend struct{ s *Server }
+
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{s: b.s, conn: c, ctx: context.Background()}, nil
+}
+
+type session struct {
+	s    *Server
+	conn *smtp.Conn
+	ctx  context.Context
+	env  Envelope
+}
+
+var _ smtp.Session = (*session)(nil)
+
+func (ss *session) Reset() {
+	ss.env = Envelope{}
+}
+
+func (ss *session) Logout() error { return nil }
+
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
+	if opts != nil && opts.Size > 0 && ss.s.o.MaxMessageBytes > 0 && opts.Size > ss.s.o.MaxMessageBytes {
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
+			Message: fmt.Sprintf("Message too big: at most %d bytes", ss.s.o.MaxMessageBytes)}
+	}
+	ss.env = Envelope{From: from, RemoteAddr: ss.conn.Conn().RemoteAddr().String(), Helo: ss.conn.Hostname()}
+	return nil
+}
+
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ok, err := ss.s.o.Accept(ss.ctx, to)
+	if err != nil {
+		ss.s.o.Logger.Error("smtp: recipient check failed", "rcpt", to, "err", err)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+			Message: "Temporary failure, try again later"}
+	}
+	if !ok {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
+			Message: "No such list here"}
+	}
+	ss.env.To = append(ss.env.To, strings.ToLower(to))
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	start := time.Now()
+	_ = ss.conn.Conn().SetReadDeadline(start.Add(ss.s.o.DataTimeout))
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(r)
+	if err != nil {
+		if errors.Is(err, smtp.ErrDataTooLarge) {
+			ss.log("rejected", "too large", buf.Len(), start)
+			return smtp.ErrDataTooLarge
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			ss.log("rejected", "data timeout", buf.Len(), start)
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2},
+				Message: "Timeout while receiving the message"}
+		}
+		ss.log("rejected", "read error", buf.Len(), start)
+		return err
+	}
+	if err := ss.s.o.Spool(ss.ctx, ss.env, buf.Bytes()); err != nil {
+		ss.s.o.Logger.Error("smtp: cannot store message", "from", ss.env.From, "err", err)
+		if errors.Is(err, syscall.ENOSPC) {
+			ss.log("rejected", "disk full", buf.Len(), start)
+			return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1},
+				Message: "Insufficient system storage, try again later"}
+		}
+		ss.log("rejected", "store error", buf.Len(), start)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+			Message: "Temporary failure, try again later"}
+	}
+	ss.log("accepted", "", buf.Len(), start)
+	return nil
+}
+
+func (ss *session) log(result, reason string, size int, start time.Time) {
+	ss.s.o.Logger.Info("smtp transaction", "result", result, "reason", reason,
+		"from", ss.env.From, "rcpt", strings.Join(ss.env.To, ","), "size", size,
+		"remote", ss.env.RemoteAddr, "duration", time.Since(start).Round(time.Microsecond))
+}
+
+// capListener refuses connections beyond a cap with a 421 greeting.
+type capListener struct {
+	net.Listener
+	slots    chan struct{}
+	hostname string
+}
+
+func (l *capListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return &slotConn{Conn: c, release: func() { <-l.slots }}, nil
+		default:
+			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(c, "421 4.7.0 %s Too many connections, try again later\r\n", l.hostname)
+			c.Close()
+		}
+	}
+}
+
+// slotConn gives its slot back once, when closed.
+type slotConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *slotConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
+}
+
+// slogErrorLog adapts slog to go-smtp's ErrorLog.
+type slogErrorLog struct{ l *slog.Logger }
+
+func (e slogErrorLog) Printf(format string, v ...any) {
+	e.l.Warn("smtp: " + fmt.Sprintf(format, v...))
+}
+
+func (e slogErrorLog) Println(v ...any) {
+	e.l.Warn("smtp: " + strings.TrimSpace(fmt.Sprintln(v...)))
+}

@@ -1,0 +1,127 @@
+package storage
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Member is one subscriber of a list.
+type Member struct {
+	// Address is the member's address, lower case.
+	Address string `json:"address"`
+	// Added is when the member joined.
+	Added time.Time `json:"added"`
+}
+
+func membersBucket(tx *bolt.Tx, list string) (*bolt.Bucket, error) {
+	if tx.Bucket(bucketLists).Get([]byte(list)) == nil {
+		return nil, fmt.Errorf("list %s: %w", list, ErrNotFound)
+	}
+	b := tx.Bucket(bucketMembers).Bucket([]byte(list))
+	if b == nil {
+		return nil, fmt.Errorf("members of %s: %w", list, ErrNotFound)
+	}
+	return b, nil
+}
+
+// AddMembers subscribes addrs to list and returns those that were not
+// members yet.
+func (s *Store) AddMembers(list string, now time.Time, addrs ...string) ([]string, error) {
+	list = NormalizeAddress(list)
+	var added []string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		added = added[:0]
+		b, err := membersBucket(tx, list)
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			a = NormalizeAddress(a)
+			if b.Get([]byte(a)) != nil {
+				continue
+			}
+			if err := putJSON(b, []byte(a), Member{Address: a, Added: now}); err != nil {
+				return err
+			}
+			added = append(added, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: add members to %s: %w", list, err)
+	}
+	return added, nil
+}
+
+// RemoveMembers unsubscribes addrs from list and returns those that were
+// members.
+func (s *Store) RemoveMembers(list string, addrs ...string) ([]string, error) {
+	list = NormalizeAddress(list)
+	var removed []string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		removed = removed[:0]
+		b, err := membersBucket(tx, list)
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			a = NormalizeAddress(a)
+			if b.Get([]byte(a)) == nil {
+				continue
+			}
+			if err := b.Delete([]byte(a)); err != nil {
+				return err
+			}
+			removed = append(removed, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: remove members from %s: %w", list, err)
+	}
+	return removed, nil
+}
+
+// Members returns the members of list, ordered by address.
+func (s *Store) Members(list string) ([]Member, error) {
+	list = NormalizeAddress(list)
+	var out []Member
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b, err := membersBucket(tx, list)
+		if err != nil {
+			return err
+		}
+		return b.ForEach(func(k, _ []byte) error {
+			var m Member
+			if err := getJSON(b, k, &m); err != nil {
+				return err
+			}
+			out = append(out, m)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: members of %s: %w", list, err)
+	}
+	return out, nil
+}
+
+// IsMember reports whether addr is subscribed to list.
+func (s *Store) IsMember(list, addr string) (bool, error) {
+	list, addr = NormalizeAddress(list), NormalizeAddress(addr)
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b, err := membersBucket(tx, list)
+		if err != nil {
+			return err
+		}
+		ok = b.Get([]byte(addr)) != nil
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("storage: is %s a member of %s: %w", addr, list, err)
+	}
+	return ok, nil
+}

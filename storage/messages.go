@@ -1,0 +1,226 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Envelope is what the SMTP session knew about a message besides its bytes.
+type Envelope struct {
+	// From is the MAIL FROM address ("" for the null sender of bounces).
+	From string `json:"from"`
+	// To lists the accepted RCPT TO addresses, lower case.
+	To []string `json:"to"`
+	// RemoteAddr is the client's IP address and port.
+	RemoteAddr string `json:"remote_addr,omitempty"`
+	// Helo is the name the client gave in EHLO/HELO.
+	Helo string `json:"helo,omitempty"`
+	// ReceivedAt is when the message was committed, just before the 250.
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// ArchiveEntry records that a message was distributed by a list.
+type ArchiveEntry struct {
+	// Seq is the entry's position in the list's archive, from 1.
+	Seq uint64 `json:"seq"`
+	// List is the list's address.
+	List string `json:"list"`
+	// MessageID is the id of the raw message in the store.
+	MessageID uint64 `json:"message_id"`
+	// At is when the message was distributed.
+	At time.Time `json:"at"`
+	// From is the author's address.
+	From string `json:"from"`
+	// Subject is the decoded Subject of the original.
+	Subject string `json:"subject"`
+}
+
+// Held is a post kept for moderation.
+type Held struct {
+	// ID identifies the held post (tacit held approve ID).
+	ID uint64 `json:"id"`
+	// List is the list the post was sent to.
+	List string `json:"list"`
+	// MessageID is the id of the raw message in the store.
+	MessageID uint64 `json:"message_id"`
+	// From is the author's address.
+	From string `json:"from"`
+	// Subject is the decoded Subject.
+	Subject string `json:"subject"`
+	// Reason says why the post was held, e.g. "not a member".
+	Reason string `json:"reason"`
+	// At is when the post was held.
+	At time.Time `json:"at"`
+}
+
+// Discard records why a received message was neither distributed nor
+// held (a loop, an auto-reply, a bounce, a command for a later step).
+type Discard struct {
+	// List is the list address the message was sent to, if any.
+	List string `json:"list,omitempty"`
+	// Reason says why, in a few words.
+	Reason string `json:"reason"`
+	// At is when the decision was taken.
+	At time.Time `json:"at"`
+}
+
+// Disposition is everything that processing one received message
+// decided. Store.Dispose records it in one transaction, together with the
+// removal of the message from the inbox, so a message is processed exactly
+// once across crashes.
+type Disposition struct {
+	// Archive lists the lists that distributed the message.
+	Archive []ArchiveEntry
+	// Held lists the lists that hold the message for moderation.
+	Held []Held
+	// Queue holds the delivery queue entries to create.
+	Queue []QueueEntry
+	// Discards records the addresses for which the message was dropped.
+	Discards []Discard
+}
+
+// Receive stores a message and its envelope and puts it in the inbox, in
+// one fsync'd transaction shared with concurrent callers (group commit).
+// Once it returns nil, the message survives a crash.
+func (s *Store) Receive(env Envelope, raw []byte) (uint64, error) {
+	var id uint64
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		msgs := tx.Bucket(bucketMessages)
+		n, err := msgs.NextSequence()
+		if err != nil {
+			return err
+		}
+		id = n
+		key := u64(id)
+		if err := msgs.Put(key, raw); err != nil {
+			return err
+		}
+		if err := putJSON(tx.Bucket(bucketEnvelopes), key, env); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketInbox).Put(key, nil)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: receive message: %w", err)
+	}
+	return id, nil
+}
+
+// Message returns a copy of the raw bytes of a message and its envelope.
+func (s *Store) Message(id uint64) ([]byte, Envelope, error) {
+	var raw []byte
+	var env Envelope
+	err := s.db.View(func(tx *bolt.Tx) error {
+		key := u64(id)
+		v := tx.Bucket(bucketMessages).Get(key)
+		if v == nil {
+			return ErrNotFound
+		}
+		raw = append([]byte(nil), v...)
+		return getJSON(tx.Bucket(bucketEnvelopes), key, &env)
+	})
+	if err != nil {
+		return nil, Envelope{}, fmt.Errorf("storage: message %d: %w", id, err)
+	}
+	return raw, env, nil
+}
+
+// Inbox returns the ids of the received messages not yet disposed of, in
+// arrival order.
+func (s *Store) Inbox() ([]uint64, error) {
+	var ids []uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketInbox).ForEach(func(k, _ []byte) error {
+			ids = append(ids, be64(k))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: inbox: %w", err)
+	}
+	return ids, nil
+}
+
+// Dispose records what processing message id decided and takes it out of
+// the inbox, atomically. Disposing of a message that is no longer in the
+// inbox does nothing and returns nil, so a repeated call is harmless.
+func (s *Store) Dispose(id uint64, d Disposition) error {
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		key := u64(id)
+		inbox := tx.Bucket(bucketInbox)
+		if inbox.Get(key) == nil {
+			return nil
+		}
+		if err := inbox.Delete(key); err != nil {
+			return err
+		}
+		for _, a := range d.Archive {
+			if err := putArchive(tx, a); err != nil {
+				return err
+			}
+		}
+		for _, h := range d.Held {
+			if err := putHeld(tx, h); err != nil {
+				return err
+			}
+		}
+		for _, e := range d.Queue {
+			if _, err := putNewQueueEntry(tx, e); err != nil {
+				return err
+			}
+		}
+		for i, dc := range d.Discards {
+			k := append(u64(id), u64(uint64(i))...)
+			if err := putJSON(tx.Bucket(bucketDiscarded), k, dc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: dispose of message %d: %w", id, err)
+	}
+	return nil
+}
+
+func putArchive(tx *bolt.Tx, a ArchiveEntry) error {
+	b, err := tx.Bucket(bucketArchive).CreateBucketIfNotExists([]byte(a.List))
+	if err != nil {
+		return err
+	}
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	a.Seq = seq
+	return putJSON(b, u64(seq), a)
+}
+
+// Archive returns the entries of a list's archive, oldest first.
+func (s *Store) Archive(list string) ([]ArchiveEntry, error) {
+	list = NormalizeAddress(list)
+	var out []ArchiveEntry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketArchive).Bucket([]byte(list))
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, _ []byte) error {
+			var a ArchiveEntry
+			if err := getJSON(b, k, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: archive of %s: %w", list, err)
+	}
+	return out, nil
+}
+
+func be64(k []byte) uint64 { return binary.BigEndian.Uint64(k) }

@@ -1,0 +1,343 @@
+package storage
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// QueueEntry is one SMTP transaction's worth of outgoing mail: one
+// message to at most recipients_per_transaction recipients of one domain.
+// Recipients leave the entry as they are delivered or given up; the entry
+// is deleted when none is left.
+type QueueEntry struct {
+	// ID identifies the entry.
+	ID uint64 `json:"id"`
+	// MessageID is the raw message whose body is sent.
+	MessageID uint64 `json:"message_id"`
+	// List is the list the mail is sent for ("" for mail of the server).
+	List string `json:"list,omitempty"`
+	// Header is the header block sent before the body.
+	Header []byte `json:"header"`
+	// BodyOffset is where the body starts in the raw message.
+	BodyOffset int `json:"body_offset"`
+	// From is the envelope sender.
+	From string `json:"from"`
+	// Domain is the domain of every recipient.
+	Domain string `json:"domain"`
+	// Recipients are the addresses still to deliver to.
+	Recipients []string `json:"recipients"`
+	// Created is when the entry was queued.
+	Created time.Time `json:"created"`
+	// NextAttempt is when the entry is due.
+	NextAttempt time.Time `json:"next_attempt"`
+	// Attempts counts the attempts started.
+	Attempts int `json:"attempts"`
+	// LastError is the last temporary error, for operators.
+	LastError string `json:"last_error,omitempty"`
+	// InFlight is true between BeginAttempt and FinishAttempt: an entry
+	// still in flight when the store is opened was interrupted by a crash.
+	InFlight bool `json:"in_flight,omitempty"`
+}
+
+// Failure records a recipient given up on.
+type Failure struct {
+	// EntryID and MessageID say which delivery failed.
+	EntryID   uint64 `json:"entry_id"`
+	MessageID uint64 `json:"message_id"`
+	// List is the list the mail was sent for.
+	List string `json:"list,omitempty"`
+	// Recipient is the address that could not be delivered to.
+	Recipient string `json:"recipient"`
+	// Error is the relay's answer or the reason for giving up.
+	Error string `json:"error"`
+	// Attempts is how many attempts were made.
+	Attempts int `json:"attempts"`
+	// At is when the recipient was given up.
+	At time.Time `json:"at"`
+}
+
+// QueueStats summarises the delivery queue.
+type QueueStats struct {
+	// Entries is the number of queue entries.
+	Entries int
+	// Recipients is the number of recipients still to deliver to.
+	Recipients int
+	// Oldest is the creation time of the oldest entry (zero if none).
+	Oldest time.Time
+}
+
+func dueKey(t time.Time, id uint64) []byte {
+	return append(u64(uint64(t.UnixNano())), u64(id)...)
+}
+
+func putNewQueueEntry(tx *bolt.Tx, e QueueEntry) (uint64, error) {
+	b := tx.Bucket(bucketQueue)
+	id, err := b.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	e.ID = id
+	if err := putJSON(b, u64(id), e); err != nil {
+		return 0, err
+	}
+	return id, tx.Bucket(bucketQueueDue).Put(dueKey(e.NextAttempt, id), nil)
+}
+
+// Enqueue adds entries to the delivery queue in one transaction.
+func (s *Store) Enqueue(entries ...QueueEntry) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, e := range entries {
+			if _, err := putNewQueueEntry(tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: enqueue: %w", err)
+	}
+	return nil
+}
+
+// Due returns up to limit queue entries whose next attempt is at or before
+// now, earliest first, skipping those for which skip returns true.
+func (s *Store) Due(now time.Time, limit int, skip func(id uint64) bool) ([]QueueEntry, error) {
+	var out []QueueEntry
+	end := u64(uint64(now.UnixNano()))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		q := tx.Bucket(bucketQueue)
+		c := tx.Bucket(bucketQueueDue).Cursor()
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			if bytes.Compare(k[:8], end) > 0 {
+				break
+			}
+			id := be64(k[8:])
+			if skip != nil && skip(id) {
+				continue
+			}
+			var e QueueEntry
+			if err := getJSON(q, u64(id), &e); err != nil {
+				return fmt.Errorf("entry %d: %w", id, err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: due queue entries: %w", err)
+	}
+	return out, nil
+}
+
+// NextDue returns the earliest next attempt in the queue; ok is false when
+// the queue is empty.
+func (s *Store) NextDue() (t time.Time, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketQueueDue).Cursor().First()
+		if k != nil {
+			t, ok = time.Unix(0, int64(be64(k[:8]))), true
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("storage: next due: %w", err)
+	}
+	return t, ok, nil
+}
+
+// updateEntry rewrites entry e, moving its due index from old to
+// e.NextAttempt.
+func updateEntry(tx *bolt.Tx, e QueueEntry, old time.Time) error {
+	due := tx.Bucket(bucketQueueDue)
+	if err := due.Delete(dueKey(old, e.ID)); err != nil {
+		return err
+	}
+	if err := due.Put(dueKey(e.NextAttempt, e.ID), nil); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bucketQueue), u64(e.ID), e)
+}
+
+// BeginAttempt records that an attempt on entry id starts now: it counts
+// the attempt and moves the entry's next attempt to retryAt, so that if the
+// process dies during the attempt the entry is tried again then. It
+// returns the entry as it now is.
+func (s *Store) BeginAttempt(id uint64, retryAt time.Time) (QueueEntry, error) {
+	var e QueueEntry
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		e = QueueEntry{}
+		if err := getJSON(tx.Bucket(bucketQueue), u64(id), &e); err != nil {
+			return err
+		}
+		old := e.NextAttempt
+		e.Attempts++
+		e.NextAttempt = retryAt
+		e.InFlight = true
+		return updateEntry(tx, e, old)
+	})
+	if err != nil {
+		return QueueEntry{}, fmt.Errorf("storage: begin attempt on queue entry %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// AttemptResult is the outcome of one attempt on a queue entry.
+type AttemptResult struct {
+	// Delivered lists the recipients the next hop accepted.
+	Delivered []string
+	// Failed lists the recipients given up for good.
+	Failed []Failure
+	// LastError is the temporary error of the recipients left, if any.
+	LastError string
+	// RetryAt is when the recipients left are due again; zero keeps the
+	// time set by BeginAttempt.
+	RetryAt time.Time
+}
+
+// FinishAttempt records the outcome of an attempt on entry id in one
+// transaction: delivered and failed recipients leave the entry, failures
+// are recorded, and the entry is deleted when no recipient is left.
+func (s *Store) FinishAttempt(id uint64, r AttemptResult) error {
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		q := tx.Bucket(bucketQueue)
+		var e QueueEntry
+		if err := getJSON(q, u64(id), &e); err != nil {
+			return err
+		}
+		gone := make(map[string]bool, len(r.Delivered)+len(r.Failed))
+		for _, a := range r.Delivered {
+			gone[a] = true
+		}
+		fails := tx.Bucket(bucketFailures)
+		for _, f := range r.Failed {
+			if gone[f.Recipient] || !slices.Contains(e.Recipients, f.Recipient) {
+				continue
+			}
+			gone[f.Recipient] = true
+			seq, err := fails.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := putJSON(fails, u64(seq), f); err != nil {
+				return err
+			}
+		}
+		e.Recipients = slices.DeleteFunc(e.Recipients, func(a string) bool { return gone[a] })
+		if len(e.Recipients) == 0 {
+			if err := tx.Bucket(bucketQueueDue).Delete(dueKey(e.NextAttempt, id)); err != nil {
+				return err
+			}
+			return q.Delete(u64(id))
+		}
+		old := e.NextAttempt
+		e.InFlight = false
+		e.LastError = r.LastError
+		if !r.RetryAt.IsZero() {
+			e.NextAttempt = r.RetryAt
+		}
+		return updateEntry(tx, e, old)
+	})
+	if err != nil {
+		return fmt.Errorf("storage: finish attempt on queue entry %d: %w", id, err)
+	}
+	return nil
+}
+
+// RecoverInFlight makes every entry whose attempt was interrupted (by a
+// crash) due at now, and returns how many there were. Call it once, before
+// delivering, when no attempt is running.
+func (s *Store) RecoverInFlight(now time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		q := tx.Bucket(bucketQueue)
+		var stuck []QueueEntry
+		err := q.ForEach(func(k, _ []byte) error {
+			var e QueueEntry
+			if err := getJSON(q, k, &e); err != nil {
+				return err
+			}
+			if e.InFlight {
+				stuck = append(stuck, e)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, e := range stuck {
+			old := e.NextAttempt
+			e.InFlight = false
+			e.NextAttempt = now
+			if err := updateEntry(tx, e, old); err != nil {
+				return err
+			}
+		}
+		n = len(stuck)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: recover interrupted deliveries: %w", err)
+	}
+	return n, nil
+}
+
+// QueueEntry returns one entry of the queue.
+func (s *Store) QueueEntry(id uint64) (QueueEntry, error) {
+	var e QueueEntry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bucketQueue), u64(id), &e)
+	})
+	if err != nil {
+		return QueueEntry{}, fmt.Errorf("storage: queue entry %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// QueueStats counts the queue.
+func (s *Store) QueueStats() (QueueStats, error) {
+	var st QueueStats
+	err := s.db.View(func(tx *bolt.Tx) error {
+		q := tx.Bucket(bucketQueue)
+		return q.ForEach(func(k, _ []byte) error {
+			var e QueueEntry
+			if err := getJSON(q, k, &e); err != nil {
+				return err
+			}
+			st.Entries++
+			st.Recipients += len(e.Recipients)
+			if st.Oldest.IsZero() || e.Created.Before(st.Oldest) {
+				st.Oldest = e.Created
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return QueueStats{}, fmt.Errorf("storage: queue stats: %w", err)
+	}
+	return st, nil
+}
+
+// Failures returns the recipients given up on, oldest first.
+func (s *Store) Failures() ([]Failure, error) {
+	var out []Failure
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketFailures)
+		return b.ForEach(func(k, _ []byte) error {
+			var f Failure
+			if err := getJSON(b, k, &f); err != nil {
+				return err
+			}
+			out = append(out, f)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: failures: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,220 @@
+// Package storage owns tacit's durable state and is the only package that
+// imports bbolt.
+//
+// On disk there is one bbolt file (data_dir/tacit.db) with these buckets:
+//
+//	meta       "schema" → schema version (big-endian uint64)
+//	lists      list address → List (JSON)
+//	members    list address → bucket: member address → Member (JSON)
+//	messages   message id → raw bytes exactly as received
+//	envelopes  message id → Envelope (JSON)
+//	inbox      message id → nothing: received, not yet processed
+//	archive    list address → bucket: sequence → ArchiveEntry (JSON)
+//	held       held id → Held (JSON)
+//	queue      queue entry id → QueueEntry (JSON)
+//	queue_due  next attempt (UnixNano) ‖ entry id → nothing
+//	failures   sequence → Failure (JSON)
+//	discarded  message id → Discard (JSON)
+//
+// Ids are 8-byte big-endian integers from bbolt sequences, so keys sort in
+// arrival order. Every write is one bbolt transaction, and every commit is
+// fsync'd before the call returns: what a method has returned nil for
+// survives a crash. The store holds no decision of its own; the callers
+// (listserv) decide, the store records atomically.
+package storage
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the version of the on-disk layout this code writes.
+const SchemaVersion = 1
+
+var (
+	bucketMeta      = []byte("meta")
+	bucketLists     = []byte("lists")
+	bucketMembers   = []byte("members")
+	bucketMessages  = []byte("messages")
+	bucketEnvelopes = []byte("envelopes")
+	bucketInbox     = []byte("inbox")
+	bucketArchive   = []byte("archive")
+	bucketHeld      = []byte("held")
+	bucketQueue     = []byte("queue")
+	bucketQueueDue  = []byte("queue_due")
+	bucketFailures  = []byte("failures")
+	bucketDiscarded = []byte("discarded")
+	keySchema       = []byte("schema")
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("storage: not found")
+
+// ErrExists is returned when creating a record that already exists.
+var ErrExists = errors.New("storage: already exists")
+
+// ErrLocked is returned by Open when another process holds the store.
+var ErrLocked = errors.New("storage: the store is in use by another process (is tacit serve running?)")
+
+// Options tune Open.
+type Options struct {
+	// LockTimeout is how long Open waits for another process to release
+	// the file; 0 means one second.
+	LockTimeout time.Duration
+	// ReadOnly opens the store without taking the write lock.
+	ReadOnly bool
+}
+
+// Store is an open tacit store. Its methods are safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// migration brings the store from version n-1 to n, inside one
+// transaction.
+type migration func(tx *bolt.Tx) error
+
+// migrations[i] upgrades a store at version i to version i+1. Version 0 is
+// an empty file.
+var migrations = []migration{
+	migrateCreateBuckets,
+}
+
+func migrateCreateBuckets(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bucketLists, bucketMembers, bucketMessages,
+		bucketEnvelopes, bucketInbox, bucketArchive, bucketHeld, bucketQueue,
+		bucketQueueDue, bucketFailures, bucketDiscarded} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return fmt.Errorf("create bucket %s: %w", b, err)
+		}
+	}
+	return nil
+}
+
+// Open opens (creating it and its directory if needed) the store at path
+// and brings its schema up to date.
+func Open(path string, o Options) (*Store, error) {
+	if o.LockTimeout == 0 {
+		o.LockTimeout = time.Second
+	}
+	if !o.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("storage: create data directory: %w", err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("storage: open %s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.migrate(o.ReadOnly); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path returns the file the store lives in.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the store.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("storage: close: %w", err)
+	}
+	return nil
+}
+
+// Version returns the schema version recorded in the store.
+func (s *Store) Version() (int, error) {
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = schemaVersion(tx)
+		return nil
+	})
+	return v, err
+}
+
+func schemaVersion(tx *bolt.Tx) int {
+	b := tx.Bucket(bucketMeta)
+	if b == nil {
+		return 0
+	}
+	raw := b.Get(keySchema)
+	if len(raw) != 8 {
+		return 0
+	}
+	return int(binary.BigEndian.Uint64(raw))
+}
+
+func (s *Store) migrate(readOnly bool) error {
+	var current int
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		current = schemaVersion(tx)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("storage: read schema version: %w", err)
+	}
+	switch {
+	case current > len(migrations):
+		return fmt.Errorf("storage: %s has schema version %d, newer than this tacit knows (%d): upgrade tacit", s.path, current, len(migrations))
+	case current == len(migrations):
+		return nil
+	case readOnly:
+		return fmt.Errorf("storage: %s has schema version %d, needs %d: open it read-write once to upgrade", s.path, current, len(migrations))
+	}
+	for v := current; v < len(migrations); v++ {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			if err := migrations[v](tx); err != nil {
+				return err
+			}
+			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			return meta.Put(keySchema, u64(uint64(v+1)))
+		})
+		if err != nil {
+			return fmt.Errorf("storage: migrate schema %d → %d: %w", v, v+1, err)
+		}
+	}
+	return nil
+}
+
+// u64 encodes n as an 8-byte big-endian key.
+func u64(n uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, n)
+	return b
+}
+
+func getJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw := b.Get(key)
+	if raw == nil {
+		return ErrNotFound
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("decode %T: %w", v, err)
+	}
+	return nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %T: %w", v, err)
+	}
+	return b.Put(key, raw)
+}

@@ -1,0 +1,252 @@
+package storage
+
+import (
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "data", "tacit.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpenCreatesSchema(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	v, err := s.Version()
+	if err != nil || v != SchemaVersion {
+		t.Fatalf("version = %d, %v; want %d", v, err, SchemaVersion)
+	}
+}
+
+func TestOpenTwiceIsLocked(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	_, err := Open(s.Path(), Options{LockTimeout: 50 * time.Millisecond})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+}
+
+func TestOpenNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "tacit.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keySchema, u64(SchemaVersion+5))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(path, Options{}); err == nil {
+		t.Fatal("a store from a newer tacit opened without error")
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "tacit.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateList(List{Address: "Jardin@Lists.Localhost", Name: "Jardin"}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.Receive(Envelope{From: "a@example.org", To: []string{"jardin@lists.localhost"}}, []byte("Subject: x\r\n\r\nhi\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := s.List("jardin@lists.localhost")
+	if err != nil || l.Name != "Jardin" {
+		t.Fatalf("list after reopen: %+v, %v", l, err)
+	}
+	raw, env, err := s.Message(id)
+	if err != nil || string(raw) != "Subject: x\r\n\r\nhi\r\n" || env.From != "a@example.org" {
+		t.Fatalf("message after reopen: %q %+v %v", raw, env, err)
+	}
+	inbox, _ := s.Inbox()
+	if !slices.Equal(inbox, []uint64{id}) {
+		t.Fatalf("inbox = %v", inbox)
+	}
+}
+
+func TestListsAndMembers(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	if err := s.CreateList(List{Address: "a@l.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateList(List{Address: "A@L.test"}); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate list: %v", err)
+	}
+	if _, err := s.AddMembers("nope@l.test", time.Now(), "x@y.z"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("add to missing list: %v", err)
+	}
+	added, err := s.AddMembers("a@l.test", time.Now(), "Bob@Example.org", "alice@example.org", "bob@example.org")
+	if err != nil || !slices.Equal(added, []string{"bob@example.org", "alice@example.org"}) {
+		t.Fatalf("added %v, %v", added, err)
+	}
+	ms, _ := s.Members("a@l.test")
+	if len(ms) != 2 || ms[0].Address != "alice@example.org" {
+		t.Fatalf("members %+v", ms)
+	}
+	if ok, _ := s.IsMember("a@l.test", "BOB@example.org"); !ok {
+		t.Fatal("bob is not a member")
+	}
+	removed, _ := s.RemoveMembers("a@l.test", "bob@example.org", "carol@example.org")
+	if !slices.Equal(removed, []string{"bob@example.org"}) {
+		t.Fatalf("removed %v", removed)
+	}
+	if ok, _ := s.IsMember("a@l.test", "bob@example.org"); ok {
+		t.Fatal("bob still a member")
+	}
+	l, err := s.UpdateList("a@l.test", func(l *List) error { l.Owners = []string{"o@x.y"}; return nil })
+	if err != nil || l.Owners[0] != "o@x.y" {
+		t.Fatalf("update: %+v %v", l, err)
+	}
+	lists, _ := s.Lists()
+	if len(lists) != 1 || lists[0].Owners[0] != "o@x.y" || lists[0].LocalPart() != "a" || lists[0].Domain() != "l.test" {
+		t.Fatalf("lists %+v", lists)
+	}
+}
+
+func TestDisposeIsAtomicAndOnce(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	now := time.Unix(1_800_000_000, 0)
+	id, err := s.Receive(Envelope{From: "a@x.y"}, []byte("\r\nbody"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Disposition{
+		Archive: []ArchiveEntry{{List: "l@x.y", MessageID: id, At: now}},
+		Held:    []Held{{List: "m@x.y", MessageID: id, Reason: "not a member"}},
+		Queue:   []QueueEntry{{MessageID: id, Recipients: []string{"r@x.y"}, NextAttempt: now}},
+	}
+	if err := s.Dispose(id, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Dispose(id, d); err != nil { // a second time: nothing happens
+		t.Fatal(err)
+	}
+	inbox, _ := s.Inbox()
+	arch, _ := s.Archive("l@x.y")
+	held, _ := s.HeldPosts("")
+	st, _ := s.QueueStats()
+	if len(inbox) != 0 || len(arch) != 1 || arch[0].Seq != 1 || len(held) != 1 || st.Entries != 1 {
+		t.Fatalf("inbox %v archive %v held %v queue %+v", inbox, arch, held, st)
+	}
+	if h, _ := s.HeldPosts("other@x.y"); len(h) != 0 {
+		t.Fatalf("held posts of another list: %v", h)
+	}
+}
+
+func TestQueueLifecycle(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	t0 := time.Unix(1_800_000_000, 0)
+	if err := s.Enqueue(
+		QueueEntry{MessageID: 1, Recipients: []string{"a@x", "b@x", "c@x"}, NextAttempt: t0, Created: t0},
+		QueueEntry{MessageID: 1, Recipients: []string{"d@y"}, NextAttempt: t0.Add(time.Hour), Created: t0},
+	); err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.Due(t0, 10, nil)
+	if err != nil || len(due) != 1 || due[0].Recipients[0] != "a@x" {
+		t.Fatalf("due at t0: %+v %v", due, err)
+	}
+	if due, _ := s.Due(t0, 10, func(uint64) bool { return true }); len(due) != 0 {
+		t.Fatalf("skip ignored: %v", due)
+	}
+	next, ok, _ := s.NextDue()
+	if !ok || !next.Equal(t0) {
+		t.Fatalf("next due %v %v", next, ok)
+	}
+	id := due[0].ID
+	e, err := s.BeginAttempt(id, t0.Add(30*time.Second))
+	if err != nil || e.Attempts != 1 || !e.InFlight {
+		t.Fatalf("begin: %+v %v", e, err)
+	}
+	if due, _ := s.Due(t0.Add(time.Second), 10, nil); len(due) != 0 {
+		t.Fatalf("entry in flight still due: %v", due)
+	}
+	// A crash here: the entry is recovered as due now.
+	if n, err := s.RecoverInFlight(t0.Add(2 * time.Second)); n != 1 || err != nil {
+		t.Fatalf("recover: %d %v", n, err)
+	}
+	if due, _ := s.Due(t0.Add(2*time.Second), 10, nil); len(due) != 1 || due[0].InFlight {
+		t.Fatalf("recovered entry not due: %+v", due)
+	}
+	if _, err := s.BeginAttempt(id, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	err = s.FinishAttempt(id, AttemptResult{
+		Delivered: []string{"a@x"},
+		Failed:    []Failure{{Recipient: "b@x", Error: "550 no"}},
+		LastError: "451 later",
+		RetryAt:   t0.Add(5 * time.Minute),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ = s.QueueEntry(id)
+	if !slices.Equal(e.Recipients, []string{"c@x"}) || e.InFlight || e.LastError != "451 later" || !e.NextAttempt.Equal(t0.Add(5*time.Minute)) {
+		t.Fatalf("after attempt: %+v", e)
+	}
+	fails, _ := s.Failures()
+	if len(fails) != 1 || fails[0].Recipient != "b@x" {
+		t.Fatalf("failures %+v", fails)
+	}
+	if err := s.FinishAttempt(id, AttemptResult{Delivered: []string{"c@x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.QueueEntry(id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("finished entry still there: %v", err)
+	}
+	st, _ := s.QueueStats()
+	if st.Entries != 1 || st.Recipients != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	// The due index holds exactly the one entry left, at its time.
+	if due, _ := s.Due(t0.Add(2*time.Hour), 10, nil); len(due) != 1 || due[0].Recipients[0] != "d@y" {
+		t.Fatalf("due index after: %+v", due)
+	}
+}
+
+func BenchmarkReceive(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "tacit.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	msg := make([]byte, 4096)
+	b.SetBytes(int64(len(msg)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Receive(Envelope{From: "a@x.y", To: []string{"l@x.y"}}, msg); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
