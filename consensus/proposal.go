@@ -1,0 +1,153 @@
+// Package consensus is tacit's decision engine: the email grammar of
+// proposals and replies, and the state machine of lazy consensus ("qui ne
+// dit mot consent"). It is pure: no I/O, no clock of its own (every
+// function takes the time it is told), no dependency beyond the standard
+// library. Callers decode mail to text before handing it here, and store
+// and send what Apply returns.
+package consensus
+
+import (
+	"slices"
+	"time"
+)
+
+// Status is where a proposal stands.
+type Status string
+
+// The statuses of a proposal. Adopted and Withdrawn are terminal: nothing
+// moves a proposal out of them.
+const (
+	StatusOpen      Status = "open"
+	StatusAdopted   Status = "adopted"
+	StatusBlocked   Status = "blocked"
+	StatusWithdrawn Status = "withdrawn"
+)
+
+// Terminal reports whether no event can change a proposal in status s.
+func (s Status) Terminal() bool { return s == StatusAdopted || s == StatusWithdrawn }
+
+// Valid reports whether s is one of the four statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusOpen, StatusAdopted, StatusBlocked, StatusWithdrawn:
+		return true
+	}
+	return false
+}
+
+// Objection is a member's standing objection.
+type Objection struct {
+	// Member is the objector's address.
+	Member string `json:"member"`
+	// Reason is the text after the command word, if any.
+	Reason string `json:"reason,omitempty"`
+	// At is when the objection was received by SMTP.
+	At time.Time `json:"at"`
+}
+
+// Support records a member's support (never required for adoption).
+type Support struct {
+	Member string    `json:"member"`
+	At     time.Time `json:"at"`
+}
+
+// Version is one text of a proposal: the original or an amendment.
+type Version struct {
+	// Text is the proposal's own text in that version.
+	Text string `json:"text"`
+	// At is when the version was received.
+	At time.Time `json:"at"`
+	// Deadline is the deadline that version set.
+	Deadline time.Time `json:"deadline"`
+}
+
+// Proposal is one proposal of one list.
+type Proposal struct {
+	// List is the list's address; Number its number within the list.
+	List   string `json:"list"`
+	Number int    `json:"number"`
+	// Author is the proposer's address; only they may withdraw or amend.
+	Author string `json:"author"`
+	// Title is the Subject without list prefix and proposal tag.
+	Title string `json:"title"`
+	// MessageID is the Message-ID of the proposal as distributed.
+	MessageID string `json:"message_id"`
+	// Status is where the proposal stands.
+	Status Status `json:"status"`
+	// Opened is when the proposal was received.
+	Opened time.Time `json:"opened"`
+	// Deadline is when the proposal is decided.
+	Deadline time.Time `json:"deadline"`
+	// DeadlineRaised is true when the requested deadline was shorter than
+	// the minimum and was raised to it.
+	DeadlineRaised bool `json:"deadline_raised,omitempty"`
+	// Objections are the objections standing now.
+	Objections []Objection `json:"objections,omitempty"`
+	// Supports are the members who said they support it.
+	Supports []Support `json:"supports,omitempty"`
+	// Versions holds the original text then each amendment.
+	Versions []Version `json:"versions,omitempty"`
+	// Replies counts the replies from members received in the thread.
+	Replies int `json:"replies"`
+	// RemindBefore is how long before the deadline a reminder is due; 0
+	// sends none.
+	RemindBefore time.Duration `json:"remind_before,omitempty"`
+	// Reminded is true once the reminder has been sent for the current
+	// deadline.
+	Reminded bool `json:"reminded,omitempty"`
+	// Decided is when the proposal reached its current terminal or
+	// blocked status; zero while open.
+	Decided time.Time `json:"decided,omitzero"`
+}
+
+// Objector reports whether member has a standing objection.
+func (p *Proposal) Objector(member string) bool {
+	return slices.ContainsFunc(p.Objections, func(o Objection) bool { return o.Member == member })
+}
+
+// Supporter reports whether member has recorded support.
+func (p *Proposal) Supporter(member string) bool {
+	return slices.ContainsFunc(p.Supports, func(s Support) bool { return s.Member == member })
+}
+
+// clone returns a deep copy of p, so Apply never changes its argument.
+func (p Proposal) clone() Proposal {
+	p.Objections = slices.Clone(p.Objections)
+	p.Supports = slices.Clone(p.Supports)
+	p.Versions = slices.Clone(p.Versions)
+	return p
+}
+
+// Draft is what is known of a proposal when its post arrives.
+type Draft struct {
+	List, Author, Title, MessageID, Text string
+	Number                               int
+	// Received is when SMTP accepted the post.
+	Received time.Time
+	// Requested is the deadline the post asked for; zero means the list's
+	// default.
+	Requested time.Time
+	// Default and Min are the list's default and minimum deadline lengths.
+	Default, Min time.Duration
+	// RemindBefore is how long before the deadline the reminder is due.
+	RemindBefore time.Duration
+}
+
+// NewProposal opens a proposal from its draft: the deadline is the
+// requested one, or the default, raised to the minimum if shorter.
+func NewProposal(d Draft) Proposal {
+	deadline := d.Requested
+	if deadline.IsZero() {
+		deadline = d.Received.Add(d.Default)
+	}
+	raised := false
+	if earliest := d.Received.Add(d.Min); deadline.Before(earliest) {
+		deadline, raised = earliest, true
+	}
+	return Proposal{
+		List: d.List, Number: d.Number, Author: d.Author, Title: d.Title, MessageID: d.MessageID,
+		Status: StatusOpen, Opened: d.Received, Deadline: deadline, DeadlineRaised: raised,
+		RemindBefore: d.RemindBefore,
+		Versions:     []Version{{Text: d.Text, At: d.Received, Deadline: deadline}},
+	}
+}
