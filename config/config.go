@@ -19,15 +19,23 @@ type Config struct {
 	// Timezone is the IANA zone in which dates are written in notices.
 	Timezone string `toml:"timezone"`
 
-	SMTP      SMTP      `toml:"smtp"`
-	IMAP      IMAP      `toml:"imap"`
-	HTTP      HTTP      `toml:"http"`
-	Delivery  Delivery  `toml:"delivery"`
+	// SMTP is the [smtp] table: the inbound mail server.
+	SMTP SMTP `toml:"smtp"`
+	// IMAP is the [imap] table: the read-only archive.
+	IMAP IMAP `toml:"imap"`
+	// HTTP is the [http] table: the decision register and unsubscribe links.
+	HTTP HTTP `toml:"http"`
+	// Delivery is the [delivery] table: outbound mail.
+	Delivery Delivery `toml:"delivery"`
+	// Consensus is the [consensus] table: deadlines and the engine's tick.
 	Consensus Consensus `toml:"consensus"`
 
 	// Path is the file the configuration was read from, "" for the
 	// built-in defaults.
 	Path string `toml:"-"`
+
+	// loc is Timezone loaded by Validate; nil until then (see Location).
+	loc *time.Location
 }
 
 // SMTP configures the inbound SMTP listener.
@@ -46,9 +54,12 @@ type SMTP struct {
 	IdleTimeout Duration `toml:"idle_timeout"`
 	// DataTimeout bounds the time a client may take to send one message body.
 	DataTimeout Duration `toml:"data_timeout"`
-	// TLSCert and TLSKey, when both set, make the server offer STARTTLS.
+	// TLSCert is the PEM certificate file (full chain) for STARTTLS. It
+	// is set together with TLSKey, or not at all.
 	TLSCert string `toml:"tls_cert"`
-	TLSKey  string `toml:"tls_key"`
+	// TLSKey is the PEM private key file matching TLSCert. When both are
+	// set, the server offers STARTTLS.
+	TLSKey string `toml:"tls_key"`
 }
 
 // IMAP configures the read-only archive server.
@@ -86,8 +97,11 @@ type Delivery struct {
 
 // Consensus configures the lazy-consensus engine.
 type Consensus struct {
+	// DefaultDeadline is the deadline of a proposal that names none.
 	DefaultDeadline Duration `toml:"default_deadline"`
-	MinDeadline     Duration `toml:"min_deadline"`
+	// MinDeadline is the shortest deadline a proposal may ask for; it is
+	// never longer than DefaultDeadline.
+	MinDeadline Duration `toml:"min_deadline"`
 	// RemindBefore is how long before a deadline a reminder is sent; 0
 	// sends none.
 	RemindBefore Duration `toml:"remind_before"`
@@ -96,12 +110,14 @@ type Consensus struct {
 }
 
 // Duration is a time.Duration written in TOML as a Go duration string
-// ("72h", "30s", "1h30m").
+// ("72h", "30s", "1h30m"). It is never negative; "0s" is allowed. It
+// implements encoding.TextUnmarshaler and encoding.TextMarshaler.
 type Duration struct {
 	time.Duration
 }
 
-// Default returns the built-in configuration of SPEC section 3.
+// Default returns the built-in configuration of SPEC section 3, plus
+// tacit's own SMTP limits. It returns a new value on each call.
 func Default() *Config {
 	return &Config{
 		DataDir:  "tacit-data",

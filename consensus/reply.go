@@ -18,8 +18,8 @@ var (
 		`|debut du message (transfere|reexpedie)\s*:?` +
 		`|begin forwarded message\s*:?` +
 		`|_{8,})$`)
-	headerFrom = regexp.MustCompile(`^(de|from|von|\*de|\*from)\s*:\*?\s*\S`)
-	headerNext = regexp.MustCompile(`^\*?(envoye|sent|date|a|to|objet|subject|cc|envoye le|gesendet|an|betreff)\s*:`)
+	headerFrom  = regexp.MustCompile(`^(de|from|von|\*de|\*from)\s*:\*?\s*\S`)
+	headerNext  = regexp.MustCompile(`^\*?(envoye|sent|date|a|to|objet|subject|cc|envoye le|gesendet|an|betreff)\s*:`)
 	phoneFooter = regexp.MustCompile(`^(envoye (de|depuis) mon (iphone|ipad|smartphone|mobile|telephone|appareil)` +
 		`|sent from my (iphone|ipad|android|phone|mobile|samsung|galaxy)` +
 		`|obtenir outlook pour (android|ios)|get outlook for (android|ios)` +
