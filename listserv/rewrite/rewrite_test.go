@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -283,3 +284,41 @@ func BenchmarkHeader(b *testing.B) {
 }
 
 func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }
+
+type fakeDNS map[string][]string
+
+func (f fakeDNS) LookupTXT(_ context.Context, name string) ([]string, error) {
+	if name == "_dmarc.fail.example" {
+		return nil, &net.DNSError{Err: "server misbehaving", Name: name, IsTemporary: true}
+	}
+	if v, ok := f[name]; ok {
+		return v, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func TestDNSPolicy(t *testing.T) {
+	t.Parallel()
+	p := DNSPolicy(fakeDNS{
+		"_dmarc.yahoo.example": {"v=DMARC1; p=reject; pct=100"},
+		"_dmarc.org.example":   {"v=DMARC1; p=none; sp=quarantine"},
+		"_dmarc.spf.example":   {"v=spf1 -all"},
+	})
+	cases := map[string]string{
+		"yahoo.example":      "reject",
+		"mail.yahoo.example": "reject",
+		"org.example":        "none",
+		"lists.org.example":  "quarantine",
+		"spf.example":        "",
+		"nothing.example":    "",
+	}
+	for dom, want := range cases {
+		got, err := p(context.Background(), dom)
+		if err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", dom, got, err, want)
+		}
+	}
+	if _, err := p(context.Background(), "fail.example"); err == nil {
+		t.Errorf("a DNS failure must be an error")
+	}
+}
