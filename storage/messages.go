@@ -80,6 +80,20 @@ type Disposition struct {
 	Queue []QueueEntry
 	// Discards records the addresses for which the message was dropped.
 	Discards []Discard
+	// Proposals are the proposals the message opened or changed.
+	Proposals []ProposalUpdate
+	// Threads link Message-ID values (the post's own) to proposals.
+	Threads []ThreadLink
+	// Outgoing are the messages of ours it caused (acknowledgments,
+	// notices).
+	Outgoing []Outgoing
+}
+
+// ThreadLink says that the message with this Message-ID belongs to a
+// proposal's thread.
+type ThreadLink struct {
+	MessageID string
+	Proposal  ProposalRef
 }
 
 // Receive stores a message and its envelope and puts it in the inbox, in
@@ -171,6 +185,14 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 			if _, err := putNewQueueEntry(tx, e); err != nil {
 				return err
 			}
+		}
+		for _, l := range d.Threads {
+			if err := putThread(tx, l.MessageID, l.Proposal); err != nil {
+				return err
+			}
+		}
+		if err := putDecisions(tx, d.Proposals, d.Outgoing); err != nil {
+			return err
 		}
 		for i, dc := range d.Discards {
 			k := append(u64(id), u64(uint64(i))...)

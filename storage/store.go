@@ -16,6 +16,16 @@
 //	failures   sequence → Failure (JSON)
 //	discarded  message id → Discard (JSON)
 //
+// Since schema version 2, the decisions:
+//
+//	proposals         list ‖ 0 ‖ number → consensus.Proposal (JSON)
+//	proposal_numbers  list → last proposal number
+//	proposal_by_msg   message id → list ‖ 0 ‖ number (numbers survive reprocessing)
+//	proposal_events   list ‖ 0 ‖ number ‖ seq → ProposalEvent (JSON)
+//	threads           Message-ID (lower case, no brackets) → list ‖ 0 ‖ number
+//	proposal_due      next wake (UnixNano) ‖ list ‖ 0 ‖ number → nothing
+//	proposal_wake     list ‖ 0 ‖ number → its key in proposal_due
+//
 // Ids are 8-byte big-endian integers from bbolt sequences, so keys sort in
 // arrival order. Every write is one bbolt transaction, and every commit is
 // fsync'd before the call returns: what a method has returned nil for
@@ -37,7 +47,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	bucketMeta      = []byte("meta")
@@ -87,6 +97,7 @@ type migration func(tx *bolt.Tx) error
 // an empty file.
 var migrations = []migration{
 	migrateCreateBuckets,
+	migrateProposals,
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {

@@ -1,0 +1,379 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"tacit/consensus"
+)
+
+// Buckets of schema version 2: proposals, their events, the thread index
+// and the deadline index.
+var (
+	bucketProposals      = []byte("proposals")        // list ‖ 0 ‖ number → consensus.Proposal
+	bucketProposalNumber = []byte("proposal_numbers") // list → last number (uint64)
+	bucketProposalByMsg  = []byte("proposal_by_msg")  // message id → list ‖ 0 ‖ number
+	bucketProposalEvents = []byte("proposal_events")  // list ‖ 0 ‖ number ‖ seq → ProposalEvent
+	bucketThreads        = []byte("threads")          // Message-ID header value → list ‖ 0 ‖ number
+	bucketProposalDue    = []byte("proposal_due")     // wake (UnixNano) ‖ list ‖ 0 ‖ number → nothing
+	bucketProposalWake   = []byte("proposal_wake")    // list ‖ 0 ‖ number → its key in proposal_due
+)
+
+func migrateProposals(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bucketProposals, bucketProposalNumber, bucketProposalByMsg,
+		bucketProposalEvents, bucketThreads, bucketProposalDue, bucketProposalWake} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return fmt.Errorf("create bucket %s: %w", b, err)
+		}
+	}
+	return nil
+}
+
+// ProposalRef names one proposal of one list.
+type ProposalRef struct {
+	List   string `json:"list"`
+	Number int    `json:"number"`
+}
+
+// String returns "list#number".
+func (r ProposalRef) String() string { return fmt.Sprintf("%s#%d", r.List, r.Number) }
+
+func (r ProposalRef) key() []byte {
+	k := make([]byte, 0, len(r.List)+9)
+	k = append(k, r.List...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, uint64(r.Number))
+}
+
+func refFromKey(k []byte) ProposalRef {
+	i := bytes.IndexByte(k, 0)
+	if i < 0 || len(k) < i+9 {
+		return ProposalRef{}
+	}
+	return ProposalRef{List: string(k[:i]), Number: int(binary.BigEndian.Uint64(k[i+1 : i+9]))}
+}
+
+// ProposalEvent is one entry of a proposal's timeline: a reply, a
+// command, a refusal or a change of status.
+type ProposalEvent struct {
+	// Seq orders the events of one proposal, from 1.
+	Seq uint64 `json:"seq"`
+	// Kind is the consensus event kind, or "status" for a change of
+	// status, or "refused" for a command that did not count.
+	Kind string `json:"kind"`
+	// From is the sender's address ("" for the engine).
+	From string `json:"from,omitempty"`
+	// MessageID is the store id of the message the event came from (0
+	// for ticks).
+	MessageID uint64 `json:"message_id,omitempty"`
+	// At is the SMTP receipt time of that message, or the tick's time.
+	At time.Time `json:"at"`
+	// Detail is the objection's reason, the refusal's cause or the new
+	// status.
+	Detail string `json:"detail,omitempty"`
+}
+
+// ProposalUpdate is what one decision does to one proposal: its new
+// state and the events to append to its timeline.
+type ProposalUpdate struct {
+	Proposal consensus.Proposal
+	Events   []ProposalEvent
+}
+
+// Outgoing is a message the server writes itself (a notice, an
+// acknowledgment): stored like a received one, optionally archived, and
+// queued to its recipients, all in the transaction that decided it.
+type Outgoing struct {
+	// Raw is the whole message; BodyOffset is where its body starts.
+	Raw        []byte
+	BodyOffset int
+	// At is when the message was written.
+	At time.Time
+	// Archive, when its List is set, archives the message in that list.
+	Archive ArchiveEntry
+	// Queue entries get their MessageID, Header and BodyOffset filled in
+	// from Raw.
+	Queue []QueueEntry
+	// MessageIDHeader, when set, joins the thread of Thread.
+	MessageIDHeader string
+	Thread          ProposalRef
+}
+
+// ReserveProposalNumber returns the number of the proposal that message
+// msgID opens in list: a new number the first time, the same one when the
+// message is processed again after a crash, so numbering has no holes
+// and no duplicates.
+func (s *Store) ReserveProposalNumber(list string, msgID uint64) (int, error) {
+	list = NormalizeAddress(list)
+	var n int
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		byMsg := tx.Bucket(bucketProposalByMsg)
+		if v := byMsg.Get(u64(msgID)); v != nil {
+			n = refFromKey(v).Number
+			return nil
+		}
+		nums := tx.Bucket(bucketProposalNumber)
+		last := uint64(0)
+		if v := nums.Get([]byte(list)); v != nil {
+			last = be64(v)
+		}
+		n = int(last + 1)
+		if err := nums.Put([]byte(list), u64(last+1)); err != nil {
+			return err
+		}
+		return byMsg.Put(u64(msgID), ProposalRef{List: list, Number: n}.key())
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: reserve proposal number in %s: %w", list, err)
+	}
+	return n, nil
+}
+
+// Proposal returns one proposal.
+func (s *Store) Proposal(ref ProposalRef) (consensus.Proposal, error) {
+	ref.List = NormalizeAddress(ref.List)
+	var p consensus.Proposal
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bucketProposals), ref.key(), &p)
+	})
+	if err != nil {
+		return p, fmt.Errorf("storage: proposal %s: %w", ref, err)
+	}
+	return p, nil
+}
+
+// Proposals returns the proposals of a list ("" for every list), in list
+// then number order.
+func (s *Store) Proposals(list string) ([]consensus.Proposal, error) {
+	list = NormalizeAddress(list)
+	var out []consensus.Proposal
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketProposals).Cursor()
+		prefix := []byte(nil)
+		if list != "" {
+			prefix = append([]byte(list), 0)
+		}
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var p consensus.Proposal
+			if err := json.Unmarshal(v, &p); err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: proposals of %q: %w", list, err)
+	}
+	return out, nil
+}
+
+// ProposalEvents returns the timeline of a proposal, oldest first.
+func (s *Store) ProposalEvents(ref ProposalRef) ([]ProposalEvent, error) {
+	ref.List = NormalizeAddress(ref.List)
+	var out []ProposalEvent
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketProposalEvents).Cursor()
+		prefix := ref.key()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var e ProposalEvent
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: events of %s: %w", ref, err)
+	}
+	return out, nil
+}
+
+// ThreadOf returns the proposal whose thread holds the message with this
+// Message-ID header value (angle brackets optional), if any.
+func (s *Store) ThreadOf(messageID string) (ProposalRef, bool, error) {
+	var ref ProposalRef
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketThreads).Get(threadKey(messageID)); v != nil {
+			ref, found = refFromKey(v), true
+		}
+		return nil
+	})
+	if err != nil {
+		return ref, false, fmt.Errorf("storage: thread of %s: %w", messageID, err)
+	}
+	return ref, found, nil
+}
+
+func threadKey(messageID string) []byte {
+	id := strings.TrimSpace(messageID)
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	return []byte(strings.ToLower(id))
+}
+
+// DueProposals returns the proposals whose next wake-up (deadline or
+// reminder) is at or before now, earliest first, at most limit. The cost
+// grows with what is due, not with how many proposals are open.
+func (s *Store) DueProposals(now time.Time, limit int) ([]ProposalRef, error) {
+	var out []ProposalRef
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketProposalDue).Cursor()
+		end := u64(uint64(now.UnixNano()))
+		for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) <= 0; k, _ = c.Next() {
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+			out = append(out, refFromKey(k[8:]))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: due proposals: %w", err)
+	}
+	return out, nil
+}
+
+// NextProposalWake returns the earliest wake-up in the deadline index.
+func (s *Store) NextProposalWake() (time.Time, bool, error) {
+	var t time.Time
+	ok := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bucketProposalDue).Cursor().First(); k != nil {
+			t, ok = time.Unix(0, int64(be64(k[:8]))).UTC(), true
+		}
+		return nil
+	})
+	if err != nil {
+		return t, false, fmt.Errorf("storage: next proposal wake: %w", err)
+	}
+	return t, ok, nil
+}
+
+// putProposal writes a proposal and moves its key in the deadline index
+// to its next wake-up (none once it needs no tick).
+func putProposal(tx *bolt.Tx, p consensus.Proposal) error {
+	p.List = NormalizeAddress(p.List)
+	ref := ProposalRef{List: p.List, Number: p.Number}
+	key := ref.key()
+	if err := putJSON(tx.Bucket(bucketProposals), key, p); err != nil {
+		return err
+	}
+	wakes, due := tx.Bucket(bucketProposalWake), tx.Bucket(bucketProposalDue)
+	if old := wakes.Get(key); old != nil {
+		if err := due.Delete(append([]byte(nil), old...)); err != nil {
+			return err
+		}
+		if err := wakes.Delete(key); err != nil {
+			return err
+		}
+	}
+	wake, ok := p.NextWake()
+	if !ok {
+		return nil
+	}
+	dk := binary.BigEndian.AppendUint64(nil, uint64(wake.UnixNano()))
+	dk = append(dk, key...)
+	if err := due.Put(dk, nil); err != nil {
+		return err
+	}
+	return wakes.Put(key, dk)
+}
+
+// putProposalEvents appends events to a proposal's timeline.
+func putProposalEvents(tx *bolt.Tx, ref ProposalRef, events []ProposalEvent) error {
+	b := tx.Bucket(bucketProposalEvents)
+	for _, e := range events {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		e.Seq = seq
+		k := binary.BigEndian.AppendUint64(ref.key(), seq)
+		if err := putJSON(b, k, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putThread links a Message-ID to a proposal's thread.
+func putThread(tx *bolt.Tx, messageID string, ref ProposalRef) error {
+	if strings.TrimSpace(messageID) == "" {
+		return nil
+	}
+	return tx.Bucket(bucketThreads).Put(threadKey(messageID), ref.key())
+}
+
+// putOutgoing stores a message of ours, archives and queues it.
+func putOutgoing(tx *bolt.Tx, o Outgoing) error {
+	msgs := tx.Bucket(bucketMessages)
+	id, err := msgs.NextSequence()
+	if err != nil {
+		return err
+	}
+	key := u64(id)
+	if err := msgs.Put(key, o.Raw); err != nil {
+		return err
+	}
+	if err := putJSON(tx.Bucket(bucketEnvelopes), key, Envelope{ReceivedAt: o.At}); err != nil {
+		return err
+	}
+	if o.Archive.List != "" {
+		a := o.Archive
+		a.MessageID = id
+		if err := putArchive(tx, a); err != nil {
+			return err
+		}
+	}
+	for _, e := range o.Queue {
+		e.MessageID = id
+		e.Header = o.Raw[:o.BodyOffset]
+		e.BodyOffset = o.BodyOffset
+		if _, err := putNewQueueEntry(tx, e); err != nil {
+			return err
+		}
+	}
+	if o.MessageIDHeader != "" && o.Thread.List != "" {
+		return putThread(tx, o.MessageIDHeader, o.Thread)
+	}
+	return nil
+}
+
+// Decide records, in one transaction, the outcome of a tick for some
+// proposals: their new states, their events and the notices they send.
+// A notice exists if and only if its outcome does.
+func (s *Store) Decide(updates []ProposalUpdate, out []Outgoing) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return putDecisions(tx, updates, out)
+	})
+	if err != nil {
+		return fmt.Errorf("storage: record decisions: %w", err)
+	}
+	return nil
+}
+
+func putDecisions(tx *bolt.Tx, updates []ProposalUpdate, out []Outgoing) error {
+	for _, u := range updates {
+		if err := putProposal(tx, u.Proposal); err != nil {
+			return err
+		}
+		ref := ProposalRef{List: NormalizeAddress(u.Proposal.List), Number: u.Proposal.Number}
+		if err := putProposalEvents(tx, ref, u.Events); err != nil {
+			return err
+		}
+	}
+	for _, o := range out {
+		if err := putOutgoing(tx, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
