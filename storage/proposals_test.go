@@ -42,8 +42,8 @@ func TestDeadlineIndexFollowsTheProposal(t *testing.T) {
 	p2.Status, p2.Decided = consensus.StatusAdopted, t0.Add(24*time.Hour)
 	p1.Deadline = t0.Add(100 * time.Hour)
 	notice := Outgoing{Raw: []byte("Subject: adopted\r\n\r\nbody"), BodyOffset: 20, At: t0,
-		Archive: ArchiveEntry{List: "jardin@lists.test", Subject: "adopted"},
-		Queue:   []QueueEntry{{List: "jardin@lists.test", Domain: "x", Recipients: []string{"a@x"}, NextAttempt: t0}},
+		Archive:         ArchiveEntry{List: "jardin@lists.test", Subject: "adopted"},
+		Queue:           []QueueEntry{{List: "jardin@lists.test", Domain: "x", Recipients: []string{"a@x"}, NextAttempt: t0}},
 		MessageIDHeader: "<n1@lists.test>", Thread: ProposalRef{List: "jardin@lists.test", Number: 2}}
 	err := s.Decide([]ProposalUpdate{{Proposal: p2, Events: []ProposalEvent{{Kind: "status", Detail: "adopted", At: t0}}}, {Proposal: p1}}, []Outgoing{notice})
 	if err != nil {
