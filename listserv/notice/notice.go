@@ -1,0 +1,221 @@
+// Package notice writes what tacit says to people: the notices of an
+// outcome (adopted, blocked, withdrawn, reminder), the footer of a
+// distributed proposal, and the private acknowledgments, refusals and
+// hints a reply gets. The texts are text/template files embedded in the
+// binary, one directory per language (fr, the default, and en). Dates are
+// written in words in the list's timezone.
+//
+// No line of ours starts with a command word (SPEC section 6): clients
+// that quote without ">" would turn a reply into a command. Text that
+// comes from members (titles, reasons, proposal text) is quoted with "> "
+// by the templates, and the package's tests check every template.
+package notice
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+
+	"tacit/consensus"
+)
+
+//go:embed templates
+var files embed.FS
+
+// Kind names a text.
+type Kind string
+
+// The texts of tacit.
+const (
+	Adopted   Kind = "adopted"
+	Blocked   Kind = "blocked"
+	Withdrawn Kind = "withdrawn"
+	Reminder  Kind = "reminder"
+	// Footer is appended to a distributed proposal.
+	Footer Kind = "footer"
+	// Ack tells a member their command was recorded.
+	Ack Kind = "ack"
+	// Refused tells a member their command did not count, and why.
+	Refused Kind = "refused"
+	// Hint tells a member a word looked like a command but was not one.
+	Hint Kind = "hint"
+	// Status lists the open proposals (the -request status command).
+	Status Kind = "status"
+)
+
+// Kinds lists every text, for tests and documentation.
+var Kinds = []Kind{Adopted, Blocked, Withdrawn, Reminder, Footer, Ack, Refused, Hint, Status}
+
+// Data is what a text may speak about.
+type Data struct {
+	// ListName is NAME, ListAddress NAME@DOMAIN.
+	ListName, ListAddress string
+	// Proposal is the proposal spoken about (not for Status).
+	Proposal consensus.Proposal
+	// Command and Why describe an Ack or a Refused text.
+	Command consensus.EventKind
+	Why     string
+	// Reason is the objection's reason of an Ack.
+	Reason string
+	// Hints are the near misses of a Hint text.
+	Hints []string
+	// Open lists the open proposals of a Status text.
+	Open []consensus.Proposal
+	// Location is the list's timezone; nil means UTC.
+	Location *time.Location
+	// Now is when the text is written.
+	Now time.Time
+}
+
+// Text is a rendered text: a Subject (empty for a footer) and a body.
+type Text struct {
+	Subject string
+	Body    string
+}
+
+// Render writes text kind in language lang ("fr" when lang is unknown).
+func Render(kind Kind, lang string, d Data) (Text, error) {
+	if lang != "en" {
+		lang = "fr"
+	}
+	if d.Location == nil {
+		d.Location = time.UTC
+	}
+	t, err := template.New(string(kind)+".tmpl").Funcs(funcs(lang, d.Location)).
+		ParseFS(files, "templates/"+lang+"/"+string(kind)+".tmpl")
+	if err != nil {
+		return Text{}, fmt.Errorf("notice: %s/%s: %w", lang, kind, err)
+	}
+	var subject, body bytes.Buffer
+	if t.Lookup("subject") != nil {
+		if err := t.ExecuteTemplate(&subject, "subject", d); err != nil {
+			return Text{}, fmt.Errorf("notice: %s/%s subject: %w", lang, kind, err)
+		}
+	}
+	if err := t.ExecuteTemplate(&body, "body", d); err != nil {
+		return Text{}, fmt.Errorf("notice: %s/%s body: %w", lang, kind, err)
+	}
+	return Text{Subject: strings.TrimSpace(subject.String()), Body: tidy(body.String())}, nil
+}
+
+// tidy trims the template's leading blank lines and keeps one final
+// newline.
+func tidy(s string) string {
+	return strings.TrimLeft(strings.TrimRight(s, " \n")+"\n", "\n")
+}
+
+func funcs(lang string, loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"date":  func(t time.Time) string { return Date(t, lang, loc) },
+		"quote": quote,
+		"list": func(ms []consensus.Objection) string {
+			names := make([]string, len(ms))
+			for i, m := range ms {
+				names[i] = m.Member
+			}
+			return strings.Join(names, ", ")
+		},
+		"reply":      func() string { return consensus.ReplyAboveLine },
+		"lastText":   lastText,
+		"commandFR":  func(k consensus.EventKind) string { return commandWords["fr"][k] },
+		"recordedFR": func(k consensus.EventKind) string { return recordedFR[k] },
+		"commandEN":  func(k consensus.EventKind) string { return commandWords["en"][k] },
+		"statusFR":   func(s consensus.Status) string { return statusWords["fr"][s] },
+		"statusEN":   func(s consensus.Status) string { return statusWords["en"][s] },
+		"whyFR":      func(w string) string { return whyWords["fr"][w] },
+		"whyEN":      func(w string) string { return whyWords["en"][w] },
+	}
+}
+
+// quote prefixes every line of a member's text with "> ", so that none
+// of it can read as a command of ours.
+func quote(s string) string {
+	s = strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	if s == "" {
+		return ">"
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight("> "+l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+var (
+	frDays   = []string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
+	frMonths = []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+		"septembre", "octobre", "novembre", "décembre"}
+)
+
+// Date writes t in words in loc: "mardi 1er décembre 2026 à 18 h",
+// "mardi 1er décembre 2026 à 18 h 30" in French, "Tuesday 1 December 2026
+// at 18:00 (CET)" in English.
+func Date(t time.Time, lang string, loc *time.Location) string {
+	t = t.In(loc)
+	if lang == "en" {
+		return t.Format("Monday 2 January 2006 at 15:04") + " (" + t.Format("MST") + ")"
+	}
+	day := fmt.Sprint(t.Day())
+	if t.Day() == 1 {
+		day = "1er"
+	}
+	hour := fmt.Sprintf("%d h", t.Hour())
+	if t.Minute() != 0 {
+		hour += fmt.Sprintf(" %02d", t.Minute())
+	}
+	return fmt.Sprintf("%s %s %s %d à %s", frDays[t.Weekday()], day, frMonths[t.Month()-1], t.Year(), hour)
+}
+
+// lastText returns the current version of a proposal's text.
+func lastText(p consensus.Proposal) string {
+	if n := len(p.Versions); n > 0 {
+		return p.Versions[n-1].Text
+	}
+	return ""
+}
+
+var commandWords = map[string]map[consensus.EventKind]string{
+	"fr": {consensus.EventObject: "objection", consensus.EventLift: "levée d'objection",
+		consensus.EventSupport: "soutien", consensus.EventWithdraw: "retrait de la proposition",
+		consensus.EventAmend: "amendement"},
+	"en": {consensus.EventObject: "objection", consensus.EventLift: "lifting of your objection",
+		consensus.EventSupport: "support", consensus.EventWithdraw: "withdrawal of the proposal",
+		consensus.EventAmend: "amendment"},
+}
+
+var statusWords = map[string]map[consensus.Status]string{
+	"fr": {consensus.StatusOpen: "en cours", consensus.StatusAdopted: "adoptée",
+		consensus.StatusBlocked: "bloquée", consensus.StatusWithdrawn: "retirée"},
+	"en": {consensus.StatusOpen: "open", consensus.StatusAdopted: "adopted",
+		consensus.StatusBlocked: "blocked", consensus.StatusWithdrawn: "withdrawn"},
+}
+
+var whyWords = map[string]map[string]string{
+	"fr": {
+		consensus.WhyNotMember:    "car seuls les membres de la liste peuvent agir sur une proposition",
+		consensus.WhyLate:         "car elle est arrivée après l'échéance",
+		consensus.WhyNotAuthor:    "car seul l'auteur de la proposition peut la retirer ou l'amender",
+		consensus.WhyNoObjection:  "car vous n'aviez pas d'objection en cours sur cette proposition",
+		consensus.WhyDecided:      "car la proposition est déjà décidée",
+		consensus.WhyEmptyVersion: "car l'amendement ne contenait aucun texte",
+	},
+	"en": {
+		consensus.WhyNotMember:    "because only members of the list can act on a proposal",
+		consensus.WhyLate:         "because it arrived after the deadline",
+		consensus.WhyNotAuthor:    "because only the proposal's author can withdraw or amend it",
+		consensus.WhyNoObjection:  "because you had no standing objection to this proposal",
+		consensus.WhyDecided:      "because the proposal is already decided",
+		consensus.WhyEmptyVersion: "because the amendment held no text",
+	},
+}
+
+// recordedFR says in French that a command was recorded, with the right
+// gender.
+var recordedFR = map[consensus.EventKind]string{
+	consensus.EventObject: "objection enregistrée", consensus.EventLift: "objection levée",
+	consensus.EventSupport: "soutien enregistré", consensus.EventWithdraw: "proposition retirée",
+	consensus.EventAmend: "amendement enregistré",
+}
