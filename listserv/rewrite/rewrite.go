@@ -78,6 +78,18 @@ type Options struct {
 	// Extra fields are added after the List-* fields, each a complete
 	// "Name: value" line without its line ending.
 	Extra []string
+	// Drop names more fields to leave out (any case), e.g. the content
+	// fields that Extra replaces when a footer changes the body.
+	Drop []string
+}
+
+func (o Options) drops(name string) bool {
+	for _, d := range o.Drop {
+		if strings.EqualFold(d, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // removed are the fields dropped before redistribution (lower case);
@@ -185,7 +197,7 @@ func Header(ctx context.Context, raw []byte, o Options) ([]byte, int, error) {
 	sawSubject, sawCc := false, false
 	for _, f := range fs {
 		switch {
-		case removed[f.name] || strings.HasPrefix(f.name, "list-"):
+		case removed[f.name] || strings.HasPrefix(f.name, "list-") || o.drops(f.name):
 			continue
 		case f.name == "subject":
 			if sawSubject {

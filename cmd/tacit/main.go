@@ -1,0 +1,192 @@
+// Command tacit is the tacit list server and its administration tool.
+// See SPEC section 2 and docs/ for the commands.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"tacit/config"
+	"tacit/listserv"
+	"tacit/listserv/admin"
+	"tacit/listserv/outbound"
+	"tacit/listserv/rewrite"
+	"tacit/storage"
+)
+
+// version is set at link time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+const usage = `usage: tacit [--config FILE] COMMAND
+
+  serve                             run the list server (SMTP, delivery, admin socket)
+  list create ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]...
+                   [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]
+  list set ADDR (the same flags)
+  list ls [--json]
+  member add LIST ADDR...
+  member rm LIST ADDR...
+  member ls LIST [--json]
+  held ls [LIST] [--json]
+  version
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		// SPEC section 2: one line on stderr, every problem in it.
+		fmt.Fprintln(os.Stderr, "tacit: "+strings.ReplaceAll(err.Error(), "\n", "; "))
+		os.Exit(1)
+	}
+}
+
+// run is main without the process: it parses args and runs one command.
+func run(args []string, stdout, stderr io.Writer) error {
+	cfgPath, args, err := configFlag(args)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return errors.New("no command given")
+		}
+		return nil
+	}
+	if args[0] == "version" {
+		fmt.Fprintf(stdout, "tacit %s (%s)\n", version, runtime.Version())
+		return nil
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return err
+	}
+	switch {
+	case args[0] == "serve" && len(args) == 1:
+		return serve(cfg, stderr)
+	case admin.IsCommand(args):
+		return adminCommand(cfg, args, stdout)
+	}
+	return fmt.Errorf("unknown command %q; run tacit help", strings.Join(args, " "))
+}
+
+// configFlag takes --config FILE (or --config=FILE) out of args, wherever
+// it is.
+func configFlag(args []string) (string, []string, error) {
+	path := ""
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--config" || a == "-config":
+			if i+1 >= len(args) {
+				return "", nil, errors.New("--config needs a file name")
+			}
+			path = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "-config="):
+			_, path, _ = strings.Cut(a, "=")
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return path, rest, nil
+}
+
+func socketPath(cfg *config.Config) string {
+	return filepath.Join(cfg.DataDir, "tacit.sock")
+}
+
+// adminCommand runs an admin command through the running server's socket,
+// or on the store directly when no server runs.
+func adminCommand(cfg *config.Config, args []string, stdout io.Writer) error {
+	ctx := context.Background()
+	err := admin.Call(ctx, socketPath(cfg), args, stdout)
+	if !errors.Is(err, admin.ErrNoServer) {
+		return err
+	}
+	store, err := storage.Open(cfg.StorePath(), storage.Options{LockTimeout: 2 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	a := admin.New(admin.Options{Store: store, Domain: cfg.Domain, Language: cfg.Language})
+	return a.Execute(ctx, args, stdout)
+}
+
+// serve runs the server until SIGINT or SIGTERM.
+func serve(cfg *config.Config, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	store, err := storage.Open(cfg.StorePath(), storage.Options{LockTimeout: 2 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var smtpTLS *tls.Config
+	if cfg.SMTP.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey)
+		if err != nil {
+			return fmt.Errorf("smtp.tls_cert/tls_key: %w", err)
+		}
+		smtpTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	var transport outbound.Transport
+	switch cfg.Delivery.Mode {
+	case "relay":
+		transport = outbound.NewRelay(outbound.RelayOptions{
+			Addr: cfg.Delivery.Relay, Hostname: cfg.SMTP.Hostname,
+			MaxConns: cfg.Delivery.Concurrency, Logger: log,
+		})
+	default:
+		transport = outbound.NewMaildir(cfg.MaildirPath())
+	}
+	defer transport.Close()
+	// The HTTP server (register, one-click unsubscribe) is not built yet:
+	// until it is, no message may announce a URL of it.
+	httpBase := ""
+	srv, err := listserv.New(listserv.Options{
+		Store:           store,
+		Domain:          cfg.Domain,
+		Language:        cfg.Language,
+		DefaultDeadline: cfg.Consensus.DefaultDeadline.Duration,
+		SMTP: listserv.SMTPOptions{
+			Listen:          cfg.SMTP.Listen,
+			Hostname:        cfg.SMTP.Hostname,
+			MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+			MaxRecipients:   cfg.SMTP.MaxRecipients,
+			MaxConnections:  cfg.SMTP.MaxConnections,
+			IdleTimeout:     cfg.SMTP.IdleTimeout.Duration,
+			DataTimeout:     cfg.SMTP.DataTimeout.Duration,
+			TLS:             smtpTLS,
+		},
+		Delivery: listserv.DeliveryOptions{
+			Transport:                transport,
+			Concurrency:              cfg.Delivery.Concurrency,
+			RecipientsPerTransaction: cfg.Delivery.RecipientsPerTransaction,
+			MaxQueueLifetime:         cfg.Delivery.MaxQueueLifetime.Duration,
+		},
+		HTTPBaseURL: httpBase,
+		AdminSocket: socketPath(cfg),
+		DMARC:       rewrite.DNSPolicy(net.DefaultResolver),
+		Logger:      log,
+	})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("tacit starting", "version", version, "data_dir", cfg.DataDir,
+		"delivery", cfg.Delivery.Mode, "config", cfg.Path)
+	return srv.Run(ctx)
+}

@@ -1,0 +1,134 @@
+package listserv
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"mime/quotedprintable"
+	"strings"
+	"time"
+
+	"tacit/listserv/notice"
+	"tacit/listserv/rewrite"
+	"tacit/storage"
+)
+
+// composed is a whole message of ours, ready to store and queue.
+type composed struct {
+	raw       []byte
+	bodyOff   int
+	messageID string // with angle brackets
+}
+
+// letter describes a message of ours.
+type letter struct {
+	list storage.List
+	// from is the From address; "" means the list's posting address.
+	from string
+	// to is the To header; "" means the list's posting address.
+	to        string
+	text      notice.Text
+	inReplyTo string   // Message-ID the message answers, "" if none
+	refs      []string // References, oldest first
+	now       time.Time
+}
+
+// compose writes a letter as a MIME message: UTF-8 text in
+// quoted-printable, the list's List-* headers, Auto-Submitted so that no
+// robot answers it, and threading headers.
+func (s *Server) compose(lt letter) composed {
+	l := lt.list
+	from, to := lt.from, lt.to
+	if from == "" {
+		from = l.Address
+	}
+	if to == "" {
+		to = l.Address
+	}
+	id := newMessageID(s.o.SMTP.Hostname)
+	var b bytes.Buffer
+	b.Write(rewrite.ListFields(rewrite.Options{List: s.rewriteList(l)}))
+	fmt.Fprintf(&b, "From: %s <%s>\r\n", mime.QEncoding.Encode("utf-8", listDisplayName(l)), from)
+	fmt.Fprintf(&b, "To: %s\r\n", to)
+	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", lt.text.Subject))
+	fmt.Fprintf(&b, "Date: %s\r\n", lt.now.Format(time.RFC1123Z))
+	fmt.Fprintf(&b, "Message-ID: %s\r\n", id)
+	if lt.inReplyTo != "" {
+		fmt.Fprintf(&b, "In-Reply-To: %s\r\n", lt.inReplyTo)
+	}
+	if len(lt.refs) > 0 {
+		fmt.Fprintf(&b, "References: %s\r\n", strings.Join(lt.refs, "\r\n "))
+	}
+	b.WriteString("Auto-Submitted: auto-generated\r\n")
+	b.WriteString("MIME-Version: 1.0\r\n")
+	b.WriteString("Content-Type: text/plain; charset=utf-8\r\n")
+	b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+	off := b.Len()
+	b.Write(qp(lt.text.Body))
+	return composed{raw: b.Bytes(), bodyOff: off, messageID: id}
+}
+
+// qp encodes text as quoted-printable with CRLF line ends.
+func qp(text string) []byte {
+	var out bytes.Buffer
+	w := quotedprintable.NewWriter(&out)
+	_, _ = w.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\n", "\r\n")))
+	_ = w.Close()
+	return out.Bytes()
+}
+
+func listDisplayName(l storage.List) string {
+	if l.Name != "" {
+		return l.Name
+	}
+	return l.LocalPart()
+}
+
+// newMessageID returns a fresh Message-ID at host, angle brackets included.
+func newMessageID(host string) string {
+	var r [12]byte
+	_, _ = rand.Read(r[:])
+	if host == "" {
+		host = "tacit.invalid"
+	}
+	return "<tacit." + hex.EncodeToString(r[:]) + "@" + host + ">"
+}
+
+// toList returns the Outgoing that sends c to every member of list l and
+// archives it there.
+func (s *Server) toList(l storage.List, c composed, subject string, now time.Time, thread storage.ProposalRef) (storage.Outgoing, error) {
+	members, err := s.o.Store.Members(l.Address)
+	if err != nil {
+		return storage.Outgoing{}, err
+	}
+	addrs := make([]string, len(members))
+	for i, m := range members {
+		addrs[i] = m.Address
+	}
+	return storage.Outgoing{
+		Raw: c.raw, BodyOffset: c.bodyOff, At: now,
+		Archive: storage.ArchiveEntry{List: l.Address, At: now, From: l.Address, Subject: subject},
+		Queue: s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l),
+			Created: now, NextAttempt: now}, addrs),
+		MessageIDHeader: c.messageID, Thread: thread,
+	}, nil
+}
+
+// toOne returns the Outgoing that sends c privately to one address.
+func (s *Server) toOne(l storage.List, c composed, rcpt string, now time.Time) storage.Outgoing {
+	return storage.Outgoing{
+		Raw: c.raw, BodyOffset: c.bodyOff, At: now,
+		Queue: s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l),
+			Created: now, NextAttempt: now}, []string{rcpt}),
+	}
+}
+
+// listLang returns the language of list l's texts.
+func (s *Server) listLang(l storage.List) string {
+	if l.Lang != "" {
+		return l.Lang
+	}
+	return s.o.Language
+}

@@ -1,0 +1,194 @@
+package listserv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"tacit/consensus"
+	"tacit/listserv/notice"
+	"tacit/storage"
+)
+
+// The engine decides proposals as time passes. It keeps no timer in
+// memory: each tick (a robfig/cron schedule, and one pass at start-up)
+// reads the store's deadline index, applies the pure engine to what is
+// due, and records each new status with its notice in one transaction,
+// so an outcome and its notice happen exactly once across crashes.
+
+// runEngine ticks on the schedule until ctx is done.
+func (s *Server) runEngine(ctx context.Context) error {
+	s.tickOnce(ctx) // what fell due while the server was down
+	spec := s.o.Consensus.Schedule
+	if spec == "" {
+		spec = "@every 30s"
+	}
+	logger := cronLogger{s.o.Logger}
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithLogger(logger),
+		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
+	if _, err := c.AddFunc(spec, func() { s.tickOnce(ctx) }); err != nil {
+		return fmt.Errorf("listserv: consensus schedule %q: %w", spec, err)
+	}
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	return nil
+}
+
+// tickOnce decides every proposal that is due now.
+func (s *Server) tickOnce(ctx context.Context) {
+	start := time.Now()
+	n, err := s.Tick(ctx)
+	if err != nil {
+		s.o.Logger.Error("engine: tick", "err", err)
+		return
+	}
+	if n > 0 {
+		s.o.Logger.Info("engine: tick", "decided", n, "took", time.Since(start))
+	}
+}
+
+// Tick applies the passage of time to every proposal due at the server's
+// now and returns how many it changed. Tests call it with a moved clock.
+func (s *Server) Tick(ctx context.Context) (int, error) {
+	now := s.o.Now().UTC()
+	refs, err := s.o.Store.DueProposals(now, 0)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, ref := range refs {
+		if ctx.Err() != nil {
+			return done, ctx.Err()
+		}
+		if err := s.tickProposal(ref, now); err != nil {
+			return done, fmt.Errorf("engine: %s: %w", ref, err)
+		}
+		done++
+	}
+	return done, nil
+}
+
+// tickProposal decides one due proposal and records the outcome and its
+// notices in one transaction.
+func (s *Server) tickProposal(ref storage.ProposalRef, now time.Time) error {
+	s.proposalMu.Lock()
+	defer s.proposalMu.Unlock()
+	p, err := s.o.Store.Proposal(ref)
+	if err != nil {
+		return err
+	}
+	l, err := s.o.Store.List(ref.List)
+	gone := errors.Is(err, storage.ErrNotFound)
+	if gone {
+		// The list is gone: settle the proposal silently so it leaves the index.
+		l = storage.List{Address: ref.List}
+	} else if err != nil {
+		return err
+	}
+	next, fx := consensus.Apply(p, consensus.Event{Kind: consensus.EventTick}, now)
+	events := statusEvents(p, next, now)
+	outs, err := s.effectMessages(l, next, fx, "", now)
+	if err != nil {
+		return err
+	}
+	if gone {
+		outs = nil
+	}
+	return s.o.Store.Decide([]storage.ProposalUpdate{{Proposal: next, Events: events}}, outs)
+}
+
+// statusEvents returns the timeline entries of what changed between two
+// states of a proposal.
+func statusEvents(before, after consensus.Proposal, now time.Time) []storage.ProposalEvent {
+	var ev []storage.ProposalEvent
+	if after.Reminded && !before.Reminded {
+		ev = append(ev, storage.ProposalEvent{Kind: "reminder", At: now})
+	}
+	if after.Status != before.Status {
+		at := after.Decided
+		if at.IsZero() {
+			at = now
+		}
+		ev = append(ev, storage.ProposalEvent{Kind: "status", Detail: string(after.Status), At: at})
+	}
+	return ev
+}
+
+// effectMessages turns the effects of consensus.Apply into messages:
+// notices to the list, acknowledgments and refusals to their sender.
+// reason is the objection's reason, for acknowledgments.
+func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []consensus.Effect, reason string, now time.Time) ([]storage.Outgoing, error) {
+	var outs []storage.Outgoing
+	ref := storage.ProposalRef{List: p.List, Number: p.Number}
+	d := s.noticeData(l, p, now)
+	for _, e := range fx {
+		var kind notice.Kind
+		switch e.Kind {
+		case consensus.EffectNotice:
+			kind = notice.Kind(e.Notice)
+		case consensus.EffectAck:
+			kind = notice.Ack
+		case consensus.EffectRefused:
+			kind = notice.Refused
+		default:
+			continue
+		}
+		d.Command, d.Why, d.Reason = e.Command, e.Why, ""
+		if e.Command == consensus.EventObject {
+			d.Reason = reason
+		}
+		txt, err := notice.Render(kind, s.listLang(l), d)
+		if err != nil {
+			return nil, err
+		}
+		c := s.compose(letter{list: l, text: txt, inReplyTo: bracket(p.MessageID),
+			refs: nonEmpty(bracket(p.MessageID)), now: now, to: e.To})
+		if e.Kind == consensus.EffectNotice {
+			o, err := s.toList(l, c, txt.Subject, now, ref)
+			if err != nil {
+				return nil, err
+			}
+			outs = append(outs, o)
+			continue
+		}
+		outs = append(outs, s.toOne(l, c, e.To, now))
+	}
+	return outs, nil
+}
+
+// noticeData is what the texts need about a proposal of list l.
+func (s *Server) noticeData(l storage.List, p consensus.Proposal, now time.Time) notice.Data {
+	return notice.Data{ListName: l.LocalPart(), ListAddress: l.Address, Proposal: p,
+		Location: s.o.Consensus.Location, Now: now}
+}
+
+// bracket returns a Message-ID with its angle brackets.
+func bracket(id string) string {
+	if id == "" || id[0] == '<' {
+		return id
+	}
+	return "<" + id + ">"
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// cronLogger sends robfig/cron's logs to slog.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}

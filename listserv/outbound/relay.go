@@ -1,0 +1,635 @@
+package outbound
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/textproto"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+const (
+	// idleTimeout is how long an idle connection stays eligible for reuse.
+	// Servers drop idle clients after a few minutes (Postfix: 300s); a
+	// connection silently lost by a middlebox would otherwise cost a full
+	// CommandTimeout on its RSET.
+	idleTimeout = time.Minute
+	// quitTimeout bounds the polite QUIT sent before closing a connection.
+	quitTimeout = 5 * time.Second
+)
+
+// RelayOptions configure a Relay.
+type RelayOptions struct {
+	// Addr is the host:port of the smarthost.
+	Addr string
+	// Hostname is the name sent with EHLO; "" means os.Hostname.
+	Hostname string
+	// MaxConns is the number of idle connections kept for reuse; 0 means
+	// 4 and a negative value keeps none. It does not limit the number of
+	// connections in use at once: that is the caller's concurrency.
+	MaxConns int
+	// DialTimeout bounds the TCP connect; 0 means 30s.
+	DialTimeout time.Duration
+	// CommandTimeout bounds the wait for each reply (the greeting, EHLO,
+	// MAIL, RCPT, the 354 to DATA, ...); 0 means 5m.
+	CommandTimeout time.Duration
+	// DataTimeout bounds the transfer of the message and the wait for the
+	// final reply to DATA; 0 means 10m.
+	DataTimeout time.Duration
+	// TLS, when non-nil, makes the relay use STARTTLS when the server
+	// offers it; an empty ServerName is filled in from Addr. With TLS set
+	// and STARTTLS not offered, the session continues in plaintext but
+	// credentials are never sent.
+	TLS *tls.Config
+	// Username and Password, when Username is set, authenticate with AUTH
+	// PLAIN after EHLO. With TLS nil they are sent in the clear (meant for
+	// a relay on the loopback interface).
+	Username, Password string
+	// Logger receives one debug line per transaction and a warning per
+	// failed connection; nil discards.
+	Logger *slog.Logger
+}
+
+// Relay is a Transport that hands every message to one smarthost over
+// SMTP, with go-smtp's client. Idle connections are kept and reused for
+// later messages (with RSET); a reused connection that turns out to be dead
+// is replaced by a fresh one and the transaction retried once.
+//
+// Each recipient gets its own Result: a RCPT refused with 5xx is permanent,
+// with 4xx temporary. A failure of DATA or of the connection applies to
+// every recipient that was not refused, permanent only on a 5xx reply to
+// DATA. Failures to set up a connection (dial, greeting, EHLO, STARTTLS,
+// AUTH) are always temporary: they are about the relay, not the message.
+//
+// A Relay is safe for concurrent use.
+type Relay struct {
+	o   RelayOptions
+	log *slog.Logger
+
+	mu     sync.Mutex
+	idle   []*relayConn // oldest first
+	closed bool
+}
+
+// NewRelay returns a Relay to o.Addr. It does not connect until the first
+// Deliver.
+func NewRelay(o RelayOptions) *Relay {
+	if o.Hostname == "" {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			o.Hostname = h
+		} else {
+			o.Hostname = "localhost"
+		}
+	}
+	if o.MaxConns == 0 {
+		o.MaxConns = 4
+	}
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = 30 * time.Second
+	}
+	if o.CommandTimeout <= 0 {
+		o.CommandTimeout = 5 * time.Minute
+	}
+	if o.DataTimeout <= 0 {
+		o.DataTimeout = 10 * time.Minute
+	}
+	lg := o.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	return &Relay{o: o, log: lg.With("relay", o.Addr)}
+}
+
+// errRelayClosed is reported on every recipient after Close.
+var errRelayClosed = errors.New("outbound: relay closed")
+
+// Deliver sends m in one SMTP transaction and returns one Result per
+// recipient, in the order of m.To. ctx bounds the whole transaction.
+func (r *Relay) Deliver(ctx context.Context, m *Message) []Result {
+	t := &txn{res: make([]Result, len(m.To)), final: make([]bool, len(m.To))}
+	for i, to := range m.To {
+		t.res[i].Recipient = to
+	}
+	if len(m.To) == 0 {
+		return t.res
+	}
+	if err := checkAddr(m.From); err != nil {
+		t.failRest(fmt.Errorf("outbound: relay %s: sender %q: %w", r.o.Addr, m.From, err), true)
+		return t.res
+	}
+	for i, to := range m.To {
+		if err := checkAddr(to); err != nil {
+			t.fail(i, fmt.Errorf("outbound: relay %s: recipient %q: %w", r.o.Addr, to, err), true)
+		}
+	}
+	if t.allFinal() {
+		return t.res
+	}
+
+	start := time.Now()
+	fresh := false
+	for {
+		if err := ctx.Err(); err != nil {
+			t.failRest(fmt.Errorf("outbound: relay %s: %w", r.o.Addr, err), false)
+			break
+		}
+		rc, reused, err := r.get(ctx, fresh)
+		if err != nil {
+			r.log.Warn("relay connection failed", "err", err)
+			t.failRest(err, false)
+			break
+		}
+		if !r.transact(ctx, rc, reused, m, t) {
+			break
+		}
+		fresh = true // once, on a connection of our own
+	}
+	if !t.allFinal() {
+		// Not reached: transact decides every recipient unless it asks
+		// for a retry. Never report a recipient as sent by omission.
+		t.failRest(fmt.Errorf("outbound: relay %s: transaction aborted", r.o.Addr), false)
+	}
+	r.log.Debug("relay transaction", "from", m.From, "rcpts", len(m.To),
+		"accepted", t.accepted(), "dur", time.Since(start))
+	return t.res
+}
+
+// Close closes the idle connections (with QUIT) and makes later Deliver
+// calls fail. Connections in use are closed when their transaction ends.
+func (r *Relay) Close() error {
+	r.mu.Lock()
+	idle := r.idle
+	r.idle = nil
+	r.closed = true
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, rc := range idle {
+		wg.Go(rc.quit)
+	}
+	wg.Wait()
+	return nil
+}
+
+// txn holds the per-recipient outcome of one Deliver call.
+type txn struct {
+	res   []Result
+	final []bool // res[i] is decided
+}
+
+func (t *txn) fail(i int, err error, perm bool) {
+	t.res[i].Err, t.res[i].Permanent, t.final[i] = err, perm, true
+}
+
+// failRest gives err to every recipient not decided yet.
+func (t *txn) failRest(err error, perm bool) {
+	for i := range t.res {
+		if !t.final[i] {
+			t.fail(i, err, perm)
+		}
+	}
+}
+
+func (t *txn) allFinal() bool {
+	for _, f := range t.final {
+		if !f {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *txn) accepted() int {
+	n := 0
+	for i := range t.res {
+		if t.final[i] && t.res[i].Err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// transact runs one transaction on rc and returns the connection to the
+// pool or closes it. It returns true when rc was a reused connection that
+// failed before the transaction started (RSET or MAIL), so the caller
+// should retry on a fresh connection (or fail everyone if ctx is done); t
+// is then untouched.
+func (r *Relay) transact(ctx context.Context, rc *relayConn, reused bool, m *Message, t *txn) (retry bool) {
+	release := rc.nc.bind(ctx)
+	keep := false
+	defer func() {
+		if !release() {
+			keep = false // ctx fired: the connection's deadline is spent
+		}
+		if keep {
+			r.put(rc)
+		} else {
+			rc.close()
+		}
+	}()
+	c := rc.c
+
+	if reused {
+		if err := c.Reset(); err != nil {
+			r.log.Debug("reused connection failed on RSET", "err", err)
+			return true
+		}
+	}
+
+	opts := &smtp.MailOptions{Size: int64(len(m.Header) + len(m.Body))}
+	if ok, _ := c.Extension("SMTPUTF8"); ok && !envelopeASCII(m) {
+		opts.UTF8 = true
+	}
+	if err := c.Mail(m.From, opts); err != nil {
+		if reused {
+			r.log.Debug("reused connection failed on MAIL", "err", err)
+			return true
+		}
+		t.failRest(r.wrap(ctx, "MAIL FROM", err), isPermanent(err))
+		keep = reusable(err)
+		return false
+	}
+
+	var accepted []int
+	for i, to := range m.To {
+		if t.final[i] {
+			continue
+		}
+		err := c.Rcpt(to, nil)
+		if err == nil {
+			accepted = append(accepted, i)
+			continue
+		}
+		if !reusable(err) {
+			// The connection is gone: nobody not yet refused is delivered.
+			t.failRest(r.wrap(ctx, "RCPT TO <"+to+">", err), false)
+			return false
+		}
+		t.fail(i, r.wrap(ctx, "RCPT TO <"+to+">", err), isPermanent(err))
+	}
+	if len(accepted) == 0 {
+		keep = true // the next user sends RSET
+		return false
+	}
+
+	w, err := c.Data()
+	if err != nil {
+		t.failRest(r.wrap(ctx, "DATA", err), isPermanent(err))
+		keep = reusable(err)
+		return false
+	}
+	// go-smtp sets no deadline while the message is written.
+	_ = rc.nc.SetDeadline(time.Now().Add(r.o.DataTimeout))
+	if _, err = w.Write(m.Header); err == nil {
+		_, err = w.Write(m.Body)
+	}
+	if err != nil {
+		t.failRest(r.wrap(ctx, "DATA transfer", err), false)
+		return false
+	}
+	if err := w.Close(); err != nil {
+		t.failRest(r.wrap(ctx, "end of DATA", err), isPermanent(err))
+		keep = reusable(err)
+		return false
+	}
+	for _, i := range accepted {
+		t.final[i] = true
+	}
+	keep = true
+	return false
+}
+
+// wrap adds context to err, and the context's error when ctx is the reason
+// the connection failed.
+func (r *Relay) wrap(ctx context.Context, what string, err error) error {
+	cerr := ctx.Err()
+	if dl, ok := ctx.Deadline(); ok && cerr == nil && !time.Now().Before(dl) {
+		// The connection's deadline (the context's) can fire a moment
+		// before the context's own timer.
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("outbound: relay %s: %s: %w: %w", r.o.Addr, what, cerr, err)
+	}
+	return fmt.Errorf("outbound: relay %s: %s: %w", r.o.Addr, what, err)
+}
+
+// isPermanent reports whether err is a 5xx reply.
+func isPermanent(err error) bool {
+	var se *smtp.SMTPError
+	return errors.As(err, &se) && se.Code/100 == 5
+}
+
+// reusable reports whether the connection survives err: the server
+// answered, and not with 421 (closing).
+func reusable(err error) bool {
+	var se *smtp.SMTPError
+	return errors.As(err, &se) && se.Code != 421
+}
+
+// checkAddr refuses what cannot be sent on an SMTP command line.
+func checkAddr(a string) error {
+	if strings.ContainsAny(a, "\r\n\x00<>") {
+		return errors.New("invalid characters in address")
+	}
+	return nil
+}
+
+func envelopeASCII(m *Message) bool {
+	isASCII := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return false
+			}
+		}
+		return true
+	}
+	if !isASCII(m.From) {
+		return false
+	}
+	for _, to := range m.To {
+		if !isASCII(to) {
+			return false
+		}
+	}
+	return true
+}
+
+// get returns an idle connection (reused is true) or, when there is none or
+// fresh is set, a new one.
+func (r *Relay) get(ctx context.Context, fresh bool) (rc *relayConn, reused bool, err error) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, false, errRelayClosed
+	}
+	// Drop the connections idle for too long (the oldest come first).
+	now := time.Now()
+	n := 0
+	for n < len(r.idle) && now.Sub(r.idle[n].idleAt) > idleTimeout {
+		n++
+	}
+	stale := append([]*relayConn(nil), r.idle[:n]...)
+	r.idle = slices.Delete(r.idle, 0, n)
+	if !fresh && len(r.idle) > 0 {
+		rc = r.idle[len(r.idle)-1]
+		r.idle[len(r.idle)-1] = nil
+		r.idle = r.idle[:len(r.idle)-1]
+	}
+	r.mu.Unlock()
+	for _, s := range stale {
+		s.close()
+	}
+	if rc != nil {
+		return rc, true, nil
+	}
+	rc, err = r.dial(ctx)
+	return rc, false, err
+}
+
+// put returns rc to the pool, or closes it if the pool is full or closed.
+func (r *Relay) put(rc *relayConn) {
+	r.mu.Lock()
+	if r.closed || len(r.idle) >= r.o.MaxConns {
+		r.mu.Unlock()
+		rc.quit()
+		return
+	}
+	rc.idleAt = time.Now()
+	r.idle = append(r.idle, rc)
+	r.mu.Unlock()
+}
+
+// dial connects and runs the greeting, EHLO, STARTTLS and AUTH.
+func (r *Relay) dial(ctx context.Context) (*relayConn, error) {
+	d := net.Dialer{Timeout: r.o.DialTimeout}
+	raw, err := d.DialContext(ctx, "tcp", r.o.Addr)
+	if err != nil {
+		return nil, r.wrap(ctx, "dial", err)
+	}
+	nc := &deadlineConn{Conn: raw}
+	release := nc.bind(ctx)
+	c, err := r.setup(ctx, nc)
+	if !release() && err == nil {
+		err = r.wrap(ctx, "connect", ctx.Err())
+	}
+	if err != nil {
+		if c != nil {
+			_ = c.Close()
+		} else {
+			_ = nc.Close()
+		}
+		return nil, err
+	}
+	return &relayConn{c: c, nc: nc}, nil
+}
+
+func (r *Relay) setup(ctx context.Context, nc *deadlineConn) (*smtp.Client, error) {
+	var conn net.Conn = nc
+	secure := false
+	if r.o.TLS != nil {
+		var err error
+		conn, secure, err = r.startTLS(ctx, nc)
+		if err != nil {
+			return nil, err
+		}
+	}
+	c := smtp.NewClient(conn)
+	c.CommandTimeout = r.o.CommandTimeout
+	c.SubmissionTimeout = r.o.DataTimeout
+	if err := c.Hello(r.o.Hostname); err != nil {
+		return c, r.wrap(ctx, "EHLO", err)
+	}
+	if r.o.Username != "" {
+		if r.o.TLS != nil && !secure {
+			return c, fmt.Errorf("outbound: relay %s: STARTTLS not offered, credentials not sent", r.o.Addr)
+		}
+		if ok, _ := c.Extension("AUTH"); !ok {
+			return c, fmt.Errorf("outbound: relay %s: AUTH not offered", r.o.Addr)
+		}
+		if err := c.Auth(sasl.NewPlainClient("", r.o.Username, r.o.Password)); err != nil {
+			return c, r.wrap(ctx, "AUTH PLAIN", err)
+		}
+	}
+	return c, nil
+}
+
+// startTLS reads the greeting, sends EHLO and, if the server offers it,
+// STARTTLS and the TLS handshake. It returns the connection to hand to
+// go-smtp's client, with a greeting replayed in front of it: go-smtp
+// v0.25.1 exports no StartTLS on an existing client, and its
+// NewClientStartTLS says EHLO as "localhost" and fails, closing the
+// connection, when STARTTLS is not offered (so it cannot be opportunistic).
+// The client sends its own EHLO afterwards, as RFC 3207 requires after TLS.
+func (r *Relay) startTLS(ctx context.Context, nc *deadlineConn) (net.Conn, bool, error) {
+	tp := textproto.NewConn(nc)
+	step := func() { _ = nc.SetDeadline(time.Now().Add(r.o.CommandTimeout)) }
+	step()
+	if _, _, err := tp.ReadResponse(220); err != nil {
+		return nil, false, r.wrap(ctx, "greeting", err)
+	}
+	step()
+	if err := tp.PrintfLine("EHLO %s", r.o.Hostname); err != nil {
+		return nil, false, r.wrap(ctx, "EHLO", err)
+	}
+	offered := false
+	_, msg, err := tp.ReadResponse(250)
+	var perr *textproto.Error
+	switch {
+	case errors.As(err, &perr):
+		// EHLO refused: go-smtp's client falls back to HELO; no TLS.
+	case err != nil:
+		return nil, false, r.wrap(ctx, "EHLO", err)
+	default:
+		lines := strings.Split(msg, "\n")
+		for _, l := range lines[1:] {
+			if f := strings.Fields(l); len(f) > 0 && strings.EqualFold(f[0], "STARTTLS") {
+				offered = true
+			}
+		}
+	}
+	greeting := &replayConn{pending: []byte("220 " + r.o.Addr + " ESMTP\r\n")}
+	if !offered {
+		greeting.Conn = nc
+		return greeting, false, nil
+	}
+	step()
+	if err := tp.PrintfLine("STARTTLS"); err != nil {
+		return nil, false, r.wrap(ctx, "STARTTLS", err)
+	}
+	if _, _, err := tp.ReadResponse(220); err != nil {
+		return nil, false, r.wrap(ctx, "STARTTLS", err)
+	}
+	if tp.R.Buffered() > 0 {
+		// Plaintext sent after the 220 would be taken as protected
+		// (CVE-2011-0411); refuse.
+		return nil, false, fmt.Errorf("outbound: relay %s: data after STARTTLS reply", r.o.Addr)
+	}
+	cfg := r.o.TLS
+	if cfg.ServerName == "" {
+		cfg = cfg.Clone()
+		cfg.ServerName, _, _ = net.SplitHostPort(r.o.Addr)
+	}
+	tc := tls.Client(nc, cfg)
+	step()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, false, r.wrap(ctx, "TLS handshake", err)
+	}
+	_ = nc.SetDeadline(time.Time{})
+	greeting.Conn = tc
+	return greeting, true, nil
+}
+
+// relayConn is one connection to the smarthost.
+type relayConn struct {
+	c      *smtp.Client
+	nc     *deadlineConn
+	idleAt time.Time
+}
+
+func (rc *relayConn) close() { _ = rc.c.Close() }
+
+// quit sends QUIT, waiting at most quitTimeout, and closes.
+func (rc *relayConn) quit() {
+	ctx, cancel := context.WithTimeout(context.Background(), quitTimeout)
+	defer cancel()
+	release := rc.nc.bind(ctx)
+	_ = rc.c.Quit()
+	release()
+	rc.close()
+}
+
+// deadlineConn caps every deadline go-smtp sets at the deadline of the
+// context bound to the connection, and expires them all once that context
+// is done. go-smtp sets its own deadline before each command and clears it
+// after, so a deadline set once from outside would not hold.
+type deadlineConn struct {
+	net.Conn
+	mu      sync.Mutex
+	limit   time.Time // the bound context's deadline; zero: none
+	expired bool      // the bound context is done
+}
+
+// longAgo is a deadline in the past: pending I/O fails at once.
+var longAgo = time.Unix(1, 0)
+
+func (d *deadlineConn) clamp(t time.Time) time.Time {
+	if d.expired {
+		return longAgo
+	}
+	if !d.limit.IsZero() && (t.IsZero() || t.After(d.limit)) {
+		return d.limit
+	}
+	return t
+}
+
+func (d *deadlineConn) SetDeadline(t time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.Conn.SetDeadline(d.clamp(t))
+}
+
+func (d *deadlineConn) SetReadDeadline(t time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.Conn.SetReadDeadline(d.clamp(t))
+}
+
+func (d *deadlineConn) SetWriteDeadline(t time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.Conn.SetWriteDeadline(d.clamp(t))
+}
+
+// bind ties the connection to ctx until release is called. release
+// reports false when ctx fired in the meantime: the connection must then
+// be closed.
+func (d *deadlineConn) bind(ctx context.Context) (release func() bool) {
+	d.mu.Lock()
+	d.limit, _ = ctx.Deadline()
+	d.expired = false
+	_ = d.Conn.SetDeadline(d.limit)
+	d.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		d.expired = true
+		_ = d.Conn.SetDeadline(longAgo)
+	})
+	return func() bool {
+		ok := stop()
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		d.limit = time.Time{}
+		if ok {
+			_ = d.Conn.SetDeadline(time.Time{})
+		}
+		return ok
+	}
+}
+
+// replayConn returns pending before reading from Conn.
+type replayConn struct {
+	net.Conn
+	pending []byte
+}
+
+func (c *replayConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+var _ Transport = (*Relay)(nil)

@@ -1,0 +1,252 @@
+package listserv
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
+
+	"tacit/listserv/rewrite"
+	"tacit/storage"
+)
+
+// processLoop disposes of every message in the inbox, at start-up (what a
+// crash left) and whenever SMTP spools a new one.
+func (s *Server) processLoop(ctx context.Context) {
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		ids, err := s.o.Store.Inbox()
+		if err != nil {
+			s.o.Logger.Error("post: read inbox", "err", err)
+		}
+		for _, id := range ids {
+			if ctx.Err() != nil {
+				return
+			}
+			if err := s.process(ctx, id); err != nil {
+				// Left in the inbox: tried again on the next pass.
+				s.o.Logger.Error("post: process message", "message", id, "err", err)
+			}
+		}
+		if len(ids) > 0 {
+			s.runner.Wake()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.incoming:
+		case <-tick.C:
+		}
+	}
+}
+
+// process decides what becomes of one received message, for each of its
+// recipients, and records it all in one transaction.
+func (s *Server) process(ctx context.Context, id uint64) error {
+	// Proposals read here are written by Dispose below: no tick between.
+	s.proposalMu.Lock()
+	defer s.proposalMu.Unlock()
+	raw, env, err := s.o.Store.Message(id)
+	if err != nil {
+		return err
+	}
+	now := s.o.Now().UTC()
+	var d storage.Disposition
+	for _, rcpt := range env.To {
+		l, r, ok, err := s.resolve(rcpt)
+		if err != nil {
+			return err
+		}
+		if !ok { // the list was deleted since RCPT
+			d.Discards = append(d.Discards, storage.Discard{Reason: "no such list: " + rcpt, At: now})
+			continue
+		}
+		switch r {
+		case rolePost:
+			err = s.post(ctx, &d, l, id, raw, env, now)
+		case roleOwner:
+			err = s.forwardToOwners(&d, l, id, raw, now)
+		default:
+			// -request commands and bounce processing come with
+			// moderation by email; until then they are recorded.
+			d.Discards = append(d.Discards, storage.Discard{List: l.Address,
+				Reason: fmt.Sprintf("%s mail is not handled yet", r), At: now})
+		}
+		if err != nil {
+			return fmt.Errorf("message %d to %s: %w", id, rcpt, err)
+		}
+	}
+	return s.o.Store.Dispose(id, d)
+}
+
+// post is the path of a message sent to a list's posting address: loop
+// and auto-reply checks, membership, then archive and fan-out.
+func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.List, id uint64,
+	raw []byte, env storage.Envelope, now time.Time) error {
+	rl := s.rewriteList(l)
+	h, _, err := rewrite.Split(raw)
+	if err != nil {
+		d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: id, From: env.From,
+			Reason: "unreadable header: " + err.Error(), At: now})
+		return nil
+	}
+	if why := rewrite.Loop(h, env.From, rl); why != "" {
+		s.o.Logger.Info("post: not distributed", "message", id, "list", l.Address, "reason", why)
+		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: why, At: now})
+		return nil
+	}
+	author := authorOf(h, env.From)
+	subject := decodedSubject(h)
+	member, err := s.o.Store.IsMember(l.Address, author)
+	if err != nil {
+		return err
+	}
+	if !member {
+		s.o.Logger.Info("post: held", "message", id, "list", l.Address, "from", author, "reason", "not a member")
+		d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: id, From: author,
+			Subject: subject, Reason: "not a member", At: now})
+		return nil
+	}
+	hk, err := s.consensusHook(l, id, raw, h, env, author, now)
+	if err != nil {
+		return err
+	}
+	ro := rewrite.Options{List: rl, DMARC: s.o.DMARC, Subject: hk.subject, Extra: hk.extra}
+	var footerFields []string
+	var footerBody []byte
+	if hk.footer != "" {
+		_, off, _ := rewrite.Split(raw)
+		footerFields, footerBody = withFooter(h, raw[off:], hk.footer, "tacit-"+strings.Trim(newMessageID("b"), "<>@b."))
+		ro.Drop = contentFields
+		ro.Extra = append(ro.Extra, footerFields...)
+	}
+	hdr, off, err := rewrite.Header(ctx, raw, ro)
+	if err != nil {
+		d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: id, From: author,
+			Subject: subject, Reason: "header cannot be rewritten: " + err.Error(), At: now})
+		return nil
+	}
+	if strings.TrimSpace(h.Get("Message-Id")) == "" {
+		// Replies must be able to point at every distributed message.
+		hdr = append([]byte(fmt.Sprintf("Message-ID: <tacit.%d.%d@%s>\r\n", id, now.Unix(), s.o.SMTP.Hostname)), hdr...)
+	}
+	members, err := s.o.Store.Members(l.Address)
+	if err != nil {
+		return err
+	}
+	addrs := make([]string, len(members))
+	for i, m := range members {
+		addrs[i] = m.Address
+	}
+	if hk.update != nil {
+		d.Proposals = append(d.Proposals, *hk.update)
+	}
+	d.Threads = append(d.Threads, hk.threads...)
+	d.Outgoing = append(d.Outgoing, hk.outgoing...)
+	proto := storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now}
+	if footerBody != nil {
+		// The distributed copy differs from the post: store it as ours.
+		d.Outgoing = append(d.Outgoing, storage.Outgoing{
+			Raw: append(hdr, footerBody...), BodyOffset: len(hdr), At: now,
+			Archive: storage.ArchiveEntry{List: l.Address, At: now, From: author, Subject: subject},
+			Queue:   s.fanOut(proto, addrs),
+		})
+	} else {
+		d.Archive = append(d.Archive, storage.ArchiveEntry{List: l.Address, MessageID: id, At: now,
+			From: author, Subject: subject})
+		proto.MessageID, proto.Header, proto.BodyOffset = id, hdr, off
+		d.Queue = append(d.Queue, s.fanOut(proto, addrs)...)
+	}
+	s.o.Logger.Info("post: distributed", "message", id, "list", l.Address, "from", author,
+		"recipients", len(addrs))
+	return nil
+}
+
+// forwardToOwners sends mail for NAME-owner to the list's owners,
+// unchanged but for an X-Loop line that stops it from coming back.
+func (s *Server) forwardToOwners(d *storage.Disposition, l storage.List, id uint64, raw []byte, now time.Time) error {
+	ownerAddr := l.LocalPart() + "-owner@" + l.Domain()
+	h, off, err := rewrite.Split(raw)
+	if err != nil {
+		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "owner mail with unreadable header", At: now})
+		return nil
+	}
+	for _, v := range h.Values("X-Loop") {
+		if strings.EqualFold(strings.TrimSpace(v), ownerAddr) {
+			d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "owner mail loop", At: now})
+			return nil
+		}
+	}
+	if len(l.Owners) == 0 {
+		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "owner mail but the list has no owner", At: now})
+		return nil
+	}
+	hdr := append([]byte("X-Loop: "+ownerAddr+"\r\n"), raw[:off]...)
+	d.Queue = append(d.Queue, s.fanOut(storage.QueueEntry{
+		MessageID: id, List: l.Address, Header: hdr, BodyOffset: off,
+		From: bounceAddress(l), Created: now, NextAttempt: now,
+	}, l.Owners)...)
+	return nil
+}
+
+// fanOut splits recipients into queue entries of one domain and at most
+// RecipientsPerTransaction recipients each, all copies of proto.
+func (s *Server) fanOut(proto storage.QueueEntry, recipients []string) []storage.QueueEntry {
+	byDomain := make(map[string][]string)
+	for _, r := range recipients {
+		_, dom, _ := strings.Cut(r, "@")
+		byDomain[dom] = append(byDomain[dom], r)
+	}
+	domains := make([]string, 0, len(byDomain))
+	for dom := range byDomain {
+		domains = append(domains, dom)
+	}
+	slices.Sort(domains)
+	var out []storage.QueueEntry
+	for _, dom := range domains {
+		for chunk := range slices.Chunk(byDomain[dom], s.o.Delivery.RecipientsPerTransaction) {
+			e := proto
+			e.Domain = dom
+			e.Recipients = chunk
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// rewriteList describes list l for the rewrite package.
+func (s *Server) rewriteList(l storage.List) rewrite.List {
+	rl := rewrite.List{Address: l.Address, Name: l.Name, NoPrefix: l.NoPrefix, FromRewrite: l.FromRewrite}
+	if s.o.HTTPBaseURL != "" {
+		rl.ArchiveURL = strings.TrimSuffix(s.o.HTTPBaseURL, "/") + "/lists/" + l.LocalPart() + "/decisions"
+	}
+	return rl
+}
+
+// authorOf returns the address of a message's author: the From header,
+// or the envelope sender when From is missing or unreadable.
+func authorOf(h textproto.Header, envFrom string) string {
+	if from := h.Get("From"); from != "" {
+		if a, err := mail.ParseAddress(from); err == nil {
+			return storage.NormalizeAddress(a.Address)
+		}
+		if as, err := mail.ParseAddressList(from); err == nil && len(as) > 0 {
+			return storage.NormalizeAddress(as[0].Address)
+		}
+		if i, j := strings.LastIndex(from, "<"), strings.LastIndex(from, ">"); i >= 0 && j > i {
+			return storage.NormalizeAddress(from[i+1 : j])
+		}
+	}
+	return storage.NormalizeAddress(envFrom)
+}
+
+// decodedSubject returns the Subject with RFC 2047 words decoded as far
+// as possible.
+func decodedSubject(h textproto.Header) string {
+	return rewrite.DecodeHeader(h.Get("Subject"))
+}

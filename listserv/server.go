@@ -1,0 +1,240 @@
+// Package listserv is the running tacit server. It owns the goroutines:
+// the SMTP front door (smtpin), the processing of received messages (the
+// post path), the delivery queue runner (outbound) and the admin socket.
+// It takes an Options struct, not the configuration file, so that tests
+// build servers directly.
+//
+// What survives a crash: a message acknowledged by SMTP is in the store's
+// inbox until its processing is recorded in one transaction (archive, held
+// post, queue entries); delivery resumes from the queue; nothing lives only
+// in memory.
+package listserv
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"tacit/listserv/admin"
+	"tacit/listserv/outbound"
+	"tacit/listserv/rewrite"
+	"tacit/listserv/smtpin"
+	"tacit/storage"
+)
+
+// SMTPOptions are the limits of the SMTP front door.
+type SMTPOptions struct {
+	// Listen is the host:port to bind ("127.0.0.1:0" picks a port).
+	Listen string
+	// Hostname is the EHLO name and the host of generated Message-IDs.
+	Hostname        string
+	MaxMessageBytes int64
+	MaxRecipients   int
+	MaxConnections  int
+	IdleTimeout     time.Duration
+	DataTimeout     time.Duration
+	// TLS, when non-nil, offers STARTTLS.
+	TLS *tls.Config
+}
+
+// DeliveryOptions tune the delivery queue.
+type DeliveryOptions struct {
+	// Transport hands messages to the next hop (relay or maildir).
+	Transport                outbound.Transport
+	Concurrency              int
+	RecipientsPerTransaction int
+	MaxQueueLifetime         time.Duration
+	// RetryBase is the delay before the first retry (0: 30s).
+	RetryBase time.Duration
+}
+
+// ConsensusOptions tune the decision engine.
+type ConsensusOptions struct {
+	// MinDeadline is the shortest deadline a proposal may ask for.
+	MinDeadline time.Duration
+	// RemindBefore is how long before a deadline the reminder goes out;
+	// 0 sends none.
+	RemindBefore time.Duration
+	// Schedule is the robfig/cron spec of the engine's tick ("" means
+	// "@every 30s").
+	Schedule string
+	// Location is the timezone dates are read and written in (nil: UTC).
+	Location *time.Location
+}
+
+// Options configure a Server.
+type Options struct {
+	// Store is the open store; the server does not close it.
+	Store *storage.Store
+	// Domain is the default host part of list addresses.
+	Domain string
+	// Language is the default language of lists: "fr" or "en".
+	Language string
+	// DefaultDeadline is the default deadline of proposals.
+	DefaultDeadline time.Duration
+	Consensus       ConsensusOptions
+	SMTP            SMTPOptions
+	Delivery        DeliveryOptions
+	// HTTPBaseURL is the public URL of the HTTP server, "" when it is off.
+	HTTPBaseURL string
+	// AdminSocket is the path of the unix socket admin commands are
+	// served on; "" disables it.
+	AdminSocket string
+	// DMARC looks up DMARC policies for the From rewrite; nil disables
+	// the "dmarc" mode.
+	DMARC rewrite.DMARCPolicy
+	// Logger receives the server's logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is a running list server. Build it with New, start it with Run.
+type Server struct {
+	o        Options
+	smtp     *smtpin.Server
+	smtpLn   net.Listener
+	adminLn  net.Listener
+	runner   *outbound.Runner
+	admin    *admin.Admin
+	incoming chan struct{}
+	// proposalMu serialises the read-apply-write of proposals between
+	// the post path and the engine's tick.
+	proposalMu sync.Mutex
+}
+
+// New checks the options and binds the listeners, so that their
+// addresses are known before Run.
+func New(o Options) (*Server, error) {
+	if o.Store == nil || o.Delivery.Transport == nil {
+		return nil, errors.New("listserv: Options.Store and Options.Delivery.Transport are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Consensus.Location == nil {
+		o.Consensus.Location = time.UTC
+	}
+	if o.DefaultDeadline <= 0 {
+		o.DefaultDeadline = 72 * time.Hour
+	}
+	if o.Delivery.RecipientsPerTransaction < 1 {
+		o.Delivery.RecipientsPerTransaction = 100
+	}
+	s := &Server{o: o, incoming: make(chan struct{}, 1)}
+	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now})
+	s.runner = outbound.NewRunner(outbound.RunnerOptions{
+		Store:       o.Store,
+		Transport:   o.Delivery.Transport,
+		Concurrency: o.Delivery.Concurrency,
+		MaxLifetime: o.Delivery.MaxQueueLifetime,
+		RetryBase:   o.Delivery.RetryBase,
+		Now:         o.Now,
+		Logger:      o.Logger,
+	})
+	s.smtp = smtpin.New(smtpin.Options{
+		Hostname:        o.SMTP.Hostname,
+		MaxMessageBytes: o.SMTP.MaxMessageBytes,
+		MaxRecipients:   o.SMTP.MaxRecipients,
+		MaxConnections:  o.SMTP.MaxConnections,
+		IdleTimeout:     o.SMTP.IdleTimeout,
+		DataTimeout:     o.SMTP.DataTimeout,
+		TLS:             o.SMTP.TLS,
+		Accept:          s.accept,
+		Spool:           s.spool,
+		Logger:          o.Logger,
+	})
+	ln, err := net.Listen("tcp", o.SMTP.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listserv: smtp listen: %w", err)
+	}
+	s.smtpLn = ln
+	if o.AdminSocket != "" {
+		_ = os.Remove(o.AdminSocket) // a stale socket of a dead server
+		aln, err := net.Listen("unix", o.AdminSocket)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("listserv: admin socket: %w", err)
+		}
+		s.adminLn = aln
+	}
+	return s, nil
+}
+
+// SMTPAddr returns the address the SMTP server listens on.
+func (s *Server) SMTPAddr() string { return s.smtpLn.Addr().String() }
+
+// Run serves until ctx is cancelled, then stops accepting mail, lets the
+// transactions in flight finish (up to ten seconds), and returns.
+func (s *Server) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	s.o.Logger.Info("smtp listening", "addr", s.SMTPAddr())
+	wg.Go(func() {
+		if err := s.smtp.Serve(s.smtpLn); err != nil {
+			errc <- err
+			cancel()
+		}
+	})
+	wg.Go(func() {
+		if err := s.runner.Run(ctx); err != nil {
+			errc <- err
+			cancel()
+		}
+	})
+	wg.Go(func() { s.processLoop(ctx) })
+	wg.Go(func() {
+		if err := s.runEngine(ctx); err != nil {
+			errc <- err
+			cancel()
+		}
+	})
+	if s.adminLn != nil {
+		wg.Go(func() { s.admin.Serve(ctx, s.adminLn, s.o.Logger) })
+	}
+	<-ctx.Done()
+	shutdownCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	if err := s.smtp.Shutdown(shutdownCtx); err != nil {
+		s.o.Logger.Warn("smtp shutdown", "err", err)
+	}
+	if s.adminLn != nil {
+		s.adminLn.Close()
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+// accept tells smtpin whether rcpt is one of our addresses.
+func (s *Server) accept(_ context.Context, rcpt string) (bool, error) {
+	_, _, ok, err := s.resolve(rcpt)
+	return ok, err
+}
+
+// spool commits a received message and wakes the post path.
+func (s *Server) spool(_ context.Context, env smtpin.Envelope, raw []byte) error {
+	_, err := s.o.Store.Receive(storage.Envelope{
+		From: env.From, To: env.To, RemoteAddr: env.RemoteAddr, Helo: env.Helo,
+		ReceivedAt: s.o.Now().UTC(),
+	}, raw)
+	if err != nil {
+		return err
+	}
+	select {
+	case s.incoming <- struct{}{}:
+	default:
+	}
+	return nil
+}
