@@ -160,6 +160,12 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		Domain:          cfg.Domain,
 		Language:        cfg.Language,
 		DefaultDeadline: cfg.Consensus.DefaultDeadline.Duration,
+		Consensus: listserv.ConsensusOptions{
+			MinDeadline:  cfg.Consensus.MinDeadline.Duration,
+			RemindBefore: cfg.Consensus.RemindBefore.Duration,
+			Schedule:     cfg.Consensus.Schedule,
+			Location:     cfg.Location(),
+		},
 		SMTP: listserv.SMTPOptions{
 			Listen:          cfg.SMTP.Listen,
 			Hostname:        cfg.SMTP.Hostname,
