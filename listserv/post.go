@@ -71,6 +71,8 @@ func (s *Server) process(ctx context.Context, id uint64) error {
 			err = s.post(ctx, &d, l, id, raw, env, now)
 		case roleOwner:
 			err = s.forwardToOwners(&d, l, id, raw, now)
+		case roleRequest:
+			err = s.request(&d, l, raw, env, now)
 		default:
 			// -request commands and bounce processing come with
 			// moderation by email; until then they are recorded.

@@ -233,3 +233,65 @@ func readAll(t *testing.T, m *mail.Message) string {
 	}
 	return text
 }
+
+func TestRequestStatusListsOpenProposalsToMembersOnly(t *testing.T) {
+	t.Parallel()
+	h, _ := startDecisions(t)
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
+		proposalPost("[PROPOSITION] Fête de printemps", "Le 21 mars.\r\n"))
+	waitMessages(t, h.sink, "bob@example.org", "[PROPOSITION #1]", 1)
+	h.mustSend("bob@example.org", []string{"jardin-request@lists.test"},
+		"From: bob@example.org\r\nTo: jardin-request@lists.test\r\nSubject: état\r\n\r\n")
+	got := waitMessages(t, h.sink, "bob@example.org", "Propositions en cours", 1)[0]
+	if from := got.Header.Get("From"); !strings.Contains(from, "jardin-request@lists.test") {
+		t.Errorf("status reply From %q", from)
+	}
+	body := readAll(t, got)
+	if !strings.Contains(body, "n° 1, de alice@example.org") || !strings.Contains(body, "Fête de printemps") {
+		t.Errorf("status reply:\n%s", body)
+	}
+	// A stranger and an auto-responder get nothing.
+	h.mustSend("eve@example.net", []string{"jardin-request@lists.test"},
+		"From: eve@example.net\r\nSubject: status\r\n\r\n")
+	h.mustSend("carol@example.org", []string{"jardin-request@lists.test"},
+		"From: carol@example.org\r\nAuto-Submitted: auto-replied\r\nSubject: status\r\n\r\n")
+	time.Sleep(500 * time.Millisecond)
+	if n := len(messagesTo(h.sink, "eve@example.net", "")) + len(messagesTo(h.sink, "carol@example.org", "Propositions en cours")); n != 0 {
+		t.Errorf("%d status replies to a stranger or a robot", n)
+	}
+}
+
+func TestAmendRestartsTheDeadlineAndStrangersDoNotCount(t *testing.T) {
+	t.Parallel()
+	h, c := startDecisions(t)
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
+		proposalPost("[PROPOSITION] Horaires", "Ouvrir le samedi.\r\nÉchéance : 2 jours\r\n"))
+	waitMessages(t, h.sink, "bob@example.org", "[PROPOSITION #1]", 1)
+	ref := storage.ProposalRef{List: "jardin@lists.test", Number: 1}
+	first, _ := h.store.Proposal(ref)
+
+	// A non-member's objection is held with the post, and counts for nothing.
+	h.mustSend("eve@example.net", []string{"jardin@lists.test"}, replyPost("eve@example.net", "e1@example.net",
+		"prop1@example.org", "Re: [jardin] [PROPOSITION #1] Horaires", "OBJECTION\r\n"))
+	waitFor(t, func() bool { held, _ := h.store.HeldPosts("jardin@lists.test"); return len(held) == 1 })
+
+	c.Add(36 * time.Hour)
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, replyPost("alice@example.org", "a1@example.org",
+		"prop1@example.org", "Re: [jardin] [PROPOSITION #1] Horaires", "Amendement\r\nOuvrir le samedi et le dimanche.\r\n"))
+	waitMessages(t, h.sink, "alice@example.org", "amendement enregistré", 1)
+	p, _ := h.store.Proposal(ref)
+	if len(p.Objections) != 0 {
+		t.Errorf("a stranger's objection counted: %+v", p.Objections)
+	}
+	if len(p.Versions) != 2 || !strings.Contains(p.Versions[1].Text, "dimanche") {
+		t.Fatalf("versions %+v", p.Versions)
+	}
+	if want := first.Deadline.Add(36 * time.Hour); !p.Deadline.Equal(want) {
+		t.Errorf("deadline after amendment %v, want %v (the same length again)", p.Deadline, want)
+	}
+	c.Add(13 * time.Hour) // past the first deadline, before the new one
+	h.srv.Tick(context.Background())
+	if p, _ := h.store.Proposal(ref); p.Status != consensus.StatusOpen {
+		t.Errorf("status %s after the old deadline, want open", p.Status)
+	}
+}

@@ -5,7 +5,9 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,6 +42,9 @@ const usage = `usage: tacit [--config FILE] COMMAND
   member rm LIST ADDR...
   member ls LIST [--json]
   held ls [LIST] [--json]
+  proposal ls [LIST] [--status open|adopted|blocked|withdrawn] [--json]
+  proposal show LIST#N [--json]
+  explain FILE|- [--list NAME] [--json]   what tacit reads in one message
   version
 `
 
@@ -77,6 +82,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(cfg, stderr)
 	case admin.IsCommand(args):
 		return adminCommand(cfg, args, stdout)
+	case args[0] == "explain":
+		return explain(cfg, args[1:], os.Stdin, stdout)
 	}
 	return fmt.Errorf("unknown command %q; run tacit help", strings.Join(args, " "))
 }
@@ -195,4 +202,86 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 	log.Info("tacit starting", "version", version, "data_dir", cfg.DataDir,
 		"delivery", cfg.Delivery.Mode, "config", cfg.Path)
 	return srv.Run(ctx)
+}
+
+// explain prints what the engine reads in one message (SPEC section 2).
+func explain(cfg *config.Config, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print JSON")
+	list := fs.String("list", "", "the list's NAME (default: from the To header)")
+	var files []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return fmt.Errorf("explain: %w", err)
+		}
+		args = fs.Args()
+		if len(args) > 0 {
+			files, args = append(files, args[0]), args[1:]
+		}
+	}
+	if len(files) != 1 {
+		return errors.New("usage: tacit explain FILE|- [--list NAME] [--json]")
+	}
+	var raw []byte
+	var err error
+	if files[0] == "-" {
+		raw, err = io.ReadAll(io.LimitReader(stdin, 64<<20))
+	} else {
+		raw, err = os.ReadFile(files[0])
+	}
+	if err != nil {
+		return fmt.Errorf("explain: %w", err)
+	}
+	e := listserv.Explain(raw, *list, time.Time{}, cfg.Location())
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(e)
+	}
+	fmt.Fprintf(stdout, "subject:   %s\n", e.Subject)
+	switch {
+	case e.Proposal:
+		fmt.Fprintf(stdout, "proposal:  yes, %q\n", e.Title)
+		switch {
+		case e.Deadline != "":
+			fmt.Fprintf(stdout, "deadline:  %s (from the line %q)\n", e.Deadline, e.DeadlineLine)
+		case e.DeadlineError != "":
+			fmt.Fprintf(stdout, "deadline:  unreadable line %q (%s): the list's default applies\n", e.DeadlineLine, e.DeadlineError)
+		default:
+			fmt.Fprintln(stdout, "deadline:  none given: the list's default applies")
+		}
+	case e.Reply:
+		fmt.Fprint(stdout, "reply:     yes")
+		if len(e.InReplyTo) > 0 {
+			fmt.Fprintf(stdout, ", threaded by %s", strings.Join(e.InReplyTo, " "))
+		}
+		if e.AnswersNumber > 0 {
+			fmt.Fprintf(stdout, ", Subject names #%d", e.AnswersNumber)
+		}
+		fmt.Fprintln(stdout)
+	default:
+		fmt.Fprintln(stdout, "proposal:  no (not a reply either: plain discussion)")
+	}
+	if e.DecodeError != "" {
+		fmt.Fprintf(stdout, "decoding:  %s (the raw body was read)\n", e.DecodeError)
+	}
+	fmt.Fprintln(stdout, "own text:")
+	for _, l := range strings.Split(strings.TrimRight(e.OwnText, "\n"), "\n") {
+		fmt.Fprintln(stdout, "  | "+l)
+	}
+	if len(e.Details) == 0 {
+		fmt.Fprintln(stdout, "commands:  none")
+	}
+	for _, c := range e.Details {
+		fmt.Fprintf(stdout, "command:   %s (line %d)", c.Kind, c.Line)
+		if c.Reason != "" {
+			fmt.Fprintf(stdout, ", reason %q", c.Reason)
+		}
+		fmt.Fprintln(stdout)
+	}
+	for _, h := range e.Hints {
+		fmt.Fprintf(stdout, "near miss: %s (would get a private hint)\n", h)
+	}
+	return nil
 }

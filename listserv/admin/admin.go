@@ -1,5 +1,5 @@
 // Package admin implements tacit's administration commands (list, member,
-// held) once, for both ways they run: inside `tacit serve`, which answers
+// held, proposal) once, for both ways they run: inside `tacit serve`, which answers
 // them on a unix socket in the data directory (the store has a single
 // writer), and directly on the store when no server holds it.
 //
@@ -79,6 +79,10 @@ func (a *Admin) Execute(ctx context.Context, args []string, w io.Writer) error {
 		return a.memberLs(args[2:], w)
 	case "held ls":
 		return a.heldLs(args[2:], w)
+	case "proposal ls":
+		return a.proposalLs(args[2:], w)
+	case "proposal show":
+		return a.proposalShow(args[2:], w)
 	}
 	return &UsageError{Msg: fmt.Sprintf("unknown command %q", strings.Join(args[:2], " "))}
 }
@@ -89,7 +93,8 @@ func IsCommand(args []string) bool {
 		return false
 	}
 	switch args[0] + " " + args[1] {
-	case "list create", "list set", "list ls", "member add", "member rm", "member ls", "held ls":
+	case "list create", "list set", "list ls", "member add", "member rm", "member ls", "held ls",
+		"proposal ls", "proposal show":
 		return true
 	}
 	return false

@@ -1,0 +1,166 @@
+package admin
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"tacit/consensus"
+	"tacit/storage"
+)
+
+// proposalLs lists proposals: tacit proposal ls [LIST] [--status S] [--json].
+func (a *Admin) proposalLs(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("proposal ls", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	status := fs.String("status", "", "open, adopted, blocked or withdrawn")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return &UsageError{Msg: "usage: tacit proposal ls [LIST] [--status open|adopted|blocked|withdrawn] [--json]"}
+	}
+	if *status != "" && !consensus.Status(*status).Valid() {
+		return &UsageError{Msg: fmt.Sprintf("--status %q: want open, adopted, blocked or withdrawn", *status)}
+	}
+	list := ""
+	if len(pos) == 1 {
+		if list, err = a.checkListAddress(pos[0]); err != nil {
+			return err
+		}
+		if _, err := a.o.Store.List(list); err != nil {
+			return notFoundList(list, err)
+		}
+	}
+	all, err := a.o.Store.Proposals(list)
+	if err != nil {
+		return err
+	}
+	ps := []consensus.Proposal{}
+	for _, p := range all {
+		if *status == "" || string(p.Status) == *status {
+			ps = append(ps, p)
+		}
+	}
+	if *asJSON {
+		return writeJSON(w, ps)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tDEADLINE\tOBJECTIONS\tSUPPORTS\tAUTHOR\tTITLE")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", proposalID(p), p.Status,
+			p.Deadline.Format(time.RFC3339), len(p.Objections), len(p.Supports), p.Author, p.Title)
+	}
+	return tw.Flush()
+}
+
+// proposalID names a proposal the way `proposal show` reads it.
+func proposalID(p consensus.Proposal) string {
+	local, _, _ := strings.Cut(p.List, "@")
+	return fmt.Sprintf("%s#%d", local, p.Number)
+}
+
+// proposalShow shows one proposal with its timeline.
+func (a *Admin) proposalShow(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("proposal show", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return &UsageError{Msg: "usage: tacit proposal show LIST#N [--json]"}
+	}
+	ref, err := a.proposalRef(pos[0])
+	if err != nil {
+		return err
+	}
+	p, err := a.o.Store.Proposal(ref)
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("no proposal %s", pos[0])
+	} else if err != nil {
+		return err
+	}
+	events, err := a.o.Store.ProposalEvents(ref)
+	if err != nil {
+		return err
+	}
+	if events == nil {
+		events = []storage.ProposalEvent{}
+	}
+	if *asJSON {
+		return writeJSON(w, struct {
+			consensus.Proposal
+			Events []storage.ProposalEvent `json:"events"`
+		}{p, events})
+	}
+	fmt.Fprintf(w, "%s  %s\n", proposalID(p), p.Title)
+	fmt.Fprintf(w, "status:     %s\n", p.Status)
+	fmt.Fprintf(w, "author:     %s\n", p.Author)
+	fmt.Fprintf(w, "opened:     %s\n", p.Opened.Format(time.RFC3339))
+	fmt.Fprintf(w, "deadline:   %s\n", p.Deadline.Format(time.RFC3339))
+	if !p.Decided.IsZero() {
+		fmt.Fprintf(w, "decided:    %s\n", p.Decided.Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "replies:    %d\n", p.Replies)
+	for _, o := range p.Objections {
+		fmt.Fprintf(w, "objection:  %s (%s) %s\n", o.Member, o.At.Format(time.RFC3339), o.Reason)
+	}
+	for _, s := range p.Supports {
+		fmt.Fprintf(w, "support:    %s (%s)\n", s.Member, s.At.Format(time.RFC3339))
+	}
+	fmt.Fprintln(w, "timeline:")
+	for _, e := range events {
+		fmt.Fprintf(w, "  %s  %-8s %s %s\n", e.At.Format(time.RFC3339), e.Kind, e.From, e.Detail)
+	}
+	for i, v := range p.Versions {
+		fmt.Fprintf(w, "version %d (%s):\n", i+1, v.At.Format(time.RFC3339))
+		for _, line := range strings.Split(strings.TrimRight(v.Text, "\n"), "\n") {
+			fmt.Fprintln(w, "  | "+line)
+		}
+	}
+	return nil
+}
+
+// proposalRef reads "NAME#N", "NAME@DOMAIN#N", or "N" when only one list
+// has a proposal N.
+func (a *Admin) proposalRef(id string) (storage.ProposalRef, error) {
+	list, num, hasList := strings.Cut(id, "#")
+	if !hasList {
+		num, list = list, ""
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 1 {
+		return storage.ProposalRef{}, &UsageError{Msg: fmt.Sprintf("proposal %q: want LIST#N, e.g. jardin#3", id)}
+	}
+	if list != "" {
+		addr, err := a.checkListAddress(list)
+		if err != nil {
+			return storage.ProposalRef{}, err
+		}
+		return storage.ProposalRef{List: addr, Number: n}, nil
+	}
+	all, err := a.o.Store.Proposals("")
+	if err != nil {
+		return storage.ProposalRef{}, err
+	}
+	var found []storage.ProposalRef
+	for _, p := range all {
+		if p.Number == n {
+			found = append(found, storage.ProposalRef{List: p.List, Number: n})
+		}
+	}
+	switch len(found) {
+	case 0:
+		return storage.ProposalRef{}, fmt.Errorf("no proposal %s", id)
+	case 1:
+		return found[0], nil
+	}
+	return storage.ProposalRef{}, &UsageError{Msg: fmt.Sprintf("proposal %s exists in several lists: write LIST#%d", id, n)}
+}
