@@ -51,6 +51,7 @@ type element struct {
 	name  string
 	quote bool // a quote container: its lines get "> "
 	pre   bool
+	para  bool // a paragraph with margins
 }
 
 // converter writes the text of an HTML document line by line.
@@ -64,6 +65,8 @@ type converter struct {
 	pre       int             // inside <pre>
 	stack     []element
 	bullet    bool // a list item starts: "- " before its first text
+	para      bool // a paragraph starts or ends: a blank line before the next text
+	lastQuote int  // quote depth of the last line written
 	separated bool // the Outlook separator is written
 	tooLarge  bool
 }
@@ -230,11 +233,19 @@ func quoteContainer(name string, attrs map[string]string) bool {
 	if attrs["data-marker"] == "__QUOTED_TEXT__" {
 		return true
 	}
+	for _, q := range quoteClasses {
+		if hasClass(attrs, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasClass reports whether an element's class attribute lists class.
+func hasClass(attrs map[string]string, class string) bool {
 	for _, cl := range strings.Fields(attrs["class"]) {
-		for _, q := range quoteClasses {
-			if cl == q {
-				return true
-			}
+		if strings.EqualFold(cl, class) {
+			return true
 		}
 	}
 	return false
@@ -254,6 +265,10 @@ func (c *converter) start(name string, attrs map[string]string) {
 	if blockElements[name] {
 		c.breakLine()
 	}
+	para := name == "p" && !hasClass(attrs, "MsoNormal") // Word's paragraphs have no margins
+	if para {
+		c.para = true
+	}
 	switch name {
 	case "td", "th":
 		if c.line.Len() > 0 {
@@ -261,11 +276,12 @@ func (c *converter) start(name string, attrs map[string]string) {
 		}
 	case "li":
 		c.bullet = true
+		c.para = false
 	}
 	if voidElements[name] || len(c.stack) >= maxStack {
 		return
 	}
-	e := element{name: name, quote: quoteContainer(name, attrs), pre: name == "pre" || name == "listing"}
+	e := element{name: name, quote: quoteContainer(name, attrs), pre: name == "pre" || name == "listing", para: para}
 	c.stack = append(c.stack, e)
 	if e.quote {
 		c.breakLine()
@@ -306,6 +322,9 @@ func (c *converter) end(name string) {
 		if e.name == "li" {
 			c.bullet = false
 		}
+		if e.para {
+			c.para = true
+		}
 	}
 }
 
@@ -330,6 +349,12 @@ func (c *converter) text(raw string) {
 				c.space = true
 			}
 		default:
+			if c.para && c.line.Len() == 0 {
+				if c.written && c.blanks == 0 && !c.bullet && c.lastQuote == min(c.quote, maxQuote) {
+					c.newline()
+				}
+				c.para = false
+			}
 			if c.bullet && c.line.Len() == 0 {
 				c.line.WriteString("- ")
 				c.bullet = false
@@ -358,7 +383,11 @@ func (c *converter) breakLine() {
 // newline ends the current line, even an empty one; blank lines are kept
 // one at a time, never at the start.
 func (c *converter) newline() {
-	text := strings.TrimRight(c.line.String(), " \t\u00a0")
+	raw := c.line.String()
+	text := strings.TrimRight(raw, " \t\u00a0")
+	if text == "--" && (raw != text || c.space) { // keep the signature separator "-- "
+		text = "-- "
+	}
 	c.line.Reset()
 	c.space = false
 	if strings.TrimSpace(text) == "" {
@@ -371,7 +400,9 @@ func (c *converter) newline() {
 		c.blanks = 0
 	}
 	c.written = true
-	if q := min(c.quote, maxQuote); q > 0 {
+	q := min(c.quote, maxQuote)
+	c.lastQuote = q
+	if q > 0 {
 		c.out.WriteString(strings.Repeat(">", q))
 		if text != "" {
 			c.out.WriteByte(' ')

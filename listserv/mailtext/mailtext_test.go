@@ -186,10 +186,10 @@ func TestTextHTML(t *testing.T) {
 			"Objection\u00a0: trop cher\n\nBob\n"},
 		"entities and spaces": {
 			"<p>Pas d&rsquo;objection,\n   vraiment &amp; s&eacute;rieusement &lt;3 &#8364;&#x20AC;</p><p>fin</p>",
-			"Pas d’objection, vraiment & sérieusement <3 €€\nfin\n"},
+			"Pas d’objection, vraiment & sérieusement <3 €€\n\nfin\n"},
 		"blockquote": {
 			`<div>+1</div><div class="moz-cite-prefix">Le 24/11/2026 à 10:12, Alice a écrit&nbsp;:<br></div><blockquote type="cite"><p>Bonjour,</p><p>OBJECTION ?</p><blockquote>plus ancien<br>encore</blockquote></blockquote><p>Après</p>`,
-			"+1\nLe 24/11/2026 à 10:12, Alice a écrit\u00a0:\n> Bonjour,\n> OBJECTION ?\n>> plus ancien\n>> encore\nAprès\n"},
+			"+1\nLe 24/11/2026 à 10:12, Alice a écrit\u00a0:\n> Bonjour,\n>\n> OBJECTION ?\n>> plus ancien\n>> encore\nAprès\n"},
 		"gmail quote container": {
 			`<div dir="ltr">Je soutiens</div><br><div class="gmail_quote gmail_quote_container"><div dir="ltr" class="gmail_attr">Le mar. 24 nov. 2026 à 10:12, Alice &lt;<a href="mailto:a@x.org">a@x.org</a>&gt; a écrit&nbsp;:<br></div><blockquote class="gmail_quote" style="margin:0px">Objection</blockquote></div>`,
 			"Je soutiens\n\n> Le mar. 24 nov. 2026 à 10:12, Alice <a@x.org> a écrit\u00a0:\n>> Objection\n"},
@@ -198,15 +198,17 @@ func TestTextHTML(t *testing.T) {
 			"No objection.\n" + OutlookSeparator + "\nFrom: Alice\nSent: Tuesday\nOBJECTION: old\n"},
 		"lists tables pre comments": {
 			"<ul><li>un</li><li><p>deux</p></li></ul><table><tr><td>a</td><td>b</td></tr></table><pre>  x\n  y</pre><!-- OBJECTION --><!--[if mso]>z<![endif]--><p>1 &lt; 2 > 0</p>",
-			"- un\n- deux\na b\n  x\n  y\n1 < 2 > 0\n"},
+			"- un\n- deux\n\na b\n  x\n  y\n\n1 < 2 > 0\n"},
 		"broken markup": {
 			"<div a=1 b='2' c>x</div>text < not a tag <b>bold</ <br/>end<p",
 			"x\ntext < not a tag boldend\n"},
 		"unterminated attribute eats the rest, as in browsers": {
 			"before<div a=\"1>x</div>text", "before\n"},
-		"unclosed comment": {"avant<!-- jamais fermé", "avant\n"},
-		"unclosed script":  {"avant<script>OBJECTION", "avant\n"},
-		"blank lines":      {"<p>&nbsp;</p><p>a</p><p>&nbsp;</p><p>&nbsp;</p><br><br><p>b</p><p>&nbsp;</p>", "a\n\nb\n"},
+		"signature separator": {"<div>+1</div><div class=\"moz-signature\">-- <br>Bob</div>", "+1\n-- \nBob\n"},
+		"word paragraphs":     {"<p class=MsoNormal>a<o:p></o:p></p><p class=MsoNormal>b</p>", "a\nb\n"},
+		"unclosed comment":    {"avant<!-- jamais fermé", "avant\n"},
+		"unclosed script":     {"avant<script>OBJECTION", "avant\n"},
+		"blank lines":         {"<p>&nbsp;</p><p>a</p><p>&nbsp;</p><p>&nbsp;</p><br><br><p>b</p><p>&nbsp;</p>", "a\n\nb\n"},
 	} {
 		got, err := htmlToText(c.html)
 		if err != nil || got != c.want {
