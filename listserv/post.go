@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -128,6 +129,9 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 		ro.Extra = append(ro.Extra, footerFields...)
 	}
 	hdr, off, err := rewrite.Header(ctx, raw, ro)
+	if errors.Is(err, rewrite.ErrDMARC) {
+		return err // left in the inbox, tried again on the next pass
+	}
 	if err != nil {
 		d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: id, From: author,
 			Subject: subject, Reason: "header cannot be rewritten: " + err.Error(), At: now})

@@ -101,6 +101,10 @@ var removed = map[string]bool{
 	"reply-to": true, "x-original-from": true,
 }
 
+// ErrDMARC wraps a failed DMARC lookup: a temporary condition, the
+// message should be rewritten again later rather than sent unprotected.
+var ErrDMARC = errors.New("rewrite: DMARC lookup failed")
+
 // ErrNoHeader is returned for input that has no header block at all.
 var ErrNoHeader = errors.New("rewrite: message has no header")
 
@@ -344,7 +348,7 @@ func mustRewriteFrom(ctx context.Context, h textproto.Header, o Options) (bool, 
 	_, dom, _ := strings.Cut(a.Address, "@")
 	p, err := o.DMARC(ctx, strings.ToLower(dom))
 	if err != nil {
-		return false, fmt.Errorf("rewrite: dmarc lookup for %s: %w", dom, err)
+		return false, fmt.Errorf("%w for %s: %w", ErrDMARC, dom, err)
 	}
 	return p == "quarantine" || p == "reject", nil
 }
