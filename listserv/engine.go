@@ -54,6 +54,8 @@ func (s *Server) tickOnce(ctx context.Context) {
 
 // Tick applies the passage of time to every proposal due at the server's
 // now and returns how many it changed. Tests call it with a moved clock.
+// Due proposals are decided in batches, each batch (statuses, timelines,
+// notices and their queue entries) committed in one transaction.
 func (s *Server) Tick(ctx context.Context) (int, error) {
 	now := s.o.Now().UTC()
 	refs, err := s.o.Store.DueProposals(now, 0)
@@ -61,45 +63,59 @@ func (s *Server) Tick(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	done := 0
-	for _, ref := range refs {
+	for len(refs) > 0 {
 		if ctx.Err() != nil {
 			return done, ctx.Err()
 		}
-		if err := s.tickProposal(ref, now); err != nil {
-			return done, fmt.Errorf("engine: %s: %w", ref, err)
+		batch := refs[:min(len(refs), tickBatch)]
+		refs = refs[len(batch):]
+		if err := s.tickBatch(batch, now); err != nil {
+			return done, fmt.Errorf("engine: %w", err)
 		}
-		done++
+		done += len(batch)
 	}
 	return done, nil
 }
 
-// tickProposal decides one due proposal and records the outcome and its
+// tickBatch is how many proposals one transaction of a tick decides.
+const tickBatch = 256
+
+// tickBatch decides some due proposals and records the outcomes and their
 // notices in one transaction.
-func (s *Server) tickProposal(ref storage.ProposalRef, now time.Time) error {
+func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 	s.proposalMu.Lock()
 	defer s.proposalMu.Unlock()
-	p, err := s.o.Store.Proposal(ref)
-	if err != nil {
-		return err
+	lists := map[string]*storage.List{} // nil: the list is gone
+	var updates []storage.ProposalUpdate
+	var outs []storage.Outgoing
+	for _, ref := range refs {
+		p, err := s.o.Store.Proposal(ref)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ref, err)
+		}
+		l, seen := lists[ref.List]
+		if !seen {
+			got, err := s.o.Store.List(ref.List)
+			switch {
+			case err == nil:
+				l = &got
+			case !errors.Is(err, storage.ErrNotFound):
+				return err
+			}
+			lists[ref.List] = l
+		}
+		next, fx := consensus.Apply(p, consensus.Event{Kind: consensus.EventTick}, now)
+		updates = append(updates, storage.ProposalUpdate{Proposal: next, Events: statusEvents(p, next, now)})
+		if l == nil {
+			continue // the list is gone: settle the proposal silently
+		}
+		o, err := s.effectMessages(*l, next, fx, "", now)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ref, err)
+		}
+		outs = append(outs, o...)
 	}
-	l, err := s.o.Store.List(ref.List)
-	gone := errors.Is(err, storage.ErrNotFound)
-	if gone {
-		// The list is gone: settle the proposal silently so it leaves the index.
-		l = storage.List{Address: ref.List}
-	} else if err != nil {
-		return err
-	}
-	next, fx := consensus.Apply(p, consensus.Event{Kind: consensus.EventTick}, now)
-	events := statusEvents(p, next, now)
-	outs, err := s.effectMessages(l, next, fx, "", now)
-	if err != nil {
-		return err
-	}
-	if gone {
-		outs = nil
-	}
-	return s.o.Store.Decide([]storage.ProposalUpdate{{Proposal: next, Events: events}}, outs)
+	return s.o.Store.Decide(updates, outs)
 }
 
 // statusEvents returns the timeline entries of what changed between two
@@ -142,7 +158,7 @@ func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []conse
 		if e.Command == consensus.EventObject {
 			d.Reason = reason
 		}
-		txt, err := notice.Render(kind, s.listLang(l), d)
+		txt, err := s.notices.Render(kind, s.listLang(l), d)
 		if err != nil {
 			return nil, err
 		}

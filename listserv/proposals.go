@@ -139,7 +139,7 @@ func (s *Server) propose(l storage.List, id uint64, h textproto.Header, subj con
 	if lang == "en" {
 		tag = "PROPOSAL"
 	}
-	foot, err := notice.Render(notice.Footer, lang, s.noticeData(l, p, now))
+	foot, err := s.notices.Render(notice.Footer, lang, s.noticeData(l, p, now))
 	if err != nil {
 		return hook{}, err
 	}
@@ -192,7 +192,7 @@ func (s *Server) reply(l storage.List, ref storage.ProposalRef, h textproto.Head
 	if len(parse.Commands) == 0 && len(parse.Hints) > 0 {
 		d := s.noticeData(l, p, now)
 		d.Hints = parse.Hints
-		txt, err := notice.Render(notice.Hint, s.listLang(l), d)
+		txt, err := s.notices.Render(notice.Hint, s.listLang(l), d)
 		if err != nil {
 			return hook{}, err
 		}

@@ -48,7 +48,7 @@ func (s *Server) request(d *storage.Disposition, l storage.List, raw []byte, env
 			data.Open = append(data.Open, p)
 		}
 	}
-	txt, err := notice.Render(notice.Status, s.listLang(l), data)
+	txt, err := s.notices.Render(notice.Status, s.listLang(l), data)
 	if err != nil {
 		return err
 	}

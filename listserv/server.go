@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"tacit/listserv/admin"
+	"tacit/listserv/notice"
 	"tacit/listserv/outbound"
 	"tacit/listserv/rewrite"
 	"tacit/listserv/smtpin"
@@ -104,6 +105,7 @@ type Server struct {
 	runner   *outbound.Runner
 	admin    *admin.Admin
 	incoming chan struct{}
+	notices  *notice.Renderer
 	// proposalMu serialises the read-apply-write of proposals between
 	// the post path and the engine's tick.
 	proposalMu sync.Mutex
@@ -130,7 +132,11 @@ func New(o Options) (*Server, error) {
 	if o.Delivery.RecipientsPerTransaction < 1 {
 		o.Delivery.RecipientsPerTransaction = 100
 	}
-	s := &Server{o: o, incoming: make(chan struct{}, 1)}
+	notices, err := notice.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{o: o, incoming: make(chan struct{}, 1), notices: notices}
 	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now})
 	s.runner = outbound.NewRunner(outbound.RunnerOptions{
 		Store:       o.Store,

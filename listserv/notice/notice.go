@@ -76,19 +76,55 @@ type Text struct {
 	Body    string
 }
 
+// Renderer holds the parsed templates; build it once with NewRenderer.
+// It is safe for concurrent use.
+type Renderer struct {
+	t map[string]*template.Template // "lang/kind"
+}
+
+// NewRenderer parses every embedded template.
+func NewRenderer() (*Renderer, error) {
+	r := &Renderer{t: map[string]*template.Template{}}
+	for _, lang := range []string{"fr", "en"} {
+		for _, k := range Kinds {
+			name := lang + "/" + string(k)
+			t, err := template.New(string(k) + ".tmpl").Funcs(funcs(lang, time.UTC)).
+				ParseFS(files, "templates/"+name+".tmpl")
+			if err != nil {
+				return nil, fmt.Errorf("notice: %s: %w", name, err)
+			}
+			r.t[name] = t
+		}
+	}
+	return r, nil
+}
+
 // Render writes text kind in language lang ("fr" when lang is unknown).
 func Render(kind Kind, lang string, d Data) (Text, error) {
+	r, err := NewRenderer()
+	if err != nil {
+		return Text{}, err
+	}
+	return r.Render(kind, lang, d)
+}
+
+// Render writes text kind in language lang ("fr" when lang is unknown).
+func (r *Renderer) Render(kind Kind, lang string, d Data) (Text, error) {
 	if lang != "en" {
 		lang = "fr"
 	}
 	if d.Location == nil {
 		d.Location = time.UTC
 	}
-	t, err := template.New(string(kind)+".tmpl").Funcs(funcs(lang, d.Location)).
-		ParseFS(files, "templates/"+lang+"/"+string(kind)+".tmpl")
+	base, ok := r.t[lang+"/"+string(kind)]
+	if !ok {
+		return Text{}, fmt.Errorf("notice: no text %s/%s", lang, kind)
+	}
+	t, err := base.Clone()
 	if err != nil {
 		return Text{}, fmt.Errorf("notice: %s/%s: %w", lang, kind, err)
 	}
+	t.Funcs(funcs(lang, d.Location))
 	var subject, body bytes.Buffer
 	if t.Lookup("subject") != nil {
 		if err := t.ExecuteTemplate(&subject, "subject", d); err != nil {
