@@ -88,7 +88,7 @@ func NewRenderer() (*Renderer, error) {
 	for _, lang := range []string{"fr", "en"} {
 		for _, k := range Kinds {
 			name := lang + "/" + string(k)
-			t, err := template.New(string(k) + ".tmpl").Funcs(funcs(lang, time.UTC)).
+			t, err := template.New(string(k)+".tmpl").Funcs(funcs(lang, time.UTC)).
 				ParseFS(files, "templates/"+name+".tmpl")
 			if err != nil {
 				return nil, fmt.Errorf("notice: %s: %w", name, err)
