@@ -64,6 +64,10 @@ type Parse struct {
 	Hints []string `json:"hints,omitempty"`
 }
 
+// maxHints bounds the near misses reported for one text: a few tell
+// the sender enough, and the search is the costly part of a long text.
+const maxHints = 5
+
 // Commands finds the commands in own text (the output of OwnText): a line
 // whose first words are a command word or phrase, followed by the end of
 // the line, a space or punctuation.
@@ -77,6 +81,9 @@ func Commands(own string) Parse {
 		}
 		ph, rest, ok := matchPhrase(n)
 		if !ok {
+			if len(p.Hints) >= maxHints {
+				continue
+			}
 			if h := nearMiss(n, line); h != "" {
 				p.Hints = append(p.Hints, h)
 			}
