@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/mail"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -293,5 +294,39 @@ func TestAmendRestartsTheDeadlineAndStrangersDoNotCount(t *testing.T) {
 	h.srv.Tick(context.Background())
 	if p, _ := h.store.Proposal(ref); p.Status != consensus.StatusOpen {
 		t.Errorf("status %s after the old deadline, want open", p.Status)
+	}
+}
+
+// An outcome and its notice happen once across restarts: the start-up
+// pass decides what fell due while the server was down, and a second
+// restart finds nothing left to decide.
+func TestOutcomeOnceAcrossRestarts(t *testing.T) {
+	t.Parallel()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	path := filepath.Join(t.TempDir(), "tacit.db")
+	sink := smtpsink.Start(t, smtpsink.Options{})
+	opts := harnessOptions{now: c.Now, path: path, sharedSink: sink, consensus: ConsensusOptions{
+		MinDeadline: time.Hour, Schedule: "@every 1h", Location: paris}}
+	h := start(t, opts)
+	h.list("jardin@lists.test", "alice@example.org", "bob@example.org")
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
+		proposalPost("[PROPOSITION] Compost", "Installer un composteur.\r\nÉchéance : 2 jours\r\n"))
+	waitMessages(t, sink, "bob@example.org", "[PROPOSITION #1]", 1)
+	h.stop()
+
+	c.Add(49 * time.Hour) // the deadline passes while the server is down
+	for range 3 {
+		h := start(t, opts)
+		waitMessages(t, sink, "bob@example.org", "[ADOPTÉE #1]", 1)
+		if _, err := h.srv.Tick(context.Background()); err != nil { // after the start-up pass
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool { st, _ := h.store.QueueStats(); return st.Entries == 0 })
+		h.stop()
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(messagesTo(sink, "bob@example.org", "[ADOPTÉE #1]")); n != 1 {
+		t.Errorf("%d adoption notices after three restarts, want 1", n)
 	}
 }

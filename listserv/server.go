@@ -215,6 +215,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.smtp.Shutdown(shutdownCtx); err != nil {
 		s.o.Logger.Warn("smtp shutdown", "err", err)
 	}
+	// Shutdown closes only the listeners Serve has registered: if Serve
+	// has not started yet, closing ours is what stops it.
+	s.smtpLn.Close()
 	if s.adminLn != nil {
 		s.adminLn.Close()
 	}

@@ -28,6 +28,8 @@ type harness struct {
 	store *storage.Store
 	srv   *Server
 	sink  *smtpsink.Sink
+	// stop shuts the server down and closes its store (idempotent).
+	stop func()
 }
 
 type harnessOptions struct {
@@ -37,15 +39,26 @@ type harnessOptions struct {
 	perTx     int
 	now       func() time.Time
 	consensus ConsensusOptions
+	// path and sharedSink let a test restart a server on the same store
+	// and sink.
+	path       string
+	sharedSink *smtpsink.Sink
 }
 
 func start(t *testing.T, ho harnessOptions) *harness {
 	t.Helper()
-	store, err := storage.Open(filepath.Join(t.TempDir(), "tacit.db"), storage.Options{})
+	if ho.path == "" {
+		ho.path = filepath.Join(t.TempDir(), "tacit.db")
+	}
+	store, err := storage.Open(ho.path, storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, store: store, sink: smtpsink.Start(t, ho.sink)}
+	sink := ho.sharedSink
+	if sink == nil {
+		sink = smtpsink.Start(t, ho.sink)
+	}
+	h := &harness{t: t, store: store, sink: sink}
 	tr := ho.transport
 	if tr == nil {
 		tr = outbound.NewRelay(outbound.RelayOptions{Addr: h.sink.Addr(), Hostname: "lists.test", MaxConns: 4})
@@ -75,14 +88,18 @@ func start(t *testing.T, ho harnessOptions) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.srv.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		tr.Close()
-		store.Close()
-	})
+	var once sync.Once
+	h.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+			tr.Close()
+			store.Close()
+		})
+	}
+	t.Cleanup(h.stop)
 	return h
 }
 

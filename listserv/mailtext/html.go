@@ -64,16 +64,17 @@ type converter struct {
 	quote     int             // quote depth
 	pre       int             // inside <pre>
 	stack     []element
-	bullet    bool // a list item starts: "- " before its first text
-	para      bool // a paragraph starts or ends: a blank line before the next text
-	lastQuote int  // quote depth of the last line written
-	separated bool // the Outlook separator is written
+	open      map[string]int // how many elements of each name are on the stack
+	bullet    bool           // a list item starts: "- " before its first text
+	para      bool           // a paragraph starts or ends: a blank line before the next text
+	lastQuote int            // quote depth of the last line written
+	separated bool           // the Outlook separator is written
 	tooLarge  bool
 }
 
 // htmlToText converts an HTML document to text (see Text).
 func htmlToText(doc string) (string, error) {
-	c := &converter{}
+	c := &converter{open: map[string]int{}}
 	c.run(doc)
 	c.breakLine()
 	if c.tooLarge {
@@ -283,6 +284,7 @@ func (c *converter) start(name string, attrs map[string]string) {
 	}
 	e := element{name: name, quote: quoteContainer(name, attrs), pre: name == "pre" || name == "listing", para: para}
 	c.stack = append(c.stack, e)
+	c.open[name]++
 	if e.quote {
 		c.breakLine()
 		c.quote++
@@ -297,19 +299,20 @@ func (c *converter) end(name string) {
 		c.newline()
 		return
 	}
-	k := len(c.stack) - 1
-	for k >= 0 && c.stack[k].name != name {
-		k--
-	}
-	if k < 0 {
+	if c.open[name] == 0 { // a stray end tag
 		if blockElements[name] {
 			c.breakLine()
 		}
 		return
 	}
+	k := len(c.stack) - 1
+	for c.stack[k].name != name {
+		k--
+	}
 	for len(c.stack) > k {
 		e := c.stack[len(c.stack)-1]
 		c.stack = c.stack[:len(c.stack)-1]
+		c.open[e.name]--
 		if blockElements[e.name] || e.quote {
 			c.breakLine()
 		}

@@ -112,7 +112,7 @@ func find(e *message.Entity, depth int) (*part, error) {
 	typ, params := mediaType(e.Header)
 	switch {
 	case strings.HasPrefix(typ, "multipart/"):
-		if params["boundary"] == "" {
+		if params["boundary"] == "" || e.MultipartReader() == nil {
 			return nil, fmt.Errorf("mailtext: %s without boundary", typ)
 		}
 		if typ == "multipart/alternative" {

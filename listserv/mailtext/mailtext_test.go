@@ -52,7 +52,8 @@ func TestTextPlain(t *testing.T) {
 		"format=flowed delsp": {
 			"Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\n\nanti \nconstitutionnel\n",
 			"anticonstitutionnel\n"},
-		"empty": {"Subject: x\n\n", ""},
+		"empty":       {"Subject: x\n\n", ""},
+		"empty input": {"", ""},
 	} {
 		for _, raw := range [][]byte{[]byte(c.raw), crlf(c.raw)} {
 			got, err := Text(raw)
@@ -294,4 +295,23 @@ func FuzzText(f *testing.F) {
 		}
 		_, _ = Subject(raw)
 	})
+}
+
+// TestTextHTMLPathological feeds the converter inputs that would be slow
+// with quadratic work: many open elements and stray end tags, endless
+// attributes, deep quotes.
+func TestTextHTMLPathological(t *testing.T) {
+	t.Parallel()
+	for name, doc := range map[string]string{
+		"stray end tags": strings.Repeat("<div>", 2000) + strings.Repeat("</x>", 1<<19) + "fin",
+		"attributes":     "<div " + strings.Repeat("a=b ", 1<<19) + ">fin",
+		"deep quotes":    strings.Repeat("<blockquote>", 1<<16) + "fin" + strings.Repeat("</blockquote>", 1<<16),
+		"unclosed tags":  strings.Repeat("<p><span><b>x", 1<<16),
+		"comments":       strings.Repeat("<!-- x -->", 1<<18) + "fin",
+	} {
+		got, err := htmlToText(doc)
+		if err != nil || !strings.Contains(got, "fin") && !strings.Contains(got, "x") {
+			t.Errorf("%s: %.60q, %v", name, got, err)
+		}
+	}
 }
