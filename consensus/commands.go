@@ -27,9 +27,12 @@ type phrase struct {
 	hint bool
 }
 
-// phrases are matched longest first, so "objection levee" is a lift and
-// "pas d'objection" a support before "objection" is tried.
+// phrases: the longest that matches wins, so "objection levee" is a lift
+// and "pas d'objection" a support, not an objection.
 var phrases = []phrase{
+	{"i withdraw my objection", EventLift, true},
+	{"i withdraw my proposal", EventWithdraw, true},
+	{"i lift my objection", EventLift, true},
 	{"je retire mon objection", EventLift, true},
 	{"je retire ma proposition", EventWithdraw, true},
 	{"je leve mon objection", EventLift, true},
@@ -39,6 +42,10 @@ var phrases = []phrase{
 	{"retrait objection", EventLift, true},
 	{"objection lifted", EventLift, true},
 	{"objection levee", EventLift, true},
+	{"objection retiree", EventLift, true},
+	{"objection withdrawn", EventLift, true},
+	{"pas d'objections", EventSupport, false},
+	{"no objections", EventSupport, false},
 	{"aucune objection", EventSupport, false},
 	{"sans objection", EventSupport, false},
 	{"pas d'objection", EventSupport, false},
@@ -104,22 +111,22 @@ func Commands(own string) Parse {
 	return p
 }
 
-// matchPhrase finds the command phrase n starts with, and what follows it.
+// matchPhrase finds the longest command phrase n starts with as whole
+// words, and what follows it.
 func matchPhrase(n string) (phrase, string, bool) {
+	var best phrase
+	bestRest, found := "", false
 	for _, ph := range phrases {
 		rest, ok := strings.CutPrefix(n, ph.words)
-		if !ok {
+		if !ok || (found && len(ph.words) <= len(best.words)) {
 			continue
 		}
-		if rest == "" {
-			return ph, "", true
-		}
 		r, _ := utf8.DecodeRuneInString(rest)
-		if r == ' ' || (unicode.IsPunct(r) && r != '\'' && r != '-' && r != '+') || r == '-' && !strings.HasPrefix(ph.words, "-") {
-			return ph, rest, true
+		if rest == "" || r == ' ' || (unicode.IsPunct(r) && r != '\'' && r != '-' && r != '+') || r == '-' && !strings.HasPrefix(ph.words, "-") {
+			best, bestRest, found = ph, rest, true
 		}
 	}
-	return phrase{}, "", false
+	return best, bestRest, found
 }
 
 // reasonOf returns an objection's reason as written: the original line
@@ -180,15 +187,18 @@ func nearMiss(n, line string) string {
 	return ""
 }
 
-// distance is the Levenshtein distance between a and b, in runes.
+// distance is the optimal-string-alignment distance between a and b, in
+// runes: the Levenshtein distance where swapping two neighbours
+// ("objcetion") counts as one edit.
 func distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	rows := [3][]int{make([]int, len(rb)+1), make([]int, len(rb)+1), make([]int, len(rb)+1)}
+	for j := range rows[1] {
+		rows[1][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
+		// Row k lives in rows[(k+1)%3].
+		pp, prev, cur := rows[(i+2)%3], rows[i%3], rows[(i+1)%3]
 		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
@@ -196,8 +206,10 @@ func distance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], pp[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return rows[(len(ra)+1)%3][len(rb)]
 }

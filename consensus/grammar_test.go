@@ -30,6 +30,12 @@ func TestCommandLines(t *testing.T) {
 		"objection levee":              {EventLift},
 		"Objection lifted.":            {EventLift},
 		"Je lève mon objection":        {EventLift},
+		"Objection retirée, merci":     {EventLift},
+		"Objection withdrawn — thanks": {EventLift},
+		"I withdraw my objection.":     {EventLift},
+		"I withdraw my proposal":       {EventWithdraw},
+		"No objections from me":        {EventSupport},
+		"Pas d'objections":             {EventSupport},
 		"Je retire mon objection":      {EventLift},
 		"Withdraw objection":           {EventLift},
 		"Retrait objection":            {EventLift},
@@ -170,17 +176,23 @@ func TestDeadlines(t *testing.T) {
 	t.Parallel()
 	received := time.Date(2026, 11, 24, 10, 0, 0, 0, paris)
 	for line, want := range map[string]time.Time{
-		"Deadline: 2026-12-01T18:00:00+01:00": time.Date(2026, 12, 1, 18, 0, 0, 0, paris),
-		"Échéance : 2026-12-01 18:00":         time.Date(2026, 12, 1, 18, 0, 0, 0, paris),
-		"Échéance\u00a0: 01/12/2026":          time.Date(2026, 12, 1, 23, 59, 0, 0, paris),
-		"Délai : 01/12/2026 18h":              time.Date(2026, 12, 1, 18, 0, 0, 0, paris),
-		"ECHEANCE : 01/12/2026 à 18h30":       time.Date(2026, 12, 1, 18, 30, 0, 0, paris),
-		"deadline: 5d":                        received.Add(5 * 24 * time.Hour),
-		"Deadline: 48h":                       received.Add(48 * time.Hour),
-		"Délai : 5 jours":                     received.Add(5 * 24 * time.Hour),
-		"Deadline: 3 days":                    received.Add(3 * 24 * time.Hour),
-		"Délai : une semaine":                 received.Add(7 * 24 * time.Hour),
-		"Deadline: 1 week":                    received.Add(7 * 24 * time.Hour),
+		"Deadline: 2026-12-01T18:00:00+01:00":      time.Date(2026, 12, 1, 18, 0, 0, 0, paris),
+		"Échéance : 2026-12-01 18:00":              time.Date(2026, 12, 1, 18, 0, 0, 0, paris),
+		"Échéance\u00a0: 01/12/2026":               time.Date(2026, 12, 1, 23, 59, 0, 0, paris),
+		"Délai : 01/12/2026 18h":                   time.Date(2026, 12, 1, 18, 0, 0, 0, paris),
+		"ECHEANCE : 01/12/2026 à 18h30":            time.Date(2026, 12, 1, 18, 30, 0, 0, paris),
+		"deadline: 5d":                             received.Add(5 * 24 * time.Hour),
+		"Deadline: 48h":                            received.Add(48 * time.Hour),
+		"Délai : 5 jours":                          received.Add(5 * 24 * time.Hour),
+		"Deadline: 3 days":                         received.Add(3 * 24 * time.Hour),
+		"Délai : une semaine":                      received.Add(7 * 24 * time.Hour),
+		"Deadline: 1 week":                         received.Add(7 * 24 * time.Hour),
+		"Délai : dans 5 jours":                     received.Add(5 * 24 * time.Hour),
+		"Deadline: in 3 days":                      received.Add(3 * 24 * time.Hour),
+		"Échéance : 1er décembre 2026":             time.Date(2026, 12, 1, 23, 59, 0, 0, paris),
+		"Échéance : mardi 1er décembre 2026 à 18h": time.Date(2026, 12, 1, 18, 0, 0, 0, paris),
+		"Deadline: December 1, 2026 18:00":         time.Date(2026, 12, 1, 18, 0, 0, 0, paris),
+		"Deadline: 1 December 2026":                time.Date(2026, 12, 1, 23, 59, 0, 0, paris),
 	} {
 		got, _, err := FindDeadline("Bonjour,\n\n"+line+"\n\nMerci", received, paris)
 		if err != nil || !got.Equal(want) {
@@ -199,5 +211,20 @@ func TestDeadlines(t *testing.T) {
 	got, _, _ := FindDeadline("Échéance : 20/10/2026 18h", received, paris)
 	if _, off := got.Zone(); off != 2*3600 {
 		t.Errorf("October deadline offset %d", off)
+	}
+}
+
+// Days are calendar days in the list's timezone: five days from a
+// summer-time morning end at the same hour after the clocks go back.
+func TestDurationAcrossDaylightSaving(t *testing.T) {
+	t.Parallel()
+	received := time.Date(2026, 10, 22, 10, 0, 0, 0, paris)
+	got, _, err := FindDeadline("Délai : 5 jours", received, paris)
+	if want := time.Date(2026, 10, 27, 10, 0, 0, 0, paris); err != nil || !got.Equal(want) {
+		t.Errorf("5 jours from %v: %v %v, want %v", received, got.In(paris), err, want)
+	}
+	got, _, _ = FindDeadline("Délai : 120h", received, paris)
+	if want := received.Add(120 * time.Hour); !got.Equal(want) {
+		t.Errorf("120h is 120 hours: %v, want %v", got.In(paris), want.In(paris))
 	}
 }

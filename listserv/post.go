@@ -128,7 +128,10 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 		ro.Drop = contentFields
 		ro.Extra = append(ro.Extra, footerFields...)
 	}
-	hdr, off, err := rewrite.Header(ctx, raw, ro)
+	// A slow resolver must not stall every post behind this one.
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	hdr, off, err := rewrite.Header(rctx, raw, ro)
+	cancel()
 	if errors.Is(err, rewrite.ErrDMARC) {
 		return err // left in the inbox, tried again on the next pass
 	}

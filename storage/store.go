@@ -129,6 +129,10 @@ func Open(path string, o Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
+	// Batch shares one commit among concurrent writers; waiting 2 ms
+	// for company (bbolt's default is 10) keeps a lone writer fast and
+	// the window between a delivery and its record small.
+	db.MaxBatchDelay = 2 * time.Millisecond
 	s := &Store{db: db, path: path}
 	if err := s.migrate(o.ReadOnly); err != nil {
 		db.Close()

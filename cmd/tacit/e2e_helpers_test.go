@@ -1,0 +1,457 @@
+package main
+
+// Helpers of the end-to-end tests (e2e_test.go): the binary built once by
+// TestMain, servers run as processes with their own config and free port,
+// the CLI, an SMTP client, and a loopback SMTP sink standing in for the
+// smarthost (listserv/internal/smtpsink cannot be imported from here).
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/mail"
+	"net/smtp"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+)
+
+// tacitBin is the binary built by TestMain.
+var tacitBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tacit-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: temp dir:", err)
+		os.Exit(1)
+	}
+	tacitBin = filepath.Join(dir, "tacit")
+	build := exec.Command("go", "build", "-o", tacitBin, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: go build:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// freePort returns a loopback TCP address that was free a moment ago.
+func freePort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// instance is one data directory and its configuration; the SMTP port is
+// chosen anew each time a server is started.
+type instance struct {
+	t       testing.TB
+	dir     string // data_dir, also the working directory of commands
+	cfgPath string
+	// mode is "maildir" or "relay"; relay is the smarthost in relay mode.
+	mode, relay string
+	smtpAddr    string // the current [smtp] listen
+}
+
+func newInstance(t testing.TB, mode, relay string) *instance {
+	t.Helper()
+	in := &instance{t: t, dir: t.TempDir(), mode: mode, relay: relay}
+	in.cfgPath = filepath.Join(in.dir, "tacit.toml")
+	in.writeConfig(freePort(t))
+	return in
+}
+
+func (in *instance) writeConfig(smtpAddr string) {
+	in.t.Helper()
+	in.smtpAddr = smtpAddr
+	var b strings.Builder
+	fmt.Fprintf(&b, "data_dir = %q\n", in.dir)
+	b.WriteString("domain = \"lists.test\"\nlanguage = \"en\"\ntimezone = \"UTC\"\n\n")
+	fmt.Fprintf(&b, "[smtp]\nlisten = %q\nhostname = \"lists.test\"\n\n", smtpAddr)
+	b.WriteString("[imap]\nlisten = \"\"\n\n[http]\nlisten = \"\"\n\n")
+	fmt.Fprintf(&b, "[delivery]\nmode = %q\n", in.mode)
+	if in.relay != "" {
+		fmt.Fprintf(&b, "relay = %q\n", in.relay)
+	}
+	if err := os.WriteFile(in.cfgPath, []byte(b.String()), 0o600); err != nil {
+		in.t.Fatal(err)
+	}
+}
+
+// cli runs `tacit --config FILE args...` and returns its outputs and exit
+// code; it fails the test if the command cannot be run at all.
+func (in *instance) cli(args ...string) (stdout, stderr string, code int) {
+	in.t.Helper()
+	return runTacit(in.t, in.dir, append([]string{"--config", in.cfgPath}, args...)...)
+}
+
+// mustCLI is cli for a command that must succeed.
+func (in *instance) mustCLI(args ...string) string {
+	in.t.Helper()
+	out, errOut, code := in.cli(args...)
+	if code != 0 {
+		in.t.Fatalf("tacit %s: exit %d, stderr %q", strings.Join(args, " "), code, errOut)
+	}
+	return out
+}
+
+// runTacit runs the binary in dir with a deadline of 15 seconds.
+func runTacit(t testing.TB, dir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, tacitBin, args...)
+	cmd.Dir = dir
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exitErr) && ctx.Err() == nil:
+		code = exitErr.ExitCode()
+	default:
+		t.Fatalf("tacit %s: %v (stderr %q)", strings.Join(args, " "), err, e.String())
+	}
+	return o.String(), e.String(), code
+}
+
+// logWriter collects a server's stderr and signals the line that says it
+// is listening.
+type logWriter struct {
+	mu        sync.Mutex
+	buf       bytes.Buffer
+	partial   []byte
+	listening chan struct{}
+	once      sync.Once
+}
+
+func (w *logWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			break
+		}
+		if bytes.Contains(w.partial[:i], []byte(`msg="smtp listening"`)) {
+			w.once.Do(func() { close(w.listening) })
+		}
+		w.partial = w.partial[i+1:]
+	}
+	return len(p), nil
+}
+
+func (w *logWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// proc is a running `tacit serve`.
+type proc struct {
+	t    testing.TB
+	cmd  *exec.Cmd
+	logs *logWriter
+	done chan struct{} // closed when the process has been waited for
+	err  error         // of Wait, once done is closed
+}
+
+// startProc starts `tacit args...` in dir and waits up to 10 seconds for
+// its "smtp listening" line. It returns nil, with the logs, when the
+// process exits first.
+func startProc(t testing.TB, dir string, args ...string) (*proc, string) {
+	t.Helper()
+	cmd := exec.Command(tacitBin, args...)
+	cmd.Dir = dir
+	lw := &logWriter{listening: make(chan struct{})}
+	cmd.Stdout = io.Discard
+	cmd.Stderr = lw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{t: t, cmd: cmd, logs: lw, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(p.kill)
+	select {
+	case <-lw.listening:
+		return p, ""
+	case <-p.done:
+		return nil, lw.String()
+	case <-time.After(10 * time.Second):
+		p.kill()
+		t.Fatalf("tacit serve did not start in 10s; logs:\n%s", lw.String())
+		return nil, ""
+	}
+}
+
+// kill sends SIGKILL and waits for the process to be gone. It is safe to
+// call more than once.
+func (p *proc) kill() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		p.t.Errorf("tacit serve (pid %d) still running 10s after SIGKILL", p.cmd.Process.Pid)
+	}
+}
+
+// stop asks the server to end (SIGTERM) and waits for it.
+func (p *proc) stop() {
+	p.t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		if p.err != nil {
+			p.t.Errorf("tacit serve ended with %v; logs:\n%s", p.err, p.logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		p.kill()
+		p.t.Errorf("tacit serve did not stop within 15s of SIGTERM")
+	}
+}
+
+// start runs `tacit serve` on the instance, on a new free port each try:
+// another test may take the port between freePort and the bind.
+func (in *instance) start() *proc {
+	in.t.Helper()
+	var logs string
+	for try := 0; try < 5; try++ {
+		if try > 0 {
+			in.writeConfig(freePort(in.t))
+		}
+		p, out := startProc(in.t, in.dir, "--config", in.cfgPath, "serve")
+		if p != nil {
+			return p
+		}
+		logs = out
+		if !strings.Contains(out, "address already in use") {
+			break
+		}
+	}
+	in.t.Fatalf("tacit serve exited before listening; logs:\n%s", logs)
+	return nil
+}
+
+// sendMail sends one message with net/smtp and returns nil only when the
+// server answered 250 to the end of DATA.
+func sendMail(addr, from string, to []string, msg []byte, timeout time.Duration) error {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return err
+	}
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	c, err := smtp.NewClient(conn, "127.0.0.1")
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("client.test"); err != nil {
+		return err
+	}
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	for _, r := range to {
+		if err := c.Rcpt(r); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	_ = c.Quit()
+	return nil
+}
+
+// message builds a small RFC 5322 message with CRLF line ends.
+func message(from, to, subject, msgID, body string) []byte {
+	h := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: %s\r\n"+
+		"Date: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+		from, to, subject, msgID, time.Now().UTC().Format(time.RFC1123Z))
+	return []byte(h + strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n"))
+}
+
+// waitFor polls cond every 20ms until it holds or timeout passes.
+func waitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sinkMsg is one message a sink accepted.
+type sinkMsg struct {
+	From string
+	To   []string
+	Data []byte
+	At   time.Time // when it was accepted
+}
+
+// sink is a loopback SMTP server that records what it accepts.
+type sink struct {
+	srv *gosmtp.Server
+	ln  net.Listener
+	// delay is slept before the reply to each RCPT (a slow relay); nil
+	// for none. It is not slept at DATA: a message recorded after the
+	// client died would count as a duplicate the server could not avoid.
+	delay func() time.Duration
+
+	mu   sync.Mutex
+	msgs []sinkMsg
+}
+
+// startSink starts a sink and closes it when the test ends.
+func startSink(t testing.TB, delay func() time.Duration) *sink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sink{ln: ln, delay: delay}
+	s.srv = gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) {
+		return &sinkSession{s: s}, nil
+	}))
+	s.srv.Domain = "sink.test"
+	s.srv.MaxMessageBytes = 64 << 20
+	s.srv.MaxRecipients = 0
+	s.srv.MaxLineLength = 0
+	s.srv.ReadTimeout = 30 * time.Second
+	s.srv.WriteTimeout = 30 * time.Second
+	s.srv.ErrorLog = log.New(io.Discard, "", 0) // clients killed mid-session
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = s.srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		_ = s.srv.Close()
+		<-served
+	})
+	return s
+}
+
+func (s *sink) Addr() string { return s.ln.Addr().String() }
+
+// Messages returns a copy of what the sink accepted.
+func (s *sink) Messages() []sinkMsg {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]sinkMsg(nil), s.msgs...)
+}
+
+// copies counts the copies received per Message-ID and recipient.
+func (s *sink) copies() map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for _, m := range s.Messages() {
+		mid := headerOf(m.Data, "Message-Id")
+		if out[mid] == nil {
+			out[mid] = map[string]int{}
+		}
+		for _, r := range m.To {
+			out[mid][strings.ToLower(r)]++
+		}
+	}
+	return out
+}
+
+type sinkSession struct {
+	s    *sink
+	from string
+	to   []string
+}
+
+func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *sinkSession) Logout() error { return nil }
+func (ss *sinkSession) Mail(from string, _ *gosmtp.MailOptions) error {
+	ss.from, ss.to = from, nil
+	return nil
+}
+func (ss *sinkSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+	if ss.s.delay != nil {
+		time.Sleep(ss.s.delay())
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+func (ss *sinkSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	ss.s.mu.Lock()
+	ss.s.msgs = append(ss.s.msgs, sinkMsg{From: ss.from, To: append([]string(nil), ss.to...), Data: data, At: time.Now()})
+	ss.s.mu.Unlock()
+	return nil
+}
+
+// headerOf returns one header field of a raw message, "" if absent or
+// unreadable.
+func headerOf(raw []byte, name string) string {
+	m, err := mail.ReadMessage(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(m.Header.Get(name))
+}
+
+// bodyOf returns what follows the first empty line of a raw message.
+func bodyOf(raw []byte) []byte {
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		return raw[i+4:]
+	}
+	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		return raw[i+2:]
+	}
+	return nil
+}
+
+// oneLine reports whether s is exactly one non-empty line.
+func oneLine(s string) bool {
+	s = strings.TrimSuffix(s, "\n")
+	return s != "" && !strings.Contains(s, "\n")
+}
