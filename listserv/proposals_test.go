@@ -330,3 +330,30 @@ func TestOutcomeOnceAcrossRestarts(t *testing.T) {
 		t.Errorf("%d adoption notices after three restarts, want 1", n)
 	}
 }
+
+// An objection received after the deadline does not count, even when no
+// tick has run yet: time is applied before the reply.
+func TestLateObjectionIsRefused(t *testing.T) {
+	t.Parallel()
+	h, c := startDecisions(t)
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
+		proposalPost("[PROPOSITION] Vide-grenier", "En mai.\r\nÉchéance : 2 jours\r\n"))
+	waitMessages(t, h.sink, "bob@example.org", "[PROPOSITION #1]", 1)
+	c.Add(48*time.Hour + time.Minute)
+	h.mustSend("bob@example.org", []string{"jardin@lists.test"}, replyPost("bob@example.org", "late@example.org",
+		"prop1@example.org", "Re: [jardin] [PROPOSITION #1] Vide-grenier", "OBJECTION, trop tard ?\r\n"))
+	refused := waitMessages(t, h.sink, "bob@example.org", "message non compté", 1)
+	if body := readAll(t, refused[0]); !strings.Contains(body, "après l'échéance") {
+		t.Errorf("refusal does not say why:\n%s", body)
+	}
+	waitMessages(t, h.sink, "carol@example.org", "^[jardin] [ADOPTÉE #1]", 1)
+	h.srv.Tick(context.Background())
+	time.Sleep(200 * time.Millisecond)
+	if n := len(messagesTo(h.sink, "carol@example.org", "^[jardin] [ADOPTÉE #1]")); n != 1 {
+		t.Errorf("%d adoption notices, want 1", n)
+	}
+	p, _ := h.store.Proposal(storage.ProposalRef{List: "jardin@lists.test", Number: 1})
+	if p.Status != consensus.StatusAdopted || len(p.Objections) != 0 {
+		t.Errorf("late objection counted: %s %+v", p.Status, p.Objections)
+	}
+}
