@@ -11,14 +11,16 @@ import (
 type role int
 
 const (
-	rolePost    role = iota // NAME@DOMAIN
-	roleRequest             // NAME-request@DOMAIN: commands
-	roleOwner               // NAME-owner@DOMAIN: forwarded to the owners
-	roleBounces             // NAME-bounces[+…]@DOMAIN: delivery failures
+	rolePost        role = iota // NAME@DOMAIN
+	roleRequest                 // NAME-request@DOMAIN: commands
+	roleOwner                   // NAME-owner@DOMAIN: forwarded to the owners
+	roleBounces                 // NAME-bounces[+…]@DOMAIN: delivery failures
+	roleSubscribe               // NAME-subscribe@DOMAIN: the subscribe command
+	roleUnsubscribe             // NAME-unsubscribe@DOMAIN: the unsubscribe command
 )
 
 func (r role) String() string {
-	return [...]string{"post", "request", "owner", "bounces"}[r]
+	return [...]string{"post", "request", "owner", "bounces", "subscribe", "unsubscribe"}[r]
 }
 
 // suffixes maps the local-part suffixes of a list's service addresses to
@@ -30,6 +32,8 @@ var suffixes = []struct {
 	{"-request", roleRequest},
 	{"-owner", roleOwner},
 	{"-bounces", roleBounces},
+	{"-unsubscribe", roleUnsubscribe},
+	{"-subscribe", roleSubscribe},
 }
 
 // resolve finds the list an address belongs to and what the address is

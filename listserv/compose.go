@@ -33,6 +33,10 @@ type letter struct {
 	inReplyTo string   // Message-ID the message answers, "" if none
 	refs      []string // References, oldest first
 	now       time.Time
+	// attach, when set, is a message attached as message/rfc822.
+	attach []byte
+	// toList is true for mail to every member (see toList).
+	toList bool
 }
 
 // compose writes a letter as a MIME message: UTF-8 text in
@@ -49,7 +53,8 @@ func (s *Server) compose(lt letter) composed {
 	}
 	id := newMessageID(s.o.SMTP.Hostname)
 	var b bytes.Buffer
-	b.Write(rewrite.ListFields(rewrite.Options{List: s.rewriteList(l)}))
+	// Mail to the whole list gets a personal List-Unsubscribe at delivery.
+	b.Write(rewrite.ListFields(rewrite.Options{List: s.rewriteList(l), NoUnsubscribe: lt.toList && s.o.HTTPBaseURL != ""}))
 	fmt.Fprintf(&b, "From: %s <%s>\r\n", mime.QEncoding.Encode("utf-8", listDisplayName(l)), from)
 	fmt.Fprintf(&b, "To: %s\r\n", to)
 	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", lt.text.Subject))
@@ -63,11 +68,33 @@ func (s *Server) compose(lt letter) composed {
 	}
 	b.WriteString("Auto-Submitted: auto-generated\r\n")
 	b.WriteString("MIME-Version: 1.0\r\n")
-	b.WriteString("Content-Type: text/plain; charset=utf-8\r\n")
-	b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+	if lt.attach == nil {
+		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n")
+		b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+		off := b.Len()
+		b.Write(qp(lt.text.Body))
+		return composed{raw: b.Bytes(), bodyOff: off, messageID: id}
+	}
+	// The text, then the message it is about, attached unchanged.
+	boundary := "tacit-" + strings.Trim(newMessageID("b"), "<>@b.")
+	fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", boundary)
 	off := b.Len()
+	fmt.Fprintf(&b, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"+
+		"Content-Transfer-Encoding: quoted-printable\r\n\r\n", boundary)
 	b.Write(qp(lt.text.Body))
+	fmt.Fprintf(&b, "\r\n--%s\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n", boundary)
+	b.Write(lt.attach)
+	if !bytes.HasSuffix(lt.attach, []byte("\n")) {
+		b.WriteString("\r\n")
+	}
+	fmt.Fprintf(&b, "--%s--\r\n", boundary)
 	return composed{raw: b.Bytes(), bodyOff: off, messageID: id}
+}
+
+// composeWithAttachment is compose with raw attached as message/rfc822.
+func (s *Server) composeWithAttachment(lt letter, raw []byte) composed {
+	lt.attach = raw
+	return s.compose(lt)
 }
 
 // qp encodes text as quoted-printable with CRLF line ends.
@@ -99,19 +126,15 @@ func newMessageID(host string) string {
 // toList returns the Outgoing that sends c to every member of list l and
 // archives it there.
 func (s *Server) toList(l storage.List, c composed, subject string, now time.Time, thread storage.ProposalRef) (storage.Outgoing, error) {
-	members, err := s.o.Store.Members(l.Address)
+	addrs, err := s.recipients(l)
 	if err != nil {
 		return storage.Outgoing{}, err
-	}
-	addrs := make([]string, len(members))
-	for i, m := range members {
-		addrs[i] = m.Address
 	}
 	return storage.Outgoing{
 		Raw: c.raw, BodyOffset: c.bodyOff, At: now,
 		Archive: storage.ArchiveEntry{List: l.Address, At: now, From: l.Address, Subject: subject},
 		Queue: s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l),
-			Created: now, NextAttempt: now}, addrs),
+			Created: now, NextAttempt: now, Personal: s.personal()}, addrs),
 		MessageIDHeader: c.messageID, Thread: thread,
 	}, nil
 }

@@ -163,7 +163,7 @@ func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []conse
 			return nil, err
 		}
 		c := s.compose(letter{list: l, text: txt, inReplyTo: bracket(p.MessageID),
-			refs: nonEmpty(bracket(p.MessageID)), now: now, to: e.To})
+			refs: nonEmpty(bracket(p.MessageID)), now: now, to: e.To, toList: e.Kind == consensus.EffectNotice})
 		if e.Kind == consensus.EffectNotice {
 			o, err := s.toList(l, c, txt.Subject, now, ref)
 			if err != nil {

@@ -67,18 +67,18 @@ func (s *Server) process(ctx context.Context, id uint64) error {
 			d.Discards = append(d.Discards, storage.Discard{Reason: "no such list: " + rcpt, At: now})
 			continue
 		}
+		if m := env.Moderation; m != nil && (r != rolePost || l.Address != m.List) {
+			continue // a moderated post comes back for its list only
+		}
 		switch r {
 		case rolePost:
 			err = s.post(ctx, &d, l, id, raw, env, now)
 		case roleOwner:
 			err = s.forwardToOwners(&d, l, id, raw, now)
-		case roleRequest:
-			err = s.request(&d, l, raw, env, now)
-		default:
-			// -request commands and bounce processing come with
-			// moderation by email; until then they are recorded.
-			d.Discards = append(d.Discards, storage.Discard{List: l.Address,
-				Reason: fmt.Sprintf("%s mail is not handled yet", r), At: now})
+		case roleRequest, roleSubscribe, roleUnsubscribe:
+			err = s.request(&d, l, r, raw, env, now)
+		case roleBounces:
+			err = s.bounce(&d, l, rcpt, raw, env, now)
 		}
 		if err != nil {
 			return fmt.Errorf("message %d to %s: %w", id, rcpt, err)
@@ -105,21 +105,33 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 	}
 	author := authorOf(h, env.From)
 	subject := decodedSubject(h)
-	member, err := s.o.Store.IsMember(l.Address, author)
-	if err != nil {
-		return err
+	if m := env.Moderation; m != nil && !m.Approved {
+		return s.tellModerated(d, l, author, subject, *m, now)
 	}
-	if !member {
-		s.o.Logger.Info("post: held", "message", id, "list", l.Address, "from", author, "reason", "not a member")
-		d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: id, From: author,
-			Subject: subject, Reason: "not a member", At: now})
-		return nil
+	if env.Moderation == nil {
+		reason, err := s.holdReason(l, author)
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			s.o.Logger.Info("post: held", "message", id, "list", l.Address, "from", author, "reason", reason)
+			return s.hold(d, l, id, raw, author, subject, reason, now)
+		}
 	}
-	hk, err := s.consensusHook(l, id, raw, h, env, author, now)
-	if err != nil {
-		return err
+	var hk hook
+	if env.Moderation == nil {
+		var err error
+		if hk, err = s.consensusHook(l, id, raw, h, env, author, now); err != nil {
+			return err
+		}
+	} else {
+		// Approved by an owner: distributed, and its author told.
+		if err := s.tellModerated(d, l, author, subject, *env.Moderation, now); err != nil {
+			return err
+		}
 	}
-	ro := rewrite.Options{List: rl, DMARC: s.o.DMARC, Subject: hk.subject, Extra: hk.extra}
+	ro := rewrite.Options{List: rl, DMARC: s.o.DMARC, Subject: hk.subject, Extra: hk.extra,
+		NoUnsubscribe: s.o.HTTPBaseURL != ""}
 	var footerFields []string
 	var footerBody []byte
 	if hk.footer != "" {
@@ -144,20 +156,16 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 		// Replies must be able to point at every distributed message.
 		hdr = append([]byte(fmt.Sprintf("Message-ID: <tacit.%d.%d@%s>\r\n", id, now.Unix(), s.o.SMTP.Hostname)), hdr...)
 	}
-	members, err := s.o.Store.Members(l.Address)
+	addrs, err := s.recipients(l)
 	if err != nil {
 		return err
-	}
-	addrs := make([]string, len(members))
-	for i, m := range members {
-		addrs[i] = m.Address
 	}
 	if hk.update != nil {
 		d.Proposals = append(d.Proposals, *hk.update)
 	}
 	d.Threads = append(d.Threads, hk.threads...)
 	d.Outgoing = append(d.Outgoing, hk.outgoing...)
-	proto := storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now}
+	proto := storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now, Personal: s.personal()}
 	if footerBody != nil {
 		// The distributed copy differs from the post: store it as ours.
 		d.Outgoing = append(d.Outgoing, storage.Outgoing{
@@ -230,11 +238,9 @@ func (s *Server) fanOut(proto storage.QueueEntry, recipients []string) []storage
 
 // rewriteList describes list l for the rewrite package.
 func (s *Server) rewriteList(l storage.List) rewrite.List {
-	rl := rewrite.List{Address: l.Address, Name: l.Name, NoPrefix: l.NoPrefix, FromRewrite: l.FromRewrite}
-	if s.o.HTTPBaseURL != "" {
-		rl.ArchiveURL = strings.TrimSuffix(s.o.HTTPBaseURL, "/") + "/lists/" + l.LocalPart() + "/decisions"
-	}
-	return rl
+	// List-Archive comes with the decision register (an HTTP page that
+	// does not exist yet must not be announced).
+	return rewrite.List{Address: l.Address, Name: l.Name, NoPrefix: l.NoPrefix, FromRewrite: l.FromRewrite}
 }
 
 // authorOf returns the address of a message's author: the From header,

@@ -243,22 +243,26 @@ func TestRequestStatusListsOpenProposalsToMembersOnly(t *testing.T) {
 	waitMessages(t, h.sink, "bob@example.org", "[PROPOSITION #1]", 1)
 	h.mustSend("bob@example.org", []string{"jardin-request@lists.test"},
 		"From: bob@example.org\r\nTo: jardin-request@lists.test\r\nSubject: état\r\n\r\n")
-	got := waitMessages(t, h.sink, "bob@example.org", "Propositions en cours", 1)[0]
+	got := waitMessages(t, h.sink, "bob@example.org", "Réponse à votre message", 1)[0]
 	if from := got.Header.Get("From"); !strings.Contains(from, "jardin-request@lists.test") {
 		t.Errorf("status reply From %q", from)
 	}
 	body := readAll(t, got)
-	if !strings.Contains(body, "n° 1, de alice@example.org") || !strings.Contains(body, "Fête de printemps") {
+	if !strings.Contains(body, "Proposition n° 1 de alice@example.org") || !strings.Contains(body, "Fête de printemps") {
 		t.Errorf("status reply:\n%s", body)
 	}
-	// A stranger and an auto-responder get nothing.
+	// A stranger learns nothing of the proposals; a robot gets nothing.
 	h.mustSend("eve@example.net", []string{"jardin-request@lists.test"},
 		"From: eve@example.net\r\nSubject: status\r\n\r\n")
 	h.mustSend("carol@example.org", []string{"jardin-request@lists.test"},
 		"From: carol@example.org\r\nAuto-Submitted: auto-replied\r\nSubject: status\r\n\r\n")
-	time.Sleep(500 * time.Millisecond)
-	if n := len(messagesTo(h.sink, "eve@example.net", "")) + len(messagesTo(h.sink, "carol@example.org", "Propositions en cours")); n != 0 {
-		t.Errorf("%d status replies to a stranger or a robot", n)
+	stranger := waitMessages(t, h.sink, "eve@example.net", "Réponse", 1)
+	if body := readAll(t, stranger[0]); strings.Contains(body, "printemps") || !strings.Contains(body, "Seuls les membres") {
+		t.Errorf("status to a stranger:\n%s", body)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(messagesTo(h.sink, "carol@example.org", "Réponse")); n != 0 {
+		t.Errorf("%d status replies to a robot", n)
 	}
 }
 

@@ -1,8 +1,14 @@
 package listserv
 
 import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-message/textproto"
 
 	"tacit/consensus"
 	"tacit/listserv/notice"
@@ -10,11 +16,102 @@ import (
 	"tacit/storage"
 )
 
-// request handles mail to NAME-request@DOMAIN. This step answers the
-// status command (état) with the open proposals; subscription,
-// confirmation and the other commands come with moderation by email and
-// are recorded as not handled until then.
-func (s *Server) request(d *storage.Disposition, l storage.List, raw []byte, env storage.Envelope, now time.Time) error {
+// Mail to NAME-request@DOMAIN (and NAME-subscribe@, NAME-unsubscribe@)
+// carries commands, one per line, in the Subject or the body (SPEC
+// section 4). One reply summarises every command found. Subscribing and
+// unsubscribing are confirmed by the address itself (double opt-in): the
+// reply carries "confirm TOKEN" in its Subject, so that a plain reply
+// confirms. The list never answers bounces, auto-replies or its own mail,
+// and answers one address at most MaxRepliesPerHour times an hour.
+
+// confirmationLifetime is how long a confirmation token stays valid.
+const confirmationLifetime = 7 * 24 * time.Hour
+
+// maxRequestLines bounds the lines of a request read for commands.
+const maxRequestLines = 30
+
+// verbs maps the normalised command words (SPEC section 4) to commands.
+var verbs = []struct{ words, verb string }{
+	{"se desabonner", "unsubscribe"}, {"desabonner", "unsubscribe"}, {"desabonnement", "unsubscribe"},
+	{"unsubscribe", "unsubscribe"}, {"signoff", "unsubscribe"}, {"leave", "unsubscribe"},
+	{"s'abonner", "subscribe"}, {"abonner", "subscribe"}, {"abonnement", "subscribe"},
+	{"subscribe", "subscribe"}, {"join", "subscribe"},
+	{"confirmer", "confirm"}, {"confirm", "confirm"},
+	{"mot de passe", "password"}, {"password", "password"},
+	{"aide", "help"}, {"help", "help"},
+	{"etat", "status"}, {"status", "status"},
+	{"accepter", "approve"}, {"approuver", "approve"}, {"approve", "approve"},
+	{"refuser", "reject"}, {"rejeter", "reject"}, {"reject", "reject"},
+	{"fin", "end"}, {"end", "end"}, {"merci", "end"},
+}
+
+// tokenWord finds a token: 16 or more letters and digits.
+var tokenWord = regexp.MustCompile(`\b[A-Za-z0-9]{16,}\b`)
+
+// reqCommand is one command line of a request.
+type reqCommand struct {
+	verb string
+	// arg is what follows the command word, as written.
+	arg string
+}
+
+// parseRequest reads the commands of a request's Subject and own text.
+// unknown lists the body lines that were not commands (at most three).
+func parseRequest(subject, body string) (cmds []reqCommand, unknown []string) {
+	if c, ok := parseCommandLine(subject); ok && c.verb != "end" {
+		cmds = append(cmds, c)
+	}
+	lines := strings.Split(consensus.OwnText(body), "\n")
+	for i, line := range lines {
+		if i >= maxRequestLines {
+			break
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		c, ok := parseCommandLine(line)
+		if !ok {
+			if len(unknown) < 3 {
+				unknown = append(unknown, strings.TrimSpace(line))
+			}
+			continue
+		}
+		if c.verb == "end" {
+			break
+		}
+		if len(cmds) > 0 && cmds[len(cmds)-1] == c {
+			continue // the Subject repeated in the body
+		}
+		cmds = append(cmds, c)
+	}
+	return cmds, unknown
+}
+
+// parseCommandLine reads one line ("confirm TOKEN", "désabonner", "Re:
+// confirm TOKEN").
+func parseCommandLine(line string) (reqCommand, bool) {
+	t := consensus.ParseSubject(strings.TrimSpace(line), "").Title
+	n := strings.TrimRight(consensus.Normalize(t), " .!")
+	for _, v := range verbs {
+		rest, ok := strings.CutPrefix(n, v.words)
+		if !ok || (rest != "" && rest[0] != ' ' && rest[0] != ':') {
+			continue
+		}
+		arg := strings.TrimSpace(strings.TrimLeft(rest, " :"))
+		if v.verb == "confirm" || v.verb == "approve" || v.verb == "reject" {
+			// Keep the argument as written: tokens and reasons have case.
+			if i := len(t) - len(arg); arg != "" && i >= 0 && i <= len(t) {
+				arg = strings.TrimSpace(t[i:])
+			}
+		}
+		return reqCommand{verb: v.verb, arg: arg}, true
+	}
+	return reqCommand{}, false
+}
+
+// request handles mail to a list's -request address (or -subscribe and
+// -unsubscribe, whose address is the command).
+func (s *Server) request(d *storage.Disposition, l storage.List, r role, raw []byte, env storage.Envelope, now time.Time) error {
 	h, _, err := rewrite.Split(raw)
 	if err != nil {
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "request with unreadable header", At: now})
@@ -24,50 +121,231 @@ func (s *Server) request(d *storage.Disposition, l storage.List, raw []byte, env
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "request not answered: " + why, At: now})
 		return nil
 	}
-	author := authorOf(h, env.From)
-	if !requestsStatus(decodedSubject(h), bodyText(raw)) {
-		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "request mail is not handled yet", At: now})
+	sender := authorOf(h, env.From)
+	if sender == storage.NormalizeAddress(l.Address) || strings.HasPrefix(sender, l.LocalPart()+"-") && strings.HasSuffix(sender, "@"+l.Domain()) {
+		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "request from the list itself", At: now})
 		return nil
 	}
-	member, err := s.o.Store.IsMember(l.Address, author)
-	if err != nil {
+	subject := decodedSubject(h)
+	cmds, unknown := parseRequest(subject, bodyText(raw))
+	switch r {
+	case roleSubscribe:
+		cmds = []reqCommand{{verb: "subscribe"}}
+	case roleUnsubscribe:
+		cmds = []reqCommand{{verb: "unsubscribe"}}
+	}
+	if len(cmds) == 0 {
+		// A plain reply to an owners' notice of a held post or to a
+		// confirmation request names its token in the Subject.
+		if tok := tokenWord.FindString(subject); tok != "" {
+			cmds = []reqCommand{{verb: "confirm", arg: tok}}
+		}
+	}
+	answer, err := s.runRequest(d, l, h, sender, cmds, unknown, now)
+	if err != nil || answer == nil {
 		return err
 	}
-	if !member {
-		// Members see only their lists' proposals.
-		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "status asked by a non-member: " + author, At: now})
+	return s.answer(d, l, sender, h, *answer, now)
+}
+
+// runRequest carries out the commands and returns the reply to send (nil
+// for none).
+func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.Header, sender string,
+	cmds []reqCommand, unknown []string, now time.Time) (*notice.Data, error) {
+	lang := s.listLang(l)
+	data := s.noticeData(l, consensus.Proposal{}, now)
+	data.Member = sender
+	say := func(fr, en string, args ...any) {
+		msg := fmt.Sprintf(fr, args...)
+		if lang == "en" {
+			msg = fmt.Sprintf(en, args...)
+		}
+		data.Results = append(data.Results, msg)
+	}
+	member, err := s.o.Store.IsMember(l.Address, sender)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cmds {
+		switch c.verb {
+		case "subscribe", "unsubscribe":
+			if (c.verb == "subscribe") == member {
+				if member {
+					say("Vous êtes déjà abonné·e à %s.", "You are already subscribed to %s.", l.Address)
+				} else {
+					say("Vous n'êtes pas abonné·e à %s.", "You are not subscribed to %s.", l.Address)
+				}
+				continue
+			}
+			if data.Token != "" {
+				continue // one confirmation per reply
+			}
+			tok := newToken()
+			d.Confirmations = append(d.Confirmations, storage.Confirmation{Token: tok, List: l.Address,
+				Address: sender, Action: c.verb, Created: now, Expires: now.Add(confirmationLifetime)})
+			data.Token = tok
+			if c.verb == "subscribe" {
+				say("Vous avez demandé à vous abonner à %s avec l'adresse %s.",
+					"You asked to subscribe to %s with the address %s.", l.Address, sender)
+			} else {
+				say("Vous avez demandé à vous désabonner de %s (adresse %s).",
+					"You asked to unsubscribe %s from %s.", l.Address, sender)
+			}
+		case "confirm":
+			if err := s.confirm(d, l, h, sender, c.arg, say, now); err != nil {
+				return nil, err
+			}
+		case "approve", "reject":
+			if err := s.moderateByMail(l, h, sender, c, say, now); err != nil {
+				return nil, err
+			}
+		case "help":
+			data.Help = true
+		case "status":
+			if !member {
+				say("Seuls les membres de %s peuvent voir ses propositions.", "Only members of %s can see its proposals.", l.Address)
+				continue
+			}
+			if err := s.statusLines(l, &data, say); err != nil {
+				return nil, err
+			}
+		case "password":
+			if !member {
+				say("Seuls les membres de %s ont un mot de passe.", "Only members of %s have a password.", l.Address)
+				continue
+			}
+			pw, err := s.setPassword(l, sender)
+			if err != nil {
+				return nil, err
+			}
+			say("Votre nouveau mot de passe pour les archives de %s (IMAP, identifiant %s) : %s",
+				"Your new password for the archive of %s (IMAP, login %s): %s", l.Address, sender, pw)
+		}
+	}
+	if len(cmds) == 0 {
+		data.Help = true
+		if len(unknown) > 0 {
+			say("Aucune commande reconnue dans votre message (par exemple « %s »).",
+				"No command found in your message (for instance \"%s\").", unknown[0])
+		}
+	}
+	return &data, nil
+}
+
+// confirm completes a subscription or an unsubscription.
+func (s *Server) confirm(d *storage.Disposition, l storage.List, h textproto.Header, sender, token string,
+	say func(fr, en string, args ...any), now time.Time) error {
+	if token == "" {
+		token = tokenWord.FindString(decodedSubject(h))
+	}
+	if held, err := s.o.Store.HeldByToken(token); err == nil {
+		// "confirm" to an owners' notice: nothing to confirm; tell them
+		// how to decide.
+		say("Pour le message de %s, répondez « accepter » ou « refuser ».",
+			"For the message from %s, answer \"approve\" or \"reject\".", held.From)
 		return nil
 	}
+	c, err := s.o.Store.Confirmation(token, now)
+	switch {
+	case errors.Is(err, storage.ErrExpired):
+		d.UsedTokens = append(d.UsedTokens, token)
+		say("Cette demande de confirmation a expiré ; recommencez votre demande.",
+			"This confirmation request has expired; please ask again.")
+		return nil
+	case errors.Is(err, storage.ErrNotFound):
+		say("Ce code de confirmation est inconnu ou a déjà servi.", "This confirmation code is unknown or was already used.")
+		return nil
+	case err != nil:
+		return err
+	}
+	if c.List != l.Address {
+		say("Ce code de confirmation concerne une autre liste.", "This confirmation code is for another list.")
+		return nil
+	}
+	if c.Address != sender {
+		// The token went to c.Address: only that address may use it.
+		say("Ce code de confirmation a été envoyé à une autre adresse que la vôtre.",
+			"This confirmation code was sent to another address than yours.")
+		return nil
+	}
+	d.UsedTokens = append(d.UsedTokens, token)
+	d.Members = append(d.Members, storage.MemberChange{List: l.Address, Address: c.Address,
+		Add: c.Action == "subscribe", At: now})
+	if c.Action == "subscribe" {
+		say("Bienvenue : vous êtes maintenant abonné·e à %s. Pour écrire à tous : %s.",
+			"Welcome: you are now subscribed to %s. To write to everyone: %s.", l.Address, l.Address)
+	} else {
+		say("C'est fait : vous êtes désabonné·e de %s.", "Done: you are unsubscribed from %s.", l.Address)
+	}
+	s.o.Logger.Info("request: confirmed", "list", l.Address, "address", c.Address, "action", c.Action)
+	return nil
+}
+
+// statusLines lists the open and blocked proposals in the reply.
+func (s *Server) statusLines(l storage.List, data *notice.Data, say func(fr, en string, args ...any)) error {
 	all, err := s.o.Store.Proposals(l.Address)
 	if err != nil {
 		return err
 	}
-	data := s.noticeData(l, consensus.Proposal{}, now)
+	n := 0
 	for _, p := range all {
-		if p.Status == consensus.StatusOpen || p.Status == consensus.StatusBlocked {
-			data.Open = append(data.Open, p)
+		if p.Status != consensus.StatusOpen && p.Status != consensus.StatusBlocked {
+			continue
 		}
+		n++
+		dl := notice.Date(p.Deadline, s.listLang(l), s.o.Consensus.Location)
+		say("Proposition n° %d de %s, « %s » : %s, échéance le %s, %d objection(s) debout.",
+			"Proposal #%d by %s, \"%s\": %s, deadline %s, %d objection(s) standing.",
+			p.Number, p.Author, p.Title, statusWord(p.Status, s.listLang(l)), dl, len(p.Objections))
 	}
-	txt, err := s.notices.Render(notice.Status, s.listLang(l), data)
-	if err != nil {
-		return err
+	if n == 0 {
+		say("La liste %s n'a aucune proposition en cours.", "The list %s has no open proposal.", l.Address)
 	}
-	c := s.compose(letter{list: l, from: l.LocalPart() + "-request@" + l.Domain(), to: author, text: txt,
-		inReplyTo: strings.TrimSpace(h.Get("Message-Id")), now: now})
-	d.Outgoing = append(d.Outgoing, s.toOne(l, c, author, now))
 	return nil
 }
 
-// requestsStatus reports whether the Subject or a line of the body is
-// the status command, in English or French.
-func requestsStatus(subject, body string) bool {
-	lines := append([]string{subject}, strings.Split(consensus.OwnText(body), "\n")...)
-	for _, line := range lines {
-		w := consensus.Normalize(strings.TrimSpace(line))
-		w = strings.TrimRight(w, " .!")
-		if w == "status" || w == "etat" {
-			return true
-		}
+func statusWord(st consensus.Status, lang string) string {
+	fr := map[consensus.Status]string{consensus.StatusOpen: "en cours", consensus.StatusBlocked: "bloquée"}
+	if lang == "en" {
+		return string(st)
 	}
-	return false
+	return fr[st]
+}
+
+// answer sends the answer to a request, unless the sender had too many
+// answers this hour.
+func (s *Server) answer(d *storage.Disposition, l storage.List, to string, h textproto.Header, data notice.Data, now time.Time) error {
+	n, err := s.o.Store.RepliesSince(to, now.Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	if n >= s.o.MaxRepliesPerHour {
+		s.o.Logger.Warn("request: reply cap reached", "list", l.Address, "to", to, "replies", n)
+		d.Discards = append(d.Discards, storage.Discard{List: l.Address,
+			Reason: fmt.Sprintf("no reply: %d replies to %s in the last hour", n, to), At: now})
+		return nil
+	}
+	txt, err := s.notices.Render(notice.Request, s.listLang(l), data)
+	if err != nil {
+		return err
+	}
+	c := s.compose(letter{list: l, from: requestAddress(l), to: to, text: txt,
+		inReplyTo: strings.TrimSpace(h.Get("Message-Id")), now: now})
+	d.Outgoing = append(d.Outgoing, s.toOne(l, c, to, now))
+	d.Replies = append(d.Replies, storage.Reply{Address: to, At: now})
+	return nil
+}
+
+// requestAddress is NAME-request@DOMAIN.
+func requestAddress(l storage.List) string { return l.LocalPart() + "-request@" + l.Domain() }
+
+// newToken returns 20 random letters and digits.
+func newToken() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789" // no look-alikes
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }

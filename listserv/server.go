@@ -22,10 +22,12 @@ import (
 	"time"
 
 	"tacit/listserv/admin"
+	"tacit/listserv/bounce"
 	"tacit/listserv/notice"
 	"tacit/listserv/outbound"
 	"tacit/listserv/rewrite"
 	"tacit/listserv/smtpin"
+	"tacit/listserv/unsub"
 	"tacit/storage"
 )
 
@@ -82,7 +84,9 @@ type Options struct {
 	Consensus       ConsensusOptions
 	SMTP            SMTPOptions
 	Delivery        DeliveryOptions
-	// HTTPBaseURL is the public URL of the HTTP server, "" when it is off.
+	// HTTPListen is the host:port of the HTTP server ("" disables it);
+	// HTTPBaseURL is its public URL, announced in mail.
+	HTTPListen  string
 	HTTPBaseURL string
 	// AdminSocket is the path of the unix socket admin commands are
 	// served on; "" disables it.
@@ -90,6 +94,21 @@ type Options struct {
 	// DMARC looks up DMARC policies for the From rewrite; nil disables
 	// the "dmarc" mode.
 	DMARC rewrite.DMARCPolicy
+	// VERP sends list mail one transaction per member with the envelope
+	// sender NAME-bounces+member=domain@DOMAIN, so that every bounce
+	// names its member; without it, recipients are batched by domain and
+	// bounces are attributed by their delivery reports alone.
+	VERP bool
+	// MaxRepliesPerHour caps what the list writes to one address in an
+	// hour (replies to commands, moderation notices); 0 means 10.
+	MaxRepliesPerHour int
+	// BounceThreshold days of hard bounces within BounceWindow disable a
+	// member's delivery; 0 means 3 days within 14.
+	BounceThreshold int
+	BounceWindow    time.Duration
+	// UnsubscribeSecret signs one-click unsubscribe URLs; nil: the
+	// store's secret.
+	UnsubscribeSecret []byte
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -102,6 +121,7 @@ type Server struct {
 	smtp     *smtpin.Server
 	smtpLn   net.Listener
 	adminLn  net.Listener
+	httpLn   net.Listener
 	runner   *outbound.Runner
 	admin    *admin.Admin
 	incoming chan struct{}
@@ -126,6 +146,15 @@ func New(o Options) (*Server, error) {
 	if o.Consensus.Location == nil {
 		o.Consensus.Location = time.UTC
 	}
+	if o.MaxRepliesPerHour <= 0 {
+		o.MaxRepliesPerHour = 10
+	}
+	if o.BounceThreshold <= 0 {
+		o.BounceThreshold = 3
+	}
+	if o.BounceWindow <= 0 {
+		o.BounceWindow = 14 * 24 * time.Hour
+	}
 	if o.DefaultDeadline <= 0 {
 		o.DefaultDeadline = 72 * time.Hour
 	}
@@ -137,8 +166,18 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{o: o, incoming: make(chan struct{}, 1), notices: notices}
-	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now})
+	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now,
+		Wake: s.wakeInbox})
+	if o.UnsubscribeSecret == nil {
+		secret, err := o.Store.Secret()
+		if err != nil {
+			return nil, err
+		}
+		o.UnsubscribeSecret = secret
+		s.o.UnsubscribeSecret = secret
+	}
 	s.runner = outbound.NewRunner(outbound.RunnerOptions{
+		Personalize: s.personalize,
 		Store:       o.Store,
 		Transport:   o.Delivery.Transport,
 		Concurrency: o.Delivery.Concurrency,
@@ -164,6 +203,17 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("listserv: smtp listen: %w", err)
 	}
 	s.smtpLn = ln
+	if o.HTTPListen != "" {
+		hln, err := net.Listen("tcp", o.HTTPListen)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("listserv: http listen: %w", err)
+		}
+		s.httpLn = hln
+		if s.o.HTTPBaseURL == "" {
+			s.o.HTTPBaseURL = "http://" + hln.Addr().String()
+		}
+	}
 	if o.AdminSocket != "" {
 		_ = os.Remove(o.AdminSocket) // a stale socket of a dead server
 		aln, err := net.Listen("unix", o.AdminSocket)
@@ -175,6 +225,32 @@ func New(o Options) (*Server, error) {
 	}
 	return s, nil
 }
+
+// personalize gives each member's copy of list mail its VERP envelope
+// sender, so that a bounce names the member, and, when the HTTP server
+// is on, its own one-click unsubscribe URL.
+func (s *Server) personalize(e *storage.QueueEntry, rcpt string) (string, []byte) {
+	from := e.From
+	if s.o.VERP {
+		from = bounce.VERPAddress(e.List, rcpt)
+	}
+	if s.o.HTTPBaseURL == "" {
+		return from, nil
+	}
+	l := rewrite.List{Address: e.List}
+	return from, rewrite.UnsubscribeFields(l, unsub.URL(s.o.HTTPBaseURL, s.o.UnsubscribeSecret, e.List, rcpt))
+}
+
+// HTTPAddr returns the address the HTTP server listens on, "" when off.
+func (s *Server) HTTPAddr() string {
+	if s.httpLn == nil {
+		return ""
+	}
+	return s.httpLn.Addr().String()
+}
+
+// personal reports whether list mail goes out one member at a time.
+func (s *Server) personal() bool { return s.o.VERP || s.o.HTTPBaseURL != "" }
 
 // SMTPAddr returns the address the SMTP server listens on.
 func (s *Server) SMTPAddr() string { return s.smtpLn.Addr().String() }
@@ -208,6 +284,15 @@ func (s *Server) Run(ctx context.Context) error {
 	})
 	if s.adminLn != nil {
 		wg.Go(func() { s.admin.Serve(ctx, s.adminLn, s.o.Logger) })
+	}
+	if s.httpLn != nil {
+		s.o.Logger.Info("http listening", "addr", s.httpLn.Addr().String())
+		wg.Go(func() {
+			if err := s.serveHTTP(ctx, s.httpLn); err != nil {
+				errc <- err
+				cancel()
+			}
+		})
 	}
 	<-ctx.Done()
 	shutdownCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)

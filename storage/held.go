@@ -13,6 +13,11 @@ func putHeld(tx *bolt.Tx, h Held) error {
 		return err
 	}
 	h.ID = id
+	if h.Token != "" {
+		if err := tx.Bucket(bucketHeldTokens).Put([]byte(h.Token), u64(id)); err != nil {
+			return err
+		}
+	}
 	return putJSON(b, u64(id), h)
 }
 

@@ -28,6 +28,10 @@ type List struct {
 	FromRewrite string `json:"from_rewrite,omitempty"`
 	// NoPrefix disables the "[name]" Subject prefix.
 	NoPrefix bool `json:"no_prefix,omitempty"`
+	// Moderated holds every post but the owners' for moderation.
+	Moderated bool `json:"moderated,omitempty"`
+	// AnnounceOnly lets only the owners post; others' posts are held.
+	AnnounceOnly bool `json:"announce_only,omitempty"`
 	// Created is when the list was created.
 	Created time.Time `json:"created"`
 }

@@ -13,6 +13,57 @@ type Member struct {
 	Address string `json:"address"`
 	// Added is when the member joined.
 	Added time.Time `json:"added"`
+	// Moderated holds the member's posts for the owners (the troll case).
+	Moderated bool `json:"moderated,omitempty"`
+	// Disabled stops delivery to the member after too many bounces; the
+	// member stays subscribed.
+	Disabled bool `json:"disabled,omitempty"`
+	// BounceDays are the days (YYYY-MM-DD, UTC) a delivery to the member
+	// failed for good, most recent last.
+	BounceDays []string `json:"bounce_days,omitempty"`
+	// PasswordHash is the bcrypt hash of the member's IMAP password.
+	PasswordHash string `json:"password_hash,omitempty"`
+}
+
+// Member returns one member of a list.
+func (s *Store) Member(list, addr string) (Member, error) {
+	list, addr = NormalizeAddress(list), NormalizeAddress(addr)
+	var m Member
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b, err := membersBucket(tx, list)
+		if err != nil {
+			return err
+		}
+		return getJSON(b, []byte(addr), &m)
+	})
+	if err != nil {
+		return m, fmt.Errorf("storage: member %s of %s: %w", addr, list, err)
+	}
+	return m, nil
+}
+
+// UpdateMember changes one member in one transaction.
+func (s *Store) UpdateMember(list, addr string, change func(*Member) error) (Member, error) {
+	list, addr = NormalizeAddress(list), NormalizeAddress(addr)
+	var m Member
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := membersBucket(tx, list)
+		if err != nil {
+			return err
+		}
+		if err := getJSON(b, []byte(addr), &m); err != nil {
+			return err
+		}
+		if err := change(&m); err != nil {
+			return err
+		}
+		m.Address = addr
+		return putJSON(b, []byte(addr), m)
+	})
+	if err != nil {
+		return m, fmt.Errorf("storage: update member %s of %s: %w", addr, list, err)
+	}
+	return m, nil
 }
 
 func membersBucket(tx *bolt.Tx, list string) (*bolt.Bucket, error) {

@@ -20,6 +20,23 @@ type Envelope struct {
 	Helo string `json:"helo,omitempty"`
 	// ReceivedAt is when the message was committed, just before the 250.
 	ReceivedAt time.Time `json:"received_at"`
+	// Moderation is set when an owner decided on the message after it
+	// was held: it is processed again for that list only.
+	Moderation *Moderation `json:"moderation,omitempty"`
+}
+
+// Moderation is an owner's decision on a held post.
+type Moderation struct {
+	// List is the list the post was held by.
+	List string `json:"list"`
+	// Approved distributes the post; otherwise it is rejected.
+	Approved bool `json:"approved"`
+	// Reason is the rejection's reason, told to the author.
+	Reason string `json:"reason,omitempty"`
+	// By is who decided (an owner's address, or "cli").
+	By string `json:"by"`
+	// At is when.
+	At time.Time `json:"at"`
 }
 
 // ArchiveEntry records that a message was distributed by a list.
@@ -54,6 +71,9 @@ type Held struct {
 	Reason string `json:"reason"`
 	// At is when the post was held.
 	At time.Time `json:"at"`
+	// Token is the secret the owners' notice carries, so that a reply
+	// to it approves or rejects this post.
+	Token string `json:"token,omitempty"`
 }
 
 // Discard records why a received message was neither distributed nor
@@ -87,6 +107,14 @@ type Disposition struct {
 	// Outgoing are the messages of ours it caused (acknowledgments,
 	// notices).
 	Outgoing []Outgoing
+	// Members are the subscriptions and unsubscriptions it confirmed.
+	Members []MemberChange
+	// Confirmations are the confirmation requests it sent; UsedTokens
+	// the confirmations it consumed.
+	Confirmations []Confirmation
+	UsedTokens    []string
+	// Replies records the replies it sent, for the per-sender cap.
+	Replies []Reply
 }
 
 // ThreadLink says that the message with this Message-ID belongs to a
@@ -192,6 +220,9 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 			}
 		}
 		if err := putDecisions(tx, d.Proposals, d.Outgoing); err != nil {
+			return err
+		}
+		if err := putRequestEffects(tx, d); err != nil {
 			return err
 		}
 		for i, dc := range d.Discards {

@@ -38,6 +38,10 @@ type QueueEntry struct {
 	Attempts int `json:"attempts"`
 	// LastError is the last temporary error, for operators.
 	LastError string `json:"last_error,omitempty"`
+	// Personal entries go out one transaction per recipient, each with
+	// its own envelope sender (VERP) and header lines, which the
+	// delivery runner computes.
+	Personal bool `json:"personal,omitempty"`
 	// InFlight is true between BeginAttempt and FinishAttempt: an entry
 	// still in flight when the store is opened was interrupted by a crash.
 	InFlight bool `json:"in_flight,omitempty"`

@@ -26,6 +26,13 @@
 //	proposal_due      next wake (UnixNano) ‖ list ‖ 0 ‖ number → nothing
 //	proposal_wake     list ‖ 0 ‖ number → its key in proposal_due
 //
+// Since schema version 3, membership by email and moderation:
+//
+//	confirmations  token → Confirmation (JSON): pending (un)subscriptions
+//	replies        address ‖ 0 ‖ UnixNano ‖ seq → nothing: replies sent, for the cap
+//	held_tokens    token → held id: the owners' notice of a held post
+//	meta "secret"  32 random bytes: the key of one-click unsubscribe tokens
+//
 // Ids are 8-byte big-endian integers from bbolt sequences, so keys sort in
 // arrival order. Every write is one bbolt transaction, and every commit is
 // fsync'd before the call returns: what a method has returned nil for
@@ -47,7 +54,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 var (
 	bucketMeta      = []byte("meta")
@@ -98,6 +105,7 @@ type migration func(tx *bolt.Tx) error
 var migrations = []migration{
 	migrateCreateBuckets,
 	migrateProposals,
+	migrateRequests,
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {

@@ -159,9 +159,6 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		transport = outbound.NewMaildir(cfg.MaildirPath())
 	}
 	defer transport.Close()
-	// The HTTP server (register, one-click unsubscribe) is not built yet:
-	// until it is, no message may announce a URL of it.
-	httpBase := ""
 	srv, err := listserv.New(listserv.Options{
 		Store:           store,
 		Domain:          cfg.Domain,
@@ -189,7 +186,8 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 			RecipientsPerTransaction: cfg.Delivery.RecipientsPerTransaction,
 			MaxQueueLifetime:         cfg.Delivery.MaxQueueLifetime.Duration,
 		},
-		HTTPBaseURL: httpBase,
+		HTTPListen:  cfg.HTTP.Listen,
+		HTTPBaseURL: cfg.HTTP.BaseURL,
 		AdminSocket: socketPath(cfg),
 		DMARC:       rewrite.DNSPolicy(net.DefaultResolver),
 		Logger:      log,

@@ -34,6 +34,9 @@ type Options struct {
 	Language string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Wake, when set, tells the running server that a held post was
+	// decided and waits in its inbox.
+	Wake func()
 }
 
 // Admin runs administration commands on a store.
@@ -79,6 +82,14 @@ func (a *Admin) Execute(ctx context.Context, args []string, w io.Writer) error {
 		return a.memberLs(args[2:], w)
 	case "held ls":
 		return a.heldLs(args[2:], w)
+	case "held approve":
+		return a.heldDecide(true, args[2:], w)
+	case "held reject":
+		return a.heldDecide(false, args[2:], w)
+	case "member set":
+		return a.memberSet(args[2:], w)
+	case "member passwd":
+		return a.memberPasswd(args[2:], w)
 	case "proposal ls":
 		return a.proposalLs(args[2:], w)
 	case "proposal show":
@@ -94,7 +105,7 @@ func IsCommand(args []string) bool {
 	}
 	switch args[0] + " " + args[1] {
 	case "list create", "list set", "list ls", "member add", "member rm", "member ls", "held ls",
-		"proposal ls", "proposal show":
+		"proposal ls", "proposal show", "held approve", "held reject", "member set", "member passwd":
 		return true
 	}
 	return false

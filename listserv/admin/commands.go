@@ -44,6 +44,7 @@ type listFlags struct {
 	name, lang, deadline, fromRewrite string
 	owners                            multi
 	publicRegister, noPrefix          bool
+	moderated, announceOnly           bool
 }
 
 func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
@@ -56,6 +57,8 @@ func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
 	fs.Var(&f.owners, "owner", "owner address (repeatable)")
 	fs.BoolVar(&f.publicRegister, "public-register", false, "publish the decision register")
 	fs.BoolVar(&f.noPrefix, "no-prefix", false, "no [name] Subject prefix")
+	fs.BoolVar(&f.moderated, "moderated", false, "hold every post but the owners' for moderation")
+	fs.BoolVar(&f.announceOnly, "announce-only", false, "only the owners may post")
 	return fs, f
 }
 
@@ -95,6 +98,10 @@ func (f *listFlags) apply(fs *flag.FlagSet, l *storage.List) error {
 			l.PublicRegister = f.publicRegister
 		case "no-prefix":
 			l.NoPrefix = f.noPrefix
+		case "moderated":
+			l.Moderated = f.moderated
+		case "announce-only":
+			l.AnnounceOnly = f.announceOnly
 		}
 	})
 	return errors.Join(errs...)

@@ -44,10 +44,22 @@ const (
 	Hint Kind = "hint"
 	// Status lists the open proposals (the -request status command).
 	Status Kind = "status"
+	// Request answers the commands of a mail to NAME-request.
+	Request Kind = "request"
+	// HeldOwner asks the owners to approve or reject a held post.
+	HeldOwner Kind = "heldowner"
+	// HeldAuthor tells an author their post waits for moderation.
+	HeldAuthor Kind = "heldauthor"
+	// Moderated tells an author the owners' decision.
+	Moderated Kind = "moderated"
+	// Disabled tells the owners a member's delivery was stopped by
+	// bounces.
+	Disabled Kind = "disabled"
 )
 
 // Kinds lists every text, for tests and documentation.
-var Kinds = []Kind{Adopted, Blocked, Withdrawn, Reminder, Footer, Ack, Refused, Hint, Status}
+var Kinds = []Kind{Adopted, Blocked, Withdrawn, Reminder, Footer, Ack, Refused, Hint, Status,
+	Request, HeldOwner, HeldAuthor, Moderated, Disabled}
 
 // Data is what a text may speak about.
 type Data struct {
@@ -64,10 +76,29 @@ type Data struct {
 	Hints []string
 	// Open lists the open proposals of a Status text.
 	Open []consensus.Proposal
+	// Results are the outcomes of -request commands, one sentence each,
+	// already in the list's language; Help adds the list of commands.
+	Results []string
+	Help    bool
+	// Token is the confirmation token of a Request that asks for one,
+	// or the held post's token of a HeldOwner notice.
+	Token string
+	// Member is the address a text is about (Disabled, Request).
+	Member string
+	// Post describes a held post (HeldOwner, HeldAuthor, Moderated).
+	Post HeldPost
 	// Location is the list's timezone; nil means UTC.
 	Location *time.Location
 	// Now is when the text is written.
 	Now time.Time
+}
+
+// HeldPost describes a post held for moderation.
+type HeldPost struct {
+	From, Subject, Reason string
+	// Approved and Rejection are the owners' decision (Moderated).
+	Approved  bool
+	Rejection string
 }
 
 // Text is a rendered text: a Subject (empty for a footer) and a body.
@@ -154,7 +185,13 @@ func funcs(lang string, loc *time.Location) template.FuncMap {
 			}
 			return strings.Join(names, ", ")
 		},
-		"reply":      func() string { return consensus.ReplyAboveLine },
+		"reply": func() string { return consensus.ReplyAboveLine },
+		"domain": func(addr string) string {
+			_, d, _ := strings.Cut(addr, "@")
+			return d
+		},
+		"reasonFR":   func(r string) string { return heldReasons["fr"][r] },
+		"reasonEN":   func(r string) string { return heldReasons["en"][r] },
 		"lastText":   lastText,
 		"commandFR":  func(k consensus.EventKind) string { return commandWords["fr"][k] },
 		"recordedFR": func(k consensus.EventKind) string { return recordedFR[k] },
@@ -254,4 +291,27 @@ var recordedFR = map[consensus.EventKind]string{
 	consensus.EventObject: "objection enregistrée", consensus.EventLift: "objection levée",
 	consensus.EventSupport: "soutien enregistré", consensus.EventWithdraw: "proposition retirée",
 	consensus.EventAmend: "amendement enregistré",
+}
+
+// Held reasons, as listserv records them.
+const (
+	ReasonNotMember    = "not a member"
+	ReasonModerated    = "moderated member"
+	ReasonModeratedAll = "moderated list"
+	ReasonAnnounceOnly = "announce-only list"
+)
+
+var heldReasons = map[string]map[string]string{
+	"fr": {
+		ReasonNotMember:    "l'expéditeur n'est pas membre de la liste",
+		ReasonModerated:    "les messages de ce membre sont modérés",
+		ReasonModeratedAll: "tous les messages de cette liste sont modérés",
+		ReasonAnnounceOnly: "seuls ses responsables écrivent sur cette liste d'annonces",
+	},
+	"en": {
+		ReasonNotMember:    "the sender is not a member of the list",
+		ReasonModerated:    "this member's messages are moderated",
+		ReasonModeratedAll: "every message of this list is moderated",
+		ReasonAnnounceOnly: "only its owners write to this announcement list",
+	},
 }

@@ -25,7 +25,10 @@ func sample(t *testing.T) Data {
 	return Data{ListName: "jardin", ListAddress: "jardin@lists.test", Proposal: p,
 		Command: consensus.EventObject, Why: consensus.WhyLate, Reason: "OBJECTION trop cher",
 		Hints: []string{"objecton : trop cher"}, Open: []consensus.Proposal{p, p},
-		Location: paris, Now: opened}
+		Location: paris, Now: opened,
+		Results: []string{"Vous êtes maintenant abonné à jardin@lists.test."}, Help: true,
+		Token: "abcdefghijklmnop1234", Member: "bob@example.org",
+		Post: HeldPost{From: "eve@example.net", Subject: "OBJECTION: spam", Reason: ReasonNotMember, Rejection: "-1 hors sujet\nOBJECTION"}}
 }
 
 // No line of ours may read as a command, whatever the members wrote:

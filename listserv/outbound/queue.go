@@ -34,6 +34,11 @@ type RunnerOptions struct {
 	Now func() time.Time
 	// Logger receives one line per attempt; nil discards.
 	Logger *slog.Logger
+	// Personalize, when set, is asked for each recipient of an entry
+	// marked Personal: the envelope sender (a VERP address) and header
+	// lines to put before the entry's header (a one-click unsubscribe
+	// URL). Such entries go out one transaction per recipient.
+	Personalize func(e *storage.QueueEntry, rcpt string) (from string, header []byte)
 }
 
 // Runner delivers the queue's due entries, Concurrency at a time.
@@ -173,7 +178,20 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 		return
 	}
 	start := time.Now()
-	results := r.o.Transport.Deliver(ctx, &Message{From: e.From, To: e.Recipients, Header: e.Header, Body: raw[e.BodyOffset:]})
+	var results []Result
+	if e.Personal && r.o.Personalize != nil {
+		for _, rcpt := range e.Recipients {
+			from, extra := r.o.Personalize(&e, rcpt)
+			hdr := e.Header
+			if len(extra) > 0 {
+				hdr = append(append(make([]byte, 0, len(extra)+len(e.Header)), extra...), e.Header...)
+			}
+			results = append(results, r.o.Transport.Deliver(ctx, &Message{From: from, To: []string{rcpt},
+				Header: hdr, Body: raw[e.BodyOffset:]})...)
+		}
+	} else {
+		results = r.o.Transport.Deliver(ctx, &Message{From: e.From, To: e.Recipients, Header: e.Header, Body: raw[e.BodyOffset:]})
+	}
 	res := r.outcome(e, results, r.o.Now())
 	r.o.Logger.Info("delivery attempt", "entry", e.ID, "message", e.MessageID, "list", e.List,
 		"domain", e.Domain, "attempt", e.Attempts, "recipients", len(e.Recipients),

@@ -72,6 +72,9 @@ type Options struct {
 	// UnsubscribeURL, when set, is the recipient's one-click unsubscribe
 	// URL (RFC 8058), added to List-Unsubscribe.
 	UnsubscribeURL string
+	// NoUnsubscribe leaves List-Unsubscribe out, for messages whose
+	// delivery adds a personal one per recipient (see UnsubscribeFields).
+	NoUnsubscribe bool
 	// Subject, when set, replaces the Subject value entirely (already
 	// encoded as it must appear, e.g. for a numbered proposal).
 	Subject string
@@ -252,11 +255,8 @@ func writeListFields(b *bytes.Buffer, o Options) {
 	fmt.Fprintf(b, "List-Post: <mailto:%s>\r\n", l.Address)
 	fmt.Fprintf(b, "List-Help: <mailto:%s-request@%s?subject=help>\r\n", local, dom)
 	fmt.Fprintf(b, "List-Subscribe: <mailto:%s-request@%s?subject=subscribe>\r\n", local, dom)
-	if o.UnsubscribeURL != "" {
-		fmt.Fprintf(b, "List-Unsubscribe: <%s>,\r\n <mailto:%s-request@%s?subject=unsubscribe>\r\n", o.UnsubscribeURL, local, dom)
-		b.WriteString("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-	} else {
-		fmt.Fprintf(b, "List-Unsubscribe: <mailto:%s-request@%s?subject=unsubscribe>\r\n", local, dom)
+	if !o.NoUnsubscribe {
+		b.Write(UnsubscribeFields(l, o.UnsubscribeURL))
 	}
 	if l.ArchiveURL != "" {
 		fmt.Fprintf(b, "List-Archive: <%s>\r\n", l.ArchiveURL)
@@ -264,6 +264,17 @@ func writeListFields(b *bytes.Buffer, o Options) {
 	b.WriteString("Precedence: list\r\n")
 	fmt.Fprintf(b, "X-Loop: %s\r\n", l.Address)
 	fmt.Fprintf(b, "Reply-To: %s\r\n", l.Address)
+}
+
+// UnsubscribeFields returns the List-Unsubscribe field of list l (and
+// List-Unsubscribe-Post when url, a one-click URL, is set), CRLF-ended.
+func UnsubscribeFields(l List, url string) []byte {
+	local, dom := l.LocalPart(), l.Domain()
+	if url == "" {
+		return fmt.Appendf(nil, "List-Unsubscribe: <mailto:%s-request@%s?subject=unsubscribe>\r\n", local, dom)
+	}
+	return fmt.Appendf(nil, "List-Unsubscribe: <%s>,\r\n <mailto:%s-request@%s?subject=unsubscribe>\r\n"+
+		"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", url, local, dom)
 }
 
 // phrase returns name as an RFC 5322 display name: a quoted string when

@@ -1,0 +1,151 @@
+package admin
+
+import (
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"tacit/storage"
+)
+
+// heldDecide runs `held approve ID` and `held reject ID [--reason TEXT]`:
+// the post goes back to the server's inbox with the decision, and the
+// server distributes it (or tells its author) as soon as it runs.
+func (a *Admin) heldDecide(approve bool, args []string, w io.Writer) error {
+	name := "held reject"
+	if approve {
+		name = "held approve"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	reason := fs.String("reason", "", "why the post is rejected (told to its author)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return &UsageError{Msg: "usage: tacit " + name + " ID" + map[bool]string{false: " [--reason TEXT]"}[approve]}
+	}
+	id, err := strconv.ParseUint(pos[0], 10, 64)
+	if err != nil {
+		return &UsageError{Msg: fmt.Sprintf("%s: %q is not a held post ID (see tacit held ls)", name, pos[0])}
+	}
+	h, err := a.o.Store.ModerateHeld(id, storage.Moderation{Approved: approve, Reason: *reason, By: "cli", At: a.o.Now().UTC()})
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("no held post %d (see tacit held ls)", id)
+	}
+	if err != nil {
+		return err
+	}
+	if a.o.Wake != nil {
+		a.o.Wake()
+	}
+	verb := "rejected"
+	if approve {
+		verb = "approved"
+	}
+	fmt.Fprintf(w, "%s post %d from %s to %s\n", verb, id, h.From, h.List)
+	return nil
+}
+
+// memberSet runs `member set LIST ADDR [--moderated=true|false]
+// [--enabled=true|false]`.
+func (a *Admin) memberSet(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("member set", flag.ContinueOnError)
+	moderated := fs.Bool("moderated", false, "hold this member's posts for moderation")
+	enabled := fs.Bool("enabled", true, "deliver to this member (false stops delivery)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return &UsageError{Msg: "usage: tacit member set LIST ADDR [--moderated=true|false] [--enabled=true|false]"}
+	}
+	list, err := a.checkListAddress(pos[0])
+	if err != nil {
+		return err
+	}
+	addr, err := checkAddress(pos[1], "")
+	if err != nil {
+		return err
+	}
+	m, err := a.o.Store.UpdateMember(list, addr, func(m *storage.Member) error {
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "moderated":
+				m.Moderated = *moderated
+			case "enabled":
+				m.Disabled = !*enabled
+				if *enabled {
+					m.BounceDays = nil // a fresh start
+				}
+			}
+		})
+		return nil
+	})
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("%s is not a member of %s", addr, list)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s on %s: moderated=%v enabled=%v\n", m.Address, list, m.Moderated, !m.Disabled)
+	return nil
+}
+
+// memberPasswd runs `member passwd LIST ADDR`: it prints a new IMAP
+// password for the member.
+func (a *Admin) memberPasswd(args []string, w io.Writer) error {
+	list, addrs, err := a.memberArgs("member passwd", args)
+	if err != nil {
+		return err
+	}
+	if len(addrs) != 1 {
+		return &UsageError{Msg: "usage: tacit member passwd LIST ADDR"}
+	}
+	pw, err := SetPassword(a.o.Store, list, addrs[0])
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("%s is not a member of %s", addrs[0], list)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, pw)
+	return nil
+}
+
+// SetPassword gives a member a new random IMAP password, stores its
+// bcrypt hash (never the password) and returns it.
+func SetPassword(store *storage.Store, list, member string) (string, error) {
+	pw := newPassword()
+	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("admin: hash password: %w", err)
+	}
+	_, err = store.UpdateMember(list, member, func(m *storage.Member) error {
+		m.PasswordHash = string(hash)
+		return nil
+	})
+	return pw, err
+}
+
+// newPassword returns four groups of four easy-to-read characters
+// (about 78 bits).
+func newPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	var out strings.Builder
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			out.WriteByte('-')
+		}
+		out.WriteByte(alphabet[int(c)%len(alphabet)])
+	}
+	return out.String()
+}

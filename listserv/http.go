@@ -1,0 +1,76 @@
+package listserv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"tacit/listserv/unsub"
+	"tacit/storage"
+)
+
+// The HTTP server answers the one-click unsubscribe URLs of RFC 8058
+// (/u/TOKEN) and /healthz. The decision register and /metrics come with
+// the register step and use the same server.
+
+// newHTTP builds the HTTP handler of the server.
+func (s *Server) newHTTP() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/u/", unsub.Handler(unsub.Options{
+		Secret:      s.o.UnsubscribeSecret,
+		Unsubscribe: s.unsubscribe,
+		Lang: func(list string) string {
+			l, err := s.o.Store.List(list)
+			if err != nil {
+				return s.o.Language
+			}
+			return s.listLang(l)
+		},
+		ListName: func(list string) string {
+			if l, err := s.o.Store.List(list); err == nil {
+				return l.Name
+			}
+			return ""
+		},
+		Logger: s.o.Logger,
+	}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if _, err := s.o.Store.Lists(); err != nil {
+			http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	return mux
+}
+
+// unsubscribe removes a member at once: the token proves the request
+// comes from their mailbox.
+func (s *Server) unsubscribe(_ context.Context, list, member string) error {
+	removed, err := s.o.Store.RemoveMembers(list, member)
+	if errors.Is(err, storage.ErrNotFound) || err == nil && len(removed) == 0 {
+		return unsub.ErrNotMember
+	}
+	return err
+}
+
+// serveHTTP serves on ln until ctx is done.
+func (s *Server) serveHTTP(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.newHTTP(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("listserv: http: %w", err)
+	}
+	return nil
+}

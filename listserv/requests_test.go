@@ -1,0 +1,224 @@
+package listserv
+
+import (
+	"context"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"tacit/storage"
+)
+
+func requestMail(from, to, subject, body string) string {
+	return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject +
+		"\r\nMessage-ID: <" + strings.ReplaceAll(subject+from, " ", ".") + "@x>\r\n\r\n" + body
+}
+
+var confirmSubject = regexp.MustCompile(`^confirm ([a-z0-9]{16,})$`)
+
+// tokenTo waits for the confirmation request sent to addr and returns
+// its token.
+func tokenTo(t *testing.T, h *harness, addr string, n int) string {
+	t.Helper()
+	got := waitMessages(t, h.sink, addr, "confirm ", n)
+	m := confirmSubject.FindStringSubmatch(got[n-1].Header.Get("Subject"))
+	if m == nil {
+		t.Fatalf("confirmation Subject %q", got[n-1].Header.Get("Subject"))
+	}
+	return m[1]
+}
+
+func isMember(t *testing.T, h *harness, addr string) bool {
+	t.Helper()
+	ok, err := h.store.IsMember("jardin@lists.test", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+func TestSubscribeAndUnsubscribeWithConfirmation(t *testing.T) {
+	t.Parallel()
+	h, c := startDecisions(t)
+	// French, in the body, double opt-in.
+	h.mustSend("zoe@example.net", []string{"jardin-request@lists.test"},
+		requestMail("Zoé <zoe@example.net>", "jardin-request@lists.test", "", "abonner\r\n"))
+	tok := tokenTo(t, h, "zoe@example.net", 1)
+	if isMember(t, h, "zoe@example.net") {
+		t.Fatal("subscribed before confirming")
+	}
+	// A spoofed confirm from another address does nothing, and does not
+	// use the token up.
+	h.mustSend("mallory@example.net", []string{"jardin-request@lists.test"},
+		requestMail("mallory@example.net", "jardin-request@lists.test", "Re: confirm "+tok, ""))
+	waitMessages(t, h.sink, "mallory@example.net", "Réponse à votre message", 1)
+	if isMember(t, h, "zoe@example.net") || isMember(t, h, "mallory@example.net") {
+		t.Fatal("a spoofed confirm subscribed someone")
+	}
+	// A plain reply confirms.
+	h.mustSend("zoe@example.net", []string{"jardin-request@lists.test"},
+		requestMail("zoe@example.net", "jardin-request@lists.test", "RE: confirm "+tok, "ok\r\n"))
+	welcome := waitMessages(t, h.sink, "zoe@example.net", "Réponse à votre message", 1)
+	if body := readAll(t, welcome[0]); !strings.Contains(body, "Bienvenue") {
+		t.Errorf("welcome:\n%s", body)
+	}
+	waitFor(t, func() bool { return isMember(t, h, "zoe@example.net") })
+	// The token is single-use.
+	h.mustSend("zoe@example.net", []string{"jardin-request@lists.test"},
+		requestMail("zoe@example.net", "jardin-request@lists.test", "confirm "+tok, ""))
+	again := waitMessages(t, h.sink, "zoe@example.net", "Réponse à votre message", 2)
+	if body := readAll(t, again[1]); !strings.Contains(body, "déjà servi") {
+		t.Errorf("reused token:\n%s", body)
+	}
+
+	// English, through NAME-unsubscribe@; the token expires after 7 days.
+	h.mustSend("bob@example.org", []string{"jardin-unsubscribe@lists.test"},
+		requestMail("bob@example.org", "jardin-unsubscribe@lists.test", "bye", ""))
+	tok = tokenTo(t, h, "bob@example.org", 1)
+	c.Add(8 * 24 * time.Hour)
+	h.mustSend("bob@example.org", []string{"jardin-request@lists.test"},
+		requestMail("bob@example.org", "jardin-request@lists.test", "Re: confirm "+tok, ""))
+	expired := waitMessages(t, h.sink, "bob@example.org", "Réponse à votre message", 1)
+	if body := readAll(t, expired[0]); !strings.Contains(body, "expiré") || !isMember(t, h, "bob@example.org") {
+		t.Errorf("expired token:\n%s", body)
+	}
+	h.mustSend("bob@example.org", []string{"jardin-request@lists.test"},
+		requestMail("bob@example.org", "jardin-request@lists.test", "", "désabonner\r\n"))
+	tok = tokenTo(t, h, "bob@example.org", 2)
+	h.mustSend("bob@example.org", []string{"jardin-request@lists.test"},
+		requestMail("bob@example.org", "jardin-request@lists.test", "Re: confirm "+tok, ""))
+	waitFor(t, func() bool { return !isMember(t, h, "bob@example.org") })
+}
+
+func TestHelpAndUnknownWordsAndPassword(t *testing.T) {
+	t.Parallel()
+	h, _ := startDecisions(t)
+	h.mustSend("carol@example.org", []string{"jardin-request@lists.test"},
+		requestMail("carol@example.org", "jardin-request@lists.test", "question", "Bonjour, comment ça marche ?\r\n"))
+	got := waitMessages(t, h.sink, "carol@example.org", "Réponse à votre message", 1)
+	if body := readAll(t, got[0]); !strings.Contains(body, "désabonner") || !strings.Contains(body, "Aucune commande reconnue") {
+		t.Errorf("unknown words get the help text:\n%s", body)
+	}
+	h.mustSend("carol@example.org", []string{"jardin-request@lists.test"},
+		requestMail("carol@example.org", "jardin-request@lists.test", "", "mot de passe\r\n"))
+	got = waitMessages(t, h.sink, "carol@example.org", "Réponse à votre message", 2)
+	pw := regexp.MustCompile(`[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}`).FindString(readAll(t, got[1]))
+	m, _ := h.store.Member("jardin@lists.test", "carol@example.org")
+	if pw == "" || bcrypt.CompareHashAndPassword([]byte(m.PasswordHash), []byte(pw)) != nil {
+		t.Errorf("password %q does not match the stored hash", pw)
+	}
+	if strings.Contains(m.PasswordHash, pw) {
+		t.Errorf("password stored in clear")
+	}
+}
+
+// The list cannot be turned into a flood: robots get no answer, and a
+// sender gets at most MaxRepliesPerHour answers an hour.
+func TestRequestRepliesAreCapped(t *testing.T) {
+	t.Parallel()
+	h, c := startDecisions(t)
+	h.mustSend("robot@example.net", []string{"jardin-request@lists.test"},
+		"From: robot@example.net\r\nAuto-Submitted: auto-replied\r\nSubject: Absent\r\n\r\nJe suis absent.\r\n")
+	for i := range 14 {
+		h.mustSend("victim@example.net", []string{"jardin-request@lists.test"},
+			requestMail("victim@example.net", "jardin-request@lists.test", "help", strings.Repeat("x", i)))
+	}
+	waitMessages(t, h.sink, "victim@example.net", "Réponse", 10)
+	time.Sleep(500 * time.Millisecond)
+	if n := len(messagesTo(h.sink, "victim@example.net", "")); n != 10 {
+		t.Errorf("%d replies in an hour, want 10", n)
+	}
+	if n := len(messagesTo(h.sink, "robot@example.net", "")); n != 0 {
+		t.Errorf("%d replies to an auto-responder", n)
+	}
+	c.Add(61 * time.Minute)
+	h.mustSend("victim@example.net", []string{"jardin-request@lists.test"},
+		requestMail("victim@example.net", "jardin-request@lists.test", "aide", "later"))
+	waitMessages(t, h.sink, "victim@example.net", "Réponse", 11)
+}
+
+func TestModerationByMailAndCLI(t *testing.T) {
+	t.Parallel()
+	h, _ := startDecisions(t) // owner@example.net owns jardin
+	post := func(from, subject string) {
+		h.mustSend(from, []string{"jardin@lists.test"}, "From: "+from+"\r\nTo: jardin@lists.test\r\nSubject: "+subject+
+			"\r\nMessage-ID: <"+strings.ReplaceAll(subject, " ", ".")+"@x>\r\n\r\nBonjour\r\n")
+	}
+	post("eve@example.net", "Vends vélo")
+	notice := waitMessages(t, h.sink, "owner@example.net", "À modérer : Vends vélo", 1)[0]
+	waitMessages(t, h.sink, "eve@example.net", "attend une modération", 1)
+	raw, _ := io.ReadAll(notice.Body)
+	if !strings.Contains(string(raw), "Content-Type: message/rfc822") || !strings.Contains(string(raw), "Subject: Vends vélo") {
+		t.Errorf("the owners' notice lacks the post attached:\n%s", raw)
+	}
+	// A member cannot approve; the owner can, by a plain reply.
+	subject := notice.Header.Get("Subject")
+	h.mustSend("bob@example.org", []string{"jardin-request@lists.test"},
+		requestMail("bob@example.org", "jardin-request@lists.test", "Re: "+subject, "accepter\r\n"))
+	waitMessages(t, h.sink, "bob@example.org", "Réponse", 1)
+	if n := len(messagesTo(h.sink, "alice@example.org", "Vends vélo")); n != 0 {
+		t.Fatalf("a member approved a held post")
+	}
+	h.mustSend("owner@example.net", []string{"jardin-request@lists.test"},
+		requestMail("owner@example.net", "jardin-request@lists.test", "Re: "+subject, "Accepter\r\n\r\n> le message cité\r\n"))
+	waitMessages(t, h.sink, "alice@example.org", "[jardin] Vends vélo", 1)
+	waitMessages(t, h.sink, "eve@example.net", "a été accepté", 1)
+
+	// Rejected with a reason, by mail.
+	post("eve@example.net", "Pub casino")
+	subject = waitMessages(t, h.sink, "owner@example.net", "À modérer : Pub casino", 1)[0].Header.Get("Subject")
+	h.mustSend("owner@example.net", []string{"jardin-request@lists.test"},
+		requestMail("owner@example.net", "jardin-request@lists.test", "Re: "+subject, "refuser hors sujet\r\n"))
+	rej := waitMessages(t, h.sink, "eve@example.net", "a été refusé", 1)
+	if body := readAll(t, rej[0]); !strings.Contains(body, "hors sujet") {
+		t.Errorf("rejection lacks the reason:\n%s", body)
+	}
+
+	// A moderated member, decided with the CLI through the server's admin.
+	if _, err := h.store.UpdateMember("jardin@lists.test", "bob@example.org", func(m *storage.Member) error {
+		m.Moderated = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	post("bob@example.org", "Message de Bob")
+	waitMessages(t, h.sink, "owner@example.net", "À modérer : Message de Bob", 1)
+	held, _ := h.store.HeldPosts("jardin@lists.test")
+	if len(held) != 1 || held[0].Reason != "moderated member" {
+		t.Fatalf("held %+v", held)
+	}
+	var out strings.Builder
+	if err := h.srv.admin.Execute(context.Background(), []string{"held", "approve", strconv.FormatUint(held[0].ID, 10)}, &out); err != nil {
+		t.Fatal(err)
+	}
+	waitMessages(t, h.sink, "carol@example.org", "[jardin] Message de Bob", 1)
+	time.Sleep(300 * time.Millisecond)
+	if n := len(messagesTo(h.sink, "alice@example.org", "Vends vélo")); n != 1 {
+		t.Errorf("the approved post went out %d times", n)
+	}
+	if n := len(messagesTo(h.sink, "alice@example.org", "Pub casino")); n != 0 {
+		t.Errorf("the rejected post went out")
+	}
+}
+
+func TestAnnounceOnlyList(t *testing.T) {
+	t.Parallel()
+	h, _ := startDecisions(t)
+	if _, err := h.store.UpdateList("jardin@lists.test", func(l *storage.List) error { l.AnnounceOnly = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	h.mustSend("owner@example.net", []string{"jardin@lists.test"},
+		"From: owner@example.net\r\nSubject: Annonce\r\nMessage-ID: <a1@x>\r\n\r\nAG le 12.\r\n")
+	waitMessages(t, h.sink, "alice@example.org", "[jardin] Annonce", 1)
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
+		"From: alice@example.org\r\nSubject: Réponse\r\nMessage-ID: <a2@x>\r\n\r\nMerci\r\n")
+	waitMessages(t, h.sink, "owner@example.net", "À modérer : Réponse", 1)
+	if n := len(messagesTo(h.sink, "bob@example.org", "[jardin] Réponse")); n != 0 {
+		t.Errorf("a member posted to an announce-only list")
+	}
+}

@@ -1,0 +1,96 @@
+package unsub
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"strings"
+	"unicode/utf8"
+)
+
+const (
+	// tokenVersion is the first byte of every token; a new format gets a
+	// new number.
+	tokenVersion = 1
+	// macSize is the length of the truncated HMAC-SHA256 a token ends with.
+	macSize = 16
+	// maxTokenLen bounds the tokens Parse looks at: a list address and a
+	// member address (at most 254 bytes each by RFC 5321) fit easily.
+	maxTokenLen = 1024
+	// macContext separates our MACs from anything else computed under the
+	// same secret.
+	macContext = "tacit/unsub/v1\x00"
+)
+
+// MinSecretSize is the smallest secret Handler accepts, in bytes. Secrets
+// should be random, kept by the server and never sent to anyone.
+const MinSecretSize = 32
+
+// Token returns a URL-safe token (base64url without padding) that names
+// list and member, authenticated with HMAC-SHA256 under secret.
+//
+// The token holds a version byte, the length of list, list, member, and
+// the first 16 bytes of the MAC: nothing else. It is deterministic, so it
+// can be computed again at every delivery. list and member are kept
+// byte for byte (no case folding); Parse refuses tokens naming an empty
+// list or member. secret should be at least MinSecretSize random bytes.
+func Token(secret []byte, list, member string) string {
+	payload := make([]byte, 0, 1+binary.MaxVarintLen64+len(list)+len(member)+macSize)
+	payload = append(payload, tokenVersion)
+	payload = binary.AppendUvarint(payload, uint64(len(list)))
+	payload = append(payload, list...)
+	payload = append(payload, member...)
+	payload = append(payload, mac(secret, payload)...)
+	return base64.RawURLEncoding.EncodeToString(payload)
+}
+
+// Parse checks token under secret and returns the list and member it
+// names. ok is false for anything forged, made under another secret,
+// truncated, altered or malformed, and for an empty secret. The MAC is
+// compared in constant time.
+func Parse(secret []byte, token string) (list, member string, ok bool) {
+	if len(secret) == 0 || len(token) == 0 || len(token) > maxTokenLen {
+		return "", "", false
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	// The decoder skips CR and LF: insist on the one canonical spelling.
+	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != token {
+		return "", "", false
+	}
+	if len(raw) < 1+1+macSize {
+		return "", "", false
+	}
+	payload, sum := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
+	if !hmac.Equal(sum, mac(secret, payload)) {
+		return "", "", false
+	}
+	if payload[0] != tokenVersion {
+		return "", "", false
+	}
+	n, size := binary.Uvarint(payload[1:])
+	rest := payload[1:]
+	if size <= 0 || n > uint64(len(rest)-size) {
+		return "", "", false
+	}
+	rest = rest[size:]
+	list, member = string(rest[:n]), string(rest[n:])
+	if list == "" || member == "" || !utf8.ValidString(list) || !utf8.ValidString(member) {
+		return "", "", false
+	}
+	return list, member, true
+}
+
+// URL returns the one-click unsubscribe address for member of list:
+// baseURL, "/u/" and the token. baseURL may end with a slash or not.
+func URL(baseURL string, secret []byte, list, member string) string {
+	return strings.TrimRight(baseURL, "/") + "/u/" + Token(secret, list, member)
+}
+
+// mac returns the truncated HMAC-SHA256 of payload under secret.
+func mac(secret, payload []byte) []byte {
+	h := hmac.New(sha256.New, secret)
+	h.Write([]byte(macContext))
+	h.Write(payload)
+	return h.Sum(nil)[:macSize]
+}
