@@ -93,6 +93,16 @@ type Delivery struct {
 	// MaxQueueLifetime is how long a recipient is retried before it is
 	// given up as failed.
 	MaxQueueLifetime Duration `toml:"max_queue_lifetime"`
+	// VERP sends list mail one transaction per member, with the member
+	// encoded in the envelope sender, so bounces name their member.
+	VERP bool `toml:"verp"`
+	// MaxRepliesPerHour caps the mail the list writes to one address in
+	// an hour (answers to commands, moderation notices).
+	MaxRepliesPerHour int `toml:"max_replies_per_hour"`
+	// BounceDays of hard bounces within BounceWindow stop delivery to a
+	// member (the member stays subscribed; owners are told).
+	BounceDays   int      `toml:"bounce_days"`
+	BounceWindow Duration `toml:"bounce_window"`
 }
 
 // Consensus configures the lazy-consensus engine.
@@ -142,6 +152,10 @@ func Default() *Config {
 			Concurrency:              8,
 			RecipientsPerTransaction: 100,
 			MaxQueueLifetime:         Duration{120 * time.Hour},
+			VERP:                     true,
+			MaxRepliesPerHour:        10,
+			BounceDays:               3,
+			BounceWindow:             Duration{14 * 24 * time.Hour},
 		},
 		Consensus: Consensus{
 			DefaultDeadline: Duration{72 * time.Hour},

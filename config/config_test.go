@@ -49,6 +49,10 @@ func TestDefaultsMatchSpec(t *testing.T) {
 		{"smtp.max_connections", c.SMTP.MaxConnections, 200},
 		{"smtp.idle_timeout", c.SMTP.IdleTimeout.Duration, 5 * time.Minute},
 		{"smtp.data_timeout", c.SMTP.DataTimeout.Duration, 10 * time.Minute},
+		{"delivery.verp", c.Delivery.VERP, true},
+		{"delivery.max_replies_per_hour", c.Delivery.MaxRepliesPerHour, 10},
+		{"delivery.bounce_days", c.Delivery.BounceDays, 3},
+		{"delivery.bounce_window", c.Delivery.BounceWindow.Duration, 14 * 24 * time.Hour},
 		{"Path", c.Path, ""},
 	}
 	for _, ch := range checks {
@@ -131,6 +135,10 @@ func validWant(name string) *Config {
 			Concurrency:              4,
 			RecipientsPerTransaction: 25,
 			MaxQueueLifetime:         Duration{48 * time.Hour},
+			VERP:                     true,
+			MaxRepliesPerHour:        10,
+			BounceDays:               3,
+			BounceWindow:             Duration{14 * 24 * time.Hour},
 		}
 		c.Consensus = Consensus{
 			DefaultDeadline: Duration{168 * time.Hour},

@@ -186,11 +186,15 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 			RecipientsPerTransaction: cfg.Delivery.RecipientsPerTransaction,
 			MaxQueueLifetime:         cfg.Delivery.MaxQueueLifetime.Duration,
 		},
-		HTTPListen:  cfg.HTTP.Listen,
-		HTTPBaseURL: cfg.HTTP.BaseURL,
-		AdminSocket: socketPath(cfg),
-		DMARC:       rewrite.DNSPolicy(net.DefaultResolver),
-		Logger:      log,
+		VERP:              cfg.Delivery.VERP,
+		MaxRepliesPerHour: cfg.Delivery.MaxRepliesPerHour,
+		BounceThreshold:   cfg.Delivery.BounceDays,
+		BounceWindow:      cfg.Delivery.BounceWindow.Duration,
+		HTTPListen:        cfg.HTTP.Listen,
+		HTTPBaseURL:       cfg.HTTP.BaseURL,
+		AdminSocket:       socketPath(cfg),
+		DMARC:             rewrite.DNSPolicy(net.DefaultResolver),
+		Logger:            log,
 	})
 	if err != nil {
 		return err
