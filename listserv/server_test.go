@@ -45,6 +45,7 @@ type harnessOptions struct {
 	path       string
 	sharedSink *smtpsink.Sink
 	verp       bool
+	http       bool
 }
 
 func start(t *testing.T, ho harnessOptions) *harness {
@@ -84,6 +85,7 @@ func start(t *testing.T, ho harnessOptions) *harness {
 		Now:         ho.now,
 		Consensus:   ho.consensus,
 		VERP:        ho.verp,
+		HTTPListen:  map[bool]string{true: "127.0.0.1:0"}[ho.http],
 	})
 	if err != nil {
 		t.Fatal(err)

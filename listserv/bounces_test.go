@@ -1,0 +1,125 @@
+package listserv
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// dsn is a delivery report as Postfix writes it, for rcpt, with status.
+func dsn(rcpt, status, diagnostic string) string {
+	return "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)\r\n" +
+		"Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"B1\"\r\n\r\n" +
+		"--B1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nThis is the mail system at host mx.example.org.\r\n\r\n" +
+		"I'm sorry to have to inform you that your message could not\r\nbe delivered to one or more recipients.\r\n\r\n" +
+		"--B1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n" +
+		"Final-Recipient: rfc822; " + rcpt + "\r\nAction: failed\r\nStatus: " + status + "\r\n" +
+		"Diagnostic-Code: smtp; " + diagnostic + "\r\n\r\n--B1--\r\n"
+}
+
+func TestBouncesDisableAMemberAfterThreeDays(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	h := start(t, harnessOptions{verp: true, now: c.Now})
+	h.list("jardin@lists.test", "alice@example.org", "bob@example.org", "carol@example.org")
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, post("alice@example.org", "Un", "x\r\n"))
+	h.sink.WaitCount(t, 3, 10*time.Second)
+	for _, m := range h.sink.Messages() {
+		want := "jardin-bounces+" + strings.Replace(m.To[0], "@", "=", 1) + "@lists.test"
+		if len(m.To) != 1 || m.From != want {
+			t.Errorf("VERP: %v from %q, want %q", m.To, m.From, want)
+		}
+	}
+	for day := range 3 {
+		// Bob's address is gone; Carol's server dislikes our content.
+		h.mustSend("", []string{"jardin-bounces+bob=example.org@lists.test"},
+			dsn("bob@example.org", "5.1.1", "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown"))
+		h.mustSend("", []string{"jardin-bounces+carol=example.org@lists.test"},
+			dsn("carol@example.org", "5.7.1", "550 5.7.1 Message rejected as spam"))
+		if day < 2 {
+			c.Add(24 * time.Hour)
+		}
+	}
+	waitMessages(t, h.sink, "owner@example.net", "Distribution suspendue pour bob@example.org", 1)
+	bob, _ := h.store.Member("jardin@lists.test", "bob@example.org")
+	carol, _ := h.store.Member("jardin@lists.test", "carol@example.org")
+	if !bob.Disabled || len(bob.BounceDays) != 3 {
+		t.Errorf("bob %+v, want disabled after 3 days", bob)
+	}
+	if carol.Disabled || len(carol.BounceDays) != 0 {
+		t.Errorf("a content refusal counted against carol: %+v", carol)
+	}
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, post("alice@example.org", "Deux", "y\r\n"))
+	waitMessages(t, h.sink, "carol@example.org", "[jardin] Deux", 1)
+	time.Sleep(200 * time.Millisecond)
+	if n := len(messagesTo(h.sink, "bob@example.org", "[jardin] Deux")); n != 0 {
+		t.Errorf("a disabled member still gets mail")
+	}
+	if ok, _ := h.store.IsMember("jardin@lists.test", "bob@example.org"); !ok {
+		t.Errorf("a disabled member must stay subscribed")
+	}
+}
+
+func TestOneClickUnsubscribe(t *testing.T) {
+	t.Parallel()
+	h := start(t, harnessOptions{http: true})
+	h.list("jardin@lists.test", "alice@example.org", "bob@example.org")
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, post("alice@example.org", "Salut", "x\r\n"))
+	got := waitMessages(t, h.sink, "bob@example.org", "[jardin] Salut", 1)[0]
+	if got.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("no one-click header: %v", got.Header)
+	}
+	if n := len(got.Header["List-Unsubscribe"]); n != 1 {
+		t.Fatalf("%d List-Unsubscribe fields", n)
+	}
+	u := regexp.MustCompile(`<(http://[^>]+)>`).FindStringSubmatch(got.Header.Get("List-Unsubscribe"))
+	if u == nil || !strings.Contains(u[1], h.srv.HTTPAddr()) {
+		t.Fatalf("List-Unsubscribe %q", got.Header.Get("List-Unsubscribe"))
+	}
+	// Another member's copy carries another URL.
+	alice := waitMessages(t, h.sink, "alice@example.org", "[jardin] Salut", 1)[0]
+	if strings.Contains(alice.Header.Get("List-Unsubscribe"), u[1]) {
+		t.Errorf("two members share an unsubscribe URL")
+	}
+	// A link scanner's GET changes nothing.
+	resp, err := http.Get(u[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "bob@example.org") {
+		t.Errorf("GET %d:\n%s", resp.StatusCode, page)
+	}
+	if ok, _ := h.store.IsMember("jardin@lists.test", "bob@example.org"); !ok {
+		t.Fatal("GET unsubscribed")
+	}
+	// The mail client's POST (RFC 8058) unsubscribes.
+	resp, err = http.PostForm(u[1], url.Values{"List-Unsubscribe": {"One-Click"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ok, _ := h.store.IsMember("jardin@lists.test", "bob@example.org"); ok || resp.StatusCode != 200 {
+		t.Errorf("POST %d: still a member", resp.StatusCode)
+	}
+	// A forged token does nothing.
+	resp, err = http.PostForm(strings.Replace(u[1], "/u/", "/u/x", 1), url.Values{"List-Unsubscribe": {"One-Click"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("forged token: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(fmt.Sprintf("http://%s/healthz", h.srv.HTTPAddr()))
+	if err != nil || resp.StatusCode != 200 {
+		t.Errorf("healthz: %v %v", resp, err)
+	}
+}
