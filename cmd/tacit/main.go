@@ -36,12 +36,16 @@ const usage = `usage: tacit [--config FILE] COMMAND
   serve                             run the list server (SMTP, delivery, admin socket)
   list create ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]...
                    [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]
+                   [--moderated] [--announce-only]
   list set ADDR (the same flags)
   list ls [--json]
   member add LIST ADDR...
   member rm LIST ADDR...
   member ls LIST [--json]
+  member set LIST ADDR [--moderated=true|false] [--enabled=true|false]
+  member passwd LIST ADDR           prints a new IMAP password for that member
   held ls [LIST] [--json]
+  held approve ID | held reject ID [--reason TEXT]
   proposal ls [LIST] [--status open|adopted|blocked|withdrawn] [--json]
   proposal show LIST#N [--json]
   explain FILE|- [--list NAME] [--json]   what tacit reads in one message

@@ -155,7 +155,7 @@ func (a *Admin) checkListAddress(addr string) (string, error) {
 	if !listNameRe.MatchString(local) {
 		return "", fmt.Errorf("%q: a list name has only letters, digits, '.', '_' and '-'", addr)
 	}
-	for _, sf := range []string{"-request", "-owner", "-bounces"} {
+	for _, sf := range []string{"-request", "-owner", "-bounces", "-subscribe", "-unsubscribe"} {
 		if strings.HasSuffix(local, sf) {
 			return "", fmt.Errorf("%q: a list name cannot end with %s (reserved)", addr, sf)
 		}
