@@ -82,8 +82,8 @@ type Report struct {
 	// auto-reply, a human answer). A DSN that only reports successful
 	// deliveries is a delivery report with no failures.
 	IsBounce bool
-	// Failures lists the recipients that could not be reached, at most
-	// once each.
+	// Failures lists the recipients that could not be reached, each
+	// at most once, at most 1000 of them.
 	Failures []Failure
 	// Delayed is true for "delivery delayed" warnings (Action: delayed),
 	// which are not failures.
@@ -97,6 +97,7 @@ const (
 	maxDSNBlocks  = 1000    // header blocks read from one delivery-status part
 	maxDiagnostic = 300     // bytes of Failure.Diagnostic
 	maxAddress    = 320     // bytes of an address
+	maxFailures   = 1000    // failures in a Report
 )
 
 var (
@@ -218,18 +219,20 @@ func mediaType(h *message.Header) string {
 // report turns what the walk found into a Report.
 func (p *parser) report(h *message.Header) Report {
 	var rep Report
+	var failures failureList
 	if p.sawDSN {
 		rep.IsBounce = true
 		for _, f := range p.recips {
 			fl, action := dsnFailure(f)
 			switch action {
 			case actionFailed:
-				rep.Failures = appendFailure(rep.Failures, fl)
+				failures.add(fl)
 			case actionDelayed:
 				rep.Delayed = true
 			}
 		}
 		if len(p.recips) > 0 {
+			rep.Failures = failures.list
 			return rep
 		}
 		// A delivery-status part without a readable recipient block:
@@ -247,19 +250,28 @@ func (p *parser) report(h *message.Header) Report {
 		return rep
 	}
 	for _, fl := range textFailures(text) {
-		rep.Failures = appendFailure(rep.Failures, fl)
+		failures.add(fl)
 	}
+	rep.Failures = failures.list
 	return rep
 }
 
-// appendFailure adds fl unless its recipient is already listed.
-func appendFailure(fs []Failure, fl Failure) []Failure {
-	for _, f := range fs {
-		if f.Recipient == fl.Recipient {
-			return fs
-		}
+// failureList collects failures, each recipient once, up to maxFailures.
+type failureList struct {
+	list []Failure
+	seen map[string]bool
+}
+
+// add adds fl unless its recipient is already listed or the list is full.
+func (l *failureList) add(fl Failure) {
+	if l.seen[fl.Recipient] || len(l.list) >= maxFailures {
+		return
 	}
-	return append(fs, fl)
+	if l.seen == nil {
+		l.seen = map[string]bool{}
+	}
+	l.seen[fl.Recipient] = true
+	l.list = append(l.list, fl)
 }
 
 // text is the human-readable explanation of the message: its first
@@ -804,7 +816,9 @@ func textFailures(text string) []Failure {
 				}
 			}
 			cur.Kind = classify(cur.Status, cur.Diagnostic)
-			out = append(out, *cur)
+			if len(out) < maxFailures {
+				out = append(out, *cur)
+			}
 		}
 		cur, details = nil, nil
 	}
