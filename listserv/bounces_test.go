@@ -5,10 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"tacit/storage"
 )
 
 // dsn is a delivery report as Postfix writes it, for rcpt, with status.
@@ -121,5 +125,60 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	resp, err = http.Get(fmt.Sprintf("http://%s/healthz", h.srv.HTTPAddr()))
 	if err != nil || resp.StatusCode != 200 {
 		t.Errorf("healthz: %v %v", resp, err)
+	}
+}
+
+// The delivery reports real MTAs send, over SMTP to the VERP address:
+// failures count, delays and content refusals do not, and auto-replies to
+// the bounce address are not reports at all.
+func TestBounceFixturesOverSMTP(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	h := start(t, harnessOptions{verp: true, now: c.Now})
+	h.list("jardin@lists.test", "bob@example.org")
+	cases := []struct {
+		file  string
+		count bool
+	}{
+		{"postfix-user-unknown.eml", true},
+		{"exim-dsn-user-unknown.eml", true},
+		{"exim-plain-text-failed.eml", true},
+		{"exchange-recipient-not-found.eml", true},
+		{"gmail-does-not-exist.eml", true},
+		{"qmail-plain.eml", true},
+		{"postfix-delayed.eml", false},
+		{"exim-plain-text-delayed.eml", false},
+		{"postfix-mailbox-full.eml", false},
+		{"postfix-spam-rejected.eml", false},
+		{"dmarc-policy-reject.eml", false},
+		{"auto-reply-vacation.eml", false},
+		{"human-reply.eml", false},
+	}
+	want := 0
+	for _, tc := range cases {
+		raw, err := os.ReadFile(filepath.Join("..", "testdata", "bounces", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Add(24 * time.Hour) // one day per report: each counted one is a new bounce day
+		if tc.count {
+			want++
+		}
+		h.mustSend("", []string{"jardin-bounces+bob=example.org@lists.test"}, string(raw))
+		waitFor(t, func() bool { ids, _ := h.store.Inbox(); return len(ids) == 0 })
+		bob, _ := h.store.Member("jardin@lists.test", "bob@example.org")
+		if got := len(bob.BounceDays); got != min(want, 14) && !bob.Disabled {
+			t.Errorf("%s: %d bounce days, want %d", tc.file, got, want)
+		}
+		if bob.Disabled {
+			// Past the threshold: turn delivery back on and start again.
+			if _, err := h.store.UpdateMember("jardin@lists.test", "bob@example.org", func(m *storage.Member) error {
+				m.Disabled, m.BounceDays = false, nil
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			want = 0
+		}
 	}
 }

@@ -195,6 +195,12 @@ func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.
 			if err := s.confirm(d, l, h, sender, c.arg, say, now); err != nil {
 				return nil, err
 			}
+			// The commands after a confirmation see its outcome.
+			for _, mc := range d.Members {
+				if mc.List == l.Address && mc.Address == sender {
+					member = mc.Add
+				}
+			}
 		case "approve", "reject":
 			if err := s.moderateByMail(l, h, sender, c, say, now); err != nil {
 				return nil, err
@@ -215,6 +221,11 @@ func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.
 				continue
 			}
 			pw, err := s.setPassword(l, sender)
+			if errors.Is(err, storage.ErrNotFound) { // subscribed by this very message
+				say("Demandez votre mot de passe dans un prochain message : votre abonnement vient d'être confirmé.",
+					"Ask for your password in another message: your subscription was just confirmed.")
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -222,3 +222,40 @@ func TestAnnounceOnlyList(t *testing.T) {
 		t.Errorf("a member posted to an announce-only list")
 	}
 }
+
+// Every command in English, on an English list.
+func TestRequestCommandsInEnglish(t *testing.T) {
+	t.Parallel()
+	h, _ := startDecisions(t)
+	if _, err := h.store.UpdateList("jardin@lists.test", func(l *storage.List) error { l.Lang = "en"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	h.mustSend("new@example.net", []string{"jardin-request@lists.test"},
+		requestMail("new@example.net", "jardin-request@lists.test", "subscribe", ""))
+	tok := tokenTo(t, h, "new@example.net", 1)
+	h.mustSend("new@example.net", []string{"jardin-request@lists.test"},
+		requestMail("new@example.net", "jardin-request@lists.test", "", "confirm "+tok+"\r\nstatus\r\npassword\r\nhelp\r\nend\r\n-- \r\nNew\r\n"))
+	got := waitMessages(t, h.sink, "new@example.net", "[jardin] Your request", 1)
+	body := readAll(t, got[0])
+	for _, want := range []string{"Welcome: you are now subscribed", "has no open proposal",
+		"Ask for your password in another message", "unsubscribe      leave the list"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("reply lacks %q:\n%s", want, body)
+		}
+	}
+	if !isMember(t, h, "new@example.net") {
+		t.Errorf("not subscribed")
+	}
+	h.mustSend("new@example.net", []string{"jardin-request@lists.test"},
+		requestMail("new@example.net", "jardin-request@lists.test", "password", ""))
+	got = waitMessages(t, h.sink, "new@example.net", "[jardin] Your request", 2)
+	if body := readAll(t, got[1]); !strings.Contains(body, "Your new password for the archive") {
+		t.Errorf("password reply:\n%s", body)
+	}
+	h.mustSend("new@example.net", []string{"jardin-request@lists.test"},
+		requestMail("new@example.net", "jardin-request@lists.test", "unsubscribe", ""))
+	tok = tokenTo(t, h, "new@example.net", 2)
+	h.mustSend("new@example.net", []string{"jardin-request@lists.test"},
+		requestMail("new@example.net", "jardin-request@lists.test", "Re: confirm "+tok, "Thanks!"))
+	waitFor(t, func() bool { return !isMember(t, h, "new@example.net") })
+}
