@@ -71,24 +71,30 @@ func (s *Server) hold(d *storage.Disposition, l storage.List, id uint64, raw []b
 			Created: now, NextAttempt: now}, l.Owners)
 		d.Outgoing = append(d.Outgoing, out)
 	}
-	return s.tell(d, l, author, notice.HeldAuthor, data, now)
+	return s.tell(d, l, author, notice.HeldAuthor, data, "", now)
 }
 
-// tell sends one of our texts to a person, within the cap on replies.
-func (s *Server) tell(d *storage.Disposition, l storage.List, to string, kind notice.Kind, data notice.Data, now time.Time) error {
+// tell sends one of our texts to a person from NAME-request, unless the
+// list already wrote to them MaxRepliesPerHour times in the last hour:
+// then the text is dropped (and the drop recorded), so that the list can
+// never be made to flood anybody.
+func (s *Server) tell(d *storage.Disposition, l storage.List, to string, kind notice.Kind, data notice.Data,
+	inReplyTo string, now time.Time) error {
 	n, err := s.o.Store.RepliesSince(to, now.Add(-time.Hour))
 	if err != nil {
 		return err
 	}
 	if n >= s.o.MaxRepliesPerHour {
-		s.o.Logger.Warn("reply cap reached", "list", l.Address, "to", to, "kind", kind)
+		s.o.Logger.Warn("reply cap reached", "list", l.Address, "to", to, "kind", kind, "replies", n)
+		d.Discards = append(d.Discards, storage.Discard{List: l.Address,
+			Reason: fmt.Sprintf("no %s to %s: %d replies in the last hour", kind, to, n), At: now})
 		return nil
 	}
 	txt, err := s.notices.Render(kind, s.listLang(l), data)
 	if err != nil {
 		return err
 	}
-	c := s.compose(letter{list: l, from: requestAddress(l), to: to, text: txt, now: now})
+	c := s.compose(letter{list: l, from: requestAddress(l), to: to, text: txt, inReplyTo: inReplyTo, now: now})
 	d.Outgoing = append(d.Outgoing, s.toOne(l, c, to, now))
 	d.Replies = append(d.Replies, storage.Reply{Address: to, At: now})
 	return nil
@@ -103,7 +109,7 @@ func (s *Server) tellModerated(d *storage.Disposition, l storage.List, author, s
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address,
 			Reason: fmt.Sprintf("rejected by %s: %s", m.By, m.Reason), At: now})
 	}
-	return s.tell(d, l, author, notice.Moderated, data, now)
+	return s.tell(d, l, author, notice.Moderated, data, "", now)
 }
 
 // moderateByMail carries out an owner's "approve" or "reject" sent to

@@ -323,28 +323,9 @@ func statusWord(st consensus.Status, lang string) string {
 	return fr[st]
 }
 
-// answer sends the answer to a request, unless the sender had too many
-// answers this hour.
+// answer sends the answer to a request, within the cap on replies.
 func (s *Server) answer(d *storage.Disposition, l storage.List, to string, h textproto.Header, data notice.Data, now time.Time) error {
-	n, err := s.o.Store.RepliesSince(to, now.Add(-time.Hour))
-	if err != nil {
-		return err
-	}
-	if n >= s.o.MaxRepliesPerHour {
-		s.o.Logger.Warn("request: reply cap reached", "list", l.Address, "to", to, "replies", n)
-		d.Discards = append(d.Discards, storage.Discard{List: l.Address,
-			Reason: fmt.Sprintf("no reply: %d replies to %s in the last hour", n, to), At: now})
-		return nil
-	}
-	txt, err := s.notices.Render(notice.Request, s.listLang(l), data)
-	if err != nil {
-		return err
-	}
-	c := s.compose(letter{list: l, from: requestAddress(l), to: to, text: txt,
-		inReplyTo: strings.TrimSpace(h.Get("Message-Id")), now: now})
-	d.Outgoing = append(d.Outgoing, s.toOne(l, c, to, now))
-	d.Replies = append(d.Replies, storage.Reply{Address: to, At: now})
-	return nil
+	return s.tell(d, l, to, notice.Request, data, strings.TrimSpace(h.Get("Message-Id")), now)
 }
 
 // requestAddress is NAME-request@DOMAIN.

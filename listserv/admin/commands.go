@@ -33,6 +33,19 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseN is parse for commands that take exactly n positionals; usage
+// is the error's text otherwise.
+func parseN(fs *flag.FlagSet, args []string, n int, usage string) ([]string, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != n {
+		return nil, &UsageError{Msg: usage}
+	}
+	return pos, nil
+}
+
 // multi is a flag that may be given several times.
 type multi []string
 
@@ -165,12 +178,9 @@ func (a *Admin) checkListAddress(addr string) (string, error) {
 
 func (a *Admin) listCreate(args []string, w io.Writer) error {
 	fs, f := newListFlags("list create")
-	pos, err := parse(fs, args)
+	pos, err := parseN(fs, args, 1, "usage: tacit list create ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return &UsageError{Msg: "usage: tacit list create ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]"}
 	}
 	addr, err := a.checkListAddress(pos[0])
 	if err != nil {
@@ -192,12 +202,9 @@ func (a *Admin) listCreate(args []string, w io.Writer) error {
 
 func (a *Admin) listSet(args []string, w io.Writer) error {
 	fs, f := newListFlags("list set")
-	pos, err := parse(fs, args)
+	pos, err := parseN(fs, args, 1, "usage: tacit list set ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return &UsageError{Msg: "usage: tacit list set ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]"}
 	}
 	addr, err := a.checkListAddress(pos[0])
 	if err != nil {
@@ -319,12 +326,9 @@ func (a *Admin) memberRm(args []string, w io.Writer) error {
 func (a *Admin) memberLs(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("member ls", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
+	pos, err := parseN(fs, args, 1, "usage: tacit member ls LIST [--json]")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return &UsageError{Msg: "usage: tacit member ls LIST [--json]"}
 	}
 	list, err := a.checkListAddress(pos[0])
 	if err != nil {

@@ -59,12 +59,9 @@ func (a *Admin) memberSet(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("member set", flag.ContinueOnError)
 	moderated := fs.Bool("moderated", false, "hold this member's posts for moderation")
 	enabled := fs.Bool("enabled", true, "deliver to this member (false stops delivery)")
-	pos, err := parse(fs, args)
+	pos, err := parseN(fs, args, 2, "usage: tacit member set LIST ADDR [--moderated=true|false] [--enabled=true|false]")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 2 {
-		return &UsageError{Msg: "usage: tacit member set LIST ADDR [--moderated=true|false] [--enabled=true|false]"}
 	}
 	list, err := a.checkListAddress(pos[0])
 	if err != nil {

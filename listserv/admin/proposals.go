@@ -70,12 +70,9 @@ func proposalID(p consensus.Proposal) string {
 func (a *Admin) proposalShow(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("proposal show", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
+	pos, err := parseN(fs, args, 1, "usage: tacit proposal show LIST#N [--json]")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return &UsageError{Msg: "usage: tacit proposal show LIST#N [--json]"}
 	}
 	ref, err := a.proposalRef(pos[0])
 	if err != nil {
