@@ -168,14 +168,18 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 	proto := storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now, Personal: s.personal()}
 	if footerBody != nil {
 		// The distributed copy differs from the post: store it as ours.
-		d.Outgoing = append(d.Outgoing, storage.Outgoing{
+		out := storage.Outgoing{
 			Raw: append(hdr, footerBody...), BodyOffset: len(hdr), At: now,
 			Archive: storage.ArchiveEntry{List: l.Address, At: now, From: author, Subject: subject},
 			Queue:   s.fanOut(proto, addrs),
-		})
+		}
+		if hk.update != nil {
+			out.ProposalPost = storage.ProposalRef{List: hk.update.Proposal.List, Number: hk.update.Proposal.Number}
+		}
+		d.Outgoing = append(d.Outgoing, out)
 	} else {
 		d.Archive = append(d.Archive, storage.ArchiveEntry{List: l.Address, MessageID: id, At: now,
-			From: author, Subject: subject})
+			From: author, Subject: subject, Header: hdr, BodyOffset: off})
 		proto.MessageID, proto.Header, proto.BodyOffset = id, hdr, off
 		d.Queue = append(d.Queue, s.fanOut(proto, addrs)...)
 	}

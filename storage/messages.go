@@ -53,6 +53,13 @@ type ArchiveEntry struct {
 	From string `json:"from"`
 	// Subject is the decoded Subject of the original.
 	Subject string `json:"subject"`
+	// Header, when set, is the header block the list distributed the
+	// message with, sent before the stored message's body (from
+	// BodyOffset); when empty, the stored message is what was sent.
+	Header     []byte `json:"header,omitempty"`
+	BodyOffset int    `json:"body_offset,omitempty"`
+	// Size is the size in bytes of what was distributed.
+	Size int64 `json:"size,omitempty"`
 }
 
 // Held is a post kept for moderation.
@@ -200,7 +207,7 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 			return err
 		}
 		for _, a := range d.Archive {
-			if err := putArchive(tx, a); err != nil {
+			if _, err := putArchive(tx, a); err != nil {
 				return err
 			}
 		}
@@ -239,17 +246,24 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 	return nil
 }
 
-func putArchive(tx *bolt.Tx, a ArchiveEntry) error {
+func putArchive(tx *bolt.Tx, a ArchiveEntry) (uint64, error) {
 	b, err := tx.Bucket(bucketArchive).CreateBucketIfNotExists([]byte(a.List))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	seq, err := b.NextSequence()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	a.Seq = seq
-	return putJSON(b, u64(seq), a)
+	if a.Size == 0 {
+		raw := tx.Bucket(bucketMessages).Get(u64(a.MessageID))
+		a.Size = int64(len(raw))
+		if len(a.Header) > 0 && a.BodyOffset <= len(raw) {
+			a.Size = int64(len(a.Header) + len(raw) - a.BodyOffset)
+		}
+	}
+	return seq, putJSON(b, u64(seq), a)
 }
 
 // Archive returns the entries of a list's archive, oldest first.

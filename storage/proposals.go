@@ -103,6 +103,10 @@ type Outgoing struct {
 	// MessageIDHeader, when set, joins the thread of Thread.
 	MessageIDHeader string
 	Thread          ProposalRef
+	// ProposalPost, when set, says that the message is the distributed
+	// proposal itself: its archive entry files into the proposal
+	// mailboxes (Proposals/Open, …) and moves with the status.
+	ProposalPost ProposalRef
 }
 
 // ReserveProposalNumber returns the number of the proposal that message
@@ -266,6 +270,9 @@ func putProposal(tx *bolt.Tx, p consensus.Proposal) error {
 	if err := putJSON(tx.Bucket(bucketProposals), key, p); err != nil {
 		return err
 	}
+	if err := moveProposalPost(tx, p); err != nil {
+		return err
+	}
 	wakes, due := tx.Bucket(bucketProposalWake), tx.Bucket(bucketProposalDue)
 	if old := wakes.Get(key); old != nil {
 		if err := due.Delete(append([]byte(nil), old...)); err != nil {
@@ -329,8 +336,14 @@ func putOutgoing(tx *bolt.Tx, o Outgoing) error {
 	if o.Archive.List != "" {
 		a := o.Archive
 		a.MessageID = id
-		if err := putArchive(tx, a); err != nil {
+		seq, err := putArchive(tx, a)
+		if err != nil {
 			return err
+		}
+		if o.ProposalPost.List != "" {
+			if err := linkProposalPost(tx, o.ProposalPost, seq); err != nil {
+				return err
+			}
 		}
 	}
 	for _, e := range o.Queue {

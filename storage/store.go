@@ -33,6 +33,14 @@
 //	held_tokens    token → held id: the owners' notice of a held post
 //	meta "secret"  32 random bytes: the key of one-click unsubscribe tokens
 //
+// Since schema version 4, what the IMAP archive reads:
+//
+//	boxes          list ‖ 0 ‖ status ‖ 0 ‖ uid → archive seq: Proposals/<Status> mailboxes
+//	box_next       list ‖ 0 ‖ status → last uid given in that mailbox
+//	proposal_post  list ‖ 0 ‖ number → where the proposal's post is filed (JSON)
+//	seen           member ‖ 0 ‖ mailbox ‖ 0 ‖ uid → nothing: \Seen flags, per member
+//	archive_meta   list ‖ 0 ‖ seq → the IMAP layer's envelope and structure
+//
 // Ids are 8-byte big-endian integers from bbolt sequences, so keys sort in
 // arrival order. Every write is one bbolt transaction, and every commit is
 // fsync'd before the call returns: what a method has returned nil for
@@ -54,7 +62,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 var (
 	bucketMeta      = []byte("meta")
@@ -106,6 +114,7 @@ var migrations = []migration{
 	migrateCreateBuckets,
 	migrateProposals,
 	migrateRequests,
+	migrateBoxes,
 }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {
