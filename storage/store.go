@@ -139,7 +139,7 @@ func Open(path string, o Options) (*Store, error) {
 			return nil, fmt.Errorf("storage: create data directory: %w", err)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly})
+	db, err := openBolt(path, o)
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("storage: open %s: %w", path, ErrLocked)
@@ -156,6 +156,39 @@ func Open(path string, o Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ErrCorrupt is returned by Open for a file that is not a readable
+// store.
+var ErrCorrupt = errors.New("storage: the store file is damaged or is not a tacit store (restore a backup)")
+
+// openBolt opens the bbolt file, turning the panics bbolt may raise on a
+// damaged file into ErrCorrupt.
+func openBolt(path string, o Options) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("%w: %v", ErrCorrupt, r)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly})
+	if err != nil && !errors.Is(err, bolterrors.ErrTimeout) && !errors.Is(err, os.ErrPermission) && !errors.Is(err, os.ErrNotExist) {
+		err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return db, err
+}
+
+// Backup writes a consistent copy of the store to path (a new file, mode
+// 0600) while the store stays in use: bbolt's online copy, one read
+// transaction.
+func (s *Store) Backup(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("storage: backup: %s already exists", path)
+	}
+	err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(path, 0o600) })
+	if err != nil {
+		return fmt.Errorf("storage: backup to %s: %w", path, err)
+	}
+	return nil
 }
 
 // Path returns the file the store lives in.

@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -249,4 +251,36 @@ func BenchmarkReceive(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A damaged file is a clear error, never a panic; a backup is a store.
+func TestCorruptFileAndBackup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.db")
+	if err := os.WriteFile(bad, bytes.Repeat([]byte("not a bolt file "), 4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(bad, Options{}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("garbage file: %v, want ErrCorrupt", err)
+	}
+	s := openTemp(t)
+	if err := s.CreateList(List{Address: "jardin@lists.test"}); err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(dir, "backup.db")
+	if err := s.Backup(copyPath); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Backup(copyPath); err == nil {
+		t.Errorf("a backup overwrote an existing file")
+	}
+	b, err := Open(copyPath, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.List("jardin@lists.test"); err != nil {
+		t.Errorf("backup lacks the list: %v", err)
+	}
 }

@@ -49,6 +49,7 @@ const usage = `usage: tacit [--config FILE] COMMAND
   proposal ls [LIST] [--status open|adopted|blocked|withdrawn] [--json]
   proposal show LIST#N [--json]
   explain FILE|- [--list NAME] [--json]   what tacit reads in one message
+  backup FILE                       a consistent copy of the store, server running or not
   version
 `
 
@@ -85,6 +86,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case args[0] == "serve" && len(args) == 1:
 		return serve(cfg, stderr)
 	case admin.IsCommand(args):
+		if args[0] == "backup" && len(args) == 2 {
+			// The server may run elsewhere: it needs an absolute path.
+			abs, err := filepath.Abs(args[1])
+			if err != nil {
+				return err
+			}
+			args = []string{"backup", abs}
+		}
 		return adminCommand(cfg, args, stdout)
 	case args[0] == "explain":
 		return explain(cfg, args[1:], os.Stdin, stdout)

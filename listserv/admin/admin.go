@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -64,8 +65,11 @@ func (e *UsageError) Error() string { return e.Msg }
 // line (e.g. "member", "add", "jardin@lists.localhost", "a@example.org"),
 // and writes its output to w.
 func (a *Admin) Execute(ctx context.Context, args []string, w io.Writer) error {
+	if len(args) >= 1 && args[0] == "backup" {
+		return a.backup(args[1:], w)
+	}
 	if len(args) < 2 {
-		return &UsageError{Msg: "usage: tacit list|member|held SUBCOMMAND ..."}
+		return &UsageError{Msg: "usage: tacit list|member|held|proposal SUBCOMMAND ..."}
 	}
 	switch args[0] + " " + args[1] {
 	case "list create":
@@ -100,6 +104,9 @@ func (a *Admin) Execute(ctx context.Context, args []string, w io.Writer) error {
 
 // IsCommand reports whether args name a command Execute knows.
 func IsCommand(args []string) bool {
+	if len(args) >= 1 && args[0] == "backup" {
+		return true
+	}
 	if len(args) < 2 {
 		return false
 	}
@@ -190,4 +197,17 @@ func Call(ctx context.Context, socket string, args []string, w io.Writer) error 
 	default:
 		return errors.New(resp.Error)
 	}
+}
+
+// backup runs `tacit backup FILE`: a consistent copy of the store, taken
+// while it is in use (by the server, when one runs).
+func (a *Admin) backup(args []string, w io.Writer) error {
+	if len(args) != 1 || !filepath.IsAbs(args[0]) {
+		return &UsageError{Msg: "usage: tacit backup FILE (a new file)"}
+	}
+	if err := a.o.Store.Backup(args[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "backup written to %s\n", args[0])
+	return nil
 }
