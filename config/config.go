@@ -50,6 +50,12 @@ type SMTP struct {
 	MaxRecipients int `toml:"max_recipients"`
 	// MaxConnections caps simultaneous SMTP connections.
 	MaxConnections int `toml:"max_connections"`
+	// MaxConnectionsPerIP caps simultaneous SMTP connections from one
+	// client address.
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
+	// MaxMessagesPerMinute caps the messages one client address may send
+	// per minute.
+	MaxMessagesPerMinute int `toml:"max_messages_per_minute"`
 	// IdleTimeout closes a connection silent for this long between commands.
 	IdleTimeout Duration `toml:"idle_timeout"`
 	// DataTimeout bounds the time a client may take to send one message body.
@@ -135,13 +141,15 @@ func Default() *Config {
 		Language: "fr",
 		Timezone: "Europe/Paris",
 		SMTP: SMTP{
-			Listen:          "127.0.0.1:2525",
-			Hostname:        "lists.localhost",
-			MaxMessageBytes: 26214400,
-			MaxRecipients:   100,
-			MaxConnections:  200,
-			IdleTimeout:     Duration{5 * time.Minute},
-			DataTimeout:     Duration{10 * time.Minute},
+			Listen:               "127.0.0.1:2525",
+			Hostname:             "lists.localhost",
+			MaxMessageBytes:      26214400,
+			MaxRecipients:        100,
+			MaxConnections:       200,
+			MaxConnectionsPerIP:  50,
+			MaxMessagesPerMinute: 600,
+			IdleTimeout:          Duration{5 * time.Minute},
+			DataTimeout:          Duration{10 * time.Minute},
 		},
 		IMAP: IMAP{Listen: "127.0.0.1:1143"},
 		HTTP: HTTP{Listen: "127.0.0.1:8025", BaseURL: "http://127.0.0.1:8025"},

@@ -47,6 +47,8 @@ func TestDefaultsMatchSpec(t *testing.T) {
 		// tacit's additions (docs/configuration.md).
 		{"smtp.max_recipients", c.SMTP.MaxRecipients, 100},
 		{"smtp.max_connections", c.SMTP.MaxConnections, 200},
+		{"smtp.max_connections_per_ip", c.SMTP.MaxConnectionsPerIP, 50},
+		{"smtp.max_messages_per_minute", c.SMTP.MaxMessagesPerMinute, 600},
 		{"smtp.idle_timeout", c.SMTP.IdleTimeout.Duration, 5 * time.Minute},
 		{"smtp.data_timeout", c.SMTP.DataTimeout.Duration, 10 * time.Minute},
 		{"delivery.verp", c.Delivery.VERP, true},
@@ -116,15 +118,17 @@ func validWant(name string) *Config {
 		c.Language = "en"
 		c.Timezone = "America/Montreal"
 		c.SMTP = SMTP{
-			Listen:          "0.0.0.0:25",
-			Hostname:        "mx.exemple.org",
-			MaxMessageBytes: 10485760,
-			MaxRecipients:   50,
-			MaxConnections:  20,
-			IdleTimeout:     Duration{2 * time.Minute},
-			DataTimeout:     Duration{15 * time.Minute},
-			TLSCert:         "/etc/tacit/cert.pem",
-			TLSKey:          "/etc/tacit/key.pem",
+			Listen:               "0.0.0.0:25",
+			Hostname:             "mx.exemple.org",
+			MaxMessageBytes:      10485760,
+			MaxRecipients:        50,
+			MaxConnections:       20,
+			MaxConnectionsPerIP:  50,
+			MaxMessagesPerMinute: 600,
+			IdleTimeout:          Duration{2 * time.Minute},
+			DataTimeout:          Duration{15 * time.Minute},
+			TLSCert:              "/etc/tacit/cert.pem",
+			TLSKey:               "/etc/tacit/key.pem",
 		}
 		c.IMAP.Listen = "[::1]:993"
 		c.HTTP = HTTP{Listen: ":8080", BaseURL: "https://listes.exemple.org/tacit"} // trailing "/" removed

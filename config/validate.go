@@ -110,6 +110,8 @@ func (c *Config) check() []problem {
 	atLeast("smtp.max_message_bytes", c.SMTP.MaxMessageBytes, 1)
 	atLeast("smtp.max_recipients", int64(c.SMTP.MaxRecipients), 1)
 	atLeast("smtp.max_connections", int64(c.SMTP.MaxConnections), 1)
+	atLeast("smtp.max_connections_per_ip", int64(c.SMTP.MaxConnectionsPerIP), 1)
+	atLeast("smtp.max_messages_per_minute", int64(c.SMTP.MaxMessagesPerMinute), 1)
 	positive("smtp.idle_timeout", c.SMTP.IdleTimeout)
 	positive("smtp.data_timeout", c.SMTP.DataTimeout)
 	switch {

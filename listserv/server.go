@@ -40,8 +40,12 @@ type SMTPOptions struct {
 	MaxMessageBytes int64
 	MaxRecipients   int
 	MaxConnections  int
-	IdleTimeout     time.Duration
-	DataTimeout     time.Duration
+	// MaxConnectionsPerIP and MaxMessagesPerMinute bound one client
+	// address; 0 means no bound.
+	MaxConnectionsPerIP  int
+	MaxMessagesPerMinute int
+	IdleTimeout          time.Duration
+	DataTimeout          time.Duration
 	// TLS, when non-nil, offers STARTTLS.
 	TLS *tls.Config
 }
@@ -187,16 +191,18 @@ func New(o Options) (*Server, error) {
 		Logger:      o.Logger,
 	})
 	s.smtp = smtpin.New(smtpin.Options{
-		Hostname:        o.SMTP.Hostname,
-		MaxMessageBytes: o.SMTP.MaxMessageBytes,
-		MaxRecipients:   o.SMTP.MaxRecipients,
-		MaxConnections:  o.SMTP.MaxConnections,
-		IdleTimeout:     o.SMTP.IdleTimeout,
-		DataTimeout:     o.SMTP.DataTimeout,
-		TLS:             o.SMTP.TLS,
-		Accept:          s.accept,
-		Spool:           s.spool,
-		Logger:          o.Logger,
+		Hostname:             o.SMTP.Hostname,
+		MaxMessageBytes:      o.SMTP.MaxMessageBytes,
+		MaxRecipients:        o.SMTP.MaxRecipients,
+		MaxConnections:       o.SMTP.MaxConnections,
+		MaxConnectionsPerIP:  o.SMTP.MaxConnectionsPerIP,
+		MaxMessagesPerMinute: o.SMTP.MaxMessagesPerMinute,
+		IdleTimeout:          o.SMTP.IdleTimeout,
+		DataTimeout:          o.SMTP.DataTimeout,
+		TLS:                  o.SMTP.TLS,
+		Accept:               s.accept,
+		Spool:                s.spool,
+		Logger:               o.Logger,
 	})
 	ln, err := net.Listen("tcp", o.SMTP.Listen)
 	if err != nil {

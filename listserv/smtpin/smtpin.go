@@ -45,6 +45,12 @@ type Options struct {
 	// MaxConnections caps simultaneous connections (421 beyond); 0 means
 	// no cap.
 	MaxConnections int
+	// MaxConnectionsPerIP caps simultaneous connections from one client
+	// address (421 beyond); 0 means no cap.
+	MaxConnectionsPerIP int
+	// MaxMessagesPerMinute caps the messages one client address may
+	// start per minute (450 4.7.1 beyond, "slow down"); 0 means no cap.
+	MaxMessagesPerMinute int
 	// IdleTimeout bounds the wait for each command line.
 	IdleTimeout time.Duration
 	// DataTimeout bounds the time to receive one message body.
@@ -62,8 +68,9 @@ type Options struct {
 
 // Server is an SMTP server bound to one listener.
 type Server struct {
-	o   Options
-	srv *smtp.Server
+	o    Options
+	srv  *smtp.Server
+	rate *rateLimiter
 }
 
 // New returns a Server; call Serve to accept connections.
@@ -77,7 +84,7 @@ func New(o Options) *Server {
 	if o.DataTimeout == 0 {
 		o.DataTimeout = 10 * time.Minute
 	}
-	s := &Server{o: o}
+	s := &Server{o: o, rate: newRateLimiter(o.MaxMessagesPerMinute, time.Minute)}
 	srv := smtp.NewServer(backend{s})
 	srv.Domain = o.Hostname
 	srv.MaxMessageBytes = o.MaxMessageBytes
@@ -93,8 +100,8 @@ func New(o Options) *Server {
 
 // Serve accepts connections on l until Close or Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	if s.o.MaxConnections > 0 {
-		l = &capListener{Listener: l, slots: make(chan struct{}, s.o.MaxConnections), hostname: s.o.Hostname}
+	if s.o.MaxConnections > 0 || s.o.MaxConnectionsPerIP > 0 {
+		l = newCapListener(l, s.o.MaxConnections, s.o.MaxConnectionsPerIP, s.o.Hostname)
 	}
 	err := s.srv.Serve(l)
 	if errors.Is(err, smtp.ErrServerClosed) {
@@ -143,7 +150,13 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
 			Message: fmt.Sprintf("Message too big: at most %d bytes", ss.s.o.MaxMessageBytes)}
 	}
-	ss.env = Envelope{From: from, RemoteAddr: ss.conn.Conn().RemoteAddr().String(), Helo: ss.conn.Hostname()}
+	remote := ss.conn.Conn().RemoteAddr().String()
+	if !ss.s.rate.allow(hostOf(remote), time.Now()) {
+		ss.s.o.Logger.Warn("smtp: message rate exceeded", "remote", remote, "from", from)
+		return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
+			Message: "Too many messages from your address, slow down and try again later"}
+	}
+	ss.env = Envelope{From: from, RemoteAddr: remote, Helo: ss.conn.Hostname()}
 	return nil
 }
 
@@ -202,11 +215,23 @@ func (ss *session) log(result, reason string, size int, start time.Time) {
 		"remote", ss.env.RemoteAddr, "duration", time.Since(start).Round(time.Microsecond))
 }
 
-// capListener refuses connections beyond a cap with a 421 greeting.
+// capListener refuses connections beyond a total cap, or beyond a cap
+// per client address, with a 421 greeting.
 type capListener struct {
 	net.Listener
-	slots    chan struct{}
+	slots    chan struct{} // nil: no total cap
+	perIP    int
 	hostname string
+	mu       sync.Mutex
+	byIP     map[string]int
+}
+
+func newCapListener(l net.Listener, total, perIP int, hostname string) *capListener {
+	c := &capListener{Listener: l, perIP: perIP, hostname: hostname, byIP: map[string]int{}}
+	if total > 0 {
+		c.slots = make(chan struct{}, total)
+	}
+	return c
 }
 
 func (l *capListener) Accept() (net.Conn, error) {
@@ -215,15 +240,104 @@ func (l *capListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		ip := hostOf(c.RemoteAddr().String())
+		if !l.takeIP(ip) {
+			l.refuse(c, "Too many connections from your address")
+			continue
+		}
+		if l.slots == nil {
+			return &slotConn{Conn: c, release: func() { l.releaseIP(ip) }}, nil
+		}
 		select {
 		case l.slots <- struct{}{}:
-			return &slotConn{Conn: c, release: func() { <-l.slots }}, nil
+			return &slotConn{Conn: c, release: func() { <-l.slots; l.releaseIP(ip) }}, nil
 		default:
-			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			fmt.Fprintf(c, "421 4.7.0 %s Too many connections, try again later\r\n", l.hostname)
-			c.Close()
+			l.releaseIP(ip)
+			l.refuse(c, "Too many connections")
 		}
 	}
+}
+
+func (l *capListener) refuse(c net.Conn, why string) {
+	_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(c, "421 4.7.0 %s %s, try again later\r\n", l.hostname, why)
+	c.Close()
+}
+
+func (l *capListener) takeIP(ip string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.perIP > 0 && l.byIP[ip] >= l.perIP {
+		return false
+	}
+	l.byIP[ip]++
+	return true
+}
+
+func (l *capListener) releaseIP(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byIP[ip]--; l.byIP[ip] <= 0 {
+		delete(l.byIP, ip)
+	}
+}
+
+// hostOf returns the IP of a host:port.
+func hostOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
+
+// rateLimiter is a token bucket per client address: n messages per
+// period, refilled continuously.
+type rateLimiter struct {
+	n      int
+	period time.Duration
+	mu     sync.Mutex
+	bucket map[string]*tokens
+}
+
+type tokens struct {
+	left float64
+	at   time.Time
+}
+
+func newRateLimiter(n int, period time.Duration) *rateLimiter {
+	return &rateLimiter{n: n, period: period, bucket: map[string]*tokens{}}
+}
+
+// allow takes one token for ip, if it has one.
+func (r *rateLimiter) allow(ip string, now time.Time) bool {
+	if r.n <= 0 {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.bucket) > 10000 { // forget the full buckets of past clients
+		for k, b := range r.bucket {
+			if r.refill(b, now) >= float64(r.n) {
+				delete(r.bucket, k)
+			}
+		}
+	}
+	b, ok := r.bucket[ip]
+	if !ok {
+		b = &tokens{left: float64(r.n), at: now}
+		r.bucket[ip] = b
+	}
+	if r.refill(b, now) < 1 {
+		return false
+	}
+	b.left--
+	return true
+}
+
+func (r *rateLimiter) refill(b *tokens, now time.Time) float64 {
+	b.left = min(float64(r.n), b.left+float64(r.n)*now.Sub(b.at).Seconds()/r.period.Seconds())
+	b.at = now
+	return b.left
 }
 
 // slotConn gives its slot back once, when closed.

@@ -258,3 +258,59 @@ func TestConnectionCap(t *testing.T) {
 	}
 	held[1].Close()
 }
+
+func TestConnectionCapPerIP(t *testing.T) {
+	t.Parallel()
+	addr, _ := serve(t, Options{MaxConnectionsPerIP: 2, MaxConnections: 50}, nil)
+	var held []*smtp.Client
+	for range 2 {
+		c, err := smtp.Dial(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Hello("client.test"); err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, _ := bufio.NewReader(conn).ReadString('\n')
+	conn.Close()
+	if !strings.HasPrefix(line, "421") || !strings.Contains(line, "from your address") {
+		t.Fatalf("third connection from one address greeted %q, want 421", line)
+	}
+	for _, c := range held {
+		c.Close()
+	}
+}
+
+func TestMessageRatePerIP(t *testing.T) {
+	t.Parallel()
+	addr, spooled := serve(t, Options{MaxMessagesPerMinute: 3}, nil)
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var refused error
+	for i := range 5 {
+		err := c.SendMail("a@example.org", []string{"list@lists.test"}, strings.NewReader(fmt.Sprintf("Subject: %d\r\n\r\nx\r\n", i)))
+		if i < 3 && err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if i >= 3 {
+			refused = err
+		}
+		c.Reset()
+	}
+	if e := smtpErr(refused); e == nil || e.Code != 450 {
+		t.Errorf("beyond the rate: %v, want 450", refused)
+	}
+	if n := len(spooled()); n != 3 {
+		t.Errorf("%d messages spooled, want 3", n)
+	}
+}
