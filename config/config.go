@@ -30,6 +30,9 @@ type Config struct {
 	// Consensus is the [consensus] table: deadlines and the engine's tick.
 	Consensus Consensus `toml:"consensus"`
 
+	// DKIM is the [dkim] table: the key that signs the lists' mail.
+	DKIM DKIM `toml:"dkim"`
+
 	// Path is the file the configuration was read from, "" for the
 	// built-in defaults.
 	Path string `toml:"-"`
@@ -56,6 +59,10 @@ type SMTP struct {
 	// MaxMessagesPerMinute caps the messages one client address may send
 	// per minute.
 	MaxMessagesPerMinute int `toml:"max_messages_per_minute"`
+	// TrustedRelays are the client addresses (comma-separated CIDRs)
+	// whose mail counts as authenticated on lists that require it: the
+	// operator's MTA when it checks DKIM itself.
+	TrustedRelays string `toml:"trusted_relays"`
 	// IdleTimeout closes a connection silent for this long between commands.
 	IdleTimeout Duration `toml:"idle_timeout"`
 	// DataTimeout bounds the time a client may take to send one message body.
@@ -109,6 +116,16 @@ type Delivery struct {
 	// member (the member stays subscribed; owners are told).
 	BounceDays   int      `toml:"bounce_days"`
 	BounceWindow Duration `toml:"bounce_window"`
+}
+
+// DKIM configures the signing of outgoing mail; empty disables it.
+type DKIM struct {
+	// Domain (d=) and Selector (s=) of the signature: the public key is
+	// published at SELECTOR._domainkey.DOMAIN.
+	Domain   string `toml:"domain"`
+	Selector string `toml:"selector"`
+	// PrivateKey is the PEM file of the key (RSA or Ed25519).
+	PrivateKey string `toml:"private_key"`
 }
 
 // Consensus configures the lazy-consensus engine.

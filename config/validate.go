@@ -112,6 +112,14 @@ func (c *Config) check() []problem {
 	atLeast("smtp.max_connections", int64(c.SMTP.MaxConnections), 1)
 	atLeast("smtp.max_connections_per_ip", int64(c.SMTP.MaxConnectionsPerIP), 1)
 	atLeast("smtp.max_messages_per_minute", int64(c.SMTP.MaxMessagesPerMinute), 1)
+	if _, err := c.TrustedRelays(); err != nil {
+		add("smtp.trusted_relays", "%s", err)
+	}
+	if d := c.DKIM; (d.Domain != "" || d.Selector != "" || d.PrivateKey != "") &&
+		(d.Domain == "" || d.Selector == "" || d.PrivateKey == "") {
+		addKeys([]string{"dkim.domain", "dkim.selector", "dkim.private_key"},
+			"dkim: domain, selector and private_key go together (all three, or none to sign nothing)")
+	}
 	positive("smtp.idle_timeout", c.SMTP.IdleTimeout)
 	positive("smtp.data_timeout", c.SMTP.DataTimeout)
 	switch {
@@ -173,6 +181,27 @@ func (c *Config) check() []problem {
 		add("consensus.schedule", "%s", msg)
 	}
 	return ps
+}
+
+// TrustedRelays parses smtp.trusted_relays.
+func (c *Config) TrustedRelays() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.SMTP.TrustedRelays, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("%q is not an address or a CIDR block (like \"192.0.2.0/24\")", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // checkDomain says what is wrong with a domain name, or "" if it is

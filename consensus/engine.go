@@ -70,6 +70,9 @@ const (
 	WhyNoObjection  = "no-objection"  // lift without a standing objection
 	WhyDecided      = "decided"       // the proposal is adopted or withdrawn
 	WhyEmptyVersion = "empty-version" // an amendment with no text
+	// WhyUnauthenticated is not given by Apply: callers refuse commands
+	// of unauthenticated replies on lists that require authentication.
+	WhyUnauthenticated = "unauthenticated"
 )
 
 // Effect is one consequence of an event.

@@ -73,7 +73,7 @@ func (s *Server) compose(lt letter) composed {
 		b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
 		off := b.Len()
 		b.Write(qp(lt.text.Body))
-		return composed{raw: b.Bytes(), bodyOff: off, messageID: id}
+		return s.signed(composed{raw: b.Bytes(), bodyOff: off, messageID: id})
 	}
 	// The text, then the message it is about, attached unchanged.
 	boundary := "tacit-" + strings.Trim(newMessageID("b"), "<>@b.")
@@ -88,7 +88,32 @@ func (s *Server) compose(lt letter) composed {
 		b.WriteString("\r\n")
 	}
 	fmt.Fprintf(&b, "--%s--\r\n", boundary)
-	return composed{raw: b.Bytes(), bodyOff: off, messageID: id}
+	return s.signed(composed{raw: b.Bytes(), bodyOff: off, messageID: id})
+}
+
+// signed returns c with its DKIM signature, when signing is configured.
+func (s *Server) signed(c composed) composed {
+	hdr := s.sign(c.raw[:c.bodyOff:c.bodyOff], c.raw[c.bodyOff:])
+	if len(hdr) == c.bodyOff {
+		return c
+	}
+	c.raw = append(hdr, c.raw[c.bodyOff:]...)
+	c.bodyOff = len(hdr)
+	return c
+}
+
+// sign prepends the list's DKIM-Signature to a header, when signing is
+// configured; a failure is logged and the message goes unsigned.
+func (s *Server) sign(header, body []byte) []byte {
+	if s.o.DKIM == nil {
+		return header
+	}
+	sig, err := s.o.DKIM.Sign(header, body)
+	if err != nil {
+		s.o.Logger.Error("dkim: cannot sign", "err", err)
+		return header
+	}
+	return append(sig, header...)
 }
 
 // composeWithAttachment is compose with raw attached as message/rfc822.

@@ -156,6 +156,11 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 		// Replies must be able to point at every distributed message.
 		hdr = append([]byte(fmt.Sprintf("Message-ID: <tacit.%d.%d@%s>\r\n", id, now.Unix(), s.o.SMTP.Hostname)), hdr...)
 	}
+	body := raw[off:]
+	if footerBody != nil {
+		body = footerBody
+	}
+	hdr = s.sign(hdr, body)
 	addrs, err := s.recipients(l)
 	if err != nil {
 		return err

@@ -46,7 +46,8 @@ func (s *Server) consensusHook(l storage.List, id uint64, raw []byte, h textprot
 	}
 	text := bodyText(raw)
 	if threaded {
-		return s.reply(l, ref, h, text, author, received, now)
+		authentic := func() (bool, string) { return s.o.Authenticity.Authentic(raw, env.RemoteAddr) }
+		return s.reply(l, ref, h, text, author, authentic, received, now)
 	}
 	if subj.Proposal && !subj.Reply && !h.Has("In-Reply-To") {
 		return s.propose(l, id, h, subj, text, author, received, now)
@@ -164,7 +165,7 @@ func (s *Server) propose(l storage.List, id uint64, h textproto.Header, subj con
 // event per command of the sender's own text; the sender hears privately
 // what was counted, and the list hears of any outcome.
 func (s *Server) reply(l storage.List, ref storage.ProposalRef, h textproto.Header, text, author string,
-	received, now time.Time) (hook, error) {
+	authentic func() (bool, string), received, now time.Time) (hook, error) {
 	p, err := s.o.Store.Proposal(ref)
 	if err != nil {
 		return hook{}, err
@@ -177,7 +178,27 @@ func (s *Server) reply(l storage.List, ref storage.ProposalRef, h textproto.Head
 	}
 	var timeline []storage.ProposalEvent
 	var outs []storage.Outgoing
+	checked, ok, why := false, true, ""
 	for _, e := range events {
+		if l.RequireAuth && needsAuth(e.Kind) {
+			if !checked {
+				ok, why = authentic()
+				checked = true
+			}
+			if !ok {
+				// A forged objection would block a decision: not counted.
+				fx := []consensus.Effect{{Kind: consensus.EffectRefused, To: e.From, Command: e.Kind,
+					Why: consensus.WhyUnauthenticated}}
+				timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: author, At: received,
+					Detail: e.Reason + refusal(fx) + ": " + why})
+				o, err := s.effectMessages(l, p, fx, e.Reason, now)
+				if err != nil {
+					return hook{}, err
+				}
+				outs = append(outs, o...)
+				continue
+			}
+		}
 		next, fx := consensus.Apply(p, e, now)
 		timeline = append(timeline, statusEvents(p, next, now)...)
 		timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: author, At: received,
@@ -204,6 +225,16 @@ func (s *Server) reply(l storage.List, ref storage.ProposalRef, h textproto.Head
 		hk.threads = append(hk.threads, storage.ThreadLink{MessageID: mid, Proposal: ref})
 	}
 	return hk, nil
+}
+
+// needsAuth reports whether a command counts only from an authenticated
+// reply on lists that require it: those that block or end a decision.
+func needsAuth(k consensus.EventKind) bool {
+	switch k {
+	case consensus.EventObject, consensus.EventLift, consensus.EventWithdraw, consensus.EventAmend:
+		return true
+	}
+	return false
 }
 
 // refusal returns " (refused: why)" when the effects refuse the command.

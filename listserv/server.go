@@ -23,6 +23,7 @@ import (
 
 	"tacit/listserv/admin"
 	"tacit/listserv/bounce"
+	"tacit/listserv/dkim"
 	"tacit/listserv/notice"
 	"tacit/listserv/outbound"
 	"tacit/listserv/rewrite"
@@ -110,6 +111,11 @@ type Options struct {
 	// member's delivery; 0 means 3 days within 14.
 	BounceThreshold int
 	BounceWindow    time.Duration
+	// Authenticity decides whether a reply is authentic, for lists that
+	// require it (DKIM of the author's domain, or a trusted relay).
+	Authenticity dkim.Checker
+	// DKIM, when set, signs everything the lists send.
+	DKIM *dkim.Signer
 	// UnsubscribeSecret signs one-click unsubscribe URLs; nil: the
 	// store's secret.
 	UnsubscribeSecret []byte

@@ -18,6 +18,7 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 
+	"tacit/listserv/dkim"
 	"tacit/listserv/internal/smtpsink"
 	"tacit/listserv/outbound"
 	"tacit/storage"
@@ -46,6 +47,8 @@ type harnessOptions struct {
 	sharedSink *smtpsink.Sink
 	verp       bool
 	http       bool
+	auth       dkim.Checker
+	signer     *dkim.Signer
 }
 
 func start(t *testing.T, ho harnessOptions) *harness {
@@ -80,12 +83,14 @@ func start(t *testing.T, ho harnessOptions) *harness {
 		Delivery: DeliveryOptions{Transport: tr, Concurrency: 4,
 			RecipientsPerTransaction: ho.perTx, MaxQueueLifetime: time.Hour,
 			RetryBase: 100 * time.Millisecond},
-		AdminSocket: "",
-		Logger:      log,
-		Now:         ho.now,
-		Consensus:   ho.consensus,
-		VERP:        ho.verp,
-		HTTPListen:  map[bool]string{true: "127.0.0.1:0"}[ho.http],
+		AdminSocket:  "",
+		Logger:       log,
+		Now:          ho.now,
+		Consensus:    ho.consensus,
+		VERP:         ho.verp,
+		Authenticity: ho.auth,
+		DKIM:         ho.signer,
+		HTTPListen:   map[bool]string{true: "127.0.0.1:0"}[ho.http],
 	})
 	if err != nil {
 		t.Fatal(err)

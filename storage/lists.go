@@ -32,6 +32,10 @@ type List struct {
 	Moderated bool `json:"moderated,omitempty"`
 	// AnnounceOnly lets only the owners post; others' posts are held.
 	AnnounceOnly bool `json:"announce_only,omitempty"`
+	// RequireAuth counts objections, lifts, withdrawals and amendments
+	// only from replies signed by their author's domain (DKIM) or
+	// received from a trusted relay.
+	RequireAuth bool `json:"require_auth,omitempty"`
 	// Created is when the list was created.
 	Created time.Time `json:"created"`
 }

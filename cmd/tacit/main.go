@@ -23,6 +23,7 @@ import (
 	"tacit/config"
 	"tacit/listserv"
 	"tacit/listserv/admin"
+	"tacit/listserv/dkim"
 	"tacit/listserv/outbound"
 	"tacit/listserv/rewrite"
 	"tacit/storage"
@@ -161,6 +162,20 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		}
 		smtpTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	trusted, err := cfg.TrustedRelays()
+	if err != nil {
+		return fmt.Errorf("smtp.trusted_relays: %w", err)
+	}
+	var signer *dkim.Signer
+	if cfg.DKIM.PrivateKey != "" {
+		key, err := os.ReadFile(cfg.DKIM.PrivateKey)
+		if err != nil {
+			return fmt.Errorf("dkim.private_key: %w", err)
+		}
+		if signer, err = dkim.NewSigner(cfg.DKIM.Domain, cfg.DKIM.Selector, key); err != nil {
+			return fmt.Errorf("dkim.private_key %s: %w", cfg.DKIM.PrivateKey, err)
+		}
+	}
 	var transport outbound.Transport
 	switch cfg.Delivery.Mode {
 	case "relay":
@@ -209,6 +224,8 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		HTTPBaseURL:       cfg.HTTP.BaseURL,
 		AdminSocket:       socketPath(cfg),
 		DMARC:             rewrite.DNSPolicy(net.DefaultResolver),
+		Authenticity:      dkim.Checker{Trusted: trusted},
+		DKIM:              signer,
 		Logger:            log,
 	})
 	if err != nil {

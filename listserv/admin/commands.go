@@ -58,6 +58,7 @@ type listFlags struct {
 	owners                            multi
 	publicRegister, noPrefix          bool
 	moderated, announceOnly           bool
+	requireAuth                       bool
 }
 
 func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
@@ -72,6 +73,7 @@ func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
 	fs.BoolVar(&f.noPrefix, "no-prefix", false, "no [name] Subject prefix")
 	fs.BoolVar(&f.moderated, "moderated", false, "hold every post but the owners' for moderation")
 	fs.BoolVar(&f.announceOnly, "announce-only", false, "only the owners may post")
+	fs.BoolVar(&f.requireAuth, "require-auth", false, "count objections only from DKIM-authenticated replies")
 	return fs, f
 }
 
@@ -115,6 +117,8 @@ func (f *listFlags) apply(fs *flag.FlagSet, l *storage.List) error {
 			l.Moderated = f.moderated
 		case "announce-only":
 			l.AnnounceOnly = f.announceOnly
+		case "require-auth":
+			l.RequireAuth = f.requireAuth
 		}
 	})
 	return errors.Join(errs...)

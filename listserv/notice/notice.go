@@ -274,6 +274,8 @@ var whyWords = map[string]map[string]string{
 		consensus.WhyNoObjection:  "car vous n'aviez pas d'objection en cours sur cette proposition",
 		consensus.WhyDecided:      "car la proposition est déjà décidée",
 		consensus.WhyEmptyVersion: "car l'amendement ne contenait aucun texte",
+		consensus.WhyUnauthenticated: "car votre message n'a pas pu être authentifié (signature DKIM de votre domaine absente ou invalide) ; " +
+			"sur cette liste, une objection doit venir d'un message authentifié, pour qu'on ne puisse pas bloquer une décision en votre nom",
 	},
 	"en": {
 		consensus.WhyNotMember:    "because only members of the list can act on a proposal",
@@ -282,6 +284,8 @@ var whyWords = map[string]map[string]string{
 		consensus.WhyNoObjection:  "because you had no standing objection to this proposal",
 		consensus.WhyDecided:      "because the proposal is already decided",
 		consensus.WhyEmptyVersion: "because the amendment held no text",
+		consensus.WhyUnauthenticated: "because your message could not be authenticated (no valid DKIM signature of your domain); " +
+			"on this list an objection must come from authenticated mail, so that nobody can block a decision in your name",
 	},
 }
 

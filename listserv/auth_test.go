@@ -1,0 +1,96 @@
+package listserv
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	msgdkim "github.com/emersion/go-msgauth/dkim"
+
+	"tacit/listserv/dkim"
+	"tacit/storage"
+)
+
+// dkimKey makes a signer for domain and the DNS that publishes its key.
+func dkimKey(t *testing.T, domain string, dns map[string]string) *dkim.Signer {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(priv)
+	s, err := dkim.NewSigner(domain, "sel", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dns["sel._domainkey."+domain] = "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)
+	return s
+}
+
+func signedMail(t *testing.T, s *dkim.Signer, msg string) string {
+	t.Helper()
+	hdr, body, _ := strings.Cut(msg, "\r\n\r\n")
+	sig, err := s.Sign([]byte(hdr+"\r\n\r\n"), []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(sig) + msg
+}
+
+// On a list that requires authentication, a forged objection does not
+// block; the same objection signed by the member's domain does. The
+// list's own mail is signed with its key.
+func TestRequireAuthAndSigning(t *testing.T) {
+	t.Parallel()
+	dns := map[string]string{}
+	lookup := func(name string) ([]string, error) {
+		if v, ok := dns[name]; ok {
+			return []string{v}, nil
+		}
+		return nil, errors.New("no such record")
+	}
+	memberKey := dkimKey(t, "example.org", dns)
+	listKey := dkimKey(t, "lists.test", dns)
+	checker := dkim.Checker{LookupTXT: lookup}
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	h := start(t, harnessOptions{now: c.Now, auth: checker, signer: listKey,
+		consensus: ConsensusOptions{MinDeadline: time.Hour, Schedule: "@every 1h"}})
+	h.list("jardin@lists.test", "alice@example.org", "bob@example.org")
+	if _, err := h.store.UpdateList("jardin@lists.test", func(l *storage.List) error { l.RequireAuth = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
+		proposalPost("[PROPOSITION] Clés", "Changer les serrures.\r\n"))
+	got := waitMessages(t, h.sink, "bob@example.org", "[PROPOSITION #1]", 1)[0]
+	raw, _ := io.ReadAll(got.Body)
+	vs, err := msgdkim.VerifyWithOptions(bytes.NewReader(raw), &msgdkim.VerifyOptions{LookupTXT: lookup})
+	if err != nil || len(vs) == 0 || vs[0].Domain != "lists.test" || vs[0].Err != nil {
+		t.Errorf("the distributed proposal does not carry a valid signature of lists.test: %v %+v", err, vs)
+	}
+
+	forged := replyPost("bob@example.org", "f1@example.org", "prop1@example.org", "Re: #1", "OBJECTION\r\n")
+	h.mustSend("bob@example.org", []string{"jardin@lists.test"}, forged)
+	refused := waitMessages(t, h.sink, "bob@example.org", "message non compté", 1)
+	if body := readAll(t, refused[0]); !strings.Contains(body, "authentifié") {
+		t.Errorf("refusal does not say why:\n%s", body)
+	}
+	p, _ := h.store.Proposal(storage.ProposalRef{List: "jardin@lists.test", Number: 1})
+	if len(p.Objections) != 0 {
+		t.Fatalf("an unauthenticated objection counted")
+	}
+	h.mustSend("bob@example.org", []string{"jardin@lists.test"},
+		signedMail(t, memberKey, replyPost("bob@example.org", "f2@example.org", "prop1@example.org", "Re: #1", "OBJECTION signée\r\n")))
+	waitMessages(t, h.sink, "bob@example.org", "objection enregistrée", 1)
+	p, _ = h.store.Proposal(storage.ProposalRef{List: "jardin@lists.test", Number: 1})
+	if len(p.Objections) != 1 {
+		t.Errorf("a signed objection did not count: %+v", p.Objections)
+	}
+}

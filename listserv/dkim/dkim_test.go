@@ -1,0 +1,82 @@
+package dkim
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+// keyFor makes a key, its PEM, and a DNS that publishes it for domain.
+func keyFor(t *testing.T, domain string) ([]byte, func(string) ([]string, error)) {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	record := "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)
+	return pemKey, func(name string) ([]string, error) {
+		if name == "sel._domainkey."+domain {
+			return []string{record}, nil
+		}
+		return nil, errors.New("no such record")
+	}
+}
+
+func TestSignAndCheck(t *testing.T) {
+	t.Parallel()
+	pemKey, dns := keyFor(t, "example.org")
+	s, err := NewSigner("example.org", "sel", pemKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := []byte("From: Alice <alice@example.org>\r\nTo: jardin@lists.test\r\nSubject: OBJECTION\r\n" +
+		"List-Unsubscribe: <https://x/u/personal>\r\n\r\n")
+	body := []byte("OBJECTION : trop cher\r\n")
+	sig, err := s.Sign(header, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(sig), "DKIM-Signature: ") || strings.Contains(string(sig), "List-Unsubscribe") {
+		t.Errorf("signature %q", sig)
+	}
+	signed := append(append(append([]byte{}, sig...), header...), body...)
+	c := Checker{LookupTXT: dns}
+	if ok, why := c.Authentic(signed, "192.0.2.1:25"); !ok {
+		t.Errorf("a signed reply is not authentic: %s", why)
+	}
+	// The personal List-Unsubscribe may change without breaking it.
+	personal := strings.Replace(string(signed), "u/personal", "u/other", 1)
+	if ok, why := c.Authentic([]byte(personal), "192.0.2.1:25"); !ok {
+		t.Errorf("another member's copy fails: %s", why)
+	}
+	tampered := strings.Replace(string(signed), "trop cher", "pas cher", 1)
+	if ok, _ := c.Authentic([]byte(tampered), "192.0.2.1:25"); ok {
+		t.Errorf("a tampered body passes")
+	}
+	forged := strings.Replace(string(signed), "alice@example.org", "alice@other.example", 1)
+	if ok, _ := c.Authentic([]byte(forged), "192.0.2.1:25"); ok {
+		t.Errorf("a signature of another domain passes")
+	}
+	unsigned := append(append([]byte{}, header...), body...)
+	if ok, _ := c.Authentic(unsigned, "192.0.2.1:25"); ok {
+		t.Errorf("an unsigned reply passes")
+	}
+	c.Trusted = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	if ok, why := c.Authentic(unsigned, "127.0.0.1:4242"); !ok {
+		t.Errorf("a trusted relay is not trusted: %s", why)
+	}
+	if _, err := NewSigner("example.org", "sel", []byte("not a key")); err == nil {
+		t.Errorf("a bad key file is accepted")
+	}
+}
