@@ -71,6 +71,8 @@ type instance struct {
 	// mode is "maildir" or "relay"; relay is the smarthost in relay mode.
 	mode, relay string
 	smtpAddr    string // the current [smtp] listen
+	// extra is appended to the configuration file (more tables).
+	extra string
 }
 
 func newInstance(t testing.TB, mode, relay string) *instance {
@@ -93,6 +95,7 @@ func (in *instance) writeConfig(smtpAddr string) {
 	if in.relay != "" {
 		fmt.Fprintf(&b, "relay = %q\n", in.relay)
 	}
+	b.WriteString(in.extra)
 	if err := os.WriteFile(in.cfgPath, []byte(b.String()), 0o600); err != nil {
 		in.t.Fatal(err)
 	}

@@ -431,7 +431,7 @@ func TestCrashLoopLosesNothing(t *testing.T) {
 	accepted := map[string]bool{} // Message-ID → answered 250
 	var sent, refused int
 	var kills []time.Time
-	const rounds, senders, perSender = 12, 3, 4
+	const rounds, senders, perSender = 36, 3, 4
 	for round := range rounds {
 		p := in.start()
 		var wg sync.WaitGroup
