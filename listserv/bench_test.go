@@ -16,7 +16,7 @@ import (
 )
 
 // benchServer starts a server relaying into a counting sink.
-func benchServer(b *testing.B, members int) (*Server, *smtpsink.Sink) {
+func benchServer(b *testing.B, members int, verp ...bool) (*Server, *smtpsink.Sink) {
 	b.Helper()
 	store, err := storage.Open(filepath.Join(b.TempDir(), "tacit.db"), storage.Options{})
 	if err != nil {
@@ -30,6 +30,7 @@ func benchServer(b *testing.B, members int) (*Server, *smtpsink.Sink) {
 			MaxRecipients: 10, IdleTimeout: time.Minute, DataTimeout: time.Minute},
 		Delivery: DeliveryOptions{Transport: tr, Concurrency: 8, RecipientsPerTransaction: 100,
 			MaxQueueLifetime: time.Hour},
+		VERP: len(verp) > 0 && verp[0],
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -94,9 +95,15 @@ func BenchmarkAccept(b *testing.B) {
 // BenchmarkFanout10000 measures one 4 KB post fanned out to 10,000
 // members into a loopback SMTP sink, timed from the 250 to the last
 // recipient accepted.
-func BenchmarkFanout10000(b *testing.B) {
+func BenchmarkFanout10000(b *testing.B) { benchFanout(b, false) }
+
+// BenchmarkFanout10000VERP is the same with one transaction per member,
+// each with its own VERP envelope sender.
+func BenchmarkFanout10000VERP(b *testing.B) { benchFanout(b, true) }
+
+func benchFanout(b *testing.B, verp bool) {
 	const members = 10000
-	srv, sink := benchServer(b, members)
+	srv, sink := benchServer(b, members, verp)
 	b.ResetTimer()
 	for i := range b.N {
 		c, err := gosmtp.Dial(srv.SMTPAddr())
