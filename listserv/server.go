@@ -24,6 +24,7 @@ import (
 	"tacit/listserv/admin"
 	"tacit/listserv/bounce"
 	"tacit/listserv/dkim"
+	"tacit/listserv/imaparchive"
 	"tacit/listserv/notice"
 	"tacit/listserv/outbound"
 	"tacit/listserv/rewrite"
@@ -89,6 +90,10 @@ type Options struct {
 	Consensus       ConsensusOptions
 	SMTP            SMTPOptions
 	Delivery        DeliveryOptions
+	// IMAPListen is the host:port of the read-only IMAP archive (""
+	// disables it); IMAPTLS, when set, offers STARTTLS there.
+	IMAPListen string
+	IMAPTLS    *tls.Config
 	// HTTPListen is the host:port of the HTTP server ("" disables it);
 	// HTTPBaseURL is its public URL, announced in mail.
 	HTTPListen  string
@@ -132,6 +137,8 @@ type Server struct {
 	smtpLn   net.Listener
 	adminLn  net.Listener
 	httpLn   net.Listener
+	imapLn   net.Listener
+	imap     *imaparchive.Server
 	runner   *outbound.Runner
 	admin    *admin.Admin
 	incoming chan struct{}
@@ -152,6 +159,9 @@ func New(o Options) (*Server, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.HTTPListen == "" {
+		o.HTTPBaseURL = "" // no server: no URL of it may be announced
 	}
 	if o.Consensus.Location == nil {
 		o.Consensus.Location = time.UTC
@@ -215,6 +225,15 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("listserv: smtp listen: %w", err)
 	}
 	s.smtpLn = ln
+	if o.IMAPListen != "" {
+		iln, err := net.Listen("tcp", o.IMAPListen)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("listserv: imap listen: %w", err)
+		}
+		s.imapLn = iln
+		s.imap = imaparchive.New(imaparchive.Options{Store: o.Store, TLS: o.IMAPTLS, Logger: o.Logger, Now: o.Now})
+	}
 	if o.HTTPListen != "" {
 		hln, err := net.Listen("tcp", o.HTTPListen)
 		if err != nil {
@@ -251,6 +270,14 @@ func (s *Server) personalize(e *storage.QueueEntry, rcpt string) (string, []byte
 	}
 	l := rewrite.List{Address: e.List}
 	return from, rewrite.UnsubscribeFields(l, unsub.URL(s.o.HTTPBaseURL, s.o.UnsubscribeSecret, e.List, rcpt))
+}
+
+// IMAPAddr returns the address the IMAP archive listens on, "" when off.
+func (s *Server) IMAPAddr() string {
+	if s.imapLn == nil {
+		return ""
+	}
+	return s.imapLn.Addr().String()
 }
 
 // HTTPAddr returns the address the HTTP server listens on, "" when off.
@@ -296,6 +323,19 @@ func (s *Server) Run(ctx context.Context) error {
 	})
 	if s.adminLn != nil {
 		wg.Go(func() { s.admin.Serve(ctx, s.adminLn, s.o.Logger) })
+	}
+	if s.imapLn != nil {
+		s.o.Logger.Info("imap listening", "addr", s.imapLn.Addr().String())
+		wg.Go(func() {
+			if err := s.imap.Serve(s.imapLn); err != nil {
+				errc <- err
+				cancel()
+			}
+		})
+		wg.Go(func() {
+			<-ctx.Done()
+			s.imap.Close()
+		})
 	}
 	if s.httpLn != nil {
 		s.o.Logger.Info("http listening", "addr", s.httpLn.Addr().String())

@@ -73,6 +73,8 @@ type instance struct {
 	smtpAddr    string // the current [smtp] listen
 	// extra is appended to the configuration file (more tables).
 	extra string
+	// imapAddr, when set, is the [imap] listen address ("" disables IMAP).
+	imapAddr string
 }
 
 func newInstance(t testing.TB, mode, relay string) *instance {
@@ -90,7 +92,7 @@ func (in *instance) writeConfig(smtpAddr string) {
 	fmt.Fprintf(&b, "data_dir = %q\n", in.dir)
 	b.WriteString("domain = \"lists.test\"\nlanguage = \"en\"\ntimezone = \"UTC\"\n\n")
 	fmt.Fprintf(&b, "[smtp]\nlisten = %q\nhostname = \"lists.test\"\n\n", smtpAddr)
-	b.WriteString("[imap]\nlisten = \"\"\n\n[http]\nlisten = \"\"\n\n")
+	fmt.Fprintf(&b, "[imap]\nlisten = %q\n\n[http]\nlisten = \"\"\n\n", in.imapAddr)
 	fmt.Fprintf(&b, "[delivery]\nmode = %q\n", in.mode)
 	if in.relay != "" {
 		fmt.Fprintf(&b, "relay = %q\n", in.relay)

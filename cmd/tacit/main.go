@@ -220,6 +220,8 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		MaxRepliesPerHour: cfg.Delivery.MaxRepliesPerHour,
 		BounceThreshold:   cfg.Delivery.BounceDays,
 		BounceWindow:      cfg.Delivery.BounceWindow.Duration,
+		IMAPListen:        cfg.IMAP.Listen,
+		IMAPTLS:           smtpTLS,
 		HTTPListen:        cfg.HTTP.Listen,
 		HTTPBaseURL:       cfg.HTTP.BaseURL,
 		AdminSocket:       socketPath(cfg),

@@ -1,0 +1,82 @@
+// Package imaparchive serves tacit's list archives to members over IMAP,
+// read only, with go-imap v2's imapserver.
+//
+// It owns the IMAP view of the store: mailbox names, UIDs, the per-member
+// \Seen flags and the cached envelope and body structure of each archived
+// message. It never changes what a list distributed.
+//
+// # Logging in
+//
+// A member logs in with their address (case does not matter) and the
+// password set with `tacit member passwd` or the `password` command. The
+// password is checked against the bcrypt hash of every membership of that
+// address; any match opens the session, which then sees every list the
+// address belongs to. LOGIN (and AUTHENTICATE PLAIN) is refused with
+// [PRIVACYREQUIRED] on a plaintext connection that does not come from a
+// loopback address; STARTTLS is offered when Options.TLS is set. Failed
+// logins are counted in memory per address and per client IP over 15
+// minutes; past the limit (5 per address, 20 per IP by default) every
+// attempt, even a right one, gets NO [UNAVAILABLE] until the window moves
+// on. A success clears the address's count.
+//
+// # Mailboxes
+//
+// For each list the member belongs to, with NAME the list's local part (or
+// its full address when two of the member's lists share a local part; the
+// full address is always accepted as an alias):
+//
+//	NAME                        every archived message (distributed posts and notices)
+//	NAME/Archive                \Noselect parent, only when the archive is sliced
+//	NAME/Archive/1, /2, …       older slices of 50,000 archive positions each
+//	NAME/Proposals              \Noselect parent
+//	NAME/Proposals/Open         the posts of the proposals in that status
+//	NAME/Proposals/Adopted
+//	NAME/Proposals/Blocked
+//	NAME/Proposals/Withdrawn
+//
+// In NAME and its Archive slices the UID of a message is its position in
+// the list's archive (storage.ArchiveEntry.Seq) and UIDVALIDITY is the
+// list's creation time in Unix seconds (1 when unknown). Archives are
+// sliced by position, so that a message never changes UID: with L the last
+// position given, when L > 50,000, NAME/Archive/k holds positions
+// (k-1)·50,000+1 … k·50,000 for k = 1 … ⌊(L-1)/50,000⌋, and NAME holds the
+// positions after the last full slice. A session that has NAME selected
+// keeps its lower bound until it selects again; a new SELECT sees the
+// messages of a finished slice in NAME/Archive/k instead. Deleted archive
+// entries leave holes, answered as EXPUNGE to selected sessions.
+//
+// The proposal mailboxes take their UIDs from storage.ProposalBox: a post
+// that changes status leaves its old mailbox (EXPUNGE) and appears in the
+// new one with a new UID there. Their UIDVALIDITY is the list's plus 1
+// (Open), 2 (Adopted), 3 (Blocked) or 4 (Withdrawn).
+//
+// Everything is read only: CREATE, DELETE, RENAME, APPEND, COPY, MOVE,
+// EXPUNGE and STORE of any flag but \Seen answer NO [NOPERM]; CLOSE
+// works and expunges nothing; SUBSCRIBE and UNSUBSCRIBE succeed and change
+// nothing (every mailbox is listed as subscribed). SELECT offers
+// PERMANENTFLAGS (\Seen); EXAMINE offers none and refuses STORE. There is no
+// INBOX.
+//
+// Every command re-checks that the member still belongs to the list of the
+// mailbox it names or has selected. A member removed from a list no longer
+// sees its mailboxes; a session that has one of them selected is closed
+// with BYE at its next command, poll or IDLE tick. New messages, moved
+// proposals and deleted entries are noticed on NOOP (and after every
+// command) and every second while idling, by reading the store: the
+// engine writes the store, never this package.
+//
+// # On disk
+//
+// This package keeps two things in the store, both rebuildable:
+//   - the \Seen flags of each member, through storage.SetSeen, under the
+//     mailbox key "<list address>" for the archive (shared by NAME and its
+//     slices, whose UIDs are the same positions) and
+//     "<list address>/Proposals/<Status>" for a proposal mailbox;
+//   - per archived message, through storage.PutArchiveMeta, a JSON blob
+//     (see meta) with its exact size, header length, envelope and body
+//     structure, computed from the distributed bytes the first time a
+//     client needs one of them and written in the background. Losing it
+//     costs one recomputation; a blob of an older format is recomputed.
+//
+// Login failure counts live in memory only and are lost on restart.
+package imaparchive

@@ -1,0 +1,309 @@
+package imaparchive
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"tacit/storage"
+)
+
+// indexes returns the positions in v.state.msgs (0-based, ascending, no
+// duplicates) of the messages numSet names. "*" is the last message (or
+// the highest UID); "$" is the saved search result.
+func (v *view) indexes(numSet imap.NumSet) []int {
+	msgs := v.state.msgs
+	if imap.IsSearchRes(numSet) {
+		numSet = v.searchRes
+	}
+	var out []int
+	switch set := numSet.(type) {
+	case imap.SeqSet:
+		n := uint32(len(msgs))
+		for _, r := range set {
+			start, stop := r.Start, r.Stop
+			if start == 0 {
+				start = n
+			}
+			if stop == 0 {
+				stop = n
+			}
+			if start > stop {
+				start, stop = stop, start
+			}
+			for i := max(start, 1); i <= min(stop, n); i++ {
+				out = append(out, int(i-1))
+			}
+		}
+	case imap.UIDSet:
+		if len(msgs) == 0 {
+			return nil
+		}
+		top := msgs[len(msgs)-1].uid
+		for _, r := range set {
+			start, stop := uint32(r.Start), uint32(r.Stop)
+			if start == 0 {
+				start = top
+			}
+			if stop == 0 {
+				stop = top
+			}
+			if start > stop {
+				start, stop = stop, start
+			}
+			i := sort.Search(len(msgs), func(i int) bool { return msgs[i].uid >= start })
+			for ; i < len(msgs) && msgs[i].uid <= stop; i++ {
+				out = append(out, i)
+			}
+		}
+	}
+	if !strictlyAscending(out) {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return out
+}
+
+func strictlyAscending(s []int) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i] <= s[i-1] {
+			return false
+		}
+	}
+	return true
+}
+
+// Fetch writes the requested items of each message, reading the bytes
+// of one message at a time.
+func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkSelected(); err != nil {
+		return err
+	}
+	v := s.sel
+	idx := v.indexes(numSet)
+	if len(idx) == 0 {
+		return nil
+	}
+	markSeen := false
+	if !v.readOnly {
+		for _, bs := range options.BodySection {
+			markSeen = markSeen || !bs.Peek
+		}
+		for _, bs := range options.BinarySection {
+			markSeen = markSeen || !bs.Peek
+		}
+	}
+	key := v.box.seenKey()
+	var seen map[uint32]bool
+	if options.Flags || markSeen {
+		var err error
+		if seen, err = s.srv.o.Store.Seen(s.user, key); err != nil {
+			return fmt.Errorf("imaparchive: fetch: %w", err)
+		}
+	}
+	newlySeen := map[uint32]bool{}
+	if markSeen {
+		var uids []uint32
+		for _, i := range idx {
+			if uid := v.state.msgs[i].uid; !seen[uid] {
+				uids = append(uids, uid)
+				seen[uid], newlySeen[uid] = true, true
+			}
+		}
+		if len(uids) > 0 {
+			if err := s.srv.o.Store.SetSeen(s.user, key, uids, true); err != nil {
+				return fmt.Errorf("imaparchive: fetch: %w", err)
+			}
+		}
+	}
+	needMeta := options.Envelope || options.BodyStructure != nil
+	needRaw := len(options.BodySection) > 0 || len(options.BinarySection) > 0 || len(options.BinarySectionSize) > 0
+	for _, i := range idx {
+		m := v.state.msgs[i]
+		var (
+			raw []byte
+			md  *meta
+			err error
+		)
+		if needRaw {
+			if _, raw, err = s.srv.o.Store.ArchivedMessage(v.box.list.Address, m.seq); err != nil {
+				if errors.Is(err, storage.ErrNotFound) {
+					continue // deleted since: the next poll expunges it
+				}
+				return fmt.Errorf("imaparchive: fetch: %w", err)
+			}
+		}
+		if needMeta {
+			if md, raw, err = s.srv.loadMeta(v.box.list.Address, m.seq, raw); err != nil {
+				if errors.Is(err, storage.ErrNotFound) {
+					continue
+				}
+				return err
+			}
+		}
+		var flags []imap.Flag
+		if options.Flags || newlySeen[m.uid] {
+			flags = flagsOf(seen[m.uid])
+		}
+		if err := writeMessage(w.CreateMessage(uint32(i+1)), m, flags, md, raw, options); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func flagsOf(seen bool) []imap.Flag {
+	if seen {
+		return []imap.Flag{imap.FlagSeen}
+	}
+	return []imap.Flag{}
+}
+
+// writeMessage writes one FETCH response; flags nil leaves FLAGS out.
+func writeMessage(rw *imapserver.FetchResponseWriter, m msgInfo, flags []imap.Flag, md *meta, raw []byte, options *imap.FetchOptions) error {
+	rw.WriteUID(imap.UID(m.uid))
+	if flags != nil {
+		rw.WriteFlags(flags)
+	}
+	if options.InternalDate {
+		rw.WriteInternalDate(time.Unix(0, m.at).In(time.FixedZone("", int(m.zone))))
+	}
+	if options.RFC822Size {
+		size := m.size
+		switch {
+		case raw != nil:
+			size = int64(len(raw))
+		case md != nil:
+			size = md.Size
+		}
+		rw.WriteRFC822Size(size)
+	}
+	if options.Envelope {
+		rw.WriteEnvelope(md.Envelope)
+	}
+	if options.BodyStructure != nil {
+		rw.WriteBodyStructure(md.Body.structure())
+	}
+	for _, bs := range options.BodySection {
+		b := bodySection(raw, bs)
+		if err := writeLiteral(rw.WriteBodySection(bs, int64(len(b))), b); err != nil {
+			return err
+		}
+	}
+	for _, bs := range options.BinarySection {
+		b := imapserver.ExtractBinarySection(bytes.NewReader(raw), bs)
+		if err := writeLiteral(rw.WriteBinarySection(bs, int64(len(b))), b); err != nil {
+			return err
+		}
+	}
+	for _, bss := range options.BinarySectionSize {
+		rw.WriteBinarySectionSize(bss, imapserver.ExtractBinarySectionSize(bytes.NewReader(raw), bss))
+	}
+	return rw.Close()
+}
+
+func writeLiteral(wc io.WriteCloser, b []byte) error {
+	_, werr := wc.Write(b)
+	cerr := wc.Close()
+	if werr != nil {
+		return werr
+	}
+	return cerr
+}
+
+// bodySection returns a BODY[…] section of raw. The whole message, its
+// header and its text are cut from the bytes as they are (byte-exact even
+// when the header does not parse); the rest goes through
+// imapserver.ExtractBodySection.
+func bodySection(raw []byte, bs *imap.FetchItemBodySection) []byte {
+	if len(bs.Part) == 0 {
+		hl := headerLen(raw)
+		plain := len(bs.HeaderFields) == 0 && len(bs.HeaderFieldsNot) == 0
+		switch {
+		case bs.Specifier == imap.PartSpecifierNone:
+			return partial(raw, bs.Partial)
+		case bs.Specifier == imap.PartSpecifierText:
+			return partial(raw[hl:], bs.Partial)
+		case bs.Specifier == imap.PartSpecifierHeader && plain:
+			return partial(raw[:hl], bs.Partial)
+		case bs.Specifier == imap.PartSpecifierHeader:
+			return imapserver.ExtractBodySection(bytes.NewReader(raw[:hl]), bs)
+		}
+	}
+	return imapserver.ExtractBodySection(bytes.NewReader(raw), bs)
+}
+
+// partial cuts <offset.size> out of b.
+func partial(b []byte, p *imap.SectionPartial) []byte {
+	if p == nil {
+		return b
+	}
+	if p.Offset >= int64(len(b)) {
+		return nil
+	}
+	end := min(p.Offset+p.Size, int64(len(b)))
+	return b[p.Offset:end]
+}
+
+// Store sets or clears \Seen for the member; any other flag is refused.
+func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, _ *imap.StoreOptions) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkSelected(); err != nil {
+		return err
+	}
+	v := s.sel
+	for _, f := range flags.Flags {
+		if !isSeenFlag(f) {
+			return refusal(fmt.Sprintf("Only \\Seen can be set in the archive, not %s", f))
+		}
+	}
+	if v.readOnly {
+		return closedForWrite()
+	}
+	set := true
+	switch flags.Op {
+	case imap.StoreFlagsDel:
+		set = false
+	case imap.StoreFlagsSet:
+		set = len(flags.Flags) > 0
+	case imap.StoreFlagsAdd:
+		if len(flags.Flags) == 0 {
+			return nil
+		}
+	}
+	if flags.Op == imap.StoreFlagsDel && len(flags.Flags) == 0 {
+		return nil
+	}
+	idx := v.indexes(numSet)
+	uids := make([]uint32, len(idx))
+	for j, i := range idx {
+		uids[j] = v.state.msgs[i].uid
+	}
+	if len(uids) > 0 {
+		if err := s.srv.o.Store.SetSeen(s.user, v.box.seenKey(), uids, set); err != nil {
+			return fmt.Errorf("imaparchive: store: %w", err)
+		}
+	}
+	if flags.Silent {
+		return nil
+	}
+	for j, i := range idx {
+		rw := w.CreateMessage(uint32(i + 1))
+		rw.WriteUID(imap.UID(uids[j]))
+		rw.WriteFlags(flagsOf(set))
+		if err := rw.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
