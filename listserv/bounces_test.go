@@ -46,6 +46,8 @@ func TestBouncesDisableAMemberAfterThreeDays(t *testing.T) {
 			dsn("bob@example.org", "5.1.1", "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown"))
 		h.mustSend("", []string{"jardin-bounces+carol=example.org@lists.test"},
 			dsn("carol@example.org", "5.7.1", "550 5.7.1 Message rejected as spam"))
+		// Processed before the clock moves: each report on its own day.
+		waitFor(t, func() bool { ids, _ := h.store.Inbox(); return len(ids) == 0 })
 		if day < 2 {
 			c.Add(24 * time.Hour)
 		}
