@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// maxDeadlineYears bounds how far a deadline may be: a group decides
+// within months, and times past 2262 do not fit the store's index.
+const maxDeadlineYears = 10
+
 // ErrNoDeadline is returned by FindDeadline when the text has no deadline
 // line.
 var ErrNoDeadline = errors.New("consensus: no deadline line")
@@ -59,6 +63,9 @@ func FindDeadline(text string, received time.Time, loc *time.Location) (time.Tim
 			continue
 		}
 		at, err := parseDeadlineValue(strings.TrimRight(m[2], ". "), received, loc)
+		if err == nil && at.After(received.AddDate(maxDeadlineYears, 0, 0)) {
+			err = fmt.Errorf("consensus: the deadline %q is more than %d years away", m[2], maxDeadlineYears)
+		}
 		if err != nil {
 			return time.Time{}, strings.TrimSpace(line), err
 		}

@@ -97,16 +97,31 @@ func parseCommandLine(line string) (reqCommand, bool) {
 		if !ok || (rest != "" && rest[0] != ' ' && rest[0] != ':') {
 			continue
 		}
-		arg := strings.TrimSpace(strings.TrimLeft(rest, " :"))
-		if v.verb == "confirm" || v.verb == "approve" || v.verb == "reject" {
-			// Keep the argument as written: tokens and reasons have case.
-			if i := len(t) - len(arg); arg != "" && i >= 0 && i <= len(t) {
-				arg = strings.TrimSpace(t[i:])
-			}
-		}
-		return reqCommand{verb: v.verb, arg: arg}, true
+		return reqCommand{verb: v.verb, arg: argumentOf(t, v.words)}, true
 	}
 	return reqCommand{}, false
+}
+
+// argumentOf returns what follows the command words on line, as written
+// (tokens and reasons keep their case and accents): the words are
+// counted, never the bytes, since normalising changes lengths.
+func argumentOf(line, words string) string {
+	n := len(strings.Fields(words))
+	fields := strings.Fields(line)
+	if len(fields) <= n {
+		// "refuser:spam" — the argument may be glued to the word.
+		if len(fields) == n && n > 0 {
+			if _, after, ok := strings.Cut(fields[n-1], ":"); ok {
+				return strings.TrimSpace(after)
+			}
+		}
+		return ""
+	}
+	rest := strings.Join(fields[n:], " ")
+	if _, after, ok := strings.Cut(fields[n-1], ":"); ok && after != "" {
+		rest = after + " " + rest
+	}
+	return strings.TrimSpace(strings.TrimLeft(rest, ": "))
 }
 
 // request handles mail to a list's -request address (or -subscribe and

@@ -35,6 +35,9 @@ func migrateProposals(tx *bolt.Tx) error {
 	return nil
 }
 
+// maxWakeNanos is the latest time the deadline index can hold (2116).
+const maxWakeNanos = 1 << 62
+
 // ProposalRef names one proposal of one list.
 type ProposalRef struct {
 	List   string `json:"list"`
@@ -285,6 +288,9 @@ func putProposal(tx *bolt.Tx, p consensus.Proposal) error {
 	wake, ok := p.NextWake()
 	if !ok {
 		return nil
+	}
+	if wake.After(time.Unix(0, maxWakeNanos)) || wake.Before(time.Unix(0, 0)) {
+		wake = time.Unix(0, maxWakeNanos) // the index holds UnixNano: keep far times in range
 	}
 	dk := binary.BigEndian.AppendUint64(nil, uint64(wake.UnixNano()))
 	dk = append(dk, key...)

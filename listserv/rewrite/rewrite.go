@@ -137,7 +137,7 @@ type field struct {
 // value returns the field's value, unfolded, without the name and colon.
 func (f field) value() string {
 	_, v, _ := bytes.Cut(f.raw, []byte(":"))
-	s := strings.NewReplacer("\r\n", "", "\n", "").Replace(string(v))
+	s := strings.NewReplacer("\r\n", "", "\n", "", "\r", "").Replace(string(v))
 	return strings.TrimSpace(s)
 }
 

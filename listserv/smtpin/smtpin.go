@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,6 +67,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// maxLineLength bounds one line, of a command or of a message.
+const maxLineLength = 1 << 20
+
 // Server is an SMTP server bound to one listener.
 type Server struct {
 	o    Options
@@ -92,7 +96,10 @@ func New(o Options) *Server {
 	srv.ReadTimeout = o.IdleTimeout
 	srv.WriteTimeout = o.IdleTimeout
 	srv.TLSConfig = o.TLS
-	srv.MaxLineLength = 4000
+	// go-smtp applies one line limit to commands and to message lines:
+	// long enough for the HTML of real clients, short enough that a
+	// command line costs at most 1 MB per connection.
+	srv.MaxLineLength = maxLineLength
 	srv.ErrorLog = slogErrorLog{o.Logger}
 	s.srv = srv
 	return s
@@ -171,7 +178,10 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
 			Message: "No such list here"}
 	}
-	ss.env.To = append(ss.env.To, strings.ToLower(to))
+	to = strings.ToLower(to)
+	if !slices.Contains(ss.env.To, to) { // one copy however often it is named
+		ss.env.To = append(ss.env.To, to)
+	}
 	return nil
 }
 
