@@ -268,26 +268,7 @@ func putArchive(tx *bolt.Tx, a ArchiveEntry) (uint64, error) {
 
 // Archive returns the entries of a list's archive, oldest first.
 func (s *Store) Archive(list string) ([]ArchiveEntry, error) {
-	list = NormalizeAddress(list)
-	var out []ArchiveEntry
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketArchive).Bucket([]byte(list))
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, _ []byte) error {
-			var a ArchiveEntry
-			if err := getJSON(b, k, &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("storage: archive of %s: %w", list, err)
-	}
-	return out, nil
+	return s.ArchiveEntries(list, 0, 0)
 }
 
 func be64(k []byte) uint64 { return binary.BigEndian.Uint64(k) }

@@ -364,14 +364,9 @@ func (a *Admin) heldLs(args []string, w io.Writer) error {
 	if len(pos) > 1 {
 		return &UsageError{Msg: "usage: tacit held ls [LIST] [--json]"}
 	}
-	list := ""
-	if len(pos) == 1 {
-		if list, err = a.checkListAddress(pos[0]); err != nil {
-			return err
-		}
-		if _, err := a.o.Store.List(list); err != nil {
-			return notFoundList(list, err)
-		}
+	list, err := a.optionalList(pos)
+	if err != nil {
+		return err
 	}
 	held, err := a.o.Store.HeldPosts(list)
 	if err != nil {
@@ -399,4 +394,20 @@ func writeJSON(w io.Writer, v any) error {
 		return fmt.Errorf("admin: write JSON: %w", err)
 	}
 	return nil
+}
+
+// optionalList reads the optional LIST argument of an ls command: ""
+// for every list, else the address of an existing list.
+func (a *Admin) optionalList(pos []string) (string, error) {
+	if len(pos) == 0 {
+		return "", nil
+	}
+	list, err := a.checkListAddress(pos[0])
+	if err != nil {
+		return "", err
+	}
+	if _, err := a.o.Store.List(list); err != nil {
+		return "", notFoundList(list, err)
+	}
+	return list, nil
 }

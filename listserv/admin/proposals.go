@@ -29,14 +29,9 @@ func (a *Admin) proposalLs(args []string, w io.Writer) error {
 	if *status != "" && !consensus.Status(*status).Valid() {
 		return &UsageError{Msg: fmt.Sprintf("--status %q: want open, adopted, blocked or withdrawn", *status)}
 	}
-	list := ""
-	if len(pos) == 1 {
-		if list, err = a.checkListAddress(pos[0]); err != nil {
-			return err
-		}
-		if _, err := a.o.Store.List(list); err != nil {
-			return notFoundList(list, err)
-		}
+	list, err := a.optionalList(pos)
+	if err != nil {
+		return err
 	}
 	all, err := a.o.Store.Proposals(list)
 	if err != nil {

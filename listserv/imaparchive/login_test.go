@@ -1,16 +1,12 @@
 package imaparchive
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net"
 	"testing"
 	"time"
+
+	"tacit/listserv/internal/testcert"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -98,21 +94,6 @@ func TestLoginNeedsTLSOffLoopback(t *testing.T) {
 	}
 }
 
-func selfSigned(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "imap.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"imap.test"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
 func nonLoopbackIP() net.IP {
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
@@ -124,4 +105,9 @@ func nonLoopbackIP() net.IP {
 		}
 	}
 	return nil
+}
+
+func selfSigned(t *testing.T) tls.Certificate {
+	cert, _ := testcert.New(t, "imap.test")
+	return cert
 }
