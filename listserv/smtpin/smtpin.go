@@ -52,6 +52,12 @@ type Options struct {
 	// MaxMessagesPerMinute caps the messages one client address may
 	// start per minute (450 4.7.1 beyond, "slow down"); 0 means no cap.
 	MaxMessagesPerMinute int
+	// MaxSessionDuration ends a connection this long after it opened,
+	// whatever it does (a client sending NOOP forever); 0 means one
+	// hour. MaxTransactions caps the messages of one connection (421
+	// beyond); 0 means 1000.
+	MaxSessionDuration time.Duration
+	MaxTransactions    int
 	// IdleTimeout bounds the wait for each command line.
 	IdleTimeout time.Duration
 	// DataTimeout bounds the time to receive one message body.
@@ -88,6 +94,12 @@ func New(o Options) *Server {
 	if o.DataTimeout == 0 {
 		o.DataTimeout = 10 * time.Minute
 	}
+	if o.MaxSessionDuration <= 0 {
+		o.MaxSessionDuration = time.Hour
+	}
+	if o.MaxTransactions <= 0 {
+		o.MaxTransactions = 1000
+	}
 	s := &Server{o: o, rate: newRateLimiter(o.MaxMessagesPerMinute, time.Minute)}
 	srv := smtp.NewServer(backend{s})
 	srv.Domain = o.Hostname
@@ -110,6 +122,7 @@ func (s *Server) Serve(l net.Listener) error {
 	if s.o.MaxConnections > 0 || s.o.MaxConnectionsPerIP > 0 {
 		l = newCapListener(l, s.o.MaxConnections, s.o.MaxConnectionsPerIP, s.o.Hostname)
 	}
+	l = lifetimeListener{Listener: l, max: s.o.MaxSessionDuration}
 	err := s.srv.Serve(l)
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
@@ -142,6 +155,8 @@ type session struct {
 	conn *smtp.Conn
 	ctx  context.Context
 	env  Envelope
+	// transactions counts the MAIL commands of the connection.
+	transactions int
 }
 
 var _ smtp.Session = (*session)(nil)
@@ -158,6 +173,10 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 			Message: fmt.Sprintf("Message too big: at most %d bytes", ss.s.o.MaxMessageBytes)}
 	}
 	remote := ss.conn.Conn().RemoteAddr().String()
+	if ss.transactions++; ss.transactions > ss.s.o.MaxTransactions {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
+			Message: "Too many messages on one connection, open a new one"}
+	}
 	if !ss.s.rate.allow(hostOf(remote), time.Now()) {
 		ss.s.o.Logger.Warn("smtp: message rate exceeded", "remote", remote, "from", from)
 		return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
@@ -349,6 +368,40 @@ func (r *rateLimiter) refill(b *tokens, now time.Time) float64 {
 	b.at = now
 	return b.left
 }
+
+// lifetimeListener gives each connection a deadline it cannot move past.
+type lifetimeListener struct {
+	net.Listener
+	max time.Duration
+}
+
+func (l lifetimeListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	end := time.Now().Add(l.max)
+	_ = c.SetDeadline(end)
+	return &lifetimeConn{Conn: c, end: end}, nil
+}
+
+// lifetimeConn caps every deadline go-smtp sets at the end of the
+// connection's life.
+type lifetimeConn struct {
+	net.Conn
+	end time.Time
+}
+
+func (c *lifetimeConn) cap(t time.Time) time.Time {
+	if t.IsZero() || t.After(c.end) {
+		return c.end
+	}
+	return t
+}
+
+func (c *lifetimeConn) SetDeadline(t time.Time) error      { return c.Conn.SetDeadline(c.cap(t)) }
+func (c *lifetimeConn) SetReadDeadline(t time.Time) error  { return c.Conn.SetReadDeadline(c.cap(t)) }
+func (c *lifetimeConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(c.cap(t)) }
 
 // slotConn gives its slot back once, when closed.
 type slotConn struct {

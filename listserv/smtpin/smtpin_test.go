@@ -314,3 +314,39 @@ func TestMessageRatePerIP(t *testing.T) {
 		t.Errorf("%d messages spooled, want 3", n)
 	}
 }
+
+// A client that keeps a connection busy forever (NOOP after NOOP) is cut
+// at the session's end; one connection carries a bounded number of
+// messages.
+func TestSessionBounds(t *testing.T) {
+	t.Parallel()
+	addr, _ := serve(t, Options{MaxSessionDuration: 700 * time.Millisecond, MaxTransactions: 2, IdleTimeout: 5 * time.Second}, nil)
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 3 {
+		err := c.SendMail("a@example.org", []string{"list@lists.test"}, strings.NewReader("Subject: x\r\n\r\nx\r\n"))
+		if i < 2 && err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if i == 2 {
+			if e := smtpErr(err); e == nil || e.Code != 421 {
+				t.Errorf("third message on one connection: %v, want 421", err)
+			}
+		}
+		c.Reset()
+	}
+	start := time.Now()
+	for time.Since(start) < 3*time.Second {
+		if err := c.Noop(); err != nil {
+			if time.Since(start) > 2*time.Second {
+				t.Errorf("cut after %v, want about 0.7 s", time.Since(start))
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("a NOOP loop kept the connection past its life")
+}
