@@ -150,8 +150,9 @@ func newMessageID(host string) string {
 
 // toList returns the Outgoing that sends c to every member of list l and
 // archives it there.
-func (s *Server) toList(l storage.List, c composed, subject string, now time.Time, thread storage.ProposalRef) (storage.Outgoing, error) {
-	addrs, err := s.recipients(l)
+func (s *Server) toList(l storage.List, c composed, subject string, now time.Time, thread storage.ProposalRef,
+	rc recipientCache) (storage.Outgoing, error) {
+	addrs, err := rc.get(s, l)
 	if err != nil {
 		return storage.Outgoing{}, err
 	}

@@ -86,6 +86,7 @@ func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 	s.proposalMu.Lock()
 	defer s.proposalMu.Unlock()
 	lists := map[string]*storage.List{} // nil: the list is gone
+	rc := recipientCache{}              // a batch reads each list's members once
 	var updates []storage.ProposalUpdate
 	var outs []storage.Outgoing
 	for _, ref := range refs {
@@ -109,7 +110,7 @@ func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 		if l == nil {
 			continue // the list is gone: settle the proposal silently
 		}
-		o, err := s.effectMessages(*l, next, fx, "", now)
+		o, err := s.effectMessages(*l, next, fx, "", now, rc)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ref, err)
 		}
@@ -138,7 +139,8 @@ func statusEvents(before, after consensus.Proposal, now time.Time) []storage.Pro
 // effectMessages turns the effects of consensus.Apply into messages:
 // notices to the list, acknowledgments and refusals to their sender.
 // reason is the objection's reason, for acknowledgments.
-func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []consensus.Effect, reason string, now time.Time) ([]storage.Outgoing, error) {
+func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []consensus.Effect, reason string,
+	now time.Time, rc recipientCache) ([]storage.Outgoing, error) {
 	var outs []storage.Outgoing
 	ref := storage.ProposalRef{List: p.List, Number: p.Number}
 	d := s.noticeData(l, p, now)
@@ -165,7 +167,7 @@ func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []conse
 		c := s.compose(letter{list: l, text: txt, inReplyTo: bracket(p.MessageID),
 			refs: nonEmpty(bracket(p.MessageID)), now: now, to: e.To, toList: e.Kind == consensus.EffectNotice})
 		if e.Kind == consensus.EffectNotice {
-			o, err := s.toList(l, c, txt.Subject, now, ref)
+			o, err := s.toList(l, c, txt.Subject, now, ref, rc)
 			if err != nil {
 				return nil, err
 			}

@@ -183,3 +183,18 @@ func (s *Server) wakeInbox() {
 	default:
 	}
 }
+
+// recipientCache keeps the recipients of each list for the length of one
+// piece of work (a batch of the engine's tick); nil caches nothing.
+type recipientCache map[string][]string
+
+func (rc recipientCache) get(s *Server, l storage.List) ([]string, error) {
+	if addrs, ok := rc[l.Address]; ok {
+		return addrs, nil
+	}
+	addrs, err := s.recipients(l)
+	if err == nil && rc != nil {
+		rc[l.Address] = addrs
+	}
+	return addrs, err
+}

@@ -191,7 +191,7 @@ func (s *Server) reply(l storage.List, ref storage.ProposalRef, h textproto.Head
 					Why: consensus.WhyUnauthenticated}}
 				timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: author, At: received,
 					Detail: e.Reason + refusal(fx) + ": " + why})
-				o, err := s.effectMessages(l, p, fx, e.Reason, now)
+				o, err := s.effectMessages(l, p, fx, e.Reason, now, nil)
 				if err != nil {
 					return hook{}, err
 				}
@@ -203,7 +203,7 @@ func (s *Server) reply(l storage.List, ref storage.ProposalRef, h textproto.Head
 		timeline = append(timeline, statusEvents(p, next, now)...)
 		timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: author, At: received,
 			Detail: e.Reason + refusal(fx)})
-		o, err := s.effectMessages(l, next, fx, e.Reason, now)
+		o, err := s.effectMessages(l, next, fx, e.Reason, now, nil)
 		if err != nil {
 			return hook{}, err
 		}

@@ -16,6 +16,7 @@ import (
 	"embed"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -111,11 +112,15 @@ type Text struct {
 // It is safe for concurrent use.
 type Renderer struct {
 	t map[string]*template.Template // "lang/kind"
+	// mu guards byLoc, the templates bound to a timezone, made once per
+	// timezone (a server has one or two).
+	mu    sync.Mutex
+	byLoc map[string]*template.Template // "lang/kind/zone"
 }
 
 // NewRenderer parses every embedded template.
 func NewRenderer() (*Renderer, error) {
-	r := &Renderer{t: map[string]*template.Template{}}
+	r := &Renderer{t: map[string]*template.Template{}, byLoc: map[string]*template.Template{}}
 	for _, lang := range []string{"fr", "en"} {
 		for _, k := range Kinds {
 			name := lang + "/" + string(k)
@@ -147,15 +152,10 @@ func (r *Renderer) Render(kind Kind, lang string, d Data) (Text, error) {
 	if d.Location == nil {
 		d.Location = time.UTC
 	}
-	base, ok := r.t[lang+"/"+string(kind)]
-	if !ok {
-		return Text{}, fmt.Errorf("notice: no text %s/%s", lang, kind)
-	}
-	t, err := base.Clone()
+	t, err := r.bound(lang, kind, d.Location)
 	if err != nil {
-		return Text{}, fmt.Errorf("notice: %s/%s: %w", lang, kind, err)
+		return Text{}, err
 	}
-	t.Funcs(funcs(lang, d.Location))
 	var subject, body bytes.Buffer
 	if t.Lookup("subject") != nil {
 		if err := t.ExecuteTemplate(&subject, "subject", d); err != nil {
@@ -166,6 +166,27 @@ func (r *Renderer) Render(kind Kind, lang string, d Data) (Text, error) {
 		return Text{}, fmt.Errorf("notice: %s/%s body: %w", lang, kind, err)
 	}
 	return Text{Subject: strings.TrimSpace(subject.String()), Body: tidy(body.String())}, nil
+}
+
+// bound returns the template of lang/kind whose dates are written in loc.
+func (r *Renderer) bound(lang string, kind Kind, loc *time.Location) (*template.Template, error) {
+	key := lang + "/" + string(kind) + "/" + loc.String()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if t, ok := r.byLoc[key]; ok {
+		return t, nil
+	}
+	base, ok := r.t[lang+"/"+string(kind)]
+	if !ok {
+		return nil, fmt.Errorf("notice: no text %s/%s", lang, kind)
+	}
+	t, err := base.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("notice: %s/%s: %w", lang, kind, err)
+	}
+	t.Funcs(funcs(lang, loc))
+	r.byLoc[key] = t
+	return t, nil
 }
 
 // tidy trims the template's leading blank lines and keeps one final
