@@ -57,6 +57,12 @@ type Server struct {
 	pollEvery time.Duration
 	done      chan struct{}
 
+	// indexed is the last archive position indexed, per list.
+	indexMu   sync.Mutex
+	indexed   map[string]uint64
+	indexOnce sync.Once
+	indexDone chan struct{}
+
 	mu       sync.Mutex
 	closed   bool
 	sessions int
@@ -84,6 +90,8 @@ func New(o Options) *Server {
 		pollEvery: defaultPollEvery,
 		done:      make(chan struct{}),
 		drained:   make(chan struct{}),
+		indexed:   map[string]uint64{},
+		indexDone: make(chan struct{}),
 	}
 	s.meta = newMetaWriter(o.Store, o.Logger)
 	s.imap = imapserver.New(&imapserver.Options{
@@ -110,6 +118,7 @@ func New(o Options) *Server {
 
 // Serve accepts IMAP connections on ln until Close, then returns nil.
 func (s *Server) Serve(ln net.Listener) error {
+	s.indexOnce.Do(func() { go s.indexLoop() })
 	err := s.imap.Serve(ln)
 	select {
 	case <-s.done:
@@ -145,6 +154,8 @@ func (s *Server) Close() error {
 		s.o.Logger.Warn("imap: sessions still running after close")
 	}
 	s.meta.close()
+	s.indexOnce.Do(func() { close(s.indexDone) }) // never started
+	<-s.indexDone
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("imaparchive: close: %w", err)
 	}

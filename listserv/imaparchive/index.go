@@ -1,0 +1,71 @@
+package imaparchive
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// indexEvery is how often the indexer looks for newly archived messages.
+const indexEvery = 2 * time.Second
+
+// Index computes and stores, once, the envelope and body structure of
+// every archived message that has none yet, so that a FETCH never parses
+// a message. Serve runs it in the background every two seconds, so a
+// message is indexed moments after the list distributes it; it returns
+// how many messages it indexed.
+func (s *Server) Index() (int, error) {
+	lists, err := s.o.Store.Lists()
+	if err != nil {
+		return 0, fmt.Errorf("imaparchive: index: %w", err)
+	}
+	n := 0
+	for _, l := range lists {
+		s.indexMu.Lock()
+		after := s.indexed[l.Address]
+		s.indexMu.Unlock()
+		entries, err := s.o.Store.ArchiveEntries(l.Address, after, 1000)
+		if err != nil {
+			return n, fmt.Errorf("imaparchive: index %s: %w", l.Address, err)
+		}
+		for _, e := range entries {
+			if _, ok, err := s.o.Store.ArchiveMeta(l.Address, e.Seq); err != nil {
+				return n, fmt.Errorf("imaparchive: index %s: %w", l.Address, err)
+			} else if !ok {
+				_, raw, err := s.o.Store.ArchivedMessage(l.Address, e.Seq)
+				if err != nil {
+					return n, fmt.Errorf("imaparchive: index %s/%d: %w", l.Address, e.Seq, err)
+				}
+				blob, err := json.Marshal(computeMeta(raw))
+				if err != nil {
+					return n, fmt.Errorf("imaparchive: index %s/%d: %w", l.Address, e.Seq, err)
+				}
+				if err := s.o.Store.PutArchiveMeta(l.Address, e.Seq, blob); err != nil {
+					return n, fmt.Errorf("imaparchive: index %s/%d: %w", l.Address, e.Seq, err)
+				}
+				n++
+			}
+			s.indexMu.Lock()
+			s.indexed[l.Address] = e.Seq
+			s.indexMu.Unlock()
+		}
+	}
+	return n, nil
+}
+
+// indexLoop runs Index until the server closes.
+func (s *Server) indexLoop() {
+	defer close(s.indexDone)
+	t := time.NewTicker(indexEvery)
+	defer t.Stop()
+	for {
+		if _, err := s.Index(); err != nil {
+			s.o.Logger.Warn("imap: index", "err", err)
+		}
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+	}
+}
