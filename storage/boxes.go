@@ -283,3 +283,64 @@ func (s *Store) SetSeen(member, mailbox string, uids []uint32, seen bool) error 
 	}
 	return nil
 }
+
+// ArchivedBatch returns, in one read transaction, the bytes list
+// distributed for each of seqs (missing ones are left out); with
+// headerOnly, only the header block, blank line included, is copied.
+func (s *Store) ArchivedBatch(list string, seqs []uint64, headerOnly bool) (map[uint64][]byte, error) {
+	list = NormalizeAddress(list)
+	out := make(map[uint64][]byte, len(seqs))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketArchive).Bucket([]byte(list))
+		if b == nil {
+			return nil
+		}
+		msgs := tx.Bucket(bucketMessages)
+		for _, seq := range seqs {
+			v := b.Get(u64(seq))
+			if v == nil {
+				continue
+			}
+			var a ArchiveEntry
+			if err := json.Unmarshal(v, &a); err != nil {
+				return err
+			}
+			raw := msgs.Get(u64(a.MessageID))
+			if raw == nil {
+				continue
+			}
+			switch {
+			case len(a.Header) > 0 && headerOnly:
+				out[seq] = bytes.Clone(a.Header)
+			case len(a.Header) > 0:
+				off := min(a.BodyOffset, len(raw))
+				m := make([]byte, 0, len(a.Header)+len(raw)-off)
+				out[seq] = append(append(m, a.Header...), raw[off:]...)
+			case headerOnly:
+				out[seq] = bytes.Clone(raw[:headerEnd(raw)])
+			default:
+				out[seq] = bytes.Clone(raw)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: archived batch of %s: %w", list, err)
+	}
+	return out, nil
+}
+
+// headerEnd returns the length of raw's header block, blank line
+// included (all of raw when it has no body).
+func headerEnd(raw []byte) int {
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		if j := bytes.Index(raw, []byte("\n\n")); j >= 0 && j < i {
+			return j + 2
+		}
+		return i + 4
+	}
+	if j := bytes.Index(raw, []byte("\n\n")); j >= 0 {
+		return j + 2
+	}
+	return len(raw)
+}

@@ -47,6 +47,12 @@ func TestProposalPostMovesBetweenBoxes(t *testing.T) {
 	if err != nil || string(raw) != "Subject: p\r\n\r\nbody\r\n" || a.Size != int64(len(raw)) {
 		t.Errorf("archived %+v %q %v", a, raw, err)
 	}
+	if b, err := s.ArchivedBatch("jardin@lists.test", []uint64{1, 9}, true); err != nil || len(b) != 1 || string(b[1]) != "Subject: p\r\n\r\n" {
+		t.Errorf("header batch %q %v", b, err)
+	}
+	if b, _ := s.ArchivedBatch("jardin@lists.test", []uint64{1}, false); string(b[1]) != string(raw) {
+		t.Errorf("full batch %q", b[1])
+	}
 	if n, last, _ := s.ArchiveStat("jardin@lists.test"); n != 1 || last != 1 {
 		t.Errorf("stat %d %d", n, last)
 	}

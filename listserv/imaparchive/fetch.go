@@ -127,27 +127,45 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 	}
 	needMeta := options.Envelope || options.BodyStructure != nil
 	needRaw := len(options.BodySection) > 0 || len(options.BinarySection) > 0 || len(options.BinarySectionSize) > 0
-	for _, i := range idx {
+	headerOnly := headerSectionsOnly(options)
+	var batch map[uint64][]byte
+	for n, i := range idx {
 		m := v.state.msgs[i]
 		var (
 			raw []byte
 			md  *meta
 			err error
 		)
-		if needRaw {
-			if _, raw, err = s.srv.o.Store.ArchivedMessage(v.box.list.Address, m.seq); err != nil {
-				if errors.Is(err, storage.ErrNotFound) {
-					continue // deleted since: the next poll expunges it
-				}
+		if needRaw && n%fetchBatch == 0 {
+			// One read transaction for the next messages; only their
+			// headers when that is all the client asked for.
+			seqs := make([]uint64, 0, fetchBatch)
+			for _, j := range idx[n:min(n+fetchBatch, len(idx))] {
+				seqs = append(seqs, v.state.msgs[j].seq)
+			}
+			if batch, err = s.srv.o.Store.ArchivedBatch(v.box.list.Address, seqs, headerOnly); err != nil {
 				return fmt.Errorf("imaparchive: fetch: %w", err)
 			}
 		}
+		if needRaw {
+			var ok bool
+			if raw, ok = batch[m.seq]; !ok {
+				continue // deleted since: the next poll expunges it
+			}
+		}
 		if needMeta {
-			if md, raw, err = s.srv.loadMeta(v.box.list.Address, m.seq, raw); err != nil {
+			full := raw
+			if headerOnly {
+				full = nil // a header alone must never make the cached structure
+			}
+			if md, full, err = s.srv.loadMeta(v.box.list.Address, m.seq, full); err != nil {
 				if errors.Is(err, storage.ErrNotFound) {
 					continue
 				}
 				return err
+			}
+			if !headerOnly {
+				raw = full
 			}
 		}
 		var flags []imap.Flag
@@ -178,12 +196,14 @@ func writeMessage(rw *imapserver.FetchResponseWriter, m msgInfo, flags []imap.Fl
 		rw.WriteInternalDate(time.Unix(0, m.at).In(time.FixedZone("", int(m.zone))))
 	}
 	if options.RFC822Size {
+		// The archive entry's size first: raw may be the header alone.
 		size := m.size
 		switch {
-		case raw != nil:
-			size = int64(len(raw))
+		case size > 0:
 		case md != nil:
 			size = md.Size
+		case raw != nil:
+			size = int64(len(raw))
 		}
 		rw.WriteRFC822Size(size)
 	}
@@ -306,4 +326,27 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 		}
 	}
 	return nil
+}
+
+// fetchBatch is how many messages one read transaction of FETCH reads.
+const fetchBatch = 256
+
+// headerSectionsOnly reports whether every section asked for lies in the
+// header (HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT of the message itself),
+// so that the bodies need not be read.
+func headerSectionsOnly(o *imap.FetchOptions) bool {
+	if len(o.BinarySection) > 0 || len(o.BinarySectionSize) > 0 || len(o.BodySection) == 0 {
+		return false
+	}
+	for _, bs := range o.BodySection {
+		if len(bs.Part) > 0 {
+			return false
+		}
+		switch bs.Specifier {
+		case imap.PartSpecifierHeader:
+		default:
+			return false
+		}
+	}
+	return true
 }
