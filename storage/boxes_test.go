@@ -48,7 +48,7 @@ func TestProposalPostMovesBetweenBoxes(t *testing.T) {
 		t.Errorf("archived %+v %q %v", a, raw, err)
 	}
 	if b, err := s.ArchivedBatch("jardin@lists.test", []uint64{1, 9}, true); err != nil || len(b) != 1 || string(b[1]) != "Subject: p\r\n\r\n" {
-		t.Errorf("header batch %q %v", b, err)
+		t.Errorf("header batch %d entries, %q, %v", len(b), b[1], err)
 	}
 	if b, _ := s.ArchivedBatch("jardin@lists.test", []uint64{1}, false); string(b[1]) != string(raw) {
 		t.Errorf("full batch %q", b[1])
