@@ -67,7 +67,7 @@ func (s *Server) Tick(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			return done, ctx.Err()
 		}
-		batch := refs[:min(len(refs), tickBatch)]
+		batch := refs[:min(len(refs), tickBatchSize)]
 		refs = refs[len(batch):]
 		if err := s.tickBatch(batch, now); err != nil {
 			return done, fmt.Errorf("engine: %w", err)
@@ -77,8 +77,8 @@ func (s *Server) Tick(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-// tickBatch is how many proposals one transaction of a tick decides.
-const tickBatch = 256
+// tickBatchSize is how many proposals one transaction of a tick decides.
+const tickBatchSize = 256
 
 // tickBatch decides some due proposals and records the outcomes and their
 // notices in one transaction.
@@ -164,8 +164,12 @@ func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []conse
 		if err != nil {
 			return nil, err
 		}
-		c := s.compose(letter{list: l, text: txt, inReplyTo: bracket(p.MessageID),
-			refs: nonEmpty(bracket(p.MessageID)), now: now, to: e.To, toList: e.Kind == consensus.EffectNotice})
+		lt := letter{list: l, text: txt, inReplyTo: bracket(p.MessageID), now: now, to: e.To,
+			toList: e.Kind == consensus.EffectNotice}
+		if lt.inReplyTo != "" {
+			lt.refs = []string{lt.inReplyTo}
+		}
+		c := s.compose(lt)
 		if e.Kind == consensus.EffectNotice {
 			o, err := s.toList(l, c, txt.Subject, now, ref, rc)
 			if err != nil {
@@ -191,16 +195,6 @@ func bracket(id string) string {
 		return id
 	}
 	return "<" + id + ">"
-}
-
-func nonEmpty(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // cronLogger sends robfig/cron's logs to slog.

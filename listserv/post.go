@@ -92,7 +92,7 @@ func (s *Server) process(ctx context.Context, id uint64) error {
 func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.List, id uint64,
 	raw []byte, env storage.Envelope, now time.Time) error {
 	rl := s.rewriteList(l)
-	h, _, err := rewrite.Split(raw)
+	h, bodyOff, err := rewrite.Split(raw)
 	if err != nil {
 		d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: id, From: env.From,
 			Reason: "unreadable header: " + err.Error(), At: now})
@@ -135,8 +135,7 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 	var footerFields []string
 	var footerBody []byte
 	if hk.footer != "" {
-		_, off, _ := rewrite.Split(raw)
-		footerFields, footerBody = withFooter(h, raw[off:], hk.footer, "tacit-"+strings.Trim(newMessageID("b"), "<>@b."))
+		footerFields, footerBody = withFooter(h, raw[bodyOff:], hk.footer, "tacit-"+strings.Trim(newMessageID("b"), "<>@b."))
 		ro.Drop = contentFields
 		ro.Extra = append(ro.Extra, footerFields...)
 	}

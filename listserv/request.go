@@ -322,20 +322,12 @@ func (s *Server) statusLines(l storage.List, data *notice.Data, say func(fr, en 
 		dl := notice.Date(p.Deadline, s.listLang(l), s.o.Consensus.Location)
 		say("Proposition n° %d de %s, « %s » : %s, échéance le %s, %d objection(s) debout.",
 			"Proposal #%d by %s, \"%s\": %s, deadline %s, %d objection(s) standing.",
-			p.Number, p.Author, p.Title, statusWord(p.Status, s.listLang(l)), dl, len(p.Objections))
+			p.Number, p.Author, p.Title, notice.StatusWord(p.Status, s.listLang(l)), dl, len(p.Objections))
 	}
 	if n == 0 {
 		say("La liste %s n'a aucune proposition en cours.", "The list %s has no open proposal.", l.Address)
 	}
 	return nil
-}
-
-func statusWord(st consensus.Status, lang string) string {
-	fr := map[consensus.Status]string{consensus.StatusOpen: "en cours", consensus.StatusBlocked: "bloquée"}
-	if lang == "en" {
-		return string(st)
-	}
-	return fr[st]
 }
 
 // answer sends the answer to a request, within the cap on replies.

@@ -43,8 +43,6 @@ const (
 	Refused Kind = "refused"
 	// Hint tells a member a word looked like a command but was not one.
 	Hint Kind = "hint"
-	// Status lists the open proposals (the -request status command).
-	Status Kind = "status"
 	// Request answers the commands of a mail to NAME-request.
 	Request Kind = "request"
 	// HeldOwner asks the owners to approve or reject a held post.
@@ -59,14 +57,14 @@ const (
 )
 
 // Kinds lists every text, for tests and documentation.
-var Kinds = []Kind{Adopted, Blocked, Withdrawn, Reminder, Footer, Ack, Refused, Hint, Status,
+var Kinds = []Kind{Adopted, Blocked, Withdrawn, Reminder, Footer, Ack, Refused, Hint,
 	Request, HeldOwner, HeldAuthor, Moderated, Disabled}
 
 // Data is what a text may speak about.
 type Data struct {
 	// ListName is NAME, ListAddress NAME@DOMAIN.
 	ListName, ListAddress string
-	// Proposal is the proposal spoken about (not for Status).
+	// Proposal is the proposal spoken about.
 	Proposal consensus.Proposal
 	// Command and Why describe an Ack or a Refused text.
 	Command consensus.EventKind
@@ -75,8 +73,6 @@ type Data struct {
 	Reason string
 	// Hints are the near misses of a Hint text.
 	Hints []string
-	// Open lists the open proposals of a Status text.
-	Open []consensus.Proposal
 	// Results are the outcomes of -request commands, one sentence each,
 	// already in the list's language; Help adds the list of commands.
 	Results []string
@@ -278,6 +274,14 @@ var commandWords = map[string]map[consensus.EventKind]string{
 	"en": {consensus.EventObject: "objection", consensus.EventLift: "lifting of your objection",
 		consensus.EventSupport: "support", consensus.EventWithdraw: "withdrawal of the proposal",
 		consensus.EventAmend: "amendment"},
+}
+
+// StatusWord names a status in lang ("fr" unless "en").
+func StatusWord(st consensus.Status, lang string) string {
+	if lang != "en" {
+		lang = "fr"
+	}
+	return statusWords[lang][st]
 }
 
 var statusWords = map[string]map[consensus.Status]string{

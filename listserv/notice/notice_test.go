@@ -24,7 +24,7 @@ func sample(t *testing.T) Data {
 	p.DeadlineRaised = true
 	return Data{ListName: "jardin", ListAddress: "jardin@lists.test", Proposal: p,
 		Command: consensus.EventObject, Why: consensus.WhyLate, Reason: "OBJECTION trop cher",
-		Hints: []string{"objecton : trop cher"}, Open: []consensus.Proposal{p, p},
+		Hints:    []string{"objecton : trop cher"},
 		Location: paris, Now: opened,
 		Results: []string{"Vous êtes maintenant abonné à jardin@lists.test."}, Help: true,
 		Token: "abcdefghijklmnop1234", Member: "bob@example.org",
@@ -87,8 +87,8 @@ func TestNoticeSubjectsAndContent(t *testing.T) {
 		{Refused, "fr", "[jardin] #7 : message non compté", []string{"après l'échéance"}},
 		{Refused, "en", "[jardin] #7: your objection was not counted", []string{"after the deadline"}},
 		{Hint, "fr", "[jardin] #7 : vouliez-vous faire une objection ?", []string{"> objecton : trop cher"}},
-		{Status, "fr", "[jardin] Propositions en cours", []string{"n° 7, de alice@example.org"}},
-		{Status, "en", "[jardin] Open proposals", []string{"#7, by alice@example.org"}},
+		{Request, "fr", "confirm abcdefghijklmnop1234", []string{"Vous êtes maintenant abonné", "répondez simplement", "désabonner"}},
+		{Request, "en", "confirm abcdefghijklmnop1234", []string{"unsubscribe      leave the list"}},
 	}
 	for _, c := range cases {
 		txt, err := Render(c.kind, c.lang, d)
@@ -103,11 +103,6 @@ func TestNoticeSubjectsAndContent(t *testing.T) {
 				t.Errorf("%s/%s body lacks %q:\n%s", c.lang, c.kind, w, txt.Body)
 			}
 		}
-	}
-	d.Open = nil
-	txt, _ := Render(Status, "fr", d)
-	if !strings.Contains(txt.Body, "aucune proposition en cours") {
-		t.Errorf("empty status:\n%s", txt.Body)
 	}
 	if txt, _ := Render(Adopted, "de", d); !strings.Contains(txt.Subject, "ADOPTÉE") {
 		t.Errorf("an unknown language must fall back to French: %q", txt.Subject)
