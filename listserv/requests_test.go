@@ -101,6 +101,10 @@ func TestHelpAndUnknownWordsAndPassword(t *testing.T) {
 	h.mustSend("carol@example.org", []string{"jardin-request@lists.test"},
 		requestMail("carol@example.org", "jardin-request@lists.test", "question", "Bonjour, comment ça marche ?\r\n"))
 	got := waitMessages(t, h.sink, "carol@example.org", "Réponse à votre message", 1)
+	// SPEC section 8: command replies carry the list's headers too.
+	if id := got[0].Header.Get("List-Id"); !strings.Contains(id, "<jardin.lists.test>") || got[0].Header.Get("Auto-Submitted") != "auto-generated" {
+		t.Errorf("command reply headers: List-Id %q, Auto-Submitted %q", id, got[0].Header.Get("Auto-Submitted"))
+	}
 	if body := readAll(t, got[0]); !strings.Contains(body, "désabonner") || !strings.Contains(body, "Aucune commande reconnue") {
 		t.Errorf("unknown words get the help text:\n%s", body)
 	}
