@@ -155,14 +155,17 @@ type session struct {
 	conn *smtp.Conn
 	ctx  context.Context
 	env  Envelope
-	// transactions counts the MAIL commands of the connection.
+	// transactions counts the MAIL commands of the connection; inTx is
+	// true between MAIL and the end of the transaction.
 	transactions int
+	inTx         bool
 }
 
 var _ smtp.Session = (*session)(nil)
 
 func (ss *session) Reset() {
 	ss.env = Envelope{}
+	ss.inTx = false
 }
 
 func (ss *session) Logout() error { return nil }
@@ -171,6 +174,11 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if opts != nil && opts.Size > 0 && ss.s.o.MaxMessageBytes > 0 && opts.Size > ss.s.o.MaxMessageBytes {
 		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
 			Message: fmt.Sprintf("Message too big: at most %d bytes", ss.s.o.MaxMessageBytes)}
+	}
+	if ss.inTx {
+		// go-smtp lets a second MAIL through; it would empty the
+		// envelope while the recipients stay accepted.
+		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "Nested MAIL command"}
 	}
 	remote := ss.conn.Conn().RemoteAddr().String()
 	if ss.transactions++; ss.transactions > ss.s.o.MaxTransactions {
@@ -183,6 +191,7 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 			Message: "Too many messages from your address, slow down and try again later"}
 	}
 	ss.env = Envelope{From: from, RemoteAddr: remote, Helo: ss.conn.Hostname()}
+	ss.inTx = true
 	return nil
 }
 
@@ -222,6 +231,10 @@ func (ss *session) Data(r io.Reader) error {
 		}
 		ss.log("rejected", "read error", buf.Len(), start)
 		return err
+	}
+	if len(ss.env.To) == 0 {
+		ss.log("rejected", "no recipient", buf.Len(), start)
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
 	}
 	if err := ss.s.o.Spool(ss.ctx, ss.env, buf.Bytes()); err != nil {
 		ss.s.o.Logger.Error("smtp: cannot store message", "from", ss.env.From, "err", err)
