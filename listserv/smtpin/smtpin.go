@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -122,7 +123,7 @@ func (s *Server) Serve(l net.Listener) error {
 	if s.o.MaxConnections > 0 || s.o.MaxConnectionsPerIP > 0 {
 		l = newCapListener(l, s.o.MaxConnections, s.o.MaxConnectionsPerIP, s.o.Hostname)
 	}
-	l = lifetimeListener{Listener: l, max: s.o.MaxSessionDuration}
+	l = guardListener{Listener: l, max: s.o.MaxSessionDuration, hostname: s.o.Hostname}
 	err := s.srv.Serve(l)
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
@@ -147,14 +148,20 @@ func (s *Server) Shutdown(ctx context.Context) error {
 type backend struct{ s *Server }
 
 func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	return &session{s: b.s, conn: c, ctx: context.Background()}, nil
+	g, _ := c.Conn().(*guardConn)
+	if g != nil {
+		g.smtp.Store(c)
+	}
+	return &session{s: b.s, conn: c, guard: g, ctx: context.Background()}, nil
 }
 
 type session struct {
 	s    *Server
 	conn *smtp.Conn
-	ctx  context.Context
-	env  Envelope
+	// guard is the connection under conn (nil when Serve was not used).
+	guard *guardConn
+	ctx   context.Context
+	env   Envelope
 	// transactions counts the MAIL commands of the connection; inTx is
 	// true between MAIL and the end of the transaction.
 	transactions int
@@ -231,6 +238,13 @@ func (ss *session) Data(r io.Reader) error {
 		}
 		ss.log("rejected", "read error", buf.Len(), start)
 		return err
+	}
+	if ss.guard != nil && ss.guard.lostConnection() {
+		// go-smtp ends a BDAT chunk at the client's EOF as if it were
+		// complete; the client never sees a reply, so nothing is lost.
+		ss.log("rejected", "connection lost", buf.Len(), start)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2},
+			Message: "Connection lost during the message"}
 	}
 	if len(ss.env.To) == 0 {
 		ss.log("rejected", "no recipient", buf.Len(), start)
@@ -382,39 +396,89 @@ func (r *rateLimiter) refill(b *tokens, now time.Time) float64 {
 	return b.left
 }
 
-// lifetimeListener gives each connection a deadline it cannot move past.
-type lifetimeListener struct {
+// guardListener wraps each connection in a guardConn.
+type guardListener struct {
 	net.Listener
-	max time.Duration
+	max      time.Duration
+	hostname string
 }
 
-func (l lifetimeListener) Accept() (net.Conn, error) {
+func (l guardListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
 	end := time.Now().Add(l.max)
 	_ = c.SetDeadline(end)
-	return &lifetimeConn{Conn: c, end: end}, nil
+	return &guardConn{Conn: c, end: end, hostname: l.hostname}, nil
 }
 
-// lifetimeConn caps every deadline go-smtp sets at the end of the
-// connection's life.
-type lifetimeConn struct {
+// guardConn covers three gaps of go-smtp v0.25.1 from below:
+//
+//   - every deadline go-smtp sets is capped at the end of the
+//     connection's life, so NOOP floods end;
+//   - a read that times out answers "421 4.4.2" and closes the
+//     connection: go-smtp reads commands with net/textproto, which hands a
+//     line cut by the deadline over as a whole command and gives the next
+//     one a fresh timeout, so a client trickling bytes was never timed out;
+//   - it remembers that a read failed (EOF, reset, timeout), so that Data
+//     can refuse a BDAT chunk that go-smtp took as complete when the
+//     client's EOF cut it short.
+type guardConn struct {
 	net.Conn
-	end time.Time
+	end      time.Time
+	hostname string
+	// smtp is the go-smtp connection over this one, set by NewSession;
+	// after STARTTLS its Conn is the TLS layer the 421 must go through.
+	smtp     atomic.Pointer[smtp.Conn]
+	failed   atomic.Bool
+	timedOut sync.Once
 }
 
-func (c *lifetimeConn) cap(t time.Time) time.Time {
+func (c *guardConn) cap(t time.Time) time.Time {
 	if t.IsZero() || t.After(c.end) {
 		return c.end
 	}
 	return t
 }
 
-func (c *lifetimeConn) SetDeadline(t time.Time) error      { return c.Conn.SetDeadline(c.cap(t)) }
-func (c *lifetimeConn) SetReadDeadline(t time.Time) error  { return c.Conn.SetReadDeadline(c.cap(t)) }
-func (c *lifetimeConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(c.cap(t)) }
+func (c *guardConn) SetDeadline(t time.Time) error      { return c.Conn.SetDeadline(c.cap(t)) }
+func (c *guardConn) SetReadDeadline(t time.Time) error  { return c.Conn.SetReadDeadline(c.cap(t)) }
+func (c *guardConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(c.cap(t)) }
+
+func (c *guardConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.failed.Store(true)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			c.timedOut.Do(c.timeout)
+		}
+	}
+	return n, err
+}
+
+// timeout tells the client why it is cut off, then closes the
+// connection; whatever go-smtp does with the cut line afterwards fails.
+func (c *guardConn) timeout() {
+	var w io.Writer = c.Conn
+	if sc := c.smtp.Load(); sc != nil {
+		if tc, ok := sc.Conn().(*tls.Conn); ok {
+			w = nil // mid-handshake: nothing readable can be said
+			if tc.ConnectionState().HandshakeComplete {
+				w = tc
+			}
+		}
+	}
+	if w != nil {
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		fmt.Fprintf(w, "421 4.4.2 %s Timeout, closing connection\r\n", c.hostname)
+	}
+	_ = c.Conn.Close()
+}
+
+// lostConnection reports whether a read of the connection has failed.
+func (c *guardConn) lostConnection() bool { return c.failed.Load() }
 
 // slotConn gives its slot back once, when closed.
 type slotConn struct {
@@ -432,9 +496,28 @@ func (c *slotConn) Close() error {
 type slogErrorLog struct{ l *slog.Logger }
 
 func (e slogErrorLog) Printf(format string, v ...any) {
-	e.l.Warn("smtp: " + fmt.Sprintf(format, v...))
+	msg := fmt.Sprintf(format, v...)
+	if bdatAfterClose(msg) {
+		// go-smtp v0.25.1 starts a goroutine for the first BDAT chunk
+		// that asks for the session without holding it; when the
+		// client leaves at once the session is gone and the goroutine
+		// fails. It is recovered, nothing was accepted, the client is
+		// gone: one quiet line instead of a stack per attempt.
+		remote, _, _ := strings.Cut(strings.TrimPrefix(msg, "panic serving "), ":")
+		e.l.Debug("smtp: client left during BDAT", "remote", remote)
+		return
+	}
+	e.l.Error("smtp: " + msg)
 }
 
 func (e slogErrorLog) Println(v ...any) {
 	e.l.Warn("smtp: " + strings.TrimSpace(fmt.Sprintln(v...)))
+}
+
+// bdatAfterClose recognises go-smtp's report of the nil session its BDAT
+// goroutine finds after the client has closed the connection.
+func bdatAfterClose(msg string) bool {
+	return strings.HasPrefix(msg, "panic serving ") &&
+		strings.Contains(msg, "nil pointer dereference") &&
+		strings.Contains(msg, "handleBdat.func")
 }
