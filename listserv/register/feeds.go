@@ -1,0 +1,273 @@
+package register
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"tacit/consensus"
+	"tacit/storage"
+)
+
+// utc formats t in RFC 3339, UTC; "" when zero.
+func utc(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// proposalURL is the absolute URL of proposal n's page.
+func (req request) proposalURL(n int) string {
+	return req.base + req.path + "/" + strconv.Itoa(n)
+}
+
+// csvHeader names the columns of the CSV register; they stay in English
+// whatever the language, for the programs that read them.
+var csvHeader = []string{"number", "title", "author", "status", "status_label", "opened", "deadline",
+	"decided", "objections", "supports", "replies", "url"}
+
+// writeCSV writes the register as CSV (RFC 4180), newest first, dates in
+// RFC 3339 UTC.
+func (h *handler) writeCSV(w http.ResponseWriter, req request, ps []consensus.Proposal) error {
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	cw.UseCRLF = true
+	if err := cw.Write(csvHeader); err != nil {
+		return fmt.Errorf("register: csv: %w", err)
+	}
+	for _, p := range ps {
+		rec := []string{strconv.Itoa(p.Number), cell(p.Title), cell(p.Author), string(p.Status), req.w.status(p.Status),
+			utc(p.Opened), utc(p.Deadline), utc(p.Decided), strconv.Itoa(len(p.Objections)),
+			strconv.Itoa(len(p.Supports)), strconv.Itoa(p.Replies), req.proposalURL(p.Number)}
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("register: csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("register: csv: %w", err)
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
+	w.Header().Set("Content-Disposition", `inline; filename="`+req.list.LocalPart()+`-decisions.csv"`)
+	return write(w, buf.Bytes())
+}
+
+// cell keeps a member's text from being read as a formula by a
+// spreadsheet (CSV injection): a leading =, +, -, @, tab or CR gets an
+// apostrophe before it, as spreadsheets themselves write such text.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// jsonRegister is the document of decisions.json.
+type jsonRegister struct {
+	List      string         `json:"list"`
+	Name      string         `json:"name"`
+	URL       string         `json:"url"`
+	Proposals []jsonProposal `json:"proposals"`
+}
+
+// jsonProposal is one proposal in decisions.json.
+type jsonProposal struct {
+	Number      int                   `json:"number"`
+	Title       string                `json:"title"`
+	Author      string                `json:"author"`
+	Status      consensus.Status      `json:"status"`
+	StatusLabel string                `json:"status_label"`
+	Opened      time.Time             `json:"opened"`
+	Deadline    time.Time             `json:"deadline"`
+	Decided     *time.Time            `json:"decided"`
+	Objections  []consensus.Objection `json:"objections"`
+	Supports    []consensus.Support   `json:"supports"`
+	Replies     int                   `json:"replies"`
+	Versions    []consensus.Version   `json:"versions"`
+	URL         string                `json:"url"`
+}
+
+// writeJSON writes the register as one JSON document, newest first.
+func (h *handler) writeJSON(w http.ResponseWriter, req request, ps []consensus.Proposal) error {
+	doc := jsonRegister{List: req.list.Address, Name: listName(req.list), URL: req.base + req.path,
+		Proposals: []jsonProposal{}}
+	for _, p := range ps {
+		jp := jsonProposal{Number: p.Number, Title: p.Title, Author: p.Author, Status: p.Status,
+			StatusLabel: req.w.status(p.Status), Opened: p.Opened.UTC(), Deadline: p.Deadline.UTC(),
+			Objections: nonNil(p.Objections), Supports: nonNil(p.Supports), Replies: p.Replies,
+			Versions: nonNil(p.Versions), URL: req.proposalURL(p.Number)}
+		if !p.Decided.IsZero() {
+			d := p.Decided.UTC()
+			jp.Decided = &d
+		}
+		doc.Proposals = append(doc.Proposals, jp)
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return fmt.Errorf("register: json: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	return write(w, append(b, '\n'))
+}
+
+// nonNil returns s, or an empty slice for nil, so that JSON says [].
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// The Atom feed (RFC 4287) of a list's outcomes.
+type (
+	atomFeed struct {
+		XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+		Lang    string      `xml:"xml:lang,attr"`
+		ID      string      `xml:"id"`
+		Title   string      `xml:"title"`
+		Updated string      `xml:"updated"`
+		Links   []atomLink  `xml:"link"`
+		Author  atomPerson  `xml:"author"`
+		Gen     string      `xml:"generator"`
+		Entries []atomEntry `xml:"entry"`
+	}
+	atomLink struct {
+		Rel  string `xml:"rel,attr"`
+		Type string `xml:"type,attr,omitempty"`
+		Href string `xml:"href,attr"`
+	}
+	atomPerson struct {
+		Name  string `xml:"name"`
+		Email string `xml:"email,omitempty"`
+	}
+	atomText struct {
+		Type string `xml:"type,attr"`
+		Text string `xml:",chardata"`
+	}
+	atomEntry struct {
+		ID        string     `xml:"id"`
+		Title     string     `xml:"title"`
+		Updated   string     `xml:"updated"`
+		Published string     `xml:"published"`
+		Link      atomLink   `xml:"link"`
+		Author    atomPerson `xml:"author"`
+		Category  struct {
+			Term  string `xml:"term,attr"`
+			Label string `xml:"label,attr"`
+		} `xml:"category"`
+		Summary atomText `xml:"summary"`
+		Content atomText `xml:"content"`
+	}
+)
+
+// outcome returns when proposal p reached its outcome, and whether it
+// has one (adopted, blocked or withdrawn).
+func outcome(p consensus.Proposal) (time.Time, bool) {
+	if p.Status == consensus.StatusOpen || !p.Status.Valid() {
+		return time.Time{}, false
+	}
+	if !p.Decided.IsZero() {
+		return p.Decided, true
+	}
+	return p.Deadline, true
+}
+
+// tagID is a stable tag: URI (RFC 4151) of the list's register, or of one
+// of its proposals when n > 0: "tag:lists.example.org,2026-01-15:jardin/decisions/3".
+func tagID(l storage.List, n int) string {
+	date := "2026"
+	if !l.Created.IsZero() {
+		date = l.Created.UTC().Format(time.DateOnly)
+	}
+	id := "tag:" + l.Domain() + "," + date + ":" + l.LocalPart() + "/decisions"
+	if n > 0 {
+		id += "/" + strconv.Itoa(n)
+	}
+	return id
+}
+
+// writeAtom writes the Atom feed of the list's outcomes, newest first.
+func (h *handler) writeAtom(w http.ResponseWriter, req request, ps []consensus.Proposal) error {
+	name := listName(req.list)
+	feed := atomFeed{
+		Lang: req.w.Lang, ID: tagID(req.list, 0), Title: fmt.Sprintf(req.w.FeedTitle, name),
+		Links: []atomLink{
+			{Rel: "self", Type: "application/atom+xml", Href: req.base + req.path + ".atom" + req.query},
+			{Rel: "alternate", Type: "text/html", Href: req.base + req.path + req.query},
+		},
+		Author: atomPerson{Name: name, Email: req.list.Address}, Gen: "tacit",
+	}
+	var updated time.Time
+	type decided struct {
+		p  consensus.Proposal
+		at time.Time
+	}
+	var out []decided
+	for _, p := range ps {
+		if at, ok := outcome(p); ok {
+			out = append(out, decided{p, at})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b decided) int { return b.at.Compare(a.at) })
+	for _, d := range out {
+		p := d.p
+		if d.at.After(updated) {
+			updated = d.at
+		}
+		status := req.w.status(p.Status)
+		e := atomEntry{
+			ID: tagID(req.list, p.Number), Title: fmt.Sprintf("[%s #%d] %s", strings.ToUpper(status), p.Number, p.Title),
+			Updated: utc(d.at), Published: utc(p.Opened),
+			Link:   atomLink{Rel: "alternate", Type: "text/html", Href: req.proposalURL(p.Number) + req.query},
+			Author: atomPerson{Name: p.Author, Email: p.Author},
+			Summary: atomText{Type: "text", Text: fmt.Sprintf("%s%s%s — %s%s%d — %s%s%d", req.w.Status, req.w.Colon, status,
+				req.w.Objections, req.w.Colon, len(p.Objections), req.w.Supports, req.w.Colon, len(p.Supports))},
+			Content: atomText{Type: "text", Text: lastText(p)},
+		}
+		e.Category.Term, e.Category.Label = string(p.Status), status
+		feed.Entries = append(feed.Entries, e)
+	}
+	if updated.IsZero() {
+		// No outcome yet: the feed changed last when the list was made.
+		updated = req.list.Created
+	}
+	feed.Updated = utc(updated)
+	if feed.Updated == "" {
+		feed.Updated = "1970-01-01T00:00:00Z"
+	}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(feed); err != nil {
+		return fmt.Errorf("register: atom: %w", err)
+	}
+	buf.WriteByte('\n')
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	return write(w, buf.Bytes())
+}
+
+// lastText returns the current text of a proposal.
+func lastText(p consensus.Proposal) string {
+	if n := len(p.Versions); n > 0 {
+		return p.Versions[n-1].Text
+	}
+	return ""
+}
+
+// write sends a whole response body.
+func write(w http.ResponseWriter, b []byte) error {
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("register: write: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,239 @@
+package register
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"tacit/consensus"
+	"tacit/storage"
+)
+
+//go:embed templates/*.html templates/style.css
+var files embed.FS
+
+// style is the pages' stylesheet, inlined in each page and allowed by
+// its hash in the Content-Security-Policy, which forbids everything else
+// (no script, no outside resource).
+var style, csp = func() (template.CSS, string) {
+	b, err := files.ReadFile("templates/style.css")
+	if err != nil {
+		panic(err) // embedded at build time: cannot happen
+	}
+	sum := sha256.Sum256(b)
+	return template.CSS(b), "default-src 'none'; style-src 'sha256-" +
+		base64.StdEncoding.EncodeToString(sum[:]) + "'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}()
+
+// pages are the parsed templates; each page template defines "page"
+// from the shared layout.
+var pages = func() map[string]*template.Template {
+	m := map[string]*template.Template{}
+	for _, name := range []string{"register", "proposal", "notfound"} {
+		m[name] = template.Must(template.New(name).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return m
+}()
+
+// page is what the layout shows; Body is the page's own data.
+type page struct {
+	W     *words
+	Title string
+	Style template.CSS
+	// Lang is the URL of the page in the other language.
+	OtherLang string
+	// Atom is the URL of the list's Atom feed, for <link rel=alternate>.
+	Atom string
+	Body any
+}
+
+// date is a time as a person reads it and as a machine does.
+type date struct {
+	Words string // in the page's language and timezone
+	ISO   string // RFC 3339, UTC, for <time datetime>
+}
+
+func (d date) IsZero() bool { return d.ISO == "" }
+
+// row is one proposal of the register.
+type row struct {
+	Number                    int
+	URL, Title, Author        string
+	Status, StatusClass       string
+	Opened, Deadline, Decided date
+	Objections, Supports      int
+	Replies                   int
+}
+
+// registerBody is the register page's own data.
+type registerBody struct {
+	Heading, Intro, Address string
+	Rows                    []row
+	CSV, JSON, ICS          string
+	// Webcal is the ICS URL in the webcal: scheme calendars subscribe
+	// to; html/template would refuse it as a string.
+	Webcal template.URL
+}
+
+// objection is one standing objection, as shown.
+type objection struct {
+	Member, Reason string
+	At             date
+}
+
+// support is one support, as shown.
+type support struct {
+	Member string
+	At     date
+}
+
+// version is one text of a proposal, as shown.
+type version struct {
+	Label, Text string
+	At          date
+	Deadline    date
+}
+
+// event is one line of a timeline, as shown.
+type event struct {
+	At           date
+	Who, What    string
+	Detail       string
+	Refused, Key bool
+}
+
+// proposalBody is the proposal page's own data.
+type proposalBody struct {
+	P                           row
+	Heading, Register, ListName string
+	Raised                      bool
+	Text                        string
+	Versions                    []version
+	Objections                  []objection
+	Supports                    []support
+	Events                      []event
+}
+
+// date converts t for the pages ("" when t is zero).
+func (r request) date(t time.Time, loc *time.Location, long bool) date {
+	if t.IsZero() {
+		return date{}
+	}
+	words := r.w.shortDate(t, loc)
+	if long {
+		words = r.w.longDate(t, loc)
+	}
+	return date{Words: words, ISO: t.UTC().Format(time.RFC3339)}
+}
+
+// listName is the list's human name, or its address.
+func listName(l storage.List) string {
+	if l.Name != "" {
+		return l.Name
+	}
+	return l.LocalPart()
+}
+
+// row describes proposal p for the register.
+func (h *handler) row(req request, p consensus.Proposal, long bool) row {
+	loc := h.o.Location
+	return row{
+		Number: p.Number, URL: req.path + "/" + strconv.Itoa(p.Number) + req.query,
+		Title: p.Title, Author: p.Author,
+		Status: req.w.status(p.Status), StatusClass: string(p.Status),
+		Opened: req.date(p.Opened, loc, long), Deadline: req.date(p.Deadline, loc, long),
+		Decided:    req.date(p.Decided, loc, long),
+		Objections: len(p.Objections), Supports: len(p.Supports), Replies: p.Replies,
+	}
+}
+
+// registerPage builds the register page of a list.
+func (h *handler) registerPage(req request, ps []consensus.Proposal) page {
+	name := listName(req.list)
+	b := registerBody{
+		Heading: fmt.Sprintf(req.w.RegisterOf, name), Intro: fmt.Sprintf(req.w.Intro, req.list.Address),
+		Address: req.list.Address,
+		CSV:     req.path + ".csv", JSON: req.path + ".json", ICS: req.path + ".ics" + req.query,
+		Webcal: template.URL("webcal" + trimScheme(req.base) + req.path + ".ics" + req.query),
+	}
+	for _, p := range ps {
+		b.Rows = append(b.Rows, h.row(req, p, false))
+	}
+	return page{W: req.w, Title: b.Heading, OtherLang: req.path + "?lang=" + req.w.OtherLangCode,
+		Atom: req.path + ".atom" + req.query, Body: b}
+}
+
+// trimScheme returns "://host…" of an absolute URL.
+func trimScheme(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		return u[i:]
+	}
+	return "://" + u
+}
+
+// proposalPage builds the page of one proposal.
+func (h *handler) proposalPage(req request, p consensus.Proposal, events []storage.ProposalEvent) page {
+	loc := h.o.Location
+	b := proposalBody{
+		P:        h.row(req, p, true),
+		Heading:  fmt.Sprintf(req.w.Proposal, p.Number) + req.w.Colon + p.Title,
+		Register: req.path + req.query, ListName: listName(req.list), Raised: p.DeadlineRaised,
+	}
+	for i, v := range p.Versions {
+		label := req.w.Original
+		if i > 0 {
+			label = fmt.Sprintf(req.w.Version, i)
+		}
+		b.Versions = append(b.Versions, version{Label: label, Text: v.Text,
+			At: req.date(v.At, loc, true), Deadline: req.date(v.Deadline, loc, true)})
+		b.Text = v.Text
+	}
+	for _, o := range p.Objections {
+		b.Objections = append(b.Objections, objection{Member: o.Member, Reason: o.Reason, At: req.date(o.At, loc, true)})
+	}
+	for _, s := range p.Supports {
+		b.Supports = append(b.Supports, support{Member: s.Member, At: req.date(s.At, loc, true)})
+	}
+	for _, e := range events {
+		who := e.From
+		if who == "" {
+			who = req.w.Engine
+		}
+		b.Events = append(b.Events, event{At: req.date(e.At, loc, true), Who: who,
+			What: req.w.kind(e.Kind), Detail: req.w.detail(kindDetail{e.Kind, e.Detail}),
+			Refused: e.Kind == "refused" || containsRefusal(e.Detail),
+			Key:     e.Kind == "status" || e.Kind == string(consensus.EventObject) || e.Kind == string(consensus.EventAmend)})
+	}
+	return page{W: req.w, Title: b.Heading, OtherLang: req.path + "/" + strconv.Itoa(p.Number) + "?lang=" + req.w.OtherLangCode,
+		Atom: req.path + ".atom" + req.query, Body: b}
+}
+
+// containsRefusal reports whether an event's detail says its command did
+// not count.
+func containsRefusal(detail string) bool {
+	return strings.Contains(detail, " (refused: ")
+}
+
+// render writes page name with status code.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, code int, name string, p page) {
+	p.Style = style
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		h.fail(w, r, fmt.Errorf("register: page %s: %w", name, err))
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Security-Policy", csp)
+	hd.Set("Content-Language", p.W.Lang)
+	hd.Set("Vary", "Accept-Encoding")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,0 +1,258 @@
+package register
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"tacit/consensus"
+	"tacit/listserv/notice"
+)
+
+// words are the fixed texts of the pages and feeds in one language.
+type words struct {
+	Lang                                        string
+	Register, RegisterOf, Intro, Caption, Empty string
+	Number, Title, Author, Opened, Deadline     string
+	Decided, Status, Objections, Supports       string
+	Replies, Member, Reason, NoReason, Date     string
+	Text, Versions, Version, Original, Timeline string
+	NoObjection, NoSupport, NoEvent, Back       string
+	Raised, Formats, Subscribe, OtherLang       string
+	OtherLangCode, OtherLangName, NotFound      string
+	NotFoundText, FeedTitle, EventSummary       string
+	EventText, SetDeadline, Engine, Proposal    string
+	Skip, Calendar, Feed, Spreadsheet, Data     string
+	NotCounted                                  string
+	// Colon separates a label from what it introduces: " : " in
+	// French typography, ": " in English.
+	Colon string
+	// kinds names the events of a timeline.
+	kinds map[string]string
+	// why explains why a command did not count.
+	why map[string]string
+}
+
+var french = words{
+	Lang:          "fr",
+	Register:      "Registre des décisions",
+	RegisterOf:    "Registre des décisions de %s",
+	Intro:         "Les propositions faites sur la liste %s. Une proposition est adoptée si personne ne s'y oppose avant son échéance : qui ne dit mot consent.",
+	Caption:       "Propositions, des plus récentes aux plus anciennes",
+	Empty:         "Aucune proposition n'a encore été faite sur cette liste.",
+	Number:        "N°",
+	Title:         "Titre",
+	Author:        "Auteur",
+	Opened:        "Ouverte le",
+	Deadline:      "Échéance",
+	Decided:       "Décidée le",
+	Status:        "Statut",
+	Objections:    "Objections",
+	Supports:      "Soutiens",
+	Replies:       "Réponses",
+	Member:        "Membre",
+	Reason:        "Motif",
+	NoReason:      "sans motif donné",
+	Date:          "Date",
+	Text:          "Texte de la proposition",
+	Versions:      "Versions",
+	Version:       "Amendement %d",
+	Original:      "Texte d'origine",
+	Timeline:      "Chronologie",
+	NoObjection:   "Aucune objection en cours.",
+	NoSupport:     "Aucun soutien exprimé.",
+	NoEvent:       "Rien n'a encore été reçu.",
+	Back:          "Retour au registre",
+	Raised:        "L'échéance demandée était trop proche : elle a été repoussée au délai minimal de la liste.",
+	Formats:       "Autres formats",
+	Subscribe:     "S'abonner aux échéances dans un agenda",
+	OtherLangCode: "en",
+	OtherLangName: "English",
+	OtherLang:     "Read in English",
+	NotFound:      "Page introuvable",
+	NotFoundText:  "Il n'y a pas de registre public à cette adresse.",
+	FeedTitle:     "Décisions de %s",
+	EventSummary:  "Échéance de la proposition #%d\u00a0: %s",
+	EventText:     "Sans objection d'ici là, la proposition #%d de la liste %s sera adoptée.",
+	SetDeadline:   "échéance\u00a0: %s",
+	Engine:        "tacit",
+	Proposal:      "Proposition #%d",
+	Skip:          "Aller au contenu",
+	Calendar:      "agenda (iCalendar)",
+	Feed:          "fil des décisions (Atom)",
+	Spreadsheet:   "tableur (CSV)",
+	Data:          "données (JSON)",
+	NotCounted:    "non comptée",
+	Colon:         "\u00a0: ",
+	kinds: map[string]string{
+		"status":                        "statut",
+		"reminder":                      "rappel envoyé à la liste",
+		string(consensus.EventReply):    "réponse",
+		string(consensus.EventObject):   "objection",
+		string(consensus.EventLift):     "objection levée",
+		string(consensus.EventSupport):  "soutien",
+		string(consensus.EventWithdraw): "retrait de la proposition",
+		string(consensus.EventAmend):    "amendement",
+		string(consensus.EventTick):     "échéance",
+		"refused":                       "commande non comptée",
+	},
+	why: map[string]string{
+		consensus.WhyNotMember:       "non comptée : seuls les membres de la liste agissent sur une proposition",
+		consensus.WhyLate:            "non comptée : arrivée après l'échéance",
+		consensus.WhyNotAuthor:       "non comptée : seul l'auteur peut retirer ou amender sa proposition",
+		consensus.WhyNoObjection:     "non comptée : aucune objection en cours de ce membre",
+		consensus.WhyDecided:         "non comptée : la proposition était déjà décidée",
+		consensus.WhyEmptyVersion:    "non comptée : l'amendement ne contenait aucun texte",
+		consensus.WhyUnauthenticated: "non comptée : message non authentifié",
+	},
+}
+
+var english = words{
+	Lang:          "en",
+	Register:      "Decision register",
+	RegisterOf:    "Decision register of %s",
+	Intro:         "The proposals made on the list %s. A proposal is adopted if nobody objects before its deadline: silence gives consent.",
+	Caption:       "Proposals, newest first",
+	Empty:         "No proposal has been made on this list yet.",
+	Number:        "No.",
+	Title:         "Title",
+	Author:        "Author",
+	Opened:        "Opened",
+	Deadline:      "Deadline",
+	Decided:       "Decided",
+	Status:        "Status",
+	Objections:    "Objections",
+	Supports:      "Supports",
+	Replies:       "Replies",
+	Member:        "Member",
+	Reason:        "Reason",
+	NoReason:      "no reason given",
+	Date:          "Date",
+	Text:          "Text of the proposal",
+	Versions:      "Versions",
+	Version:       "Amendment %d",
+	Original:      "Original text",
+	Timeline:      "Timeline",
+	NoObjection:   "No standing objection.",
+	NoSupport:     "No support expressed.",
+	NoEvent:       "Nothing received yet.",
+	Back:          "Back to the register",
+	Raised:        "The requested deadline was too close: it was moved to the list's minimum.",
+	Formats:       "Other formats",
+	Subscribe:     "Subscribe to the deadlines in a calendar",
+	OtherLangCode: "fr",
+	OtherLangName: "Français",
+	OtherLang:     "Lire en français",
+	NotFound:      "Page not found",
+	NotFoundText:  "There is no public register at this address.",
+	FeedTitle:     "Decisions of %s",
+	EventSummary:  "Deadline of proposal #%d: %s",
+	EventText:     "Without objection by then, proposal #%d of the list %s will be adopted.",
+	SetDeadline:   "deadline: %s",
+	Engine:        "tacit",
+	Proposal:      "Proposal #%d",
+	Skip:          "Skip to content",
+	Calendar:      "calendar (iCalendar)",
+	Feed:          "feed of decisions (Atom)",
+	Spreadsheet:   "spreadsheet (CSV)",
+	Data:          "data (JSON)",
+	NotCounted:    "not counted",
+	Colon:         ": ",
+	kinds: map[string]string{
+		"status":                        "status",
+		"reminder":                      "reminder sent to the list",
+		string(consensus.EventReply):    "reply",
+		string(consensus.EventObject):   "objection",
+		string(consensus.EventLift):     "objection lifted",
+		string(consensus.EventSupport):  "support",
+		string(consensus.EventWithdraw): "withdrawal of the proposal",
+		string(consensus.EventAmend):    "amendment",
+		string(consensus.EventTick):     "deadline",
+		"refused":                       "command not counted",
+	},
+	why: map[string]string{
+		consensus.WhyNotMember:       "not counted: only members of the list act on a proposal",
+		consensus.WhyLate:            "not counted: it arrived after the deadline",
+		consensus.WhyNotAuthor:       "not counted: only the author may withdraw or amend a proposal",
+		consensus.WhyNoObjection:     "not counted: this member had no standing objection",
+		consensus.WhyDecided:         "not counted: the proposal was already decided",
+		consensus.WhyEmptyVersion:    "not counted: the amendment held no text",
+		consensus.WhyUnauthenticated: "not counted: the message could not be authenticated",
+	},
+}
+
+// wordsFor returns the texts of lang: English for "en", French otherwise.
+func wordsFor(lang string) *words {
+	if lang == "en" {
+		return &english
+	}
+	return &french
+}
+
+// status names a status in the language.
+func (w *words) status(s consensus.Status) string {
+	if word := notice.StatusWord(s, w.Lang); word != "" {
+		return word
+	}
+	return string(s)
+}
+
+// kind names the kind of a timeline event.
+func (w *words) kind(k string) string {
+	if word, ok := w.kinds[k]; ok {
+		return word
+	}
+	return k
+}
+
+// detail renders the detail of a timeline event: a status in words, a
+// reason, and why a command did not count.
+func (w *words) detail(e kindDetail) string {
+	if e.Kind == "status" {
+		return w.status(consensus.Status(e.Detail))
+	}
+	reason, refused, found := strings.Cut(e.Detail, " (refused: ")
+	if !found {
+		return e.Detail
+	}
+	// What follows the parenthesis (the authentication check's own
+	// words, which may name hosts) stays out of a public page.
+	why, _, _ := strings.Cut(refused, ")")
+	text := w.why[why]
+	if text == "" {
+		text = w.NotCounted + ": " + why
+	}
+	if reason = strings.TrimSpace(reason); reason != "" {
+		return reason + " — " + text
+	}
+	return text
+}
+
+// kindDetail is the part of a timeline event detail reads.
+type kindDetail struct{ Kind, Detail string }
+
+// longDate writes t in words with its weekday, as notices do.
+func (w *words) longDate(t time.Time, loc *time.Location) string {
+	return notice.Date(t, w.Lang, loc)
+}
+
+// shortDate writes t in words without the weekday: "3 décembre 2026 à
+// 10 h", "3 December 2026 at 10:00".
+func (w *words) shortDate(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	if w.Lang == "en" {
+		return t.Format("2 January 2006 at 15:04")
+	}
+	day := fmt.Sprint(t.Day())
+	if t.Day() == 1 {
+		day = "1er"
+	}
+	hour := fmt.Sprintf("%d h", t.Hour())
+	if t.Minute() != 0 {
+		hour += fmt.Sprintf(" %02d", t.Minute())
+	}
+	return fmt.Sprintf("%s %s %d à %s", day, frenchMonths[t.Month()-1], t.Year(), hour)
+}
+
+var frenchMonths = []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+	"septembre", "octobre", "novembre", "décembre"}
