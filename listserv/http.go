@@ -8,13 +8,14 @@ import (
 	"net/http"
 	"time"
 
+	"tacit/listserv/register"
 	"tacit/listserv/unsub"
 	"tacit/storage"
 )
 
 // The HTTP server answers the one-click unsubscribe URLs of RFC 8058
-// (/u/TOKEN) and /healthz. The decision register and /metrics come with
-// the register step and use the same server.
+// (/u/TOKEN), /healthz and the decision register (/lists/NAME/decisions…).
+// /metrics comes later and uses the same server.
 
 // newHTTP builds the HTTP handler of the server.
 func (s *Server) newHTTP() http.Handler {
@@ -37,6 +38,8 @@ func (s *Server) newHTTP() http.Handler {
 		},
 		Logger: s.o.Logger,
 	}))
+	mux.Handle("GET /lists/", register.Handler(register.Options{Store: s.o.Store, Domain: s.o.Domain, Language: s.o.Language,
+		Location: s.o.Consensus.Location, BaseURL: s.o.HTTPBaseURL, Now: s.o.Now, Logger: s.o.Logger}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		if _, err := s.o.Store.Lists(); err != nil {
 			http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)

@@ -1,0 +1,135 @@
+package register
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium returns the path of Debian's chromium, or skips the test.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "/usr/bin/chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	t.Skip("chromium is not installed (apt-get install chromium): the browser test of the register is skipped")
+	return ""
+}
+
+// artifacts is where screenshots go: $TACIT_ARTIFACTS (kept by CI) or a
+// temporary directory.
+func artifacts(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("TACIT_ARTIFACTS"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	return t.TempDir()
+}
+
+// TestBrowserFollowsAProposalLink opens the register in headless
+// Chromium at a phone's size, clicks a proposal's link, and reads what a
+// person sees there.
+func TestBrowserFollowsAProposalLink(t *testing.T) {
+	t.Parallel()
+	exe := chromium(t)
+	f := newFixture(t)
+	dir := artifacts(t)
+
+	// The deadline bounds the whole browser: a hung Chromium fails the
+	// test instead of hanging it.
+	parent, stop := context.WithTimeout(t.Context(), 30*time.Second)
+	defer stop()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844))
+	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.Join(strings.Fields(s), " ") // innerText: line breaks and no-break spaces
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+
+	run("open the register", chromedp.EmulateViewport(390, 844), chromedp.Navigate(f.srv.URL+"/lists/jardin/decisions"))
+	if h1 := text("h1"); h1 != "Registre des décisions de Jardin partagé" {
+		t.Errorf("the register's heading reads %q", h1)
+	}
+	row := text("tbody tr:nth-child(4)")
+	for _, want := range []string{"2", "Repeindre la cabane en rose", "bloquée", "12 novembre 2026 à 11 h"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the row of proposal #2 reads %q, without %q", row, want)
+		}
+	}
+	// On a phone the page itself does not scroll sideways: only the
+	// table's own region does.
+	fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth <= window.innerWidth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fits {
+		t.Error("the register is wider than a phone's screen")
+	}
+	shot("register-phone.png")
+	run("widen the window", chromedp.EmulateViewport(1280, 800))
+	shot("register-desktop.png")
+
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`tbody a[href="/lists/jardin/decisions/2"]`)))
+	if err != nil {
+		t.Fatalf("click on proposal #2: %v", err)
+	}
+	if resp.Status != 200 {
+		t.Fatalf("the proposal's page answered %d", resp.Status)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || loc != f.srv.URL+"/lists/jardin/decisions/2" {
+		t.Errorf("the link led to %q (%v)", loc, err)
+	}
+	if h1 := text("h1"); h1 != "Proposition #2 : Repeindre la cabane en rose" {
+		t.Errorf("the proposal's heading reads %q", h1)
+	}
+	if status := text("dl.facts .status"); status != "bloquée" {
+		t.Errorf("the status reads %q", status)
+	}
+	objections := text("section[aria-labelledby=objections]")
+	if !strings.Contains(objections, "bob@example.org") || !strings.Contains(objections, "trop cher pour cette année") {
+		t.Errorf("the objections read %q", objections)
+	}
+	if timeline := text("ol.timeline"); !strings.Contains(timeline, "non comptée : arrivée après l'échéance") {
+		t.Errorf("the timeline reads %q", timeline)
+	}
+	shot("proposal.png")
+}
