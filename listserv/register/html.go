@@ -47,7 +47,7 @@ type page struct {
 	W     *words
 	Title string
 	Style template.CSS
-	// Lang is the URL of the page in the other language.
+	// OtherLang is the URL of the page in the other language.
 	OtherLang string
 	// Atom is the URL of the list's Atom feed, for <link rel=alternate>.
 	Atom string
@@ -60,6 +60,7 @@ type date struct {
 	ISO   string // RFC 3339, UTC, for <time datetime>
 }
 
+// IsZero reports whether d stands for no date.
 func (d date) IsZero() bool { return d.ISO == "" }
 
 // row is one proposal of the register.
@@ -207,7 +208,7 @@ func (h *handler) proposalPage(req request, p consensus.Proposal, events []stora
 			who = req.w.Engine
 		}
 		b.Events = append(b.Events, event{At: req.date(e.At, loc, true), Who: who,
-			What: req.w.kind(e.Kind), Detail: req.w.detail(kindDetail{e.Kind, e.Detail}),
+			What: req.w.kind(e.Kind), Detail: req.w.detail(e.Kind, e.Detail),
 			Refused: e.Kind == "refused" || containsRefusal(e.Detail),
 			Key:     e.Kind == "status" || e.Kind == string(consensus.EventObject) || e.Kind == string(consensus.EventAmend)})
 	}
@@ -233,7 +234,6 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, code int, name 
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Content-Security-Policy", csp)
 	hd.Set("Content-Language", p.W.Lang)
-	hd.Set("Vary", "Accept-Encoding")
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
 }

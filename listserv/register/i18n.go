@@ -11,19 +11,20 @@ import (
 
 // words are the fixed texts of the pages and feeds in one language.
 type words struct {
-	Lang                                        string
-	Register, RegisterOf, Intro, Caption, Empty string
-	Number, Title, Author, Opened, Deadline     string
-	Decided, Status, Objections, Supports       string
-	Replies, Member, Reason, NoReason, Date     string
-	Text, Versions, Version, Original, Timeline string
-	NoObjection, NoSupport, NoEvent, Back       string
-	Raised, Formats, Subscribe, OtherLang       string
-	OtherLangCode, OtherLangName, NotFound      string
-	NotFoundText, FeedTitle, EventSummary       string
-	EventText, SetDeadline, Engine, Proposal    string
-	Skip, Calendar, Feed, Spreadsheet, Data     string
-	NotCounted                                  string
+	// Lang is "fr" or "en"; OtherLangCode the other one, OtherLang
+	// the link to it, written in it.
+	Lang, OtherLangCode, OtherLang string
+	// Headings and labels of the pages.
+	RegisterOf, Intro, Caption, Empty, Skip               string
+	Number, Title, Author, Opened, Deadline, Decided      string
+	Status, Objections, Supports, Replies, NoReason       string
+	Text, Versions, Version, Original, Timeline           string
+	NoObjection, NoSupport, NoEvent, Back, Raised         string
+	Formats, Subscribe, Calendar, Feed, Spreadsheet, Data string
+	NotFound, NotFoundText, Proposal, SetDeadline, Engine string
+	NotCounted                                            string
+	// Texts of the feed and calendar: titles and events.
+	FeedTitle, EventSummary, EventText string
 	// Colon separates a label from what it introduces: " : " in
 	// French typography, ": " in English.
 	Colon string
@@ -35,7 +36,6 @@ type words struct {
 
 var french = words{
 	Lang:          "fr",
-	Register:      "Registre des décisions",
 	RegisterOf:    "Registre des décisions de %s",
 	Intro:         "Les propositions faites sur la liste %s. Une proposition est adoptée si personne ne s'y oppose avant son échéance : qui ne dit mot consent.",
 	Caption:       "Propositions, des plus récentes aux plus anciennes",
@@ -50,10 +50,7 @@ var french = words{
 	Objections:    "Objections",
 	Supports:      "Soutiens",
 	Replies:       "Réponses",
-	Member:        "Membre",
-	Reason:        "Motif",
 	NoReason:      "sans motif donné",
-	Date:          "Date",
 	Text:          "Texte de la proposition",
 	Versions:      "Versions",
 	Version:       "Amendement %d",
@@ -67,7 +64,6 @@ var french = words{
 	Formats:       "Autres formats",
 	Subscribe:     "S'abonner aux échéances dans un agenda",
 	OtherLangCode: "en",
-	OtherLangName: "English",
 	OtherLang:     "Read in English",
 	NotFound:      "Page introuvable",
 	NotFoundText:  "Il n'y a pas de registre public à cette adresse.",
@@ -109,7 +105,6 @@ var french = words{
 
 var english = words{
 	Lang:          "en",
-	Register:      "Decision register",
 	RegisterOf:    "Decision register of %s",
 	Intro:         "The proposals made on the list %s. A proposal is adopted if nobody objects before its deadline: silence gives consent.",
 	Caption:       "Proposals, newest first",
@@ -124,10 +119,7 @@ var english = words{
 	Objections:    "Objections",
 	Supports:      "Supports",
 	Replies:       "Replies",
-	Member:        "Member",
-	Reason:        "Reason",
 	NoReason:      "no reason given",
-	Date:          "Date",
 	Text:          "Text of the proposal",
 	Versions:      "Versions",
 	Version:       "Amendment %d",
@@ -141,7 +133,6 @@ var english = words{
 	Formats:       "Other formats",
 	Subscribe:     "Subscribe to the deadlines in a calendar",
 	OtherLangCode: "fr",
-	OtherLangName: "Français",
 	OtherLang:     "Lire en français",
 	NotFound:      "Page not found",
 	NotFoundText:  "There is no public register at this address.",
@@ -205,15 +196,15 @@ func (w *words) kind(k string) string {
 	return k
 }
 
-// detail renders the detail of a timeline event: a status in words, a
-// reason, and why a command did not count.
-func (w *words) detail(e kindDetail) string {
-	if e.Kind == "status" {
-		return w.status(consensus.Status(e.Detail))
+// detail renders the detail of a timeline event of kind: a status in
+// words, a reason, and why a command did not count.
+func (w *words) detail(kind, detail string) string {
+	if kind == "status" {
+		return w.status(consensus.Status(detail))
 	}
-	reason, refused, found := strings.Cut(e.Detail, " (refused: ")
+	reason, refused, found := strings.Cut(detail, " (refused: ")
 	if !found {
-		return e.Detail
+		return detail
 	}
 	// What follows the parenthesis (the authentication check's own
 	// words, which may name hosts) stays out of a public page.
@@ -227,9 +218,6 @@ func (w *words) detail(e kindDetail) string {
 	}
 	return text
 }
-
-// kindDetail is the part of a timeline event detail reads.
-type kindDetail struct{ Kind, Detail string }
 
 // longDate writes t in words with its weekday, as notices do.
 func (w *words) longDate(t time.Time, loc *time.Location) string {

@@ -2,6 +2,7 @@ package register
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -268,6 +269,21 @@ func TestArchiveURL(t *testing.T) {
 	} {
 		if got := ArchiveURL(c.base, "lists.test", c.l); got != c.want {
 			t.Errorf("ArchiveURL(%q, %s) = %q, want %q", c.base, c.l.Address, got, c.want)
+		}
+	}
+}
+
+func TestEveryTextIsTranslated(t *testing.T) {
+	t.Parallel()
+	for _, w := range []*words{&french, &english} {
+		v := reflect.ValueOf(*w)
+		for i := range v.NumField() {
+			if f := v.Field(i); f.Kind() == reflect.String && f.String() == "" {
+				t.Errorf("%s: %s is empty", w.Lang, v.Type().Field(i).Name)
+			}
+		}
+		if len(w.kinds) != len(french.kinds) || len(w.why) != len(french.why) {
+			t.Errorf("%s: %d kinds and %d reasons, French has %d and %d", w.Lang, len(w.kinds), len(w.why), len(french.kinds), len(french.why))
 		}
 	}
 }
