@@ -61,6 +61,8 @@ type DeliveryOptions struct {
 	MaxQueueLifetime         time.Duration
 	// RetryBase is the delay before the first retry (0: 30s).
 	RetryBase time.Duration
+	// RetryMax caps the delay between two retries (0: one hour).
+	RetryMax time.Duration
 }
 
 // ConsensusOptions tune the decision engine.
@@ -203,6 +205,7 @@ func New(o Options) (*Server, error) {
 		Concurrency: o.Delivery.Concurrency,
 		MaxLifetime: o.Delivery.MaxQueueLifetime,
 		RetryBase:   o.Delivery.RetryBase,
+		RetryMax:    o.Delivery.RetryMax,
 		Now:         o.Now,
 		Logger:      o.Logger,
 	})

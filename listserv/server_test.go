@@ -82,7 +82,7 @@ func start(t *testing.T, ho harnessOptions) *harness {
 			IdleTimeout: 5 * time.Second, DataTimeout: 5 * time.Second},
 		Delivery: DeliveryOptions{Transport: tr, Concurrency: 4,
 			RecipientsPerTransaction: ho.perTx, MaxQueueLifetime: time.Hour,
-			RetryBase: 100 * time.Millisecond},
+			RetryBase: 100 * time.Millisecond, RetryMax: 400 * time.Millisecond},
 		AdminSocket:  "",
 		Logger:       log,
 		Now:          ho.now,

@@ -46,6 +46,15 @@ func NewMaildir(dir string) *Maildir {
 // Deliver writes one file per recipient and returns one Result per entry
 // of m.To, in order. Recipients not yet written when ctx is done get a
 // temporary error.
+// DeliverBatch delivers each message in turn.
+func (md *Maildir) DeliverBatch(ctx context.Context, ms []*Message) [][]Result {
+	out := make([][]Result, len(ms))
+	for i, m := range ms {
+		out[i] = md.Deliver(ctx, m)
+	}
+	return out
+}
+
 func (md *Maildir) Deliver(ctx context.Context, m *Message) []Result {
 	res := make([]Result, len(m.To))
 	for i, to := range m.To {

@@ -180,14 +180,19 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 	start := time.Now()
 	var results []Result
 	if e.Personal && r.o.Personalize != nil {
-		for _, rcpt := range e.Recipients {
+		// One transaction per recipient, all sharing the body; only the
+		// envelope sender and the first header lines differ.
+		ms := make([]*Message, len(e.Recipients))
+		for i, rcpt := range e.Recipients {
 			from, extra := r.o.Personalize(&e, rcpt)
 			hdr := e.Header
 			if len(extra) > 0 {
 				hdr = append(append(make([]byte, 0, len(extra)+len(e.Header)), extra...), e.Header...)
 			}
-			results = append(results, r.o.Transport.Deliver(ctx, &Message{From: from, To: []string{rcpt},
-				Header: hdr, Body: raw[e.BodyOffset:]})...)
+			ms[i] = &Message{From: from, To: []string{rcpt}, Header: hdr, Body: raw[e.BodyOffset:]}
+		}
+		for _, rs := range r.o.Transport.DeliverBatch(ctx, ms) {
+			results = append(results, rs...)
 		}
 	} else {
 		results = r.o.Transport.Deliver(ctx, &Message{From: e.From, To: e.Recipients, Header: e.Header, Body: raw[e.BodyOffset:]})

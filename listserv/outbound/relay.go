@@ -116,52 +116,104 @@ var errRelayClosed = errors.New("outbound: relay closed")
 // Deliver sends m in one SMTP transaction and returns one Result per
 // recipient, in the order of m.To. ctx bounds the whole transaction.
 func (r *Relay) Deliver(ctx context.Context, m *Message) []Result {
-	t := &txn{res: make([]Result, len(m.To)), final: make([]bool, len(m.To))}
-	for i, to := range m.To {
-		t.res[i].Recipient = to
-	}
-	if len(m.To) == 0 {
-		return t.res
-	}
-	if err := checkAddr(m.From); err != nil {
-		t.failRest(fmt.Errorf("outbound: relay %s: sender %q: %w", r.o.Addr, m.From, err), true)
-		return t.res
-	}
-	for i, to := range m.To {
-		if err := checkAddr(to); err != nil {
-			t.fail(i, fmt.Errorf("outbound: relay %s: recipient %q: %w", r.o.Addr, to, err), true)
+	return r.DeliverBatch(ctx, []*Message{m})[0]
+}
+
+// DeliverBatch sends each message in a transaction of its own, all on one
+// connection, pipelined when the relay allows it, and returns the results
+// of each message as Deliver would. ctx bounds the whole batch.
+func (r *Relay) DeliverBatch(ctx context.Context, ms []*Message) [][]Result {
+	ts := make([]*txn, len(ms))
+	out := make([][]Result, len(ms))
+	var todo []*Message
+	var todoT []*txn
+	for k, m := range ms {
+		t := &txn{res: make([]Result, len(m.To)), final: make([]bool, len(m.To))}
+		ts[k], out[k] = t, t.res
+		for i, to := range m.To {
+			t.res[i].Recipient = to
+		}
+		if err := checkAddr(m.From); err != nil {
+			t.failRest(fmt.Errorf("outbound: relay %s: sender %q: %w", r.o.Addr, m.From, err), true)
+			continue
+		}
+		for i, to := range m.To {
+			if err := checkAddr(to); err != nil {
+				t.fail(i, fmt.Errorf("outbound: relay %s: recipient %q: %w", r.o.Addr, to, err), true)
+			}
+		}
+		if !t.allFinal() {
+			todo, todoT = append(todo, m), append(todoT, t)
 		}
 	}
-	if t.allFinal() {
-		return t.res
+	if len(todo) == 0 {
+		return out
 	}
 
 	start := time.Now()
+	canonical := canonicalCache()
 	fresh := false
 	for {
 		if err := ctx.Err(); err != nil {
-			t.failRest(fmt.Errorf("outbound: relay %s: %w", r.o.Addr, err), false)
+			failAll(todoT, fmt.Errorf("outbound: relay %s: %w", r.o.Addr, err))
 			break
 		}
 		rc, reused, err := r.get(ctx, fresh)
 		if err != nil {
 			r.log.Warn("relay connection failed", "err", err)
-			t.failRest(err, false)
+			failAll(todoT, err)
 			break
 		}
-		if !r.transact(ctx, rc, reused, m, t) {
+		release := rc.nc.bind(ctx)
+		retry, keep := r.session(ctx, rc, reused, todo, todoT, canonical)
+		if !release() {
+			keep = false // ctx fired: the connection's deadline is spent
+		}
+		if keep {
+			r.put(rc)
+		} else {
+			rc.close()
+		}
+		if !retry {
 			break
 		}
 		fresh = true // once, on a connection of our own
 	}
-	if !t.allFinal() {
-		// Not reached: transact decides every recipient unless it asks
-		// for a retry. Never report a recipient as sent by omission.
-		t.failRest(fmt.Errorf("outbound: relay %s: transaction aborted", r.o.Addr), false)
+	accepted := 0
+	for _, t := range todoT {
+		accepted += t.accepted()
 	}
-	r.log.Debug("relay transaction", "from", m.From, "rcpts", len(m.To),
-		"accepted", t.accepted(), "dur", time.Since(start))
-	return t.res
+	r.log.Debug("relay transactions", "transactions", len(todo), "accepted", accepted, "dur", time.Since(start))
+	return out
+}
+
+// failAll gives err, as temporary, to every recipient not decided yet.
+func failAll(ts []*txn, err error) {
+	for _, t := range ts {
+		t.failRest(err, false)
+	}
+}
+
+// canonicalCache returns canonicalCRLF, remembering its answer for each
+// buffer: the messages of a batch share one body, which may be large.
+func canonicalCache() func([]byte) bool {
+	type key struct {
+		p *byte
+		n int
+	}
+	seen := map[key]bool{}
+	return func(p []byte) bool {
+		if len(p) < 4096 {
+			return canonicalCRLF(p)
+		}
+		k := key{&p[0], len(p)}
+		v, ok := seen[k]
+		if !ok {
+			v = canonicalCRLF(p)
+			seen[k] = v
+		}
+		return v
+	}
 }
 
 // Close closes the idle connections (with QUIT) and makes later Deliver
@@ -218,96 +270,6 @@ func (t *txn) accepted() int {
 	return n
 }
 
-// transact runs one transaction on rc and returns the connection to the
-// pool or closes it. It returns true when rc was a reused connection that
-// failed before the transaction started (RSET or MAIL), so the caller
-// should retry on a fresh connection (or fail everyone if ctx is done); t
-// is then untouched.
-func (r *Relay) transact(ctx context.Context, rc *relayConn, reused bool, m *Message, t *txn) (retry bool) {
-	release := rc.nc.bind(ctx)
-	keep := false
-	defer func() {
-		if !release() {
-			keep = false // ctx fired: the connection's deadline is spent
-		}
-		if keep {
-			r.put(rc)
-		} else {
-			rc.close()
-		}
-	}()
-	c := rc.c
-
-	if reused {
-		if err := c.Reset(); err != nil {
-			r.log.Debug("reused connection failed on RSET", "err", err)
-			return true
-		}
-	}
-
-	opts := &smtp.MailOptions{Size: int64(len(m.Header) + len(m.Body))}
-	if ok, _ := c.Extension("SMTPUTF8"); ok && !envelopeASCII(m) {
-		opts.UTF8 = true
-	}
-	if err := c.Mail(m.From, opts); err != nil {
-		if reused {
-			r.log.Debug("reused connection failed on MAIL", "err", err)
-			return true
-		}
-		t.failRest(r.wrap(ctx, "MAIL FROM", err), isPermanent(err))
-		keep = reusable(err)
-		return false
-	}
-
-	var accepted []int
-	for i, to := range m.To {
-		if t.final[i] {
-			continue
-		}
-		err := c.Rcpt(to, nil)
-		if err == nil {
-			accepted = append(accepted, i)
-			continue
-		}
-		if !reusable(err) {
-			// The connection is gone: nobody not yet refused is delivered.
-			t.failRest(r.wrap(ctx, "RCPT TO <"+to+">", err), false)
-			return false
-		}
-		t.fail(i, r.wrap(ctx, "RCPT TO <"+to+">", err), isPermanent(err))
-	}
-	if len(accepted) == 0 {
-		keep = true // the next user sends RSET
-		return false
-	}
-
-	w, err := c.Data()
-	if err != nil {
-		t.failRest(r.wrap(ctx, "DATA", err), isPermanent(err))
-		keep = reusable(err)
-		return false
-	}
-	// go-smtp sets no deadline while the message is written.
-	_ = rc.nc.SetDeadline(time.Now().Add(r.o.DataTimeout))
-	if _, err = w.Write(m.Header); err == nil {
-		_, err = w.Write(m.Body)
-	}
-	if err != nil {
-		t.failRest(r.wrap(ctx, "DATA transfer", err), false)
-		return false
-	}
-	if err := w.Close(); err != nil {
-		t.failRest(r.wrap(ctx, "end of DATA", err), isPermanent(err))
-		keep = reusable(err)
-		return false
-	}
-	for _, i := range accepted {
-		t.final[i] = true
-	}
-	keep = true
-	return false
-}
-
 // wrap adds context to err, and the context's error when ctx is the reason
 // the connection failed.
 func (r *Relay) wrap(ctx context.Context, what string, err error) error {
@@ -323,17 +285,11 @@ func (r *Relay) wrap(ctx context.Context, what string, err error) error {
 	return fmt.Errorf("outbound: relay %s: %s: %w", r.o.Addr, what, err)
 }
 
-// isPermanent reports whether err is a 5xx reply.
+// isPermanent reports whether err is a 5xx reply. 503 (bad sequence of
+// commands) is about the session, not the message: it is retried.
 func isPermanent(err error) bool {
 	var se *smtp.SMTPError
-	return errors.As(err, &se) && se.Code/100 == 5
-}
-
-// reusable reports whether the connection survives err: the server
-// answered, and not with 421 (closing).
-func reusable(err error) bool {
-	var se *smtp.SMTPError
-	return errors.As(err, &se) && se.Code != 421
+	return errors.As(err, &se) && se.Code/100 == 5 && se.Code != 503
 }
 
 // checkAddr refuses what cannot be sent on an SMTP command line.
@@ -418,7 +374,7 @@ func (r *Relay) dial(ctx context.Context) (*relayConn, error) {
 	}
 	nc := &deadlineConn{Conn: raw}
 	release := nc.bind(ctx)
-	c, err := r.setup(ctx, nc)
+	w, c, err := r.setup(ctx, nc)
 	if !release() && err == nil {
 		err = r.wrap(ctx, "connect", ctx.Err())
 	}
@@ -430,37 +386,39 @@ func (r *Relay) dial(ctx context.Context) (*relayConn, error) {
 		}
 		return nil, err
 	}
-	return &relayConn{c: c, nc: nc}, nil
+	return &relayConn{nc: nc, wire: w}, nil
 }
 
-func (r *Relay) setup(ctx context.Context, nc *deadlineConn) (*smtp.Client, error) {
+// setup has go-smtp's client run the greeting, STARTTLS, EHLO and AUTH;
+// the transactions then go over the returned wire, on the same connection.
+func (r *Relay) setup(ctx context.Context, nc *deadlineConn) (*wire, *smtp.Client, error) {
 	var conn net.Conn = nc
 	secure := false
 	if r.o.TLS != nil {
 		var err error
 		conn, secure, err = r.startTLS(ctx, nc)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	c := smtp.NewClient(conn)
 	c.CommandTimeout = r.o.CommandTimeout
 	c.SubmissionTimeout = r.o.DataTimeout
 	if err := c.Hello(r.o.Hostname); err != nil {
-		return c, r.wrap(ctx, "EHLO", err)
+		return nil, c, r.wrap(ctx, "EHLO", err)
 	}
 	if r.o.Username != "" {
 		if r.o.TLS != nil && !secure {
-			return c, fmt.Errorf("outbound: relay %s: STARTTLS not offered, credentials not sent", r.o.Addr)
+			return nil, c, fmt.Errorf("outbound: relay %s: STARTTLS not offered, credentials not sent", r.o.Addr)
 		}
 		if ok, _ := c.Extension("AUTH"); !ok {
-			return c, fmt.Errorf("outbound: relay %s: AUTH not offered", r.o.Addr)
+			return nil, c, fmt.Errorf("outbound: relay %s: AUTH not offered", r.o.Addr)
 		}
 		if err := c.Auth(sasl.NewPlainClient("", r.o.Username, r.o.Password)); err != nil {
-			return c, r.wrap(ctx, "AUTH PLAIN", err)
+			return nil, c, r.wrap(ctx, "AUTH PLAIN", err)
 		}
 	}
-	return c, nil
+	return newWire(conn, c), c, nil
 }
 
 // startTLS reads the greeting, sends EHLO and, if the server offers it,
@@ -531,19 +489,21 @@ func (r *Relay) startTLS(ctx context.Context, nc *deadlineConn) (net.Conn, bool,
 
 // relayConn is one connection to the smarthost.
 type relayConn struct {
-	c      *smtp.Client
 	nc     *deadlineConn
+	wire   *wire
 	idleAt time.Time
 }
 
-func (rc *relayConn) close() { _ = rc.c.Close() }
+func (rc *relayConn) close() { _ = rc.wire.conn.Close() }
 
 // quit sends QUIT, waiting at most quitTimeout, and closes.
 func (rc *relayConn) quit() {
 	ctx, cancel := context.WithTimeout(context.Background(), quitTimeout)
 	defer cancel()
 	release := rc.nc.bind(ctx)
-	_ = rc.c.Quit()
+	if _, err := rc.wire.w.WriteString("QUIT\r\n"); err == nil && rc.wire.w.Flush() == nil {
+		_ = rc.wire.reply()
+	}
 	release()
 	rc.close()
 }

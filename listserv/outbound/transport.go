@@ -37,6 +37,10 @@ type Transport interface {
 	// same order. A failure that concerns the whole transaction (the
 	// relay is unreachable, DATA refused) is reported on every recipient.
 	Deliver(ctx context.Context, m *Message) []Result
+	// DeliverBatch sends each message of ms in a transaction of its own
+	// and returns the results of each, as Deliver would. A transport may
+	// pipeline them on one connection.
+	DeliverBatch(ctx context.Context, ms []*Message) [][]Result
 	// Close releases the connections the transport keeps open.
 	Close() error
 }
