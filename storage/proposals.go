@@ -155,6 +155,26 @@ func (s *Store) Proposal(ref ProposalRef) (consensus.Proposal, error) {
 	return p, nil
 }
 
+// ProposalsAt returns the proposals refs name, in the same order, read in
+// one transaction.
+func (s *Store) ProposalsAt(refs []ProposalRef) ([]consensus.Proposal, error) {
+	out := make([]consensus.Proposal, len(refs))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketProposals)
+		for i, ref := range refs {
+			ref.List = NormalizeAddress(ref.List)
+			if err := getJSON(b, ref.key(), &out[i]); err != nil {
+				return fmt.Errorf("%s: %w", ref, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: proposals: %w", err)
+	}
+	return out, nil
+}
+
 // Proposals returns the proposals of a list ("" for every list), in list
 // then number order.
 func (s *Store) Proposals(list string) ([]consensus.Proposal, error) {

@@ -285,8 +285,11 @@ func phrase(name string) string {
 			return mime.QEncoding.Encode("utf-8", name)
 		}
 	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
+	return `"` + quotedPair.Replace(name) + `"`
 }
+
+// quotedPair escapes a quoted-string's backslashes and quotes.
+var quotedPair = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // charsetReader decodes the charsets mail uses in the wild (ISO-8859-*,
 // windows-125x, …) for mime.WordDecoder.
