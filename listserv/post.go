@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"tacit/listserv/register"
 	"tacit/listserv/rewrite"
 	"tacit/storage"
 )
@@ -244,11 +245,12 @@ func (s *Server) fanOut(proto storage.QueueEntry, recipients []string) []storage
 	return out
 }
 
-// rewriteList describes list l for the rewrite package.
+// rewriteList describes list l for the rewrite package. List-Archive
+// announces the list's decision register when it is public and the HTTP
+// server is on (register.ArchiveURL says "" otherwise).
 func (s *Server) rewriteList(l storage.List) rewrite.List {
-	// List-Archive comes with the decision register (an HTTP page that
-	// does not exist yet must not be announced).
-	return rewrite.List{Address: l.Address, Name: l.Name, NoPrefix: l.NoPrefix, FromRewrite: l.FromRewrite}
+	return rewrite.List{Address: l.Address, Name: l.Name, NoPrefix: l.NoPrefix, FromRewrite: l.FromRewrite,
+		ArchiveURL: register.ArchiveURL(s.o.HTTPBaseURL, s.o.Domain, l)}
 }
 
 // authorOf returns the address of a message's author: the From header,

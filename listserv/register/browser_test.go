@@ -125,7 +125,7 @@ func TestBrowserFollowsAProposalLink(t *testing.T) {
 		t.Errorf("the status reads %q", status)
 	}
 	objections := text("section[aria-labelledby=objections]")
-	if !strings.Contains(objections, "bob@example.org") || !strings.Contains(objections, "trop cher pour cette année") {
+	if !strings.Contains(objections, "bob@e…") || !strings.Contains(objections, "trop cher pour cette année") {
 		t.Errorf("the objections read %q", objections)
 	}
 	if timeline := text("ol.timeline"); !strings.Contains(timeline, "non comptée : arrivée après l'échéance") {

@@ -44,7 +44,7 @@ func (h *handler) writeCSV(w http.ResponseWriter, req request, ps []consensus.Pr
 		return fmt.Errorf("register: csv: %w", err)
 	}
 	for _, p := range ps {
-		rec := []string{strconv.Itoa(p.Number), cell(p.Title), cell(p.Author), string(p.Status), req.w.status(p.Status),
+		rec := []string{strconv.Itoa(p.Number), cell(p.Title), cell(publicName(p.Author)), string(p.Status), req.w.status(p.Status),
 			utc(p.Opened), utc(p.Deadline), utc(p.Decided), strconv.Itoa(len(p.Objections)),
 			strconv.Itoa(len(p.Supports)), strconv.Itoa(p.Replies), req.proposalURL(p.Number)}
 		if err := cw.Write(rec); err != nil {
@@ -80,19 +80,52 @@ type jsonRegister struct {
 
 // jsonProposal is one proposal in decisions.json.
 type jsonProposal struct {
-	Number      int                   `json:"number"`
-	Title       string                `json:"title"`
-	Author      string                `json:"author"`
-	Status      consensus.Status      `json:"status"`
-	StatusLabel string                `json:"status_label"`
-	Opened      time.Time             `json:"opened"`
-	Deadline    time.Time             `json:"deadline"`
-	Decided     *time.Time            `json:"decided"`
-	Objections  []consensus.Objection `json:"objections"`
-	Supports    []consensus.Support   `json:"supports"`
-	Replies     int                   `json:"replies"`
-	Versions    []consensus.Version   `json:"versions"`
-	URL         string                `json:"url"`
+	Number      int                 `json:"number"`
+	Title       string              `json:"title"`
+	Author      string              `json:"author"`
+	Status      consensus.Status    `json:"status"`
+	StatusLabel string              `json:"status_label"`
+	Opened      time.Time           `json:"opened"`
+	Deadline    time.Time           `json:"deadline"`
+	Decided     *time.Time          `json:"decided"`
+	Objections  []jsonObjection     `json:"objections"`
+	Supports    []jsonSupport       `json:"supports"`
+	Replies     int                 `json:"replies"`
+	Versions    []consensus.Version `json:"versions"`
+	URL         string              `json:"url"`
+}
+
+// jsonObjection is a standing objection in decisions.json: the fields of
+// consensus.Objection, the member shown by publicName.
+type jsonObjection struct {
+	Member string    `json:"member"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// jsonSupport is a support in decisions.json, the member shown by
+// publicName.
+type jsonSupport struct {
+	Member string    `json:"member"`
+	At     time.Time `json:"at"`
+}
+
+// jsonObjections converts objections for decisions.json ([] when none).
+func jsonObjections(objs []consensus.Objection) []jsonObjection {
+	out := make([]jsonObjection, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, jsonObjection{Member: publicName(o.Member), Reason: o.Reason, At: o.At})
+	}
+	return out
+}
+
+// jsonSupports converts supports for decisions.json ([] when none).
+func jsonSupports(ss []consensus.Support) []jsonSupport {
+	out := make([]jsonSupport, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, jsonSupport{Member: publicName(s.Member), At: s.At})
+	}
+	return out
 }
 
 // writeJSON writes the register as one JSON document, newest first.
@@ -100,9 +133,9 @@ func (h *handler) writeJSON(w http.ResponseWriter, req request, ps []consensus.P
 	doc := jsonRegister{List: req.list.Address, Name: listName(req.list), URL: req.base + req.path,
 		Proposals: []jsonProposal{}}
 	for _, p := range ps {
-		jp := jsonProposal{Number: p.Number, Title: p.Title, Author: p.Author, Status: p.Status,
+		jp := jsonProposal{Number: p.Number, Title: p.Title, Author: publicName(p.Author), Status: p.Status,
 			StatusLabel: req.w.status(p.Status), Opened: p.Opened.UTC(), Deadline: p.Deadline.UTC(),
-			Objections: nonNil(p.Objections), Supports: nonNil(p.Supports), Replies: p.Replies,
+			Objections: jsonObjections(p.Objections), Supports: jsonSupports(p.Supports), Replies: p.Replies,
 			Versions: nonNil(p.Versions), URL: req.proposalURL(p.Number)}
 		if !p.Decided.IsZero() {
 			d := p.Decided.UTC()
@@ -227,7 +260,7 @@ func (h *handler) writeAtom(w http.ResponseWriter, req request, ps []consensus.P
 			ID: tagID(req.list, p.Number), Title: fmt.Sprintf("[%s #%d] %s", strings.ToUpper(status), p.Number, p.Title),
 			Updated: utc(d.at), Published: utc(p.Opened),
 			Link:   atomLink{Rel: "alternate", Type: "text/html", Href: req.proposalURL(p.Number) + req.query},
-			Author: atomPerson{Name: p.Author, Email: p.Author},
+			Author: atomPerson{Name: publicName(p.Author)},
 			Summary: atomText{Type: "text", Text: fmt.Sprintf("%s%s%s — %s%s%d — %s%s%d", req.w.Status, req.w.Colon, status,
 				req.w.Objections, req.w.Colon, len(p.Objections), req.w.Supports, req.w.Colon, len(p.Supports))},
 			Content: atomText{Type: "text", Text: lastText(p)},

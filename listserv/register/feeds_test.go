@@ -33,8 +33,8 @@ func TestCSV(t *testing.T) {
 		t.Fatalf("%d records, want a header and 5 proposals", len(recs))
 	}
 	want := [][]string{
-		{"5", `Budget 2027, étape 1; "bœuf" \ légumes`, "dave@example.org", "open", "en cours", "2026-11-30T10:00:00Z", "2026-12-03T10:00:00Z", "", "0", "0", "0", f.srv.URL + "/lists/jardin/decisions/5"},
-		{"2", "Repeindre la cabane en rose", "alice@example.org", "blocked", "bloquée", "2026-11-09T10:00:00Z", "2026-11-12T10:00:00Z", "2026-11-12T10:00:00Z", "1", "0", "1", f.srv.URL + "/lists/jardin/decisions/2"},
+		{"5", `Budget 2027, étape 1; "bœuf" \ légumes`, "dave@e…", "open", "en cours", "2026-11-30T10:00:00Z", "2026-12-03T10:00:00Z", "", "0", "0", "0", f.srv.URL + "/lists/jardin/decisions/5"},
+		{"2", "Repeindre la cabane en rose", "alice@e…", "blocked", "bloquée", "2026-11-09T10:00:00Z", "2026-11-12T10:00:00Z", "2026-11-12T10:00:00Z", "1", "0", "1", f.srv.URL + "/lists/jardin/decisions/2"},
 	}
 	for i, row := range [][]string{recs[1], recs[4]} {
 		if strings.Join(row, "|") != strings.Join(want[i], "|") {
@@ -108,7 +108,7 @@ func TestJSON(t *testing.T) {
 		!blocked.Decided.Equal(time.Date(2026, 11, 12, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("blocked proposal %+v", blocked)
 	}
-	if len(blocked.Objections) != 1 || blocked.Objections[0].Reason != "trop cher pour cette année" || blocked.Objections[0].Member != "bob@example.org" {
+	if len(blocked.Objections) != 1 || blocked.Objections[0].Reason != "trop cher pour cette année" || blocked.Objections[0].Member != "bob@e…" {
 		t.Errorf("objections %+v", blocked.Objections)
 	}
 	if open := doc.Proposals[1]; open.Decided != nil || len(open.Versions) != 2 || open.Objections == nil {

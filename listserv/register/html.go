@@ -147,7 +147,7 @@ func (h *handler) row(req request, p consensus.Proposal, long bool) row {
 	loc := h.o.Location
 	return row{
 		Number: p.Number, URL: req.path + "/" + strconv.Itoa(p.Number) + req.query,
-		Title: p.Title, Author: p.Author,
+		Title: p.Title, Author: publicName(p.Author),
 		Status: req.w.status(p.Status), StatusClass: string(p.Status),
 		Opened: req.date(p.Opened, loc, long), Deadline: req.date(p.Deadline, loc, long),
 		Decided:    req.date(p.Decided, loc, long),
@@ -197,13 +197,13 @@ func (h *handler) proposalPage(req request, p consensus.Proposal, events []stora
 		b.Text = v.Text
 	}
 	for _, o := range p.Objections {
-		b.Objections = append(b.Objections, objection{Member: o.Member, Reason: o.Reason, At: req.date(o.At, loc, true)})
+		b.Objections = append(b.Objections, objection{Member: publicName(o.Member), Reason: o.Reason, At: req.date(o.At, loc, true)})
 	}
 	for _, s := range p.Supports {
-		b.Supports = append(b.Supports, support{Member: s.Member, At: req.date(s.At, loc, true)})
+		b.Supports = append(b.Supports, support{Member: publicName(s.Member), At: req.date(s.At, loc, true)})
 	}
 	for _, e := range events {
-		who := e.From
+		who := publicName(e.From)
 		if who == "" {
 			who = req.w.Engine
 		}

@@ -13,6 +13,9 @@
 //
 // Pages are html/template files embedded in the binary, in French (the
 // default) and English, readable without JavaScript on a phone.
+//
+// No output shows a member's full address: people are named by
+// publicName ("alice@e…"), so that a public register feeds no harvester.
 package register
 
 import (

@@ -50,11 +50,11 @@ func TestRegisterPageListsProposalsNewestFirst(t *testing.T) {
 		t.Fatalf("%d rows, want the 5 proposals of the list", len(rows))
 	}
 	wantRows := []string{
-		`5 Budget 2027, étape 1; "bœuf" \ légumes en cours dave@example.org 30 novembre 2026 à 11 h 3 décembre 2026 à 11 h — 0 0`,
-		"4 Planter des tomates en cours carol@example.org 28 novembre 2026 à 11 h 5 décembre 2026 à 9 h 30 — 0 1",
-		"3 Fermer le jardin en août retirée bob@example.org 12 novembre 2026 à 11 h 15 novembre 2026 à 11 h 13 novembre 2026 à 11 h 0 0",
-		"2 Repeindre la cabane en rose bloquée alice@example.org 9 novembre 2026 à 11 h 12 novembre 2026 à 11 h 12 novembre 2026 à 11 h 1 0",
-		"1 Acheter une tondeuse adoptée alice@example.org 2 novembre 2026 à 11 h 5 novembre 2026 à 11 h 5 novembre 2026 à 11 h 0 1",
+		`5 Budget 2027, étape 1; "bœuf" \ légumes en cours dave@e… 30 novembre 2026 à 11 h 3 décembre 2026 à 11 h — 0 0`,
+		"4 Planter des tomates en cours carol@e… 28 novembre 2026 à 11 h 5 décembre 2026 à 9 h 30 — 0 1",
+		"3 Fermer le jardin en août retirée bob@e… 12 novembre 2026 à 11 h 15 novembre 2026 à 11 h 13 novembre 2026 à 11 h 0 0",
+		"2 Repeindre la cabane en rose bloquée alice@e… 9 novembre 2026 à 11 h 12 novembre 2026 à 11 h 12 novembre 2026 à 11 h 1 0",
+		"1 Acheter une tondeuse adoptée alice@e… 2 novembre 2026 à 11 h 5 novembre 2026 à 11 h 5 novembre 2026 à 11 h 0 1",
 	}
 	for i, r := range rows {
 		if got := r.text(); got != wantRows[i] {
@@ -152,13 +152,13 @@ func TestProposalPage(t *testing.T) {
 	}
 	text := doc.first(t, "main").text()
 	for _, s := range []string{
-		"Statut bloquée", "Auteur alice@example.org",
+		"Statut bloquée", "Auteur alice@e…",
 		"Ouverte le lundi 9 novembre 2026 à 11 h", "Échéance jeudi 12 novembre 2026 à 11 h",
 		"Du rose, partout.",
-		"bob@example.org, mercredi 11 novembre 2026 à 11 h trop cher pour cette année",
+		"bob@e…, mercredi 11 novembre 2026 à 11 h trop cher pour cette année",
 		"Aucun soutien exprimé.",
 		"tacit : statut — bloquée",
-		"dave@example.org : objection — hors délai — non comptée : arrivée après l'échéance",
+		"dave@e… : objection — hors délai — non comptée : arrivée après l'échéance",
 	} {
 		if !strings.Contains(text, s) {
 			t.Errorf("the proposal page lacks %q:\n%s", s, text)
@@ -178,8 +178,8 @@ func TestProposalPage(t *testing.T) {
 		"Original text — Saturday 28 November 2026 at 11:00 (CET) deadline: Tuesday 1 December 2026 at 11:00 (CET) Des tomates cerises.",
 		"Amendment 1 — Monday 30 November 2026 at 09:30 (CET) deadline: Saturday 5 December 2026 at 09:30 (CET) Des tomates cerises et des tomates cœur de bœuf.",
 		"No standing objection.",
-		"alice@example.org, Sunday 29 November 2026 at 11:00 (CET)",
-		"carol@example.org: amendment",
+		"alice@e…, Sunday 29 November 2026 at 11:00 (CET)",
+		"carol@e…: amendment",
 	} {
 		if !strings.Contains(text, s) {
 			t.Errorf("the amended proposal's page lacks %q:\n%s", s, text)
