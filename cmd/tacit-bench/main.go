@@ -67,6 +67,8 @@ type options struct {
 	timeout     time.Duration
 	listen      string
 	expect      int64
+	size        int
+	unsubscribe bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -88,6 +90,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "longest wait for one measurement")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:2526", "sink: address to listen on")
 	fs.Int64Var(&o.expect, "expect", 10000, "sink: recipients to wait for")
+	fs.IntVar(&o.size, "size", 4096, "fanout: size of the post in bytes")
+	fs.BoolVar(&o.unsubscribe, "unsubscribe", true, "turn [http] on, so that with --verp every copy carries its member's one-click unsubscribe URL")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("flags: %w", err)
 	}
@@ -97,6 +101,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case o.members < 1, o.posts < 1, o.clients < 1, o.messages < 1, o.runs < 1, o.concurrency < 1:
 		return nil, errors.New("--members, --posts, --clients, --messages, --runs and --concurrency must be at least 1")
+	case o.size < 1024 || o.size > 25<<20:
+		return nil, errors.New("--size must be between 1024 and 26214400 bytes")
 	}
 	return o, nil
 }
@@ -117,6 +123,11 @@ type result struct {
 	// the median; RateUnit names it.
 	Rate     float64 `json:"rate"`
 	RateUnit string  `json:"rate_unit"`
+	// Size is the post's size in bytes (fanout).
+	Size int `json:"size,omitempty"`
+	// PeakRSSMB is the largest resident set of the tacit process over
+	// its life (VmHWM), in MiB (fanout).
+	PeakRSSMB float64 `json:"peak_rss_mb,omitempty"`
 }
 
 // label is the fixed part of a result's lines.
@@ -125,7 +136,7 @@ func (r *result) label() string {
 	b.WriteString(r.Workload)
 	switch r.Workload {
 	case "fanout":
-		fmt.Fprintf(&b, " members=%d verp=%t", r.Members, r.VERP)
+		fmt.Fprintf(&b, " members=%d verp=%t size=%d", r.Members, r.VERP, r.Size)
 	case "ingest":
 		fmt.Fprintf(&b, " posts=%d clients=%d", r.Posts, r.Clients)
 	case "imap":

@@ -61,6 +61,7 @@ type instance struct {
 	imapAddr string // "" disables IMAP
 	relay    string
 	verp     bool
+	http     bool // [http] on, with a base URL: one-click unsubscribe URLs
 	conc     int
 }
 
@@ -71,6 +72,7 @@ type instanceOptions struct {
 	relay       string
 	verp        bool
 	imap        bool
+	http        bool
 	concurrency int
 }
 
@@ -80,7 +82,7 @@ func newInstance(o instanceOptions) (*instance, error) {
 		return nil, fmt.Errorf("instance dir: %w", err)
 	}
 	in := &instance{bin: o.bin, dir: dir, cfgPath: filepath.Join(dir, "tacit.toml"),
-		relay: o.relay, verp: o.verp, conc: o.concurrency}
+		relay: o.relay, verp: o.verp, conc: o.concurrency, http: o.http}
 	if o.imap {
 		in.imapAddr = "127.0.0.1:0" // replaced by writeConfig
 	}
@@ -101,13 +103,23 @@ func (in *instance) writeConfig() error {
 			return err
 		}
 	}
+	httpAddr := ""
+	if in.http {
+		if httpAddr, err = freePort(); err != nil {
+			return err
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\n", in.dir)
 	b.WriteString("domain = \"lists.test\"\nlanguage = \"en\"\ntimezone = \"UTC\"\n\n")
 	fmt.Fprintf(&b, "[smtp]\nlisten = %q\nhostname = \"lists.test\"\n", in.smtpAddr)
 	// The load comes from one address: lift the per-client limits.
 	b.WriteString("max_connections = 1000\nmax_connections_per_ip = 1000\nmax_messages_per_minute = 100000000\n\n")
-	fmt.Fprintf(&b, "[imap]\nlisten = %q\n\n[http]\nlisten = \"\"\n\n", in.imapAddr)
+	fmt.Fprintf(&b, "[imap]\nlisten = %q\n\n[http]\nlisten = %q\n", in.imapAddr, httpAddr)
+	if httpAddr != "" {
+		fmt.Fprintf(&b, "base_url = \"http://%s\"\n", httpAddr)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "[delivery]\nmode = \"relay\"\nrelay = %q\nverp = %t\nconcurrency = %d\n", in.relay, in.verp, in.conc)
 	if err := os.WriteFile(in.cfgPath, []byte(b.String()), 0o600); err != nil {
 		return fmt.Errorf("write config: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -65,7 +67,7 @@ func (b *bench) setup(ctx context.Context, members int, withIMAP bool) (*env, er
 		e.sink, relay = s, s.addr()
 	}
 	in, err := newInstance(instanceOptions{bin: b.bin, parent: b.tmp, relay: relay, verp: b.o.verp,
-		imap: withIMAP, concurrency: b.o.concurrency})
+		imap: withIMAP, http: b.o.unsubscribe, concurrency: b.o.concurrency})
 	if err == nil {
 		err = in.setupList(ctx, members)
 	}
@@ -88,12 +90,33 @@ func (b *bench) setup(ctx context.Context, members int, withIMAP bool) (*env, er
 }
 
 // post4k is a 4 KB post by poster with a unique Message-ID.
-func post4k(subject string) string {
+func post4k(subject string) string { return postOfSize(subject, 4096) }
+
+// postOfSize is a post of about size bytes by poster with a unique
+// Message-ID.
+func postOfSize(subject string, size int) string {
 	line := "Lorem ipsum dolor sit amet, consectetur adipiscing elit. \r\n"
-	return "From: " + poster + "\r\nTo: " + listAddr + "\r\nSubject: " + subject +
+	hdr := "From: " + poster + "\r\nTo: " + listAddr + "\r\nSubject: " + subject +
 		"\r\nMessage-ID: <" + subject + "@bench.example.org>\r\nDate: " +
 		time.Now().UTC().Format(time.RFC1123Z) + "\r\nMIME-Version: 1.0\r\n" +
-		"Content-Type: text/plain; charset=utf-8\r\n\r\n" + strings.Repeat(line, 4096/len(line))
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+	return hdr + strings.Repeat(line, max(1, (size-len(hdr))/len(line)))
+}
+
+// peakRSS returns the largest resident set of process pid so far, in MiB
+// (VmHWM in /proc; 0 where there is no /proc).
+func peakRSS(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }
 
 // sendOne posts one message in its own SMTP session.
@@ -120,10 +143,11 @@ func (b *bench) fanout(ctx context.Context) (*result, error) {
 		return nil, err
 	}
 	defer e.close()
-	res := &result{Workload: "fanout", Members: n, VERP: b.o.verp, Sink: b.sinkName(), RateUnit: "recipients/s"}
+	res := &result{Workload: "fanout", Members: n, VERP: b.o.verp, Sink: b.sinkName(), RateUnit: "recipients/s",
+		Size: b.o.size}
 	base := e.counter.count()
 	for i := range b.o.runs {
-		if err := sendOne(e.in.smtpAddr, post4k(fmt.Sprintf("fanout-%d-%d", i, time.Now().UnixNano()))); err != nil {
+		if err := sendOne(e.in.smtpAddr, postOfSize(fmt.Sprintf("fanout-%d-%d", i, time.Now().UnixNano()), b.o.size)); err != nil {
 			return nil, err
 		}
 		start := time.Now()
@@ -133,11 +157,12 @@ func (b *bench) fanout(ctx context.Context) (*result, error) {
 		}
 		d := done.Sub(start).Seconds()
 		res.Seconds = append(res.Seconds, d)
+		res.PeakRSSMB = max(res.PeakRSSMB, peakRSS(e.srv.cmd.Process.Pid))
 		fmt.Fprintln(b.out, res.line(fmt.Sprintf("run=%d/%d", i+1, b.o.runs), d, n))
 	}
 	res.MedianSeconds = median(res.Seconds)
 	res.Rate = float64(n) / res.MedianSeconds
-	fmt.Fprintln(b.out, res.line("median", res.MedianSeconds, n))
+	fmt.Fprintln(b.out, res.line("median", res.MedianSeconds, n), fmt.Sprintf("peak_rss_mb=%.0f", res.PeakRSSMB))
 	return res, e.close()
 }
 

@@ -47,6 +47,17 @@ type Runner struct {
 	wake   chan struct{}
 	mu     sync.Mutex
 	flight map[uint64]bool
+	// bodies holds the messages attempts in flight are sending, shared:
+	// the entries of one post (one per 100 members, or per domain) read
+	// it from the store once, however large it is.
+	bodies map[uint64]*sharedMessage
+}
+
+// sharedMessage is a message read from the store and the number of
+// attempts using it.
+type sharedMessage struct {
+	raw  []byte
+	refs int
 }
 
 // NewRunner returns a Runner; call Run to start it.
@@ -72,7 +83,8 @@ func NewRunner(o RunnerOptions) *Runner {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{o: o, wake: make(chan struct{}, 1), flight: make(map[uint64]bool)}
+	return &Runner{o: o, wake: make(chan struct{}, 1), flight: make(map[uint64]bool),
+		bodies: make(map[uint64]*sharedMessage)}
 }
 
 // Wake tells the runner that new entries may be due.
@@ -171,7 +183,10 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 		r.o.Logger.Error("delivery: begin attempt", "entry", id, "err", err)
 		return
 	}
-	raw, _, err := r.o.Store.Message(e.MessageID)
+	raw, err := r.message(e.MessageID)
+	if err == nil {
+		defer r.release(e.MessageID)
+	}
 	if err != nil || e.BodyOffset > len(raw) {
 		r.o.Logger.Error("delivery: message missing", "entry", id, "message", e.MessageID, "err", err)
 		r.finish(e, giveUpAll(e, fmt.Sprintf("message %d missing from the store", e.MessageID), now))
@@ -204,6 +219,40 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 		"deferred", len(e.Recipients)-len(res.Delivered)-len(res.Failed),
 		"error", res.LastError, "duration", time.Since(start).Round(time.Microsecond))
 	r.finish(e, res)
+}
+
+// message returns the stored message id, shared with the other attempts
+// sending it; release gives it back.
+func (r *Runner) message(id uint64) ([]byte, error) {
+	r.mu.Lock()
+	if m, ok := r.bodies[id]; ok {
+		m.refs++
+		r.mu.Unlock()
+		return m.raw, nil
+	}
+	r.mu.Unlock()
+	raw, _, err := r.o.Store.Message(id)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m, ok := r.bodies[id]; ok { // read meanwhile by another attempt
+		m.refs++
+		return m.raw, nil
+	}
+	r.bodies[id] = &sharedMessage{raw: raw, refs: 1}
+	return raw, nil
+}
+
+func (r *Runner) release(id uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m := r.bodies[id]; m != nil {
+		if m.refs--; m.refs == 0 {
+			delete(r.bodies, id)
+		}
+	}
 }
 
 func (r *Runner) finish(e storage.QueueEntry, res storage.AttemptResult) {
