@@ -93,6 +93,10 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 	if len(idx) == 0 {
 		return nil
 	}
+	if cc := coalescing(s.conn.NetConn()); cc != nil && len(idx) > 1 {
+		cc.hold()
+		defer cc.release()
+	}
 	markSeen := false
 	if !v.readOnly {
 		for _, bs := range options.BodySection {

@@ -119,7 +119,7 @@ func New(o Options) *Server {
 // Serve accepts IMAP connections on ln until Close, then returns nil.
 func (s *Server) Serve(ln net.Listener) error {
 	s.indexOnce.Do(func() { go s.indexLoop() })
-	err := s.imap.Serve(ln)
+	err := s.imap.Serve(coalesceListener{ln})
 	select {
 	case <-s.done:
 		return nil
