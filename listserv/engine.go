@@ -41,10 +41,14 @@ func (s *Server) runEngine(ctx context.Context) error {
 	return nil
 }
 
-// tickOnce decides every proposal that is due now.
+// tickOnce decides every proposal that is due now, and records the tick
+// for /healthz and /metrics.
 func (s *Server) tickOnce(ctx context.Context) {
 	start := time.Now()
+	s.engine.begin(start)
 	n, err := s.Tick(ctx)
+	s.metrics.Tick(time.Since(start), n)
+	s.engine.end(err)
 	if err != nil {
 		s.o.Logger.Error("engine: tick", "err", err)
 		return
@@ -215,6 +219,68 @@ func bracket(id string) string {
 		return id
 	}
 	return "<" + id + ">"
+}
+
+// engineHealth is what /healthz knows of the engine: when its last tick
+// started, on the process's own clock (not Options.Now, which tests move),
+// and whether that tick failed.
+type engineHealth struct {
+	// every is the longest time between two ticks of the schedule.
+	every   time.Duration
+	mu      sync.Mutex
+	started time.Time
+	err     error
+}
+
+func (h *engineHealth) begin(t time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.started = t
+}
+
+func (h *engineHealth) end(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.err = err
+}
+
+// check returns why the engine is not ticking at now, or "" if it is: a
+// tick has started within two periods of the schedule (and a minute of
+// grace), and the last one did not fail. A tick that hangs stops the
+// next ones (the cron chain skips them): its start grows old.
+func (h *engineHealth) check(now time.Time) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.started.IsZero():
+		return "engine: no tick yet"
+	case h.err != nil:
+		return "engine: last tick failed: " + h.err.Error()
+	case now.Sub(h.started) > 2*h.every+time.Minute:
+		return fmt.Sprintf("engine: no tick for %s (schedule every %s)", now.Sub(h.started).Round(time.Second), h.every)
+	}
+	return ""
+}
+
+// tickInterval returns the longest gap between two of the next ticks of
+// a robfig/cron spec ("" is "@every 30s"); 30s when spec does not parse
+// (runEngine reports that).
+func tickInterval(spec string) time.Duration {
+	if spec == "" {
+		spec = "@every 30s"
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return 30 * time.Second
+	}
+	var longest time.Duration
+	t := sched.Next(time.Now().UTC())
+	for range 16 {
+		next := sched.Next(t)
+		longest = max(longest, next.Sub(t))
+		t = next
+	}
+	return longest
 }
 
 // cronLogger sends robfig/cron's logs to slog.

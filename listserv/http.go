@@ -14,8 +14,8 @@ import (
 )
 
 // The HTTP server answers the one-click unsubscribe URLs of RFC 8058
-// (/u/TOKEN), /healthz and the decision register (/lists/NAME/decisions…).
-// /metrics comes later and uses the same server.
+// (/u/TOKEN), /healthz, /metrics (Prometheus) and the decision register
+// (/lists/NAME/decisions…).
 
 // newHTTP builds the HTTP handler of the server.
 func (s *Server) newHTTP() http.Handler {
@@ -40,15 +40,24 @@ func (s *Server) newHTTP() http.Handler {
 	}))
 	mux.Handle("GET /lists/", register.Handler(register.Options{Store: s.o.Store, Domain: s.o.Domain, Language: s.o.Language,
 		Location: s.o.Consensus.Location, BaseURL: s.o.HTTPBaseURL, Now: s.o.Now, Logger: s.o.Logger}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		if _, err := s.o.Store.Lists(); err != nil {
-			http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", s.metrics.Handler())
 	return mux
+}
+
+// healthz answers 200 when the store answers a read and the engine is
+// ticking, else 503 with the reason.
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	if _, err := s.o.Store.Version(); err != nil {
+		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if why := s.engine.check(time.Now()); why != "" {
+		http.Error(w, why, http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
 }
 
 // unsubscribe removes a member at once: the token proves the request

@@ -173,6 +173,7 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 	proto := storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now, Personal: s.personal()}
 	if footerBody != nil {
 		// The distributed copy differs from the post: store it as ours.
+		proto.Post = id
 		out := storage.Outgoing{
 			Raw: append(hdr, footerBody...), BodyOffset: len(hdr), At: now,
 			Archive: storage.ArchiveEntry{List: l.Address, At: now, From: author, Subject: subject},

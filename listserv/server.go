@@ -25,6 +25,7 @@ import (
 	"tacit/listserv/bounce"
 	"tacit/listserv/dkim"
 	"tacit/listserv/imaparchive"
+	"tacit/listserv/metrics"
 	"tacit/listserv/notice"
 	"tacit/listserv/outbound"
 	"tacit/listserv/rewrite"
@@ -145,6 +146,8 @@ type Server struct {
 	admin    *admin.Admin
 	incoming chan struct{}
 	notices  *notice.Renderer
+	metrics  *metrics.Metrics
+	engine   engineHealth
 	// proposalMu serialises the read-apply-write of proposals between
 	// the post path and the engine's tick.
 	proposalMu sync.Mutex
@@ -187,7 +190,9 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{o: o, incoming: make(chan struct{}, 1), notices: notices}
+	s := &Server{o: o, incoming: make(chan struct{}, 1), notices: notices,
+		metrics: metrics.New(metrics.Options{Store: o.Store, Now: o.Now})}
+	s.engine.every = tickInterval(o.Consensus.Schedule)
 	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now,
 		Wake: s.wakeInbox})
 	if o.UnsubscribeSecret == nil {
@@ -208,6 +213,7 @@ func New(o Options) (*Server, error) {
 		RetryMax:    o.Delivery.RetryMax,
 		Now:         o.Now,
 		Logger:      o.Logger,
+		OnAttempt:   s.metrics.Deliveries,
 	})
 	s.smtp = smtpin.New(smtpin.Options{
 		Hostname:             o.SMTP.Hostname,
@@ -222,6 +228,7 @@ func New(o Options) (*Server, error) {
 		Accept:               s.accept,
 		Spool:                s.spool,
 		Logger:               o.Logger,
+		Observe:              s.metrics.SMTP,
 	})
 	ln, err := net.Listen("tcp", o.SMTP.Listen)
 	if err != nil {
@@ -235,7 +242,8 @@ func New(o Options) (*Server, error) {
 			return nil, fmt.Errorf("listserv: imap listen: %w", err)
 		}
 		s.imapLn = iln
-		s.imap = imaparchive.New(imaparchive.Options{Store: o.Store, TLS: o.IMAPTLS, Logger: o.Logger, Now: o.Now})
+		s.imap = imaparchive.New(imaparchive.Options{Store: o.Store, TLS: o.IMAPTLS, Logger: o.Logger, Now: o.Now,
+			OnSession: s.metrics.IMAPSession})
 	}
 	if o.HTTPListen != "" {
 		hln, err := net.Listen("tcp", o.HTTPListen)
@@ -372,18 +380,19 @@ func (s *Server) accept(_ context.Context, rcpt string) (bool, error) {
 	return ok, err
 }
 
-// spool commits a received message and wakes the post path.
-func (s *Server) spool(_ context.Context, env smtpin.Envelope, raw []byte) error {
-	_, err := s.o.Store.Receive(storage.Envelope{
+// spool commits a received message, wakes the post path and returns the
+// message's id in the store.
+func (s *Server) spool(_ context.Context, env smtpin.Envelope, raw []byte) (uint64, error) {
+	id, err := s.o.Store.Receive(storage.Envelope{
 		From: env.From, To: env.To, RemoteAddr: env.RemoteAddr, Helo: env.Helo,
 		ReceivedAt: s.o.Now().UTC(),
 	}, raw)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	select {
 	case s.incoming <- struct{}{}:
 	default:
 	}
-	return nil
+	return id, nil
 }

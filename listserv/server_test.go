@@ -49,6 +49,10 @@ type harnessOptions struct {
 	http       bool
 	auth       dkim.Checker
 	signer     *dkim.Signer
+	imap       bool
+	// logger, when set, receives the server's logs (else warnings go
+	// to stderr).
+	logger *slog.Logger
 }
 
 func start(t *testing.T, ho harnessOptions) *harness {
@@ -72,7 +76,10 @@ func start(t *testing.T, ho harnessOptions) *harness {
 	if ho.maxBytes == 0 {
 		ho.maxBytes = 1 << 20
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := ho.logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	h.srv, err = New(Options{
 		Store:    store,
 		Domain:   "lists.test",
@@ -91,6 +98,7 @@ func start(t *testing.T, ho harnessOptions) *harness {
 		Authenticity: ho.auth,
 		DKIM:         ho.signer,
 		HTTPListen:   map[bool]string{true: "127.0.0.1:0"}[ho.http],
+		IMAPListen:   map[bool]string{true: "127.0.0.1:0"}[ho.imap],
 	})
 	if err != nil {
 		t.Fatal(err)

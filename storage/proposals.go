@@ -201,6 +201,29 @@ func (s *Store) Proposals(list string) ([]consensus.Proposal, error) {
 	return out, nil
 }
 
+// ProposalCounts returns how many proposals of every list stand in each
+// status, read in one transaction. Only the status of each record is
+// decoded.
+func (s *Store) ProposalCounts() (map[consensus.Status]int, error) {
+	out := map[consensus.Status]int{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketProposals).ForEach(func(k, v []byte) error {
+			var p struct {
+				Status consensus.Status `json:"status"`
+			}
+			if err := json.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("%s: %w", refFromKey(k), err)
+			}
+			out[p.Status]++
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: proposal counts: %w", err)
+	}
+	return out, nil
+}
+
 // ProposalEvents returns the timeline of a proposal, oldest first.
 func (s *Store) ProposalEvents(ref ProposalRef) ([]ProposalEvent, error) {
 	ref.List = NormalizeAddress(ref.List)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -18,6 +19,10 @@ type QueueEntry struct {
 	ID uint64 `json:"id"`
 	// MessageID is the raw message whose body is sent.
 	MessageID uint64 `json:"message_id"`
+	// Post, when set, is the received message this entry distributes
+	// and MessageID a copy of it the server stored (a proposal with its
+	// footer): the logs name the post, whatever copy goes out.
+	Post uint64 `json:"post,omitempty"`
 	// List is the list the mail is sent for ("" for mail of the server).
 	List string `json:"list,omitempty"`
 	// Header is the header block sent before the body.
@@ -324,6 +329,36 @@ func (s *Store) QueueStats() (QueueStats, error) {
 		return QueueStats{}, fmt.Errorf("storage: queue stats: %w", err)
 	}
 	return st, nil
+}
+
+// QueueDepth returns the number of queue entries and the creation time of
+// the oldest (zero when the queue is empty), without decoding every entry
+// as QueueStats does: entry ids grow with time, so the first entry is the
+// oldest, and it is the only one read.
+func (s *Store) QueueDepth() (entries int, oldest time.Time, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		entries, oldest = 0, time.Time{}
+		c := tx.Bucket(bucketQueue).Cursor()
+		k, v := c.First()
+		if k == nil {
+			return nil
+		}
+		var e struct {
+			Created time.Time `json:"created"`
+		}
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("entry %d: %w", be64(k), err)
+		}
+		oldest = e.Created
+		for ; k != nil; k, _ = c.Next() {
+			entries++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("storage: queue depth: %w", err)
+	}
+	return entries, oldest, nil
 }
 
 // Failures returns the recipients given up on, oldest first.

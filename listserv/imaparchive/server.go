@@ -44,6 +44,9 @@ type Options struct {
 	// counts are kept in memory.
 	MaxFailures      int
 	MaxFailuresPerIP int
+	// OnSession, when set, is told +1 when a session opens and -1 when
+	// it ends.
+	OnSession func(delta int)
 }
 
 // Server is the read-only IMAP server of the list archives. Create it
@@ -82,6 +85,9 @@ func New(o Options) *Server {
 	}
 	if o.MaxFailuresPerIP <= 0 {
 		o.MaxFailuresPerIP = 20
+	}
+	if o.OnSession == nil {
+		o.OnSession = func(int) {}
 	}
 	s := &Server{
 		o:         o,
@@ -170,6 +176,7 @@ func (s *Server) newSession(c *imapserver.Conn) (imapserver.Session, *imapserver
 		return nil, nil, &imap.Error{Type: imap.StatusResponseTypeBye, Text: "Server shutting down"}
 	}
 	s.sessions++
+	s.o.OnSession(1)
 	return &session{srv: s, conn: c}, nil, nil
 }
 
@@ -178,6 +185,7 @@ func (s *Server) sessionEnded() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sessions--
+	s.o.OnSession(-1)
 	if s.sessions == 0 && s.closed {
 		close(s.drained)
 	}

@@ -39,6 +39,9 @@ type RunnerOptions struct {
 	// lines to put before the entry's header (a one-click unsubscribe
 	// URL). Such entries go out one transaction per recipient.
 	Personalize func(e *storage.QueueEntry, rcpt string) (from string, header []byte)
+	// OnAttempt, when set, is told the outcome of each attempt, counted
+	// in recipients: delivered, failed for good, deferred to a retry.
+	OnAttempt func(delivered, failed, deferred int)
 }
 
 // Runner delivers the queue's due entries, Concurrency at a time.
@@ -82,6 +85,9 @@ func NewRunner(o RunnerOptions) *Runner {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.OnAttempt == nil {
+		o.OnAttempt = func(int, int, int) {}
 	}
 	return &Runner{o: o, wake: make(chan struct{}, 1), flight: make(map[uint64]bool),
 		bodies: make(map[uint64]*sharedMessage)}
@@ -190,6 +196,7 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 	if err != nil || e.BodyOffset > len(raw) {
 		r.o.Logger.Error("delivery: message missing", "entry", id, "message", e.MessageID, "err", err)
 		r.finish(e, giveUpAll(e, fmt.Sprintf("message %d missing from the store", e.MessageID), now))
+		r.o.OnAttempt(0, len(e.Recipients), 0)
 		return
 	}
 	start := time.Now()
@@ -213,11 +220,20 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 		results = r.o.Transport.Deliver(ctx, &Message{From: e.From, To: e.Recipients, Header: e.Header, Body: raw[e.BodyOffset:]})
 	}
 	res := r.outcome(e, results, r.o.Now())
-	r.o.Logger.Info("delivery attempt", "entry", e.ID, "message", e.MessageID, "list", e.List,
+	deferred := len(e.Recipients) - len(res.Delivered) - len(res.Failed)
+	// message is the received post the entry distributes, the key its
+	// smtp transaction and post lines carry; copy is the stored copy
+	// sent, when it differs (a proposal with its footer).
+	msg := slog.Uint64("message", e.MessageID)
+	copied := slog.Attr{}
+	if e.Post != 0 && e.Post != e.MessageID {
+		msg, copied = slog.Uint64("message", e.Post), slog.Uint64("copy", e.MessageID)
+	}
+	r.o.Logger.Info("delivery attempt", "entry", e.ID, msg, copied, "list", e.List,
 		"domain", e.Domain, "attempt", e.Attempts, "recipients", len(e.Recipients),
-		"delivered", len(res.Delivered), "failed", len(res.Failed),
-		"deferred", len(e.Recipients)-len(res.Delivered)-len(res.Failed),
+		"delivered", len(res.Delivered), "failed", len(res.Failed), "deferred", deferred,
 		"error", res.LastError, "duration", time.Since(start).Round(time.Microsecond))
+	r.o.OnAttempt(len(res.Delivered), len(res.Failed), deferred)
 	r.finish(e, res)
 }
 

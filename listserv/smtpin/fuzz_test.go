@@ -83,12 +83,12 @@ func startRig(tb testing.TB, network string, o Options) *rig {
 	o.Accept = func(_ context.Context, rcpt string) (bool, error) {
 		return strings.EqualFold(rcpt, rigList), nil
 	}
-	o.Spool = func(_ context.Context, env Envelope, raw []byte) error {
+	o.Spool = func(_ context.Context, env Envelope, raw []byte) (uint64, error) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		env.To = append([]string(nil), env.To...)
 		r.spooled = append(r.spooled, rigSpool{env, append([]byte(nil), raw...)})
-		return nil
+		return uint64(len(r.spooled)), nil
 	}
 	o.Logger = slog.New(rigLog{r})
 	r.o = o

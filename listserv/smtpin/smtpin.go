@@ -67,11 +67,17 @@ type Options struct {
 	TLS *tls.Config
 	// Accept reports whether rcpt is an address tacit receives mail for.
 	Accept func(ctx context.Context, rcpt string) (bool, error)
-	// Spool commits the message durably; the 250 is sent only after it
+	// Spool commits the message durably and returns the id the store
+	// gave it, logged as message=ID; the 250 is sent only after it
 	// returns nil.
-	Spool func(ctx context.Context, env Envelope, raw []byte) error
+	Spool func(ctx context.Context, env Envelope, raw []byte) (uint64, error)
 	// Logger receives one line per transaction; nil discards.
 	Logger *slog.Logger
+	// Observe, when set, is told of every message accepted (result
+	// "accepted", reason "") and every refusal (result "rejected" and the
+	// reason logged: "too large", "no such list", "rate limited", …).
+	// A refused recipient is one refusal.
+	Observe func(result, reason string)
 }
 
 // maxLineLength bounds one line, of a command or of a message.
@@ -100,6 +106,9 @@ func New(o Options) *Server {
 	}
 	if o.MaxTransactions <= 0 {
 		o.MaxTransactions = 1000
+	}
+	if o.Observe == nil {
+		o.Observe = func(string, string) {}
 	}
 	s := &Server{o: o, rate: newRateLimiter(o.MaxMessagesPerMinute, time.Minute)}
 	srv := smtp.NewServer(backend{s})
@@ -181,6 +190,7 @@ func (ss *session) Logout() error { return nil }
 
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if opts != nil && opts.Size > 0 && ss.s.o.MaxMessageBytes > 0 && opts.Size > ss.s.o.MaxMessageBytes {
+		ss.s.o.Observe("rejected", "too large")
 		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
 			Message: fmt.Sprintf("Message too big: at most %d bytes", ss.s.o.MaxMessageBytes)}
 	}
@@ -191,11 +201,13 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	}
 	remote := ss.conn.Conn().RemoteAddr().String()
 	if ss.transactions++; ss.transactions > ss.s.o.MaxTransactions {
+		ss.s.o.Observe("rejected", "too many messages")
 		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
 			Message: "Too many messages on one connection, open a new one"}
 	}
 	if !ss.s.rate.allow(hostOf(remote), time.Now()) {
 		ss.s.o.Logger.Warn("smtp: message rate exceeded", "remote", remote, "from", from)
+		ss.s.o.Observe("rejected", "rate limited")
 		return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
 			Message: "Too many messages from your address, slow down and try again later"}
 	}
@@ -212,10 +224,12 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ok, err := ss.s.o.Accept(ss.ctx, to)
 	if err != nil {
 		ss.s.o.Logger.Error("smtp: recipient check failed", "rcpt", to, "err", err)
+		ss.s.o.Observe("rejected", "recipient check")
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
 			Message: "Temporary failure, try again later"}
 	}
 	if !ok {
+		ss.s.o.Observe("rejected", "no such list")
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
 			Message: "No such list here"}
 	}
@@ -238,48 +252,92 @@ func (ss *session) Data(r io.Reader) error {
 	_, err := buf.ReadFrom(r)
 	if err != nil {
 		if errors.Is(err, smtp.ErrDataTooLarge) {
-			ss.log("rejected", "too large", buf.Len(), start)
+			ss.log("rejected", "too large", 0, buf.Bytes(), start)
 			return smtp.ErrDataTooLarge
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			ss.log("rejected", "data timeout", buf.Len(), start)
+			ss.log("rejected", "data timeout", 0, buf.Bytes(), start)
 			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2},
 				Message: "Timeout while receiving the message"}
 		}
-		ss.log("rejected", "read error", buf.Len(), start)
+		ss.log("rejected", "read error", 0, buf.Bytes(), start)
 		return err
 	}
 	if ss.guard != nil && ss.guard.lostConnection() {
 		// go-smtp ends a BDAT chunk at the client's EOF as if it were
 		// complete; the client never sees a reply, so nothing is lost.
-		ss.log("rejected", "connection lost", buf.Len(), start)
+		ss.log("rejected", "connection lost", 0, buf.Bytes(), start)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2},
 			Message: "Connection lost during the message"}
 	}
 	if len(ss.env.To) == 0 {
-		ss.log("rejected", "no recipient", buf.Len(), start)
+		ss.log("rejected", "no recipient", 0, buf.Bytes(), start)
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
 	}
-	if err := ss.s.o.Spool(ss.ctx, ss.env, buf.Bytes()); err != nil {
+	id, err := ss.s.o.Spool(ss.ctx, ss.env, buf.Bytes())
+	if err != nil {
 		ss.s.o.Logger.Error("smtp: cannot store message", "from", ss.env.From, "err", err)
 		if errors.Is(err, syscall.ENOSPC) {
-			ss.log("rejected", "disk full", buf.Len(), start)
+			ss.log("rejected", "disk full", 0, buf.Bytes(), start)
 			return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1},
 				Message: "Insufficient system storage, try again later"}
 		}
-		ss.log("rejected", "store error", buf.Len(), start)
+		ss.log("rejected", "store error", 0, buf.Bytes(), start)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
 			Message: "Temporary failure, try again later"}
 	}
-	ss.log("accepted", "", buf.Len(), start)
+	ss.log("accepted", "", id, buf.Bytes(), start)
 	return nil
 }
 
-func (ss *session) log(result, reason string, size int, start time.Time) {
-	ss.s.o.Logger.Info("smtp transaction", "result", result, "reason", reason,
-		"from", ss.env.From, "rcpt", strings.Join(ss.env.To, ","), "size", size,
-		"remote", ss.env.RemoteAddr, "duration", time.Since(start).Round(time.Microsecond))
+// log writes the transaction's line and counts its outcome. id is the
+// store's id of the message (0 when it was not stored), the key that
+// follows a post through the later lines (post, delivery attempt).
+func (ss *session) log(result, reason string, id uint64, raw []byte, start time.Time) {
+	ss.s.o.Observe(result, reason)
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs, slog.String("result", result), slog.String("reason", reason))
+	if id != 0 {
+		attrs = append(attrs, slog.Uint64("message", id))
+	}
+	if mid := messageID(raw); mid != "" {
+		attrs = append(attrs, slog.String("message_id", mid))
+	}
+	attrs = append(attrs, slog.String("from", ss.env.From), slog.String("rcpt", strings.Join(ss.env.To, ",")),
+		slog.Int("size", len(raw)), slog.String("remote", ss.env.RemoteAddr),
+		slog.Duration("duration", time.Since(start).Round(time.Microsecond)))
+	ss.s.o.Logger.LogAttrs(ss.ctx, slog.LevelInfo, "smtp transaction", attrs...)
+}
+
+// messageID returns the Message-ID field of a message's header, unfolded,
+// or "" if it has none. Only the header is read, line by line, and the
+// value is cut at 200 bytes: it goes into a log line.
+func messageID(raw []byte) string {
+	const name = "message-id:"
+	for len(raw) > 0 {
+		line, rest, _ := bytes.Cut(raw, []byte("\n"))
+		raw = rest
+		line = bytes.TrimRight(line, "\r")
+		if len(line) == 0 {
+			return "" // end of the header
+		}
+		if len(line) < len(name) || !bytes.EqualFold(line[:len(name)], []byte(name)) {
+			continue
+		}
+		v := bytes.Clone(line[len(name):])
+		for len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') { // folded
+			next, rest, _ := bytes.Cut(raw, []byte("\n"))
+			raw = rest
+			v = append(v, bytes.TrimRight(next, "\r")...)
+		}
+		v = bytes.TrimSpace(v)
+		if len(v) > 200 {
+			v = v[:200]
+		}
+		return strings.ToValidUTF8(string(v), "\uFFFD")
+	}
+	return ""
 }
 
 // capListener refuses connections beyond a total cap, or beyond a cap

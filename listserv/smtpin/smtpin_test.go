@@ -34,14 +34,14 @@ func serve(t *testing.T, o Options, spoolErr error) (string, func() []spooled) {
 	o.Accept = func(_ context.Context, rcpt string) (bool, error) {
 		return strings.EqualFold(rcpt, "list@lists.test"), nil
 	}
-	o.Spool = func(_ context.Context, env Envelope, raw []byte) error {
+	o.Spool = func(_ context.Context, env Envelope, raw []byte) (uint64, error) {
 		if spoolErr != nil {
-			return spoolErr
+			return 0, spoolErr
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, spooled{env, append([]byte(nil), raw...)})
-		return nil
+		return uint64(len(got)), nil
 	}
 	s := New(o)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
