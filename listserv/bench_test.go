@@ -16,7 +16,7 @@ import (
 )
 
 // benchServer starts a server relaying into a counting sink.
-func benchServer(b *testing.B, members int, verp ...bool) (*Server, *smtpsink.Sink) {
+func benchServer(b testing.TB, members int, verp ...bool) (*Server, *smtpsink.Sink) {
 	b.Helper()
 	store, err := storage.Open(filepath.Join(b.TempDir(), "tacit.db"), storage.Options{})
 	if err != nil {

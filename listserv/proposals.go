@@ -44,13 +44,14 @@ func (s *Server) consensusHook(l storage.List, id uint64, raw []byte, h textprot
 	if received.IsZero() {
 		received = now
 	}
-	text := bodyText(raw)
+	// The text is read only for replies and proposals: a large post
+	// that is neither is never decoded.
 	if threaded {
 		authentic := func() (bool, string) { return s.o.Authenticity.Authentic(raw, env.RemoteAddr) }
-		return s.reply(l, ref, h, text, author, authentic, received, now)
+		return s.reply(l, ref, h, bodyText(raw), author, authentic, received, now)
 	}
 	if subj.Proposal && !subj.Reply && !h.Has("In-Reply-To") {
-		return s.propose(l, id, h, subj, text, author, received, now)
+		return s.propose(l, id, h, subj, bodyText(raw), author, received, now)
 	}
 	return hook{}, nil
 }
@@ -107,7 +108,8 @@ func bodyText(raw []byte) string {
 		return t
 	}
 	if _, off, err := rewrite.Split(raw); err == nil {
-		return string(raw[off:])
+		body := raw[off:]
+		return string(body[:min(len(body), mailtext.MaxText)])
 	}
 	return ""
 }

@@ -126,7 +126,21 @@ func sendOne(addr, msg string) error {
 		return fmt.Errorf("smtp dial: %w", err)
 	}
 	defer c.Close()
-	if err := c.SendMail(poster, []string{listAddr}, strings.NewReader(msg)); err != nil {
+	// SIZE, as the MTAs that relay posts to tacit announce it.
+	if err := c.Mail(poster, &gosmtp.MailOptions{Size: int64(len(msg))}); err != nil {
+		return fmt.Errorf("smtp MAIL: %w", err)
+	}
+	if err := c.Rcpt(listAddr, nil); err != nil {
+		return fmt.Errorf("smtp RCPT: %w", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fmt.Errorf("smtp DATA: %w", err)
+	}
+	if _, err := io.WriteString(w, msg); err != nil {
+		return fmt.Errorf("smtp send: %w", err)
+	}
+	if err := w.Close(); err != nil {
 		return fmt.Errorf("smtp send: %w", err)
 	}
 	if err := c.Quit(); err != nil {

@@ -56,11 +56,13 @@ type Runner struct {
 	bodies map[uint64]*sharedMessage
 }
 
-// sharedMessage is a message read from the store and the number of
-// attempts using it.
+// sharedMessage is a message read from the store once for the attempts
+// that send it; ready is closed when raw and err are set.
 type sharedMessage struct {
-	raw  []byte
-	refs int
+	ready chan struct{}
+	raw   []byte
+	err   error
+	refs  int
 }
 
 // NewRunner returns a Runner; call Run to start it.
@@ -190,9 +192,7 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 		return
 	}
 	raw, err := r.message(e.MessageID)
-	if err == nil {
-		defer r.release(e.MessageID)
-	}
+	defer r.release(e.MessageID)
 	if err != nil || e.BodyOffset > len(raw) {
 		r.o.Logger.Error("delivery: message missing", "entry", id, "message", e.MessageID, "err", err)
 		r.finish(e, giveUpAll(e, fmt.Sprintf("message %d missing from the store", e.MessageID), now))
@@ -237,28 +237,24 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 	r.finish(e, res)
 }
 
-// message returns the stored message id, shared with the other attempts
-// sending it; release gives it back.
+// message returns the stored message id, read once and shared with the
+// other attempts sending it (they start together: one post makes an
+// entry per 100 members); release gives it back.
 func (r *Runner) message(id uint64) ([]byte, error) {
 	r.mu.Lock()
-	if m, ok := r.bodies[id]; ok {
+	m, ok := r.bodies[id]
+	if ok {
 		m.refs++
 		r.mu.Unlock()
-		return m.raw, nil
+		<-m.ready
+		return m.raw, m.err
 	}
+	m = &sharedMessage{ready: make(chan struct{}), refs: 1}
+	r.bodies[id] = m
 	r.mu.Unlock()
-	raw, _, err := r.o.Store.Message(id)
-	if err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if m, ok := r.bodies[id]; ok { // read meanwhile by another attempt
-		m.refs++
-		return m.raw, nil
-	}
-	r.bodies[id] = &sharedMessage{raw: raw, refs: 1}
-	return raw, nil
+	m.raw, _, m.err = r.o.Store.Message(id)
+	close(m.ready)
+	return m.raw, m.err
 }
 
 func (r *Runner) release(id uint64) {
