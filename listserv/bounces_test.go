@@ -116,7 +116,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 		t.Errorf("POST %d: still a member", resp.StatusCode)
 	}
 	// A forged token does nothing.
-	resp, err = http.PostForm(strings.Replace(u[1], "/u/", "/u/x", 1), url.Values{"List-Unsubscribe": {"One-Click"}})
+	resp, err = http.PostForm(strings.Replace(u[1], "/unsubscribe/", "/unsubscribe/x", 1), url.Values{"List-Unsubscribe": {"One-Click"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,13 +14,13 @@ import (
 )
 
 // The HTTP server answers the one-click unsubscribe URLs of RFC 8058
-// (/u/TOKEN), /healthz, /metrics (Prometheus) and the decision register
+// (/unsubscribe/TOKEN), /healthz, /metrics (Prometheus) and the decision register
 // (/lists/NAME/decisions…).
 
 // newHTTP builds the HTTP handler of the server.
 func (s *Server) newHTTP() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/u/", unsub.Handler(unsub.Options{
+	one := unsub.Handler(unsub.Options{
 		Secret:      s.o.UnsubscribeSecret,
 		Unsubscribe: s.unsubscribe,
 		Lang: func(list string) string {
@@ -37,7 +37,9 @@ func (s *Server) newHTTP() http.Handler {
 			return ""
 		},
 		Logger: s.o.Logger,
-	}))
+	})
+	mux.Handle("/unsubscribe/", one) // SPEC section 10
+	mux.Handle("/u/", one)           // the short form of the first versions
 	mux.Handle("GET /lists/", register.Handler(register.Options{Store: s.o.Store, Domain: s.o.Domain, Language: s.o.Language,
 		Location: s.o.Consensus.Location, BaseURL: s.o.HTTPBaseURL, Now: s.o.Now, Logger: s.o.Logger}))
 	mux.HandleFunc("GET /healthz", s.healthz)

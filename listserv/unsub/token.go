@@ -82,9 +82,9 @@ func Parse(secret []byte, token string) (list, member string, ok bool) {
 }
 
 // URL returns the one-click unsubscribe address for member of list:
-// baseURL, "/u/" and the token. baseURL may end with a slash or not.
+// baseURL, "/unsubscribe/" and the token (SPEC section 10). baseURL may end with a slash or not.
 func URL(baseURL string, secret []byte, list, member string) string {
-	return strings.TrimRight(baseURL, "/") + "/u/" + Token(secret, list, member)
+	return strings.TrimRight(baseURL, "/") + "/unsubscribe/" + Token(secret, list, member)
 }
 
 // mac returns the truncated HMAC-SHA256 of payload under secret.

@@ -112,8 +112,8 @@ type handler struct {
 	log *slog.Logger
 }
 
-// Handler returns the handler of the unsubscribe addresses /u/{token}.
-// Mount it with the pattern "/u/{token}" or under the prefix "/u/"; the
+// Handler returns the handler of the unsubscribe addresses /unsubscribe/{token}.
+// Mount it with the pattern "/unsubscribe/{token}" or under a prefix; the
 // token is the {token} path value when there is one, the last path
 // segment otherwise, so http.StripPrefix works too.
 //
@@ -143,7 +143,7 @@ func Handler(o Options) http.Handler {
 	return h
 }
 
-// ServeHTTP answers one request for /u/{token}; see Handler.
+// ServeHTTP answers one request for /unsubscribe/{token}; see Handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodPost:

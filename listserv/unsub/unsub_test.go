@@ -236,13 +236,13 @@ func TestTokenRefused(t *testing.T) {
 
 func TestURL(t *testing.T) {
 	t.Parallel()
-	want := "https://listes.example.org/u/" + Token(secret, testList, testMember)
+	want := "https://listes.example.org/unsubscribe/" + Token(secret, testList, testMember)
 	for _, base := range []string{"https://listes.example.org", "https://listes.example.org/"} {
 		if got := URL(base, secret, testList, testMember); got != want {
 			t.Errorf("URL(%q) = %q, want %q", base, got, want)
 		}
 	}
-	want = "https://example.org/listes/u/" + Token(secret, testList, testMember)
+	want = "https://example.org/listes/unsubscribe/" + Token(secret, testList, testMember)
 	if got := URL("https://example.org/listes/", secret, testList, testMember); got != want {
 		t.Errorf("URL with a path = %q, want %q", got, want)
 	}
@@ -648,7 +648,7 @@ func TestRealServer(t *testing.T) {
 	s := newStore(testList, testMember)
 	var logs syncBuffer
 	mux := http.NewServeMux()
-	mux.Handle("/u/{token}", Handler(Options{
+	mux.Handle("/unsubscribe/{token}", Handler(Options{
 		Secret:      secret,
 		Unsubscribe: s.unsubscribe,
 		Logger:      slog.New(slog.NewTextHandler(&logs, nil)),
