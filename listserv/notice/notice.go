@@ -248,6 +248,21 @@ func Date(t time.Time, lang string, loc *time.Location) string {
 	if lang == "en" {
 		return t.Format("Monday 2 January 2006 at 15:04") + " (" + t.Format("MST") + ")"
 	}
+	return frDays[t.Weekday()] + " " + frenchDate(t)
+}
+
+// ShortDate writes t in words, in loc, without the weekday or the zone:
+// "3 décembre 2026 à 10 h", "3 December 2026 at 10:00".
+func ShortDate(t time.Time, lang string, loc *time.Location) string {
+	t = t.In(loc)
+	if lang == "en" {
+		return t.Format("2 January 2006 at 15:04")
+	}
+	return frenchDate(t)
+}
+
+// frenchDate writes "1er décembre 2026 à 18 h 30".
+func frenchDate(t time.Time) string {
 	day := fmt.Sprint(t.Day())
 	if t.Day() == 1 {
 		day = "1er"
@@ -256,7 +271,7 @@ func Date(t time.Time, lang string, loc *time.Location) string {
 	if t.Minute() != 0 {
 		hour += fmt.Sprintf(" %02d", t.Minute())
 	}
-	return fmt.Sprintf("%s %s %s %d à %s", frDays[t.Weekday()], day, frMonths[t.Month()-1], t.Year(), hour)
+	return fmt.Sprintf("%s %s %d à %s", day, frMonths[t.Month()-1], t.Year(), hour)
 }
 
 // lastText returns the current version of a proposal's text.

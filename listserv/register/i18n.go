@@ -1,7 +1,6 @@
 package register
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -227,20 +226,5 @@ func (w *words) longDate(t time.Time, loc *time.Location) string {
 // shortDate writes t in words without the weekday: "3 décembre 2026 à
 // 10 h", "3 December 2026 at 10:00".
 func (w *words) shortDate(t time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	if w.Lang == "en" {
-		return t.Format("2 January 2006 at 15:04")
-	}
-	day := fmt.Sprint(t.Day())
-	if t.Day() == 1 {
-		day = "1er"
-	}
-	hour := fmt.Sprintf("%d h", t.Hour())
-	if t.Minute() != 0 {
-		hour += fmt.Sprintf(" %02d", t.Minute())
-	}
-	return fmt.Sprintf("%s %s %d à %s", day, frenchMonths[t.Month()-1], t.Year(), hour)
+	return notice.ShortDate(t, w.Lang, loc)
 }
-
-var frenchMonths = []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-	"septembre", "octobre", "novembre", "décembre"}
