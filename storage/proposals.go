@@ -397,7 +397,6 @@ func putOutgoing(tx *bolt.Tx, o Outgoing) error {
 	}
 	for _, e := range o.Queue {
 		e.MessageID = id
-		e.Header = o.Raw[:o.BodyOffset]
 		e.BodyOffset = o.BodyOffset
 		if _, err := putNewQueueEntry(tx, e); err != nil {
 			return err

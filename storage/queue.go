@@ -25,8 +25,9 @@ type QueueEntry struct {
 	Post uint64 `json:"post,omitempty"`
 	// List is the list the mail is sent for ("" for mail of the server).
 	List string `json:"list,omitempty"`
-	// Header is the header block sent before the body.
-	Header []byte `json:"header"`
+	// Header is the header block sent before the body; nil means the
+	// message's own bytes up to BodyOffset (a message tacit wrote).
+	Header []byte `json:"header,omitempty"`
 	// BodyOffset is where the body starts in the raw message.
 	BodyOffset int `json:"body_offset"`
 	// From is the envelope sender.

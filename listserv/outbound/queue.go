@@ -201,15 +201,19 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 	}
 	start := time.Now()
 	var results []Result
+	header := e.Header
+	if header == nil { // a message tacit wrote: its own header
+		header = raw[:e.BodyOffset]
+	}
 	if e.Personal && r.o.Personalize != nil {
 		// One transaction per recipient, all sharing the body; only the
 		// envelope sender and the first header lines differ.
 		ms := make([]*Message, len(e.Recipients))
 		for i, rcpt := range e.Recipients {
 			from, extra := r.o.Personalize(&e, rcpt)
-			hdr := e.Header
+			hdr := header
 			if len(extra) > 0 {
-				hdr = append(append(make([]byte, 0, len(extra)+len(e.Header)), extra...), e.Header...)
+				hdr = append(append(make([]byte, 0, len(extra)+len(header)), extra...), header...)
 			}
 			ms[i] = &Message{From: from, To: []string{rcpt}, Header: hdr, Body: raw[e.BodyOffset:]}
 		}
@@ -217,7 +221,7 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 			results = append(results, rs...)
 		}
 	} else {
-		results = r.o.Transport.Deliver(ctx, &Message{From: e.From, To: e.Recipients, Header: e.Header, Body: raw[e.BodyOffset:]})
+		results = r.o.Transport.Deliver(ctx, &Message{From: e.From, To: e.Recipients, Header: header, Body: raw[e.BodyOffset:]})
 	}
 	res := r.outcome(e, results, r.o.Now())
 	deferred := len(e.Recipients) - len(res.Delivered) - len(res.Failed)
