@@ -385,6 +385,9 @@ func putOutgoing(tx *bolt.Tx, o Outgoing) error {
 	if o.Archive.List != "" {
 		a := o.Archive
 		a.MessageID = id
+		if a.Size == 0 && len(a.Header) == 0 {
+			a.Size = int64(len(o.Raw)) // known: no need to read it back
+		}
 		seq, err := putArchive(tx, a)
 		if err != nil {
 			return err
