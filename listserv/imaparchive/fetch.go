@@ -132,7 +132,13 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 	needMeta := options.Envelope || options.BodyStructure != nil
 	needRaw := len(options.BodySection) > 0 || len(options.BinarySection) > 0 || len(options.BinarySectionSize) > 0
 	headerOnly := headerSectionsOnly(options)
-	var batch map[uint64][]byte
+	list := v.box.list.Address
+	// Header sections come from the cache when it has them all.
+	useCache := headerOnly && cacheable(options.BodySection)
+	var (
+		batch  map[uint64][]byte
+		cached map[uint64][][]byte
+	)
 	for n, i := range idx {
 		m := v.state.msgs[i]
 		var (
@@ -144,14 +150,26 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			// One read transaction for the next messages; only their
 			// headers when that is all the client asked for.
 			seqs := make([]uint64, 0, fetchBatch)
+			cached = map[uint64][][]byte{}
 			for _, j := range idx[n:min(n+fetchBatch, len(idx))] {
-				seqs = append(seqs, v.state.msgs[j].seq)
+				seq := v.state.msgs[j].seq
+				if useCache {
+					if got, ok := s.srv.sections.getAll(list, seq, options.BodySection); ok {
+						cached[seq] = got
+						continue
+					}
+				}
+				seqs = append(seqs, seq)
 			}
-			if batch, err = s.srv.o.Store.ArchivedBatch(v.box.list.Address, seqs, headerOnly); err != nil {
-				return fmt.Errorf("imaparchive: fetch: %w", err)
+			batch = nil
+			if len(seqs) > 0 {
+				if batch, err = s.srv.o.Store.ArchivedBatch(list, seqs, headerOnly); err != nil {
+					return fmt.Errorf("imaparchive: fetch: %w", err)
+				}
 			}
 		}
-		if needRaw {
+		hit := cached[m.seq]
+		if needRaw && hit == nil {
 			var ok bool
 			if raw, ok = batch[m.seq]; !ok {
 				continue // deleted since: the next poll expunges it
@@ -162,7 +180,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			if headerOnly {
 				full = nil // a header alone must never make the cached structure
 			}
-			if md, full, err = s.srv.loadMeta(v.box.list.Address, m.seq, full); err != nil {
+			if md, full, err = s.srv.loadMeta(list, m.seq, full); err != nil {
 				if errors.Is(err, storage.ErrNotFound) {
 					continue
 				}
@@ -176,7 +194,20 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		if options.Flags || newlySeen[m.uid] {
 			flags = flagsOf(seen[m.uid])
 		}
-		if err := writeMessage(w.CreateMessage(uint32(i+1)), m, flags, md, raw, options); err != nil {
+		section := func(k int, bs *imap.FetchItemBodySection) []byte {
+			switch {
+			case hit != nil:
+				return partial(hit[k], bs.Partial)
+			case useCache:
+				whole := *bs
+				whole.Partial = nil
+				b := bodySection(raw, &whole)
+				s.srv.sections.put(sectionKey(list, m.seq, bs), b)
+				return partial(b, bs.Partial)
+			}
+			return bodySection(raw, bs)
+		}
+		if err := writeMessage(w.CreateMessage(uint32(i+1)), m, flags, md, raw, section, options); err != nil {
 			return err
 		}
 	}
@@ -191,7 +222,8 @@ func flagsOf(seen bool) []imap.Flag {
 }
 
 // writeMessage writes one FETCH response; flags nil leaves FLAGS out.
-func writeMessage(rw *imapserver.FetchResponseWriter, m msgInfo, flags []imap.Flag, md *meta, raw []byte, options *imap.FetchOptions) error {
+func writeMessage(rw *imapserver.FetchResponseWriter, m msgInfo, flags []imap.Flag, md *meta, raw []byte,
+	section func(int, *imap.FetchItemBodySection) []byte, options *imap.FetchOptions) error {
 	rw.WriteUID(imap.UID(m.uid))
 	if flags != nil {
 		rw.WriteFlags(flags)
@@ -217,8 +249,8 @@ func writeMessage(rw *imapserver.FetchResponseWriter, m msgInfo, flags []imap.Fl
 	if options.BodyStructure != nil {
 		rw.WriteBodyStructure(md.Body.structure())
 	}
-	for _, bs := range options.BodySection {
-		b := bodySection(raw, bs)
+	for k, bs := range options.BodySection {
+		b := section(k, bs)
 		if err := writeLiteral(rw.WriteBodySection(bs, int64(len(b))), b); err != nil {
 			return err
 		}

@@ -56,6 +56,7 @@ type Server struct {
 	imap      *imapserver.Server
 	limiter   *limiter
 	meta      *metaWriter
+	sections  *sectionCache
 	sliceSize uint64
 	pollEvery time.Duration
 	done      chan struct{}
@@ -92,6 +93,7 @@ func New(o Options) *Server {
 	s := &Server{
 		o:         o,
 		limiter:   newLimiter(failureWindow, o.MaxFailures, o.MaxFailuresPerIP),
+		sections:  newSectionCache(sectionCacheBytes),
 		sliceSize: defaultSliceSize,
 		pollEvery: defaultPollEvery,
 		done:      make(chan struct{}),
