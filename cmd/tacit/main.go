@@ -152,7 +152,7 @@ func adminCommand(cfg *config.Config, args []string, stdout io.Writer) error {
 // GOMEMLIMIT does not set one: the garbage collector then hands memory
 // back before a burst (a 25 MB post being stored, read and sent) stacks up
 // copies, which keeps a small server's peak under 150 MB.
-const defaultMemoryLimit = 128 << 20
+const defaultMemoryLimit = 96 << 20
 
 func serve(cfg *config.Config, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
