@@ -30,9 +30,11 @@
 #               the SMTP 250; Postfix: smtp-source connecting; mlmmj:
 #               mlmmj-receive starting) to the last recipient accepted by
 #               tacit-bench's counting sink:
-#                 tacit batched (100 recipients a transaction) and --verp
-#                 (one transaction per member, own envelope sender and
-#                 unsubscribe URL); tacit into Postfix's smtp-sink;
+#                 tacit batched (--unsubscribe=false: HTTP off, so no
+#                 per-member URL, 100 recipients a transaction) and --verp
+#                 (HTTP on: one transaction per member, own envelope
+#                 sender and one-click unsubscribe URL); tacit batched into
+#                 Postfix's smtp-sink;
 #                 Postfix virtual alias expansion (virtual_alias_maps);
 #                 Postfix local alias expansion (aliases(5) :include: file,
 #                 local(8) forwarding to the remote members);
@@ -51,7 +53,8 @@
 #   tick        go test ./listserv -bench BenchmarkTick (1,000 due among
 #               100,000 open proposals)
 #   rss         peak RSS (VmHWM) of tacit serve fanning a BIG_POST post out
-#               to MEMBERS members, and the largest anonymous and
+#               to MEMBERS members one transaction per member (VERP and
+#               unsubscribe URL), and the largest anonymous and
 #               file-backed (the store's mapped pages) RSS sampled meanwhile
 #
 # The table: workload, system, figure, tacit ÷ peer (times: < 1 means tacit
@@ -203,7 +206,8 @@ section() {
 kept_instance() { echo "$TMPDIR/$1"/tacit-bench-*/instance-*; }
 
 # tacit_restart DIR [RELAY]: starts tacit serve on DIR's configuration
-# with new free ports (and RELAY as its smarthost), waits for it to
+# with new free ports for what listens (SMTP; IMAP and HTTP when on), and
+# RELAY as its smarthost when given; waits for it to
 # listen; sets tacit_pid, tacit_smtp and tacit_imap ("" when off).
 tacit_restart() {
 	local cfg=$1/tacit.toml
@@ -213,6 +217,9 @@ tacit_restart() {
 	if sed -n '/^\[imap\]/,/^\[/p' "$cfg" | grep -q '^listen = "1'; then
 		tacit_imap=127.0.0.1:$(free_port)
 		sed -i "/^\[imap\]/,/^\[/ s/^listen = .*/listen = \"$tacit_imap\"/" "$cfg"
+	fi
+	if sed -n '/^\[http\]/,/^\[/p' "$cfg" | grep -q '^listen = "1'; then
+		sed -i "/^\[http\]/,/^\[/ s/^listen = .*/listen = \"127.0.0.1:$(free_port)\"/" "$cfg"
 	fi
 	if [[ -n "${2:-}" ]]; then sed -i "s/^relay = .*/relay = \"$2\"/" "$cfg"; fi
 	"$work/tacit" --config "$cfg" serve 2>"$1/serve.log" &
@@ -250,12 +257,12 @@ members_file() { awk -v n="$2" 'BEGIN{for (i = 0; i < n; i++) printf "m%05d@exam
 # ---------------------------------------------------------------- tacit
 
 tacit_fanout() {
-	mkdir -p "$TMPDIR/fanout"
-	TMPDIR=$TMPDIR/fanout bench --workload fanout --members "$MEMBERS" --keep >"$work/fanout.json" 2>"$work/fanout.log"
+	bench --workload fanout --members "$MEMBERS" --unsubscribe=false >"$work/fanout.json" 2>"$work/fanout.log"
 	put tacit_fanout "$(field median_seconds <"$work/fanout.json")"
 }
 tacit_fanout_verp() {
-	bench --workload fanout --members "$MEMBERS" --verp >"$work/verp.json" 2>"$work/verp.log"
+	mkdir -p "$TMPDIR/verp"
+	TMPDIR=$TMPDIR/verp bench --workload fanout --members "$MEMBERS" --verp --keep >"$work/verp.json" 2>"$work/verp.log"
 	put tacit_verp "$(field median_seconds <"$work/verp.json")"
 	if [[ $VERP_MEMBERS != "$MEMBERS" ]]; then
 		bench --workload fanout --members "$VERP_MEMBERS" --verp >"$work/verp-small.json" 2>"$work/verp-small.log"
@@ -272,7 +279,7 @@ tacit_fanout_smtp_sink() {
 	local pid=$!
 	track "$pid"
 	sleep 0.5
-	bench --workload fanout --members "$MEMBERS" --sink "127.0.0.1:$port" >"$work/smtp-sink.json" 2>"$work/smtp-sink.log"
+	bench --workload fanout --members "$MEMBERS" --unsubscribe=false --sink "127.0.0.1:$port" >"$work/smtp-sink.json" 2>"$work/smtp-sink.log"
 	kill "$pid" 2>/dev/null || true
 	put tacit_fanout_smtp_sink "$(field median_seconds <"$work/smtp-sink.json")"
 }
@@ -311,10 +318,12 @@ tacit_imap() {
 }
 
 # peak RSS of tacit serve fanning a BIG_POST-byte post out to MEMBERS
-# members (the fan-out instance, relaying to a new counting sink).
+# members (the --verp fan-out instance: one transaction per member, each
+# with its own envelope sender and unsubscribe URL; relaying to a new
+# counting sink).
 tacit_rss() {
 	local dir f port
-	dir=$(kept_instance fanout)
+	dir=$(kept_instance verp)
 	f=$work/big.eml
 	python3 - "$f" "$BIG_POST" <<'EOF'
 import sys
@@ -334,9 +343,9 @@ EOF
 	(
 		ma=0 mf=0
 		while [[ -r /proc/$tacit_pid/status ]]; do
-			read -r a f < <(awk '/^RssAnon/{a=$2} /^RssFile/{f=$2} END{print a+0, f+0}' "/proc/$tacit_pid/status" 2>/dev/null || echo 0 0)
-			((a > ma)) && ma=$a
-			((f > mf)) && mf=$f
+			read -r anon file < <(awk '/^RssAnon/{a=$2} /^RssFile/{f=$2} END{print a+0, f+0}' "/proc/$tacit_pid/status" 2>/dev/null || echo 0 0)
+			((anon > ma)) && ma=$anon
+			((file > mf)) && mf=$file
 			echo "$ma $mf" >"$work/rss-sample"
 			sleep 0.1
 		done
@@ -666,7 +675,7 @@ tk=$(get tacit_tick)
 row "tick, 1,000 due of 100,000 open" tacit "$(fmt_ms "$tk")" "" lower "< 50 ms" "$(verdict "$tk" "<" 50)"
 hwm=$(get tacit_rss_hwm)
 big=$(get tacit_rss_bytes)
-row "peak RSS, $(awk -v b="${big:-$BIG_POST}" 'BEGIN{printf "%.0f", b/1e6}') MB post to $MEMBERS members" tacit \
+row "peak RSS, $(awk -v b="${big:-$BIG_POST}" 'BEGIN{printf "%.0f", b/1e6}') MB post to $MEMBERS members, one tx per member" tacit \
 	"$([[ -n $hwm ]] && printf '%s MB VmHWM (sampled: anonymous ≤ %s MB, store file mapped ≤ %s MB; %s MB before; fan-out %s s)' "$hwm" "$(get tacit_rss_anon)" "$(get tacit_rss_file)" "$(get tacit_rss_before)" "$(get tacit_rss_seconds)" || echo n/a)" \
 	"" lower "< 150 MB" "$(verdict "$hwm" "<" 150)"
 
@@ -676,5 +685,8 @@ echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "commit $(get commit); $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); members=$MEMBERS verp_members=$VERP_MEMBERS posts=$POSTS sessions=$SESSIONS messages=$MESSAGES runs=$RUNS"
-failed=$(cd "$work/r" && ls failed_* 2>/dev/null | sed 's/^failed_//' | tr '\n' ' ' || true)
-if [[ -n "$failed" ]]; then echo "failed sections (see the log above): $failed"; fi
+failed=""
+for f in "$work"/r/failed_*; do
+	[[ -e $f ]] && failed+="${f##*/failed_} "
+done
+if [[ -n "$failed" ]]; then echo "failed sections (see the log): $failed"; fi
