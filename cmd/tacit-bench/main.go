@@ -91,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:2526", "sink: address to listen on")
 	fs.Int64Var(&o.expect, "expect", 10000, "sink: recipients to wait for")
 	fs.IntVar(&o.size, "size", 4096, "fanout: size of the post in bytes")
-	fs.BoolVar(&o.unsubscribe, "unsubscribe", true, "turn [http] on, so that with --verp every copy carries its member's one-click unsubscribe URL")
+	fs.BoolVar(&o.unsubscribe, "unsubscribe", true, "turn [http] on: every copy carries its member's one-click unsubscribe URL, one transaction per member (false: batched transactions unless --verp)")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("flags: %w", err)
 	}
