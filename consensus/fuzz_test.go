@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -28,34 +29,52 @@ func FuzzGrammar(f *testing.F) {
 	}
 	received := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, text string) {
-		own := OwnText(text)
-		if len(own) > len(text)+len(text)/2+16 {
-			t.Fatalf("own text grew from %d to %d bytes", len(text), len(own))
-		}
-		p := Commands(own)
-		lines := strings.Split(own, "\n")
-		for _, c := range p.Commands {
-			if c.Line < 1 || c.Line > len(lines) {
-				t.Fatalf("command on line %d of %d", c.Line, len(lines))
+		// A reply is read on the post path: no input may take long. An
+		// input that never ends must still be reported (and saved).
+		res := make(chan string, 1)
+		go func() { res <- checkGrammar(text, received, paris) }()
+		select {
+		case msg := <-res:
+			if msg != "" {
+				t.Fatal(msg)
 			}
-		}
-		// A text without any letter, digit, + or - holds no command.
-		if strings.IndexFunc(own, func(r rune) bool {
-			return r == '+' || r == '-' || r >= 'A' && r <= 'z' || r >= '0' && r <= '9' || r > 127
-		}) < 0 && len(p.Commands) > 0 {
-			t.Fatalf("commands %+v in %q", p.Commands, own)
-		}
-		if dl, _, err := FindDeadline(own, received, paris); err == nil && dl.IsZero() {
-			t.Fatalf("a deadline without a time")
-		}
-		for _, line := range lines {
-			s := ParseSubject(line, "jardin")
-			if utf8.ValidString(line) && !utf8.ValidString(s.Title) {
-				t.Fatalf("title of %q is not UTF-8: %q", line, s.Title)
-			}
-			if s.Number < 0 {
-				t.Fatalf("negative number from %q", line)
-			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d bytes still being read after 5 s: %q", len(text), text)
 		}
 	})
+}
+
+// checkGrammar reads text as FuzzGrammar does and says what is wrong, ""
+// when nothing is.
+func checkGrammar(text string, received time.Time, paris *time.Location) string {
+	own := OwnText(text)
+	if len(own) > len(text)+len(text)/2+16 {
+		return fmt.Sprintf("own text grew from %d to %d bytes", len(text), len(own))
+	}
+	p := Commands(own)
+	lines := strings.Split(own, "\n")
+	for _, c := range p.Commands {
+		if c.Line < 1 || c.Line > len(lines) {
+			return fmt.Sprintf("command on line %d of %d", c.Line, len(lines))
+		}
+	}
+	// A text without any letter, digit, + or - holds no command.
+	if strings.IndexFunc(own, func(r rune) bool {
+		return r == '+' || r == '-' || r >= 'A' && r <= 'z' || r >= '0' && r <= '9' || r > 127
+	}) < 0 && len(p.Commands) > 0 {
+		return fmt.Sprintf("commands %+v in %q", p.Commands, own)
+	}
+	if dl, _, err := FindDeadline(own, received, paris); err == nil && dl.IsZero() {
+		return fmt.Sprintf("a deadline without a time")
+	}
+	for _, line := range lines {
+		s := ParseSubject(line, "jardin")
+		if utf8.ValidString(line) && !utf8.ValidString(s.Title) {
+			return fmt.Sprintf("title of %q is not UTF-8: %q", line, s.Title)
+		}
+		if s.Number < 0 {
+			return fmt.Sprintf("negative number from %q", line)
+		}
+	}
+	return ""
 }
