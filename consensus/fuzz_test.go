@@ -65,7 +65,7 @@ func checkGrammar(text string, received time.Time, paris *time.Location) string 
 		return fmt.Sprintf("commands %+v in %q", p.Commands, own)
 	}
 	if dl, _, err := FindDeadline(own, received, paris); err == nil && dl.IsZero() {
-		return fmt.Sprintf("a deadline without a time")
+		return "a deadline without a time"
 	}
 	for _, line := range lines {
 		s := ParseSubject(line, "jardin")
