@@ -433,29 +433,7 @@ smtpd_relay_restrictions = permit_mynetworks, reject
 EOF
 	{
 		echo "127.0.0.1:$pf_port inet n - n - - smtpd"
-		cat <<'EOF'
-pickup     unix  n - n 60 1 pickup
-cleanup    unix  n - n -  0 cleanup
-qmgr       unix  n - n 300 1 qmgr
-rewrite    unix  - - n -  - trivial-rewrite
-bounce     unix  - - n -  0 bounce
-defer      unix  - - n -  0 bounce
-trace      unix  - - n -  0 bounce
-verify     unix  - - n -  1 verify
-flush      unix  n - n 1000? 0 flush
-proxymap   unix  - - n -  - proxymap
-proxywrite unix  - - n -  1 proxymap
-smtp       unix  - - n -  - smtp
-relay      unix  - - n -  - smtp
-showq      unix  n - n -  - showq
-error      unix  - - n -  - error
-retry      unix  - - n -  - error
-discard    unix  - - n -  - discard
-local      unix  - n n -  - local
-anvil      unix  - - n -  1 anvil
-scache     unix  - - n -  1 scache
-postlog    unix-dgram n - n - 1 postlogd
-EOF
+		cat "$repo/testdata/postfix/master.cf"
 	} >"$pf_conf/master.cf"
 	postalias -c "$pf_conf" "hash:$pf_conf/aliases"
 	MAIL_CONFIG=$pf_conf timeout 60 postfix -c "$pf_conf" start >&2

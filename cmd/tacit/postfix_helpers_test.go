@@ -111,7 +111,7 @@ smtpd_recipient_restrictions = check_recipient_access texthash:%[3]s/recipient_a
 	t.Cleanup(m.stop)
 	for try := 0; ; try++ {
 		m.addr = freePort(t)
-		m.write("master.cf", postfixMasterCf(portOf(m.addr)))
+		m.write("master.cf", postfixMasterCf(t, portOf(m.addr)))
 		out, err := m.postfix("start")
 		if err == nil {
 			if strings.TrimSpace(out) != "" {
@@ -143,33 +143,16 @@ smtpd_recipient_restrictions = check_recipient_access texthash:%[3]s/recipient_a
 	return m
 }
 
-// postfixMasterCf is master.cf with the services relaying needs, none
-// chrooted (the queue directory holds no copy of /etc), and an smtpd on
-// 127.0.0.1:port only.
-func postfixMasterCf(port string) string {
-	return "# Written by TestRelayThroughPostfix.\n" +
-		"127.0.0.1:" + port + ` inet n - n - - smtpd
-pickup     unix  n - n 60 1 pickup
-cleanup    unix  n - n -  0 cleanup
-qmgr       unix  n - n 300 1 qmgr
-rewrite    unix  - - n -  - trivial-rewrite
-bounce     unix  - - n -  0 bounce
-defer      unix  - - n -  0 bounce
-trace      unix  - - n -  0 bounce
-verify     unix  - - n -  1 verify
-flush      unix  n - n 1000? 0 flush
-proxymap   unix  - - n -  - proxymap
-proxywrite unix  - - n -  1 proxymap
-smtp       unix  - - n -  - smtp
-relay      unix  - - n -  - smtp
-showq      unix  n - n -  - showq
-error      unix  - - n -  - error
-retry      unix  - - n -  - error
-discard    unix  - - n -  - discard
-anvil      unix  - - n -  1 anvil
-scache     unix  - - n -  1 scache
-postlog    unix-dgram n - n - 1 postlogd
-`
+// postfixMasterCf is master.cf: an smtpd on 127.0.0.1:port only, then
+// the services of testdata/postfix/master.cf (shared with tacit-bench's
+// peer scripts).
+func postfixMasterCf(t testing.TB, port string) string {
+	t.Helper()
+	services, err := os.ReadFile(filepath.Join("..", "..", "testdata", "postfix", "master.cf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "# Written by TestRelayThroughPostfix.\n127.0.0.1:" + port + " inet n - n - - smtpd\n" + string(services)
 }
 
 func (m *postfixMTA) write(name, content string) {
