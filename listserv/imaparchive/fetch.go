@@ -133,8 +133,6 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 	needRaw := len(options.BodySection) > 0 || len(options.BinarySection) > 0 || len(options.BinarySectionSize) > 0
 	headerOnly := headerSectionsOnly(options)
 	list := v.box.list.Address
-	// Header sections come from the cache when it has them all.
-	useCache := headerOnly && cacheable(options.BodySection)
 	var (
 		batch  map[uint64][]byte
 		cached map[uint64][][]byte
@@ -153,7 +151,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			cached = map[uint64][][]byte{}
 			for _, j := range idx[n:min(n+fetchBatch, len(idx))] {
 				seq := v.state.msgs[j].seq
-				if useCache {
+				if headerOnly { // header sections come from the cache when it has them all
 					if got, ok := s.srv.sections.getAll(list, seq, options.BodySection); ok {
 						cached[seq] = got
 						continue
@@ -198,7 +196,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			switch {
 			case hit != nil:
 				return partial(hit[k], bs.Partial)
-			case useCache:
+			case headerOnly:
 				whole := *bs
 				whole.Partial = nil
 				b := bodySection(raw, &whole)

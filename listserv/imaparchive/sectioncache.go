@@ -39,17 +39,6 @@ func newSectionCache(max int) *sectionCache {
 	return &sectionCache{max: max, order: list.New(), byKey: map[string]*list.Element{}}
 }
 
-// cacheable reports whether every section of a FETCH is a header section
-// of the message itself, which is what the cache keeps.
-func cacheable(sections []*imap.FetchItemBodySection) bool {
-	for _, bs := range sections {
-		if len(bs.Part) > 0 || bs.Specifier != imap.PartSpecifierHeader {
-			return false
-		}
-	}
-	return len(sections) > 0
-}
-
 // sectionKey names a header section of message seq of list; field names
 // are compared without case, and the partial cut is not part of it.
 func sectionKey(list string, seq uint64, bs *imap.FetchItemBodySection) string {

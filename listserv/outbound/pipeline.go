@@ -253,10 +253,9 @@ func (r *Relay) session(ctx context.Context, rc *relayConn, reused bool, ms []*M
 		s := steps[0]
 		steps = steps[1:]
 		err := w.reply()
-		what := stepName(s, txs)
 		var se *smtp.SMTPError
 		if err != nil && !errors.As(err, &se) {
-			return broken(what, err)
+			return broken(stepName(s, txs), err)
 		}
 		answered++
 		if se != nil && se.Code == 421 {
@@ -264,7 +263,7 @@ func (r *Relay) session(ctx context.Context, rc *relayConn, reused bool, ms []*M
 			if reused && answered == 1 {
 				return true, false
 			}
-			err = r.wrap(ctx, what, err)
+			err = r.wrap(ctx, stepName(s, txs), err)
 			for _, tx := range txs {
 				tx.t.failRest(err, false)
 			}
@@ -275,12 +274,12 @@ func (r *Relay) session(ctx context.Context, rc *relayConn, reused bool, ms []*M
 		switch s.kind {
 		case stepRset:
 			if err != nil {
-				return broken(what, err)
+				return broken(stepName(s, txs), err)
 			}
 		case stepMail:
 			if err != nil {
 				tx.mailErr = err
-				tx.t.failRest(r.wrap(ctx, what, err), isPermanent(err))
+				tx.t.failRest(r.wrap(ctx, stepName(s, txs), err), isPermanent(err))
 				drop(s.tx)
 			}
 		case stepRcpt:
@@ -289,7 +288,7 @@ func (r *Relay) session(ctx context.Context, rc *relayConn, reused bool, ms []*M
 			case err == nil:
 				tx.accepted = append(tx.accepted, s.rcpt)
 			default:
-				tx.t.fail(s.rcpt, r.wrap(ctx, what, err), isPermanent(err))
+				tx.t.fail(s.rcpt, r.wrap(ctx, stepName(s, txs), err), isPermanent(err))
 			}
 			if !w.pipelining && len(tx.accepted) == 0 && tx.t.allFinal() {
 				// Everyone refused: no DATA; the next MAIL needs RSET.
@@ -300,7 +299,7 @@ func (r *Relay) session(ctx context.Context, rc *relayConn, reused bool, ms []*M
 			waitingData = false
 			if err != nil {
 				if tx.mailErr == nil {
-					tx.t.failRest(r.wrap(ctx, what, err), isPermanent(err))
+					tx.t.failRest(r.wrap(ctx, stepName(s, txs), err), isPermanent(err))
 				}
 				dirty = true
 				break
@@ -319,7 +318,7 @@ func (r *Relay) session(ctx context.Context, rc *relayConn, reused bool, ms []*M
 			case tx.mailErr != nil || len(tx.accepted) == 0:
 				// Nothing was to be delivered; the relay refused it.
 			case err != nil:
-				tx.t.failRest(r.wrap(ctx, what, err), isPermanent(err))
+				tx.t.failRest(r.wrap(ctx, stepName(s, txs), err), isPermanent(err))
 			default:
 				for _, i := range tx.accepted {
 					tx.t.final[i] = true
