@@ -224,32 +224,33 @@ func TestICSEscapesAndFoldsWithoutBreakingCharacters(t *testing.T) {
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 
+// readAuthor and readLink are an Atom person and link as the test reads
+// them (its own types, not the writer's).
+type readAuthor struct {
+	Name string `xml:"http://www.w3.org/2005/Atom name"`
+}
+
+type readLink struct {
+	Rel  string `xml:"rel,attr"`
+	Href string `xml:"href,attr"`
+}
+
 // atom is the part of RFC 4287 the tests check.
 type atom struct {
-	XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
-	Lang    string   `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
-	ID      string   `xml:"http://www.w3.org/2005/Atom id"`
-	Title   string   `xml:"http://www.w3.org/2005/Atom title"`
-	Updated string   `xml:"http://www.w3.org/2005/Atom updated"`
-	Author  []struct {
-		Name string `xml:"http://www.w3.org/2005/Atom name"`
-	} `xml:"http://www.w3.org/2005/Atom author"`
-	Links []struct {
-		Rel  string `xml:"rel,attr"`
-		Href string `xml:"href,attr"`
-	} `xml:"http://www.w3.org/2005/Atom link"`
+	XMLName xml.Name     `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang    string       `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
+	ID      string       `xml:"http://www.w3.org/2005/Atom id"`
+	Title   string       `xml:"http://www.w3.org/2005/Atom title"`
+	Updated string       `xml:"http://www.w3.org/2005/Atom updated"`
+	Author  []readAuthor `xml:"http://www.w3.org/2005/Atom author"`
+	Links   []readLink   `xml:"http://www.w3.org/2005/Atom link"`
 	Entries []struct {
-		ID      string `xml:"http://www.w3.org/2005/Atom id"`
-		Title   string `xml:"http://www.w3.org/2005/Atom title"`
-		Updated string `xml:"http://www.w3.org/2005/Atom updated"`
-		Author  []struct {
-			Name string `xml:"http://www.w3.org/2005/Atom name"`
-		} `xml:"http://www.w3.org/2005/Atom author"`
-		Links []struct {
-			Rel  string `xml:"rel,attr"`
-			Href string `xml:"href,attr"`
-		} `xml:"http://www.w3.org/2005/Atom link"`
-		Content string `xml:"http://www.w3.org/2005/Atom content"`
+		ID      string       `xml:"http://www.w3.org/2005/Atom id"`
+		Title   string       `xml:"http://www.w3.org/2005/Atom title"`
+		Updated string       `xml:"http://www.w3.org/2005/Atom updated"`
+		Author  []readAuthor `xml:"http://www.w3.org/2005/Atom author"`
+		Links   []readLink   `xml:"http://www.w3.org/2005/Atom link"`
+		Content string       `xml:"http://www.w3.org/2005/Atom content"`
 	} `xml:"http://www.w3.org/2005/Atom entry"`
 }
 
