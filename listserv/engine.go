@@ -87,15 +87,13 @@ func (s *Server) Tick(ctx context.Context) (int, error) {
 const tickBatchSize = 1024
 
 // tickBatch decides some due proposals and records the outcomes and their
-// notices in one transaction. The notices are written on every core: a
-// tick's cost is mostly rendering and composing them.
+// notices in one transaction. The work is shared by one worker per core,
+// worker w taking proposals w, w+workers, …: it reads them, decides them
+// and writes their notices, and hands each in order to the transaction,
+// which writes decision i while the workers prepare the next ones.
 func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 	s.proposalMu.Lock()
 	defer s.proposalMu.Unlock()
-	ps, err := s.o.Store.ProposalsAt(refs)
-	if err != nil {
-		return err
-	}
 	lists := map[string]*storage.List{} // nil: the list is gone
 	rc := recipientCache{}              // filled here, only read by the workers
 	for _, ref := range refs {
@@ -115,32 +113,62 @@ func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 			return err
 		}
 	}
-	updates := make([]storage.ProposalUpdate, len(ps))
-	outs := make([][]storage.Outgoing, len(ps))
-	errs := make([]error, len(ps))
-	workers := min(runtime.GOMAXPROCS(0), len(ps))
+	type decided struct {
+		update storage.ProposalUpdate
+		out    []storage.Outgoing
+		err    error
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(refs))
+	results := make([]chan decided, workers)
+	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := range workers {
+		results[w] = make(chan decided, 64)
 		wg.Go(func() {
-			for i := w; i < len(ps); i += workers {
-				p := ps[i]
+			send := func(d decided) bool {
+				select {
+				case results[w] <- d:
+					return true
+				case <-stop:
+					return false
+				}
+			}
+			var mine []storage.ProposalRef
+			for i := w; i < len(refs); i += workers {
+				mine = append(mine, refs[i])
+			}
+			ps, err := s.o.Store.ProposalsAt(mine)
+			if err != nil {
+				send(decided{err: err})
+				return
+			}
+			for j, p := range ps {
 				next, fx := consensus.Apply(p, consensus.Event{Kind: consensus.EventTick}, now)
-				updates[i] = storage.ProposalUpdate{Proposal: next, Events: statusEvents(p, next, now)}
-				if l := lists[refs[i].List]; l != nil { // else the list is gone: settle silently
-					outs[i], errs[i] = s.effectMessages(*l, next, fx, "", now, rc)
+				d := decided{update: storage.ProposalUpdate{Proposal: next, Events: statusEvents(p, next, now)}}
+				d.err = d.update.Prepare()
+				if l := lists[mine[j].List]; l != nil && d.err == nil { // else the list is gone: settle silently
+					d.out, d.err = s.effectMessages(*l, next, fx, "", now, rc)
+					for k := range d.out {
+						if d.err == nil {
+							d.err = d.out[k].Prepare()
+						}
+					}
+				}
+				if d.err != nil {
+					d.err = fmt.Errorf("%s: %w", mine[j], d.err)
+				}
+				if !send(d) {
+					return
 				}
 			}
 		})
 	}
-	wg.Wait()
-	var all []storage.Outgoing
-	for i := range outs {
-		if errs[i] != nil {
-			return fmt.Errorf("%s: %w", refs[i], errs[i])
-		}
-		all = append(all, outs[i]...)
-	}
-	return s.o.Store.Decide(updates, all)
+	defer wg.Wait()
+	defer close(stop)
+	return s.o.Store.DecideEach(len(refs), func(i int) (storage.ProposalUpdate, []storage.Outgoing, error) {
+		d := <-results[i%workers]
+		return d.update, d.out, d.err
+	})
 }
 
 // statusEvents returns the timeline entries of what changed between two

@@ -136,7 +136,7 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 	var footerFields []string
 	var footerBody []byte
 	if hk.footer != "" {
-		footerFields, footerBody = withFooter(h, raw[bodyOff:], hk.footer, "tacit-"+strings.Trim(newMessageID("b"), "<>@b."))
+		footerFields, footerBody = withFooter(h, raw[bodyOff:], hk.footer, newBoundary())
 		ro.Drop = contentFields
 		ro.Extra = append(ro.Extra, footerFields...)
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func putHeld(tx *bolt.Tx, h Held) error {
-	b := tx.Bucket(bucketHeld)
+	b := appending(tx.Bucket(bucketHeld))
 	id, err := b.NextSequence()
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -42,11 +43,11 @@ type Moderation struct {
 // ArchiveEntry records that a message was distributed by a list.
 type ArchiveEntry struct {
 	// Seq is the entry's position in the list's archive, from 1.
-	Seq uint64 `json:"seq"`
+	Seq uint64 `json:"seq,omitempty"`
 	// List is the list's address.
 	List string `json:"list"`
 	// MessageID is the id of the raw message in the store.
-	MessageID uint64 `json:"message_id"`
+	MessageID uint64 `json:"message_id,omitempty"`
 	// At is when the message was distributed.
 	At time.Time `json:"at"`
 	// From is the author's address.
@@ -137,7 +138,7 @@ type ThreadLink struct {
 func (s *Store) Receive(env Envelope, raw []byte) (uint64, error) {
 	var id uint64
 	err := s.db.Batch(func(tx *bolt.Tx) error {
-		msgs := tx.Bucket(bucketMessages)
+		msgs := appending(tx.Bucket(bucketMessages))
 		n, err := msgs.NextSequence()
 		if err != nil {
 			return err
@@ -147,7 +148,7 @@ func (s *Store) Receive(env Envelope, raw []byte) (uint64, error) {
 		if err := msgs.Put(key, raw); err != nil {
 			return err
 		}
-		if err := putJSON(tx.Bucket(bucketEnvelopes), key, env); err != nil {
+		if err := putJSON(appending(tx.Bucket(bucketEnvelopes)), key, env); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketInbox).Put(key, nil)
@@ -247,23 +248,31 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 }
 
 func putArchive(tx *bolt.Tx, a ArchiveEntry) (uint64, error) {
-	b, err := tx.Bucket(bucketArchive).CreateBucketIfNotExists([]byte(a.List))
+	if a.Size == 0 {
+		a.Size = archiveSize(a, tx.Bucket(bucketMessages).Get(u64(a.MessageID)))
+	}
+	id := a.MessageID
+	a.Seq, a.MessageID = 0, 0
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return 0, fmt.Errorf("encode archive entry: %w", err)
+	}
+	return putArchiveEncoded(tx, a.List, raw, id)
+}
+
+// putArchiveEncoded appends to list's archive an entry encoded without
+// its seq and message id, and returns its seq.
+func putArchiveEncoded(tx *bolt.Tx, list string, raw []byte, messageID uint64) (uint64, error) {
+	b, err := tx.Bucket(bucketArchive).CreateBucketIfNotExists([]byte(list))
 	if err != nil {
 		return 0, err
 	}
+	appending(b)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return 0, err
 	}
-	a.Seq = seq
-	if a.Size == 0 {
-		raw := tx.Bucket(bucketMessages).Get(u64(a.MessageID))
-		a.Size = int64(len(raw))
-		if len(a.Header) > 0 && a.BodyOffset <= len(raw) {
-			a.Size = int64(len(a.Header) + len(raw) - a.BodyOffset)
-		}
-	}
-	return seq, putJSON(b, u64(seq), a)
+	return seq, b.Put(u64(seq), withIDs(raw, idField{"seq", seq}, idField{"message_id", messageID}))
 }
 
 // Archive returns the entries of a list's archive, oldest first.

@@ -66,7 +66,7 @@ func refFromKey(k []byte) ProposalRef {
 // command, a refusal or a change of status.
 type ProposalEvent struct {
 	// Seq orders the events of one proposal, from 1.
-	Seq uint64 `json:"seq"`
+	Seq uint64 `json:"seq,omitempty"`
 	// Kind is the consensus event kind, or "status" for a change of
 	// status, or "refused" for a command that did not count.
 	Kind string `json:"kind"`
@@ -87,6 +87,7 @@ type ProposalEvent struct {
 type ProposalUpdate struct {
 	Proposal consensus.Proposal
 	Events   []ProposalEvent
+	enc      *encodedUpdate // set by Prepare
 }
 
 // Outgoing is a message the server writes itself (a notice, an
@@ -110,6 +111,7 @@ type Outgoing struct {
 	// proposal itself: its archive entry files into the proposal
 	// mailboxes (Proposals/Open, …) and moves with the status.
 	ProposalPost ProposalRef
+	enc          *encodedOutgoing // set by Prepare
 }
 
 // ReserveProposalNumber returns the number of the proposal that message
@@ -307,13 +309,13 @@ func (s *Store) NextProposalWake() (time.Time, bool, error) {
 	return t, ok, nil
 }
 
-// putProposal writes a proposal and moves its key in the deadline index
-// to its next wake-up (none once it needs no tick).
-func putProposal(tx *bolt.Tx, p consensus.Proposal) error {
+// putProposal writes a proposal, raw being its JSON, and moves its key
+// in the deadline index to its next wake-up (none once it needs no tick).
+func putProposal(tx *bolt.Tx, p consensus.Proposal, raw []byte) error {
 	p.List = NormalizeAddress(p.List)
 	ref := ProposalRef{List: p.List, Number: p.Number}
 	key := ref.key()
-	if err := putJSON(tx.Bucket(bucketProposals), key, p); err != nil {
+	if err := tx.Bucket(bucketProposals).Put(key, raw); err != nil {
 		return err
 	}
 	if err := moveProposalPost(tx, p); err != nil {
@@ -343,17 +345,17 @@ func putProposal(tx *bolt.Tx, p consensus.Proposal) error {
 	return wakes.Put(key, dk)
 }
 
-// putProposalEvents appends events to a proposal's timeline.
-func putProposalEvents(tx *bolt.Tx, ref ProposalRef, events []ProposalEvent) error {
+// putProposalEvents appends events, encoded without their seq, to a
+// proposal's timeline.
+func putProposalEvents(tx *bolt.Tx, ref ProposalRef, events [][]byte) error {
 	b := tx.Bucket(bucketProposalEvents)
 	for _, e := range events {
 		seq, err := b.NextSequence()
 		if err != nil {
 			return err
 		}
-		e.Seq = seq
 		k := binary.BigEndian.AppendUint64(ref.key(), seq)
-		if err := putJSON(b, k, e); err != nil {
+		if err := b.Put(k, withIDs(e, idField{"seq", seq})); err != nil {
 			return err
 		}
 	}
@@ -370,7 +372,12 @@ func putThread(tx *bolt.Tx, messageID string, ref ProposalRef) error {
 
 // putOutgoing stores a message of ours, archives and queues it.
 func putOutgoing(tx *bolt.Tx, o Outgoing) error {
-	msgs := tx.Bucket(bucketMessages)
+	if o.enc == nil {
+		if err := o.Prepare(); err != nil {
+			return err
+		}
+	}
+	msgs := appending(tx.Bucket(bucketMessages))
 	id, err := msgs.NextSequence()
 	if err != nil {
 		return err
@@ -379,16 +386,11 @@ func putOutgoing(tx *bolt.Tx, o Outgoing) error {
 	if err := msgs.Put(key, o.Raw); err != nil {
 		return err
 	}
-	if err := putJSON(tx.Bucket(bucketEnvelopes), key, Envelope{ReceivedAt: o.At}); err != nil {
+	if err := appending(tx.Bucket(bucketEnvelopes)).Put(key, o.enc.envelope); err != nil {
 		return err
 	}
 	if o.Archive.List != "" {
-		a := o.Archive
-		a.MessageID = id
-		if a.Size == 0 && len(a.Header) == 0 {
-			a.Size = int64(len(o.Raw)) // known: no need to read it back
-		}
-		seq, err := putArchive(tx, a)
+		seq, err := putArchiveEncoded(tx, o.Archive.List, o.enc.archive, id)
 		if err != nil {
 			return err
 		}
@@ -398,10 +400,8 @@ func putOutgoing(tx *bolt.Tx, o Outgoing) error {
 			}
 		}
 	}
-	for _, e := range o.Queue {
-		e.MessageID = id
-		e.BodyOffset = o.BodyOffset
-		if _, err := putNewQueueEntry(tx, e); err != nil {
+	for i, e := range o.Queue {
+		if _, err := putQueueEncoded(tx, o.enc.queue[i], id, e.NextAttempt); err != nil {
 			return err
 		}
 	}
@@ -424,13 +424,41 @@ func (s *Store) Decide(updates []ProposalUpdate, out []Outgoing) error {
 	return nil
 }
 
+// DecideEach records n decisions in one transaction, as Decide does,
+// asking next for each in turn (0 to n-1) from inside the transaction:
+// the caller can prepare decision i+1 while decision i is written. An
+// error from next rolls the whole transaction back.
+func (s *Store) DecideEach(n int, next func(i int) (ProposalUpdate, []Outgoing, error)) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i := range n {
+			u, out, err := next(i)
+			if err != nil {
+				return err
+			}
+			if err := putDecisions(tx, []ProposalUpdate{u}, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: record decisions: %w", err)
+	}
+	return nil
+}
+
 func putDecisions(tx *bolt.Tx, updates []ProposalUpdate, out []Outgoing) error {
 	for _, u := range updates {
-		if err := putProposal(tx, u.Proposal); err != nil {
+		if u.enc == nil {
+			if err := u.Prepare(); err != nil {
+				return err
+			}
+		}
+		if err := putProposal(tx, u.Proposal, u.enc.proposal); err != nil {
 			return err
 		}
 		ref := ProposalRef{List: NormalizeAddress(u.Proposal.List), Number: u.Proposal.Number}
-		if err := putProposalEvents(tx, ref, u.Events); err != nil {
+		if err := putProposalEvents(tx, ref, u.enc.events); err != nil {
 			return err
 		}
 	}

@@ -16,9 +16,9 @@ import (
 // is deleted when none is left.
 type QueueEntry struct {
 	// ID identifies the entry.
-	ID uint64 `json:"id"`
+	ID uint64 `json:"id,omitempty"`
 	// MessageID is the raw message whose body is sent.
-	MessageID uint64 `json:"message_id"`
+	MessageID uint64 `json:"message_id,omitempty"`
 	// Post, when set, is the received message this entry distributes
 	// and MessageID a copy of it the server stored (a proposal with its
 	// footer): the logs name the post, whatever copy goes out.
@@ -85,16 +85,27 @@ func dueKey(t time.Time, id uint64) []byte {
 }
 
 func putNewQueueEntry(tx *bolt.Tx, e QueueEntry) (uint64, error) {
-	b := tx.Bucket(bucketQueue)
+	messageID := e.MessageID
+	e.ID, e.MessageID = 0, 0
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return 0, fmt.Errorf("encode queue entry: %w", err)
+	}
+	return putQueueEncoded(tx, raw, messageID, e.NextAttempt)
+}
+
+// putQueueEncoded queues an entry encoded without its id and message id,
+// due at next, and returns its id.
+func putQueueEncoded(tx *bolt.Tx, raw []byte, messageID uint64, next time.Time) (uint64, error) {
+	b := appending(tx.Bucket(bucketQueue))
 	id, err := b.NextSequence()
 	if err != nil {
 		return 0, err
 	}
-	e.ID = id
-	if err := putJSON(b, u64(id), e); err != nil {
+	if err := b.Put(u64(id), withIDs(raw, idField{"id", id}, idField{"message_id", messageID})); err != nil {
 		return 0, err
 	}
-	return id, tx.Bucket(bucketQueueDue).Put(dueKey(e.NextAttempt, id), nil)
+	return id, tx.Bucket(bucketQueueDue).Put(dueKey(next, id), nil)
 }
 
 // Enqueue adds entries to the delivery queue in one transaction.

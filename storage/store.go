@@ -276,6 +276,15 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 	return nil
 }
 
+// appending returns b set to fill its pages when they split. Buckets
+// keyed by a sequence number only ever grow at their end: bbolt's default
+// split leaves every page half empty for inserts in the middle that never
+// come, which doubles the pages each commit writes and the file keeps.
+func appending(b *bolt.Bucket) *bolt.Bucket {
+	b.FillPercent = 1.0
+	return b
+}
+
 func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {

@@ -187,7 +187,7 @@ func Header(ctx context.Context, raw []byte, o Options) ([]byte, int, error) {
 
 	var out bytes.Buffer
 	out.Grow(off + 1024)
-	writeListFields(&out, o)
+	WriteListFields(&out, o)
 	for _, e := range o.Extra {
 		out.WriteString(e)
 		out.WriteString("\r\n")
@@ -240,11 +240,12 @@ func Header(ctx context.Context, raw []byte, o Options) ([]byte, int, error) {
 // command replies included; each line ends with CRLF.
 func ListFields(o Options) []byte {
 	var b bytes.Buffer
-	writeListFields(&b, o)
+	WriteListFields(&b, o)
 	return b.Bytes()
 }
 
-func writeListFields(b *bytes.Buffer, o Options) {
+// WriteListFields writes the block of ListFields to b.
+func WriteListFields(b *bytes.Buffer, o Options) {
 	l := o.List
 	local, dom := l.LocalPart(), l.Domain()
 	name := l.Name
