@@ -3,6 +3,7 @@ package listserv
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -15,8 +16,11 @@ import (
 
 // BenchmarkTick measures one engine tick deciding 1,000 due proposals
 // among 100,000 open ones, notices included (10 members per list). The
-// cost must grow with what is due, not with what is open.
+// cost must grow with what is due, not with what is open. It runs with
+// the garbage collector's settings of tacit serve (TuneRuntime), unless
+// GOGC or GOMEMLIMIT say otherwise.
 func BenchmarkTick(b *testing.B) {
+	defer TuneRuntime(os.Getenv)() // as tacit serve runs
 	const open, due = 100_000, 1_000
 	store, err := storage.Open(filepath.Join(b.TempDir(), "tacit.db"), storage.Options{})
 	if err != nil {

@@ -187,7 +187,7 @@ func (s *Store) ArchivedMessage(list string, seq uint64) (ArchiveEntry, []byte, 
 		if err := getJSON(b, u64(seq), &a); err != nil {
 			return err
 		}
-		raw := tx.Bucket(bucketMessages).Get(u64(a.MessageID))
+		raw := getMessage(tx.Bucket(bucketMessages), u64(a.MessageID))
 		if raw == nil {
 			return ErrNotFound
 		}
@@ -305,7 +305,7 @@ func (s *Store) ArchivedBatch(list string, seqs []uint64, headerOnly bool) (map[
 			if err := json.Unmarshal(v, &a); err != nil {
 				return err
 			}
-			raw := msgs.Get(u64(a.MessageID))
+			raw := getMessage(msgs, u64(a.MessageID))
 			if raw == nil {
 				continue
 			}

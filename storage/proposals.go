@@ -383,7 +383,7 @@ func putOutgoing(tx *bolt.Tx, o Outgoing) error {
 		return err
 	}
 	key := u64(id)
-	if err := msgs.Put(key, o.Raw); err != nil {
+	if err := putMessage(msgs, key, o.Raw); err != nil {
 		return err
 	}
 	if err := appending(tx.Bucket(bucketEnvelopes)).Put(key, o.enc.envelope); err != nil {

@@ -284,3 +284,41 @@ func TestCorruptFileAndBackup(t *testing.T) {
 		t.Errorf("backup lacks the list: %v", err)
 	}
 }
+
+// A big message is stored apart: receiving small messages after it does
+// not rewrite it (bbolt rewrites the whole leaf a key is added to), and
+// it reads back whole.
+func TestBigMessageIsNotRewrittenByItsSuccessors(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	env := Envelope{From: "a@x", To: []string{"l@x"}, ReceivedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	small := []byte("Subject: s\r\n\r\nsmall\r\n")
+	for range 5 {
+		if _, err := s.Receive(env, small); err != nil {
+			t.Fatal(err)
+		}
+	}
+	big := bytes.Repeat([]byte("0123456789abcdef"), 2<<20/16) // 2 MiB: 512 pages
+	big[len(big)-1] = '\n'
+	bigID, err := s.Receive(env, big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		before := s.db.Stats()
+		if _, err := s.Receive(env, small); err != nil {
+			t.Fatal(err)
+		}
+		after := s.db.Stats()
+		if pages := after.TxStats.GetPageCount() - before.TxStats.GetPageCount(); pages > 32 {
+			t.Errorf("small message %d after a 2 MiB one: %d pages written, want a few", i, pages)
+		}
+	}
+	got, _, err := s.Message(bigID)
+	if err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("big message read back: %d bytes, %v; want %d bytes", len(got), err, len(big))
+	}
+	if got, _, err := s.Message(bigID + 1); err != nil || !bytes.Equal(got, small) {
+		t.Errorf("small message after it: %q, %v", got, err)
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -147,18 +146,11 @@ func adminCommand(cfg *config.Config, args []string, stdout io.Writer) error {
 	return a.Execute(ctx, args, stdout)
 }
 
-// serve runs the server until SIGINT or SIGTERM.
-// defaultMemoryLimit is the soft memory limit of `tacit serve` when
-// GOMEMLIMIT does not set one: the garbage collector then hands memory
-// back before a burst (a 25 MB post being stored, read and sent) stacks up
-// copies, which keeps a small server's peak under 150 MB.
-const defaultMemoryLimit = 96 << 20
-
+// serve runs the server until SIGINT or SIGTERM, with the garbage
+// collector's settings of listserv.TuneRuntime.
 func serve(cfg *config.Config, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemoryLimit)
-	}
+	defer listserv.TuneRuntime(os.Getenv)()
 	store, err := storage.Open(cfg.StorePath(), storage.Options{LockTimeout: 2 * time.Second})
 	if err != nil {
 		return err
