@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -156,7 +157,10 @@ func (s *Store) ArchiveEntries(list string, after uint64, limit int) ([]ArchiveE
 }
 
 // ArchiveStat returns how many messages list's archive holds and the
-// last seq given (they differ once entries are deleted).
+// last seq given. Archive entries are never deleted and each takes the
+// next seq in the transaction that writes it, so the count is the last
+// seq: read in constant time (walking the bucket to count its keys took
+// 28–157 ms per IMAP SELECT at 1,000,000 messages).
 func (s *Store) ArchiveStat(list string) (count int, last uint64, err error) {
 	list = NormalizeAddress(list)
 	err = s.db.View(func(tx *bolt.Tx) error {
@@ -164,7 +168,8 @@ func (s *Store) ArchiveStat(list string) (count int, last uint64, err error) {
 		if b == nil {
 			return nil
 		}
-		count, last = b.Stats().KeyN, b.Sequence()
+		last = b.Sequence()
+		count = int(last)
 		return nil
 	})
 	if err != nil {
@@ -221,6 +226,32 @@ func (s *Store) ArchiveMeta(list string, seq uint64) (blob []byte, ok bool, err 
 		return nil, false, fmt.Errorf("storage: archive meta %s/%d: %w", list, seq, err)
 	}
 	return blob, ok, nil
+}
+
+// LastArchiveMeta returns the last archive position of list that has the
+// IMAP layer's blob, 0 if none: where its indexer resumes after a start.
+func (s *Store) LastArchiveMeta(list string) (uint64, error) {
+	prefix := append([]byte(NormalizeAddress(list)), 0)
+	var last uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketArchiveMeta).Cursor()
+		end := binary.BigEndian.AppendUint64(bytes.Clone(prefix), math.MaxUint64)
+		k, _ := c.Seek(end)
+		switch {
+		case k == nil:
+			k, _ = c.Last()
+		case !bytes.Equal(k, end):
+			k, _ = c.Prev()
+		}
+		if k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8 {
+			last = be64(k[len(prefix):])
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: last archive meta of %s: %w", list, err)
+	}
+	return last, nil
 }
 
 // PutArchiveMeta stores the IMAP layer's blob for an archived message.

@@ -67,3 +67,23 @@ func TestProposalPostMovesBetweenBoxes(t *testing.T) {
 		t.Errorf("flags leak between members: %v", seen)
 	}
 }
+
+// LastArchiveMeta finds the last indexed position of one list, whatever
+// the lists around it in the bucket.
+func TestLastArchiveMeta(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	for _, m := range []struct {
+		list string
+		seq  uint64
+	}{{"a@x", 1}, {"a@x", 7}, {"a@x", 300}, {"a@x.y", 9}, {"c@x", 2}} {
+		if err := s.PutArchiveMeta(m.list, m.seq, []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for list, want := range map[string]uint64{"a@x": 300, "A@X": 300, "a@x.y": 9, "b@x": 0, "c@x": 2, "d@x": 0, "": 0} {
+		if got, err := s.LastArchiveMeta(list); err != nil || got != want {
+			t.Errorf("LastArchiveMeta(%q) = %d, %v; want %d", list, got, err, want)
+		}
+	}
+}
