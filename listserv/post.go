@@ -119,17 +119,26 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 			return s.hold(d, l, id, raw, author, subject, reason, now)
 		}
 	}
-	var hk hook
-	if env.Moderation == nil {
-		var err error
-		if hk, err = s.consensusHook(l, id, raw, h, env, author, now); err != nil {
-			return err
-		}
-	} else {
-		// Approved by an owner: distributed, and its author told.
+	member := true // a post that was not held is a member's (or an announcing owner's)
+	if env.Moderation != nil {
+		// Approved by an owner: distributed, and its author told. It
+		// counts from now, when the list sees it: a proposal's deadline
+		// runs from its approval, not from when it was held.
 		if err := s.tellModerated(d, l, author, subject, *env.Moderation, now); err != nil {
 			return err
 		}
+		env.ReceivedAt = now
+		_, err := s.o.Store.Member(l.Address, author)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			member = false
+		case err != nil:
+			return err
+		}
+	}
+	hk, err := s.consensusHook(l, id, raw, h, env, author, member, now)
+	if err != nil {
+		return err
 	}
 	ro := rewrite.Options{List: rl, DMARC: s.o.DMARC, Subject: hk.subject, Extra: hk.extra,
 		NoUnsubscribe: s.o.HTTPBaseURL != ""}

@@ -30,11 +30,13 @@ type hook struct {
 	outgoing []storage.Outgoing
 }
 
-// consensusHook reads a member's post as a proposal, or as a reply to
-// one, and applies it. Callers hold s.proposalMu until the result is
-// committed.
+// consensusHook reads a post as a proposal, or as a reply to one, and
+// applies it. member says whether its author is a member of the list:
+// only members open proposals, and a non-member's commands are refused
+// (a non-member's post reaches the list only when its owners approve
+// it). Callers hold s.proposalMu until the result is committed.
 func (s *Server) consensusHook(l storage.List, id uint64, raw []byte, h textproto.Header,
-	env storage.Envelope, author string, now time.Time) (hook, error) {
+	env storage.Envelope, author string, member bool, now time.Time) (hook, error) {
 	subj := consensus.ParseSubject(decodedSubject(h), l.LocalPart())
 	ref, threaded, err := s.threadOf(l, h, subj)
 	if err != nil {
@@ -48,9 +50,9 @@ func (s *Server) consensusHook(l storage.List, id uint64, raw []byte, h textprot
 	// that is neither is never decoded.
 	if threaded {
 		authentic := func() (bool, string) { return s.o.Authenticity.Authentic(raw, env.RemoteAddr) }
-		return s.reply(l, ref, h, bodyText(raw), author, authentic, received, now)
+		return s.reply(l, ref, h, bodyText(raw), author, member, authentic, received, now)
 	}
-	if subj.Proposal && !subj.Reply && !h.Has("In-Reply-To") {
+	if member && subj.Proposal && !subj.Reply && !h.Has("In-Reply-To") {
 		return s.propose(l, id, h, subj, bodyText(raw), author, received, now)
 	}
 	return hook{}, nil
@@ -167,15 +169,15 @@ func (s *Server) propose(l storage.List, id uint64, h textproto.Header, subj con
 // event per command of the sender's own text; the sender hears privately
 // what was counted, and the list hears of any outcome.
 func (s *Server) reply(l storage.List, ref storage.ProposalRef, h textproto.Header, text, author string,
-	authentic func() (bool, string), received, now time.Time) (hook, error) {
+	member bool, authentic func() (bool, string), received, now time.Time) (hook, error) {
 	p, err := s.o.Store.Proposal(ref)
 	if err != nil {
 		return hook{}, err
 	}
 	parse := consensus.Commands(consensus.OwnText(text))
-	events := []consensus.Event{{Kind: consensus.EventReply, From: author, Member: true, At: received}}
+	events := []consensus.Event{{Kind: consensus.EventReply, From: author, Member: member, At: received}}
 	for _, c := range parse.Commands {
-		events = append(events, consensus.Event{Kind: c.Kind, From: author, Member: true, At: received,
+		events = append(events, consensus.Event{Kind: c.Kind, From: author, Member: member, At: received,
 			Reason: c.Reason, Text: c.Text})
 	}
 	var timeline []storage.ProposalEvent

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"tacit/consensus"
 	"tacit/storage"
 )
 
@@ -262,4 +263,56 @@ func TestRequestCommandsInEnglish(t *testing.T) {
 	h.mustSend("new@example.net", []string{"jardin-request@lists.test"},
 		requestMail("new@example.net", "jardin-request@lists.test", "Re: confirm "+tok, "Thanks!"))
 	waitFor(t, func() bool { return !isMember(t, h, "new@example.net") })
+}
+
+// A held post that an owner approves is read like any post once the list
+// sees it: a moderated member's proposal opens, its deadline running from
+// the approval; a non-member's objection is distributed but not counted.
+func TestApprovedPostsCountFromTheirApproval(t *testing.T) {
+	t.Parallel()
+	h, c := startDecisions(t)
+	if _, err := h.store.UpdateMember("jardin@lists.test", "bob@example.org", func(m *storage.Member) error {
+		m.Moderated = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	approve := func(subject string) {
+		t.Helper()
+		waitMessages(t, h.sink, "owner@example.net", subject, 1)
+		held, err := h.store.HeldPosts("jardin@lists.test")
+		if err != nil || len(held) != 1 {
+			t.Fatalf("held %+v, %v", held, err)
+		}
+		var out strings.Builder
+		if err := h.srv.admin.Execute(context.Background(), []string{"held", "approve", strconv.FormatUint(held[0].ID, 10)}, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.mustSend("bob@example.org", []string{"jardin@lists.test"}, "From: bob@example.org\r\nTo: jardin@lists.test\r\n"+
+		"Subject: [PROPOSITION] Acheter une grelinette\r\nMessage-ID: <grelinette@x>\r\n\r\nPour le potager.\r\nDélai : 3 jours\r\n")
+	c.Add(2 * time.Hour) // the owners take their time
+	approved := c.Now()
+	approve("[PROPOSITION] Acheter une grelinette")
+	waitMessages(t, h.sink, "alice@example.org", "[PROPOSITION #1] Acheter une grelinette", 1)
+	p, err := h.store.Proposal(storage.ProposalRef{List: "jardin@lists.test", Number: 1})
+	if err != nil {
+		t.Fatalf("the approved proposal was not opened: %v", err)
+	}
+	if p.Status != consensus.StatusOpen || p.Author != "bob@example.org" || !p.Opened.Equal(approved) ||
+		!p.Deadline.Equal(approved.Add(72*time.Hour)) {
+		t.Errorf("proposal %s by %s opened %s, deadline %s; want open, by bob, opened at the approval %s, deadline 3 days later",
+			p.Status, p.Author, p.Opened, p.Deadline, approved)
+	}
+
+	// A non-member's objection, approved: distributed, refused, not counted.
+	h.mustSend("eve@example.net", []string{"jardin@lists.test"}, "From: eve@example.net\r\nTo: jardin@lists.test\r\n"+
+		"Subject: Re: [jardin] [PROPOSITION #1] Acheter une grelinette\r\nIn-Reply-To: <grelinette@x>\r\n"+
+		"Message-ID: <eve.objection@x>\r\n\r\nobjection : trop cher\r\n")
+	approve("Re: [jardin] [PROPOSITION #1] Acheter une grelinette")
+	waitMessages(t, h.sink, "alice@example.org", "Re: [jardin] [PROPOSITION #1]", 1)
+	waitMessages(t, h.sink, "eve@example.net", "message non compté", 1)
+	if p, _ := h.store.Proposal(storage.ProposalRef{List: "jardin@lists.test", Number: 1}); len(p.Objections) != 0 {
+		t.Errorf("a non-member's objection counted: %+v", p.Objections)
+	}
 }
