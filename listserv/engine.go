@@ -114,7 +114,7 @@ func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 		}
 	}
 	type decided struct {
-		update storage.ProposalUpdate
+		update *storage.ProposalUpdate // nil: unreadable, left as it is
 		out    []storage.Outgoing
 		err    error
 	}
@@ -137,14 +137,22 @@ func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 			for i := w; i < len(refs); i += workers {
 				mine = append(mine, refs[i])
 			}
-			ps, err := s.o.Store.ProposalsAt(mine)
+			ps, unreadable, err := s.readDue(mine)
 			if err != nil {
 				send(decided{err: err})
 				return
 			}
 			for j, p := range ps {
+				if unreadable[j] != nil {
+					s.o.Logger.Error("engine: proposal unreadable, not decided (restore it from a backup)",
+						"proposal", mine[j], "err", unreadable[j])
+					if !send(decided{}) {
+						return
+					}
+					continue
+				}
 				next, fx := consensus.Apply(p, consensus.Event{Kind: consensus.EventTick}, now)
-				d := decided{update: storage.ProposalUpdate{Proposal: next, Events: statusEvents(p, next, now)}}
+				d := decided{update: &storage.ProposalUpdate{Proposal: next, Events: statusEvents(p, next, now)}}
 				d.err = d.update.Prepare()
 				if l := lists[mine[j].List]; l != nil && d.err == nil { // else the list is gone: settle silently
 					d.out, d.err = s.effectMessages(*l, next, fx, "", now, rc)
@@ -165,10 +173,36 @@ func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 	}
 	defer wg.Wait()
 	defer close(stop)
-	return s.o.Store.DecideEach(len(refs), func(i int) (storage.ProposalUpdate, []storage.Outgoing, error) {
+	return s.o.Store.DecideEach(len(refs), func(i int) (*storage.ProposalUpdate, []storage.Outgoing, error) {
 		d := <-results[i%workers]
 		return d.update, d.out, d.err
 	})
+}
+
+// readDue reads the due proposals refs names, in order. A proposal whose
+// record is missing or damaged is reported in unreadable (at its index)
+// rather than failing the others: one bad record must not stop every
+// decision. Any other error is returned.
+func (s *Server) readDue(refs []storage.ProposalRef) (ps []consensus.Proposal, unreadable []error, err error) {
+	unreadable = make([]error, len(refs))
+	ps, err = s.o.Store.ProposalsAt(refs)
+	if err == nil {
+		return ps, unreadable, nil
+	}
+	if !errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrDamaged) {
+		return nil, nil, err
+	}
+	ps = make([]consensus.Proposal, len(refs))
+	for i, ref := range refs {
+		ps[i], err = s.o.Store.Proposal(ref)
+		switch {
+		case errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrDamaged):
+			unreadable[i] = err
+		case err != nil:
+			return nil, nil, err
+		}
+	}
+	return ps, unreadable, nil
 }
 
 // statusEvents returns the timeline entries of what changed between two

@@ -122,7 +122,7 @@ func TestPreparedDecisionsStoreTheSameRecords(t *testing.T) {
 			}
 		}
 	}
-	err := prepared.DecideEach(len(ups), func(i int) (ProposalUpdate, []Outgoing, error) { return ups[i], outs[i], nil })
+	err := prepared.DecideEach(len(ups), func(i int) (*ProposalUpdate, []Outgoing, error) { return &ups[i], outs[i], nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,11 +171,11 @@ func TestDecideEachRollsBackOnError(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	ups, outs := decisionFixture(t0)
 	boom := errors.New("boom")
-	err := s.DecideEach(2, func(i int) (ProposalUpdate, []Outgoing, error) {
+	err := s.DecideEach(2, func(i int) (*ProposalUpdate, []Outgoing, error) {
 		if i == 1 {
-			return ProposalUpdate{}, nil, boom
+			return nil, nil, boom
 		}
-		return ups[i], outs[i], nil
+		return &ups[i], outs[i], nil
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("DecideEach: %v, want boom", err)

@@ -426,16 +426,21 @@ func (s *Store) Decide(updates []ProposalUpdate, out []Outgoing) error {
 
 // DecideEach records n decisions in one transaction, as Decide does,
 // asking next for each in turn (0 to n-1) from inside the transaction:
-// the caller can prepare decision i+1 while decision i is written. An
-// error from next rolls the whole transaction back.
-func (s *Store) DecideEach(n int, next func(i int) (ProposalUpdate, []Outgoing, error)) error {
+// the caller can prepare decision i+1 while decision i is written. A nil
+// update records no proposal (its messages, if any, are still written).
+// An error from next rolls the whole transaction back.
+func (s *Store) DecideEach(n int, next func(i int) (*ProposalUpdate, []Outgoing, error)) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for i := range n {
 			u, out, err := next(i)
 			if err != nil {
 				return err
 			}
-			if err := putDecisions(tx, []ProposalUpdate{u}, out); err != nil {
+			var ups []ProposalUpdate
+			if u != nil {
+				ups = []ProposalUpdate{*u}
+			}
+			if err := putDecisions(tx, ups, out); err != nil {
 				return err
 			}
 		}

@@ -87,6 +87,10 @@ var (
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("storage: not found")
 
+// ErrDamaged is returned, wrapped with the decoder's error, when a
+// record exists but cannot be decoded.
+var ErrDamaged = errors.New("storage: record damaged")
+
 // ErrExists is returned when creating a record that already exists.
 var ErrExists = errors.New("storage: already exists")
 
@@ -283,7 +287,7 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 		return ErrNotFound
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("decode %T: %w", v, err)
+		return fmt.Errorf("decode %T: %w: %w", v, ErrDamaged, err)
 	}
 	return nil
 }
