@@ -10,7 +10,7 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 
-	"tacit/listserv/internal/smtpsink"
+	"tacit/internal/smtpsink"
 	"tacit/listserv/outbound"
 	"tacit/storage"
 )

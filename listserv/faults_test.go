@@ -14,7 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"tacit/consensus"
-	"tacit/listserv/internal/smtpsink"
+	"tacit/internal/smtpsink"
 	"tacit/storage"
 )
 

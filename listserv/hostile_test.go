@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"tacit/listserv/internal/smtpsink"
+	"tacit/internal/smtpsink"
 	"tacit/storage"
 )
 

@@ -21,7 +21,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"tacit/listserv/internal/smtpsink"
+	"tacit/internal/smtpsink"
 	"tacit/listserv/outbound"
 	"tacit/storage"
 )

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"tacit/consensus"
-	"tacit/listserv/internal/smtpsink"
+	"tacit/internal/smtpsink"
 	"tacit/listserv/mailtext"
 	"tacit/listserv/rewrite"
 	"tacit/storage"

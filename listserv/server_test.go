@@ -19,7 +19,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"tacit/listserv/dkim"
-	"tacit/listserv/internal/smtpsink"
+	"tacit/internal/smtpsink"
 	"tacit/listserv/outbound"
 	"tacit/storage"
 )

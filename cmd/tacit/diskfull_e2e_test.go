@@ -76,7 +76,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	// Nothing accepted is lost.
 	if !waitFor(60*time.Second, func() bool {
-		c := sk.copies()
+		c := copies(sk)
 		for mid := range accepted {
 			if c[mid]["a@m.example"] == 0 || c[mid]["b@m.example"] == 0 {
 				return false
@@ -84,7 +84,7 @@ func TestDiskFull(t *testing.T) {
 		}
 		return true
 	}) {
-		c := sk.copies()
+		c := copies(sk)
 		missing := 0
 		for mid := range accepted {
 			if c[mid]["a@m.example"] == 0 || c[mid]["b@m.example"] == 0 {

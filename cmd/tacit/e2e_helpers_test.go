@@ -3,7 +3,7 @@ package main
 // Helpers of the end-to-end tests (e2e_test.go): the binary built once by
 // TestMain, servers run as processes with their own config and free port,
 // the CLI, an SMTP client, and a loopback SMTP sink standing in for the
-// smarthost (listserv/internal/smtpsink cannot be imported from here).
+// smarthost (internal/smtpsink).
 
 import (
 	"bufio"
@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/mail"
 	"net/smtp"
@@ -22,10 +21,9 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"tacit/internal/smtpsink"
 	"testing"
 	"time"
-
-	gosmtp "github.com/emersion/go-smtp"
 )
 
 // tacitBin is the binary built by TestMain.
@@ -329,68 +327,16 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 	}
 }
 
-// sinkMsg is one message a sink accepted.
-type sinkMsg struct {
-	From string
-	To   []string
-	Data []byte
-	At   time.Time // when it was accepted
-}
-
-// sink is a loopback SMTP server that records what it accepts.
-type sink struct {
-	srv *gosmtp.Server
-	ln  net.Listener
-	// delay is slept before the reply to each RCPT (a slow relay); nil
-	// for none. It is not slept at DATA: a message recorded after the
-	// client died would count as a duplicate the server could not avoid.
-	delay func() time.Duration
-
-	mu   sync.Mutex
-	msgs []sinkMsg
-}
-
-// startSink starts a sink and closes it when the test ends.
-func startSink(t testing.TB, delay func() time.Duration) *sink {
+// startSink starts a loopback SMTP sink standing in for the smarthost,
+// closed when the test ends; delay, when set, is slept before each reply
+// to RCPT (a slow relay).
+func startSink(t testing.TB, delay func() time.Duration) *smtpsink.Sink {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &sink{ln: ln, delay: delay}
-	s.srv = gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) {
-		return &sinkSession{s: s}, nil
-	}))
-	s.srv.Domain = "sink.test"
-	s.srv.MaxMessageBytes = 64 << 20
-	s.srv.MaxRecipients = 0
-	s.srv.MaxLineLength = 0
-	s.srv.ReadTimeout = 30 * time.Second
-	s.srv.WriteTimeout = 30 * time.Second
-	s.srv.ErrorLog = log.New(io.Discard, "", 0) // clients killed mid-session
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = s.srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		_ = s.srv.Close()
-		<-served
-	})
-	return s
+	return smtpsink.Start(t, smtpsink.Options{RcptDelay: delay})
 }
 
-func (s *sink) Addr() string { return s.ln.Addr().String() }
-
-// Messages returns a copy of what the sink accepted.
-func (s *sink) Messages() []sinkMsg {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]sinkMsg(nil), s.msgs...)
-}
-
-// copies counts the copies received per Message-ID and recipient.
-func (s *sink) copies() map[string]map[string]int {
+// copies counts the copies a sink received per Message-ID and recipient.
+func copies(s *smtpsink.Sink) map[string]map[string]int {
 	out := map[string]map[string]int{}
 	for _, m := range s.Messages() {
 		mid := headerOf(m.Data, "Message-Id")
@@ -402,36 +348,6 @@ func (s *sink) copies() map[string]map[string]int {
 		}
 	}
 	return out
-}
-
-type sinkSession struct {
-	s    *sink
-	from string
-	to   []string
-}
-
-func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
-func (ss *sinkSession) Logout() error { return nil }
-func (ss *sinkSession) Mail(from string, _ *gosmtp.MailOptions) error {
-	ss.from, ss.to = from, nil
-	return nil
-}
-func (ss *sinkSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
-	if ss.s.delay != nil {
-		time.Sleep(ss.s.delay())
-	}
-	ss.to = append(ss.to, to)
-	return nil
-}
-func (ss *sinkSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, sinkMsg{From: ss.from, To: append([]string(nil), ss.to...), Data: data, At: time.Now()})
-	ss.s.mu.Unlock()
-	return nil
 }
 
 // headerOf returns one header field of a raw message, "" if absent or

@@ -347,7 +347,7 @@ func TestPostWithSwaks(t *testing.T) {
 	if out, code := swaks(t, in.smtpAddr, "--from", "a@example.org", "--to", "jardin@lists.test", "--data", "@"+file); code != 0 {
 		t.Fatalf("swaks member post: exit %d\n%s", code, out)
 	}
-	copiesOf := func(mid string) map[string]int { return sk.copies()[mid] }
+	copiesOf := func(mid string) map[string]int { return copies(sk)[mid] }
 	if !waitFor(10*time.Second, func() bool { return len(copiesOf("<e2e.swaks.1@example.org>")) == len(members) }) {
 		t.Fatalf("copies after 10s: %v; logs:\n%s", copiesOf("<e2e.swaks.1@example.org>"), p.logs.String())
 	}
@@ -382,7 +382,7 @@ func TestPostWithSwaks(t *testing.T) {
 
 	// Leave time for stray copies, then count.
 	time.Sleep(300 * time.Millisecond)
-	all := sk.copies()
+	all := copies(sk)
 	for _, m := range members {
 		if n := all["<e2e.swaks.1@example.org>"][m]; n != 1 {
 			t.Errorf("%s got %d copies of the member post, want 1", m, n)
@@ -485,7 +485,7 @@ func TestCrashLoopLosesNothing(t *testing.T) {
 	// A last start delivers what is left.
 	p := in.start()
 	lost := func() int {
-		n, got := 0, sk.copies()
+		n, got := 0, copies(sk)
 		for mid := range accepted {
 			for _, m := range members {
 				if got[mid][m] == 0 {

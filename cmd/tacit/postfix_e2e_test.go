@@ -70,16 +70,16 @@ func TestRelayThroughPostfix(t *testing.T) {
 		for _, a := range attempts {
 			failed += a.failed
 		}
-		return len(sk.copies()[mid]) >= len(members) && failed >= 1
+		return len(copies(sk)[mid]) >= len(members) && failed >= 1
 	}
 	if !waitFor(30*time.Second, done) {
 		t.Fatalf("after 30s the sink has copies for %d of %d members (%v) and tacit logged %+v; tacit's logs:\n%s",
-			len(sk.copies()[mid]), len(members), sk.copies()[mid], attempts, p.logs.String())
+			len(copies(sk)[mid]), len(members), copies(sk)[mid], attempts, p.logs.String())
 	}
 	time.Sleep(300 * time.Millisecond) // stray copies
 	attempts = deliveryAttempts(p.logs.String())
 
-	got := sk.copies()[mid]
+	got := copies(sk)[mid]
 	for _, m := range members {
 		if n := got[m]; n != 1 {
 			t.Errorf("%s got %d copies through Postfix, want 1", m, n)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"tacit/listserv/internal/smtpsink"
+	"tacit/internal/smtpsink"
 )
 
 // scriptServer is a loopback SMTP server written for these tests: it

@@ -21,7 +21,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
-	"tacit/listserv/internal/smtpsink"
+	"tacit/internal/smtpsink"
 )
 
 var (

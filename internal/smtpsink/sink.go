@@ -37,6 +37,12 @@ type Options struct {
 	// Delay is slept after the message has been read and before the reply
 	// to DATA is sent, as a slow relay would. Close interrupts it.
 	Delay time.Duration
+	// RcptDelay, when set, is asked for a time to sleep before each reply
+	// to RCPT TO (a relay slow to look its recipients up). Unlike Delay it
+	// never stands between a message received and its reply, so a client
+	// killed meanwhile leaves nothing recorded that it did not see
+	// accepted. Close interrupts it.
+	RcptDelay func() time.Duration
 	// Discard keeps the envelope of each accepted message but not its
 	// bytes (Received.Data is nil), for benchmarks.
 	Discard bool
@@ -273,6 +279,12 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if f := ss.s.o.RcptDelay; f != nil {
+		select {
+		case <-time.After(f()):
+		case <-ss.s.closed:
+		}
+	}
 	if f := ss.s.o.RcptReply; f != nil {
 		if e := f(to); e != nil {
 			return e // unwrapped: go-smtp only relays an *SMTPError as is
