@@ -18,8 +18,8 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 
-	"tacit/listserv/dkim"
 	"tacit/internal/smtpsink"
+	"tacit/listserv/dkim"
 	"tacit/listserv/outbound"
 	"tacit/storage"
 )
