@@ -57,14 +57,13 @@ func (s *Server) bounce(d *storage.Disposition, l storage.List, rcpt string, raw
 func (s *Server) recordBounce(d *storage.Disposition, l storage.List, who string, f bounce.Failure, now time.Time) error {
 	day := now.UTC().Format(time.DateOnly)
 	oldest := now.Add(-s.o.BounceWindow).UTC().Format(time.DateOnly)
-	disabledNow := false
 	m, err := s.o.Store.UpdateMember(l.Address, who, func(m *storage.Member) error {
 		m.BounceDays = slices.DeleteFunc(m.BounceDays, func(d string) bool { return d < oldest })
 		if !slices.Contains(m.BounceDays, day) {
 			m.BounceDays = append(m.BounceDays, day)
 		}
 		if !m.Disabled && len(m.BounceDays) >= s.o.BounceThreshold {
-			m.Disabled, disabledNow = true, true
+			m.Disabled = true
 		}
 		return nil
 	})
@@ -76,7 +75,11 @@ func (s *Server) recordBounce(d *storage.Disposition, l storage.List, who string
 	}
 	s.o.Logger.Info("bounce", "list", l.Address, "member", who, "status", f.Status,
 		"days", len(m.BounceDays), "disabled", m.Disabled)
-	if !disabledNow || len(l.Owners) == 0 {
+	// The owners hear of it once: the notice and the mark that it was
+	// sent are written together, after the member's update. A crash in
+	// between leaves the member disabled and unmarked, and the report,
+	// still in the inbox, sends the notice when it is processed again.
+	if !m.Disabled || m.DisabledNoticeSent || len(l.Owners) == 0 {
 		return nil
 	}
 	data := s.noticeData(l, consensus.Proposal{}, now)
@@ -89,5 +92,6 @@ func (s *Server) recordBounce(d *storage.Disposition, l storage.List, who string
 	out := s.toOne(l, c, l.Owners[0], now)
 	out.Queue = s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now}, l.Owners)
 	d.Outgoing = append(d.Outgoing, out)
+	d.DisabledNoticed = append(d.DisabledNoticed, storage.MemberRef{List: l.Address, Address: who})
 	return nil
 }

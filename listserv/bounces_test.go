@@ -72,6 +72,39 @@ func TestBouncesDisableAMemberAfterThreeDays(t *testing.T) {
 	}
 }
 
+// The owners hear once that delivery to a member was disabled, even when
+// the server stopped between disabling the member and sending them the
+// notice: the report, processed again, sends it; later reports do not.
+func TestDisabledNoticeSurvivesACrashAndGoesOnce(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	h := start(t, harnessOptions{verp: true, now: c.Now})
+	h.list("jardin@lists.test", "alice@example.org", "bob@example.org")
+	// What the first pass over the third report wrote before the crash:
+	// bob disabled, the owners not told.
+	if _, err := h.store.UpdateMember("jardin@lists.test", "bob@example.org", func(m *storage.Member) error {
+		m.Disabled, m.BounceDays = true, []string{"2026-11-28", "2026-11-29", "2026-11-30"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	report := dsn("bob@example.org", "5.1.1", "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown")
+	h.mustSend("", []string{"jardin-bounces+bob=example.org@lists.test"}, report)
+	waitMessages(t, h.sink, "owner@example.net", "Distribution suspendue pour bob@example.org", 1)
+	waitFor(t, func() bool { ids, _ := h.store.Inbox(); return len(ids) == 0 })
+	if bob, _ := h.store.Member("jardin@lists.test", "bob@example.org"); !bob.DisabledNoticeSent {
+		t.Errorf("bob %+v: the notice is sent but not marked", bob)
+	}
+	c.Add(24 * time.Hour)
+	h.mustSend("", []string{"jardin-bounces+bob=example.org@lists.test"}, report)
+	waitFor(t, func() bool { ids, _ := h.store.Inbox(); return len(ids) == 0 })
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, post("alice@example.org", "Après", "x\r\n"))
+	waitMessages(t, h.sink, "alice@example.org", "[jardin] Après", 1)
+	if n := len(messagesTo(h.sink, "owner@example.net", "Distribution suspendue")); n != 1 {
+		t.Errorf("the owners were told %d times, want once", n)
+	}
+}
+
 func TestOneClickUnsubscribe(t *testing.T) {
 	t.Parallel()
 	h := start(t, harnessOptions{http: true})

@@ -21,6 +21,10 @@ type Member struct {
 	// BounceDays are the days (YYYY-MM-DD, UTC) a delivery to the member
 	// failed for good, most recent last.
 	BounceDays []string `json:"bounce_days,omitempty"`
+	// DisabledNoticeSent is true once the owners were told that delivery
+	// to the member was disabled (in the transaction that sent them the
+	// notice); enabling delivery again clears it.
+	DisabledNoticeSent bool `json:"disabled_notice_sent,omitempty"`
 	// PasswordHash is the bcrypt hash of the member's IMAP password.
 	PasswordHash string `json:"password_hash,omitempty"`
 }

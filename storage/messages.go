@@ -123,6 +123,14 @@ type Disposition struct {
 	UsedTokens    []string
 	// Replies records the replies it sent, for the per-sender cap.
 	Replies []Reply
+	// DisabledNoticed are the members whose owners it told that delivery
+	// was disabled: their DisabledNoticeSent is set.
+	DisabledNoticed []MemberRef
+}
+
+// MemberRef names one member of one list.
+type MemberRef struct {
+	List, Address string
 }
 
 // ThreadLink says that the message with this Message-ID belongs to a

@@ -199,6 +199,24 @@ func putRequestEffects(tx *bolt.Tx, d Disposition) error {
 			return err
 		}
 	}
+	for _, r := range d.DisabledNoticed {
+		b, err := membersBucket(tx, NormalizeAddress(r.List))
+		if err != nil {
+			return err
+		}
+		addr := []byte(NormalizeAddress(r.Address))
+		var m Member
+		switch err := getJSON(b, addr, &m); {
+		case errors.Is(err, ErrNotFound):
+			continue // gone meanwhile
+		case err != nil:
+			return err
+		}
+		m.DisabledNoticeSent = true
+		if err := putJSON(b, addr, m); err != nil {
+			return err
+		}
+	}
 	confs := tx.Bucket(bucketConfirmations)
 	for _, c := range d.Confirmations {
 		if err := putJSON(confs, []byte(c.Token), c); err != nil {

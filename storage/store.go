@@ -43,7 +43,7 @@
 //
 // Since schema version 5, a message over 64 KB is a bucket in messages,
 // holding its raw bytes under "raw" (see bigMessage); smaller ones, and
-// those stored before, are values.
+// those stored before, are values. Since 6, Member.DisabledNoticeSent.
 //
 // Ids are 8-byte big-endian integers from bbolt sequences, so keys sort in
 // arrival order. Every write is one bbolt transaction, and every commit is
@@ -53,6 +53,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -66,7 +67,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 var (
 	bucketMeta      = []byte("meta")
@@ -124,6 +125,7 @@ var migrations = []migration{
 	migrateRequests,
 	migrateBoxes,
 	migrateBigMessages,
+	migrateDisabledNotices,
 }
 
 // migrateBigMessages opens schema 5, where a message over bigMessage
@@ -132,6 +134,40 @@ var migrations = []migration{
 // reads too; the version number only keeps an older tacit, which would
 // not find the new big messages, from opening the store.
 func migrateBigMessages(*bolt.Tx) error { return nil }
+
+// migrateDisabledNotices opens schema 6, where Member.DisabledNoticeSent
+// says that the owners were told of a disabled delivery. Members disabled
+// before it were announced (or disabled by an owner): marked, so that
+// their next bounce does not tell the owners again.
+func migrateDisabledNotices(tx *bolt.Tx) error {
+	return tx.Bucket(bucketMembers).ForEachBucket(func(list []byte) error {
+		b := tx.Bucket(bucketMembers).Bucket(list)
+		var marked [][]byte
+		var values [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			var m Member
+			if err := json.Unmarshal(v, &m); err != nil || !m.Disabled || m.DisabledNoticeSent {
+				return nil // an unreadable member is left for the code that reads it to report
+			}
+			m.DisabledNoticeSent = true
+			raw, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			marked, values = append(marked, bytes.Clone(k)), append(values, raw)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i, k := range marked {
+			if err := b.Put(k, values[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
 
 func migrateCreateBuckets(tx *bolt.Tx) error {
 	for _, b := range [][]byte{bucketLists, bucketMembers, bucketMessages,

@@ -322,3 +322,38 @@ func TestBigMessageIsNotRewrittenByItsSuccessors(t *testing.T) {
 		t.Errorf("small message after it: %q, %v", got, err)
 	}
 }
+
+// Opening a schema-5 store marks its disabled members as announced, so
+// that their next bounce does not tell the owners a second time.
+func TestMigrationMarksDisabledMembersAnnounced(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "tacit.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	if err := s.CreateList(List{Address: "jardin@lists.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddMembers("jardin@lists.test", now, "bob@example.org", "carol@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateMember("jardin@lists.test", "bob@example.org", func(m *Member) error { m.Disabled = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keySchema, u64(5)) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	bob, _ := s.Member("jardin@lists.test", "bob@example.org")
+	carol, _ := s.Member("jardin@lists.test", "carol@example.org")
+	if !bob.Disabled || !bob.DisabledNoticeSent || carol.Disabled || carol.DisabledNoticeSent {
+		t.Errorf("after the migration: bob %+v, carol %+v; want bob disabled and announced, carol neither", bob, carol)
+	}
+}

@@ -79,7 +79,9 @@ func (a *Admin) memberSet(args []string, w io.Writer) error {
 			case "enabled":
 				m.Disabled = !*enabled
 				if *enabled {
-					m.BounceDays = nil // a fresh start
+					m.BounceDays, m.DisabledNoticeSent = nil, false // a fresh start
+				} else {
+					m.DisabledNoticeSent = true // the owners did it: no bounce notice to tell them
 				}
 			}
 		})
