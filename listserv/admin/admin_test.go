@@ -118,6 +118,30 @@ func TestMembers(t *testing.T) {
 	}
 }
 
+// Disabling a member by hand needs no bounce notice to the owners (they
+// did it); enabling gives a fresh start.
+func TestMemberSetEnabled(t *testing.T) {
+	t.Parallel()
+	a, store := newAdmin(t)
+	mustRun(t, a, "list create jardin")
+	mustRun(t, a, "member add jardin bob@example.org")
+	mustRun(t, a, "member set jardin bob@example.org --enabled=false")
+	m, err := store.Member("jardin@lists.test", "bob@example.org")
+	if err != nil || !m.Disabled || !m.DisabledNoticeSent {
+		t.Fatalf("disabled by hand: %+v, %v; want disabled, no notice due", m, err)
+	}
+	if _, err := store.UpdateMember("jardin@lists.test", "bob@example.org", func(m *storage.Member) error {
+		m.BounceDays = []string{"2026-11-30"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, a, "member set jardin bob@example.org --enabled=true")
+	if m, _ := store.Member("jardin@lists.test", "bob@example.org"); m.Disabled || m.DisabledNoticeSent || len(m.BounceDays) != 0 {
+		t.Errorf("enabled again: %+v, want a fresh start", m)
+	}
+}
+
 func TestHeldLs(t *testing.T) {
 	t.Parallel()
 	a, s := newAdmin(t)
