@@ -128,11 +128,8 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 			return err
 		}
 		env.ReceivedAt = now
-		_, err := s.o.Store.Member(l.Address, author)
-		switch {
-		case errors.Is(err, storage.ErrNotFound):
-			member = false
-		case err != nil:
+		var err error
+		if member, err = s.o.Store.IsMember(l.Address, author); err != nil {
 			return err
 		}
 	}
