@@ -51,23 +51,32 @@ func (s *Store) UpdateMember(list, addr string, change func(*Member) error) (Mem
 	list, addr = NormalizeAddress(list), NormalizeAddress(addr)
 	var m Member
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		b, err := membersBucket(tx, list)
-		if err != nil {
-			return err
-		}
-		if err := getJSON(b, []byte(addr), &m); err != nil {
-			return err
-		}
-		if err := change(&m); err != nil {
-			return err
-		}
-		m.Address = addr
-		return putJSON(b, []byte(addr), m)
+		var err error
+		m, err = updateMember(tx, list, addr, change)
+		return err
 	})
 	if err != nil {
 		return m, fmt.Errorf("storage: update member %s of %s: %w", addr, list, err)
 	}
 	return m, nil
+}
+
+// updateMember applies change to member addr of list (both normalized)
+// in tx and returns the member as written.
+func updateMember(tx *bolt.Tx, list, addr string, change func(*Member) error) (Member, error) {
+	var m Member
+	b, err := membersBucket(tx, list)
+	if err != nil {
+		return m, err
+	}
+	if err := getJSON(b, []byte(addr), &m); err != nil {
+		return m, err
+	}
+	if err := change(&m); err != nil {
+		return m, err
+	}
+	m.Address = addr
+	return m, putJSON(b, []byte(addr), m)
 }
 
 func membersBucket(tx *bolt.Tx, list string) (*bolt.Bucket, error) {

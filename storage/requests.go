@@ -200,20 +200,11 @@ func putRequestEffects(tx *bolt.Tx, d Disposition) error {
 		}
 	}
 	for _, r := range d.DisabledNoticed {
-		b, err := membersBucket(tx, NormalizeAddress(r.List))
-		if err != nil {
-			return err
-		}
-		addr := []byte(NormalizeAddress(r.Address))
-		var m Member
-		switch err := getJSON(b, addr, &m); {
-		case errors.Is(err, ErrNotFound):
-			continue // gone meanwhile
-		case err != nil:
-			return err
-		}
-		m.DisabledNoticeSent = true
-		if err := putJSON(b, addr, m); err != nil {
+		_, err := updateMember(tx, NormalizeAddress(r.List), NormalizeAddress(r.Address), func(m *Member) error {
+			m.DisabledNoticeSent = true
+			return nil
+		})
+		if err != nil && !errors.Is(err, ErrNotFound) { // gone meanwhile: nothing to mark
 			return err
 		}
 	}
