@@ -2,7 +2,6 @@ package storage
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -291,16 +290,15 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 }
 
 func putArchive(tx *bolt.Tx, a ArchiveEntry) (uint64, error) {
-	if a.Size == 0 {
-		a.Size = archiveSize(a, getMessage(tx.Bucket(bucketMessages), u64(a.MessageID)))
+	var stored []byte
+	if a.Size == 0 { // read the message only for its size
+		stored = getMessage(tx.Bucket(bucketMessages), u64(a.MessageID))
 	}
-	id := a.MessageID
-	a.Seq, a.MessageID = 0, 0
-	raw, err := json.Marshal(a)
+	raw, err := encodeArchiveEntry(a, stored)
 	if err != nil {
-		return 0, fmt.Errorf("encode archive entry: %w", err)
+		return 0, err
 	}
-	return putArchiveEncoded(tx, a.List, raw, id)
+	return putArchiveEncoded(tx, a.List, raw, a.MessageID)
 }
 
 // putArchiveEncoded appends to list's archive an entry encoded without

@@ -61,24 +61,42 @@ func (o *Outgoing) Prepare() error {
 		return fmt.Errorf("storage: encode envelope: %w", err)
 	}
 	if o.Archive.List != "" {
-		a := o.Archive
-		a.Seq, a.MessageID = 0, 0
-		a.Size = archiveSize(a, o.Raw)
-		if enc.archive, err = json.Marshal(a); err != nil {
-			return fmt.Errorf("storage: encode archive entry: %w", err)
+		if enc.archive, err = encodeArchiveEntry(o.Archive, o.Raw); err != nil {
+			return fmt.Errorf("storage: %w", err)
 		}
 	}
 	for _, e := range o.Queue {
-		e.ID, e.MessageID = 0, 0
 		e.BodyOffset = o.BodyOffset
-		b, err := json.Marshal(e)
+		b, err := encodeQueueEntry(e)
 		if err != nil {
-			return fmt.Errorf("storage: encode queue entry: %w", err)
+			return fmt.Errorf("storage: %w", err)
 		}
 		enc.queue = append(enc.queue, b)
 	}
 	o.enc = enc
 	return nil
+}
+
+// encodeArchiveEntry encodes a, raw being its stored message, without
+// its seq and message id (see withIDs).
+func encodeArchiveEntry(a ArchiveEntry, raw []byte) ([]byte, error) {
+	a.Seq, a.MessageID = 0, 0
+	a.Size = archiveSize(a, raw)
+	b, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("encode archive entry: %w", err)
+	}
+	return b, nil
+}
+
+// encodeQueueEntry encodes e without its id and message id (see withIDs).
+func encodeQueueEntry(e QueueEntry) ([]byte, error) {
+	e.ID, e.MessageID = 0, 0
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode queue entry: %w", err)
+	}
+	return b, nil
 }
 
 // idField is one leading numeric field of a record.

@@ -85,13 +85,11 @@ func dueKey(t time.Time, id uint64) []byte {
 }
 
 func putNewQueueEntry(tx *bolt.Tx, e QueueEntry) (uint64, error) {
-	messageID := e.MessageID
-	e.ID, e.MessageID = 0, 0
-	raw, err := json.Marshal(e)
+	raw, err := encodeQueueEntry(e)
 	if err != nil {
-		return 0, fmt.Errorf("encode queue entry: %w", err)
+		return 0, err
 	}
-	return putQueueEncoded(tx, raw, messageID, e.NextAttempt)
+	return putQueueEncoded(tx, raw, e.MessageID, e.NextAttempt)
 }
 
 // putQueueEncoded queues an entry encoded without its id and message id,
