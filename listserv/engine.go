@@ -137,7 +137,7 @@ func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 			for i := w; i < len(refs); i += workers {
 				mine = append(mine, refs[i])
 			}
-			ps, unreadable, err := s.readDue(mine)
+			ps, unreadable, err := s.o.Store.ProposalsAt(mine)
 			if err != nil {
 				send(decided{err: err})
 				return
@@ -177,32 +177,6 @@ func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 		d := <-results[i%workers]
 		return d.update, d.out, d.err
 	})
-}
-
-// readDue reads the due proposals refs names, in order. A proposal whose
-// record is missing or damaged is reported in unreadable (at its index)
-// rather than failing the others: one bad record must not stop every
-// decision. Any other error is returned.
-func (s *Server) readDue(refs []storage.ProposalRef) (ps []consensus.Proposal, unreadable []error, err error) {
-	unreadable = make([]error, len(refs))
-	ps, err = s.o.Store.ProposalsAt(refs)
-	if err == nil {
-		return ps, unreadable, nil
-	}
-	if !errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrDamaged) {
-		return nil, nil, err
-	}
-	ps = make([]consensus.Proposal, len(refs))
-	for i, ref := range refs {
-		ps[i], err = s.o.Store.Proposal(ref)
-		switch {
-		case errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrDamaged):
-			unreadable[i] = err
-		case err != nil:
-			return nil, nil, err
-		}
-	}
-	return ps, unreadable, nil
 }
 
 // statusEvents returns the timeline entries of what changed between two

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -158,23 +159,29 @@ func (s *Store) Proposal(ref ProposalRef) (consensus.Proposal, error) {
 }
 
 // ProposalsAt returns the proposals refs name, in the same order, read in
-// one transaction.
-func (s *Store) ProposalsAt(refs []ProposalRef) ([]consensus.Proposal, error) {
-	out := make([]consensus.Proposal, len(refs))
-	err := s.db.View(func(tx *bolt.Tx) error {
+// one transaction. A proposal whose record is missing (ErrNotFound) or
+// damaged (ErrDamaged) does not fail the others: it is zero in ps and
+// its error is at its index in unreadable (nil for the others).
+func (s *Store) ProposalsAt(refs []ProposalRef) (ps []consensus.Proposal, unreadable []error, err error) {
+	ps, unreadable = make([]consensus.Proposal, len(refs)), make([]error, len(refs))
+	err = s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketProposals)
 		for i, ref := range refs {
 			ref.List = NormalizeAddress(ref.List)
-			if err := getJSON(b, ref.key(), &out[i]); err != nil {
+			err := getJSON(b, ref.key(), &ps[i])
+			switch {
+			case errors.Is(err, ErrNotFound) || errors.Is(err, ErrDamaged):
+				ps[i], unreadable[i] = consensus.Proposal{}, fmt.Errorf("storage: proposal %s: %w", ref, err)
+			case err != nil:
 				return fmt.Errorf("%s: %w", ref, err)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("storage: proposals: %w", err)
+		return nil, nil, fmt.Errorf("storage: proposals: %w", err)
 	}
-	return out, nil
+	return ps, unreadable, nil
 }
 
 // Proposals returns the proposals of a list ("" for every list), in list
