@@ -1,10 +1,13 @@
 package storage
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"tacit/consensus"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestProposalNumbersSurviveReprocessing(t *testing.T) {
@@ -103,5 +106,36 @@ func TestDisposeRecordsProposalAndThread(t *testing.T) {
 	}
 	if due, _ := s.DueProposals(now.Add(2*time.Hour), 0); len(due) != 1 {
 		t.Errorf("due %v", due)
+	}
+}
+
+// A missing or damaged proposal is reported at its index; the others are
+// read all the same.
+func TestProposalsAtReportsUnreadableOnes(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var ups []ProposalUpdate
+	for n := 1; n <= 3; n++ {
+		ups = append(ups, ProposalUpdate{Proposal: consensus.NewProposal(consensus.Draft{List: "jardin@lists.test", Number: n,
+			Title: "t", Received: t0, Default: time.Hour})})
+	}
+	if err := s.Decide(ups, nil); err != nil {
+		t.Fatal(err)
+	}
+	key := ProposalRef{List: "jardin@lists.test", Number: 2}.key()
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketProposals).Put(key, []byte(`{"number":`)) }); err != nil {
+		t.Fatal(err)
+	}
+	refs := []ProposalRef{{"jardin@lists.test", 1}, {"jardin@lists.test", 2}, {"Jardin@lists.test", 3}, {"jardin@lists.test", 9}}
+	ps, bad, err := s.ProposalsAt(refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps[0].Number != 1 || ps[2].Number != 3 || bad[0] != nil || bad[2] != nil {
+		t.Errorf("readable proposals: %d %d, errors %v %v", ps[0].Number, ps[2].Number, bad[0], bad[2])
+	}
+	if !errors.Is(bad[1], ErrDamaged) || !errors.Is(bad[3], ErrNotFound) || ps[1].Number != 0 {
+		t.Errorf("unreadable: %v (proposal %d), %v; want damaged, not found", bad[1], ps[1].Number, bad[3])
 	}
 }
