@@ -248,13 +248,8 @@ func (h *handler) baseURL(r *http.Request) string {
 
 // register serves the HTML register of a list.
 func (h *handler) register(w http.ResponseWriter, r *http.Request) {
-	req, ok := h.begin(w, r)
+	req, ps, ok := h.beginProposals(w, r)
 	if !ok {
-		return
-	}
-	ps, err := h.proposals(req.list)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	h.render(w, r, http.StatusOK, "register", h.registerPage(req, ps))
@@ -305,18 +300,28 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	req, ok := h.begin(w, r)
+	req, ps, ok := h.beginProposals(w, r)
 	if !ok {
-		return
-	}
-	ps, err := h.proposals(req.list)
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	if err := write(w, req, ps); err != nil {
 		h.o.Logger.Warn("register: writing a response", "path", r.URL.Path, "err", err)
 	}
+}
+
+// beginProposals is begin, then the proposals of the request's list,
+// newest first; false when it has answered (404, 500).
+func (h *handler) beginProposals(w http.ResponseWriter, r *http.Request) (request, []consensus.Proposal, bool) {
+	req, ok := h.begin(w, r)
+	if !ok {
+		return req, nil, false
+	}
+	ps, err := h.proposals(req.list)
+	if err != nil {
+		h.fail(w, r, err)
+		return req, nil, false
+	}
+	return req, ps, true
 }
 
 // proposals returns the proposals of list l, newest first.
