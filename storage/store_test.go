@@ -14,7 +14,14 @@ import (
 
 func openTemp(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "data", "tacit.db"), Options{})
+	return openAt(t, filepath.Join(t.TempDir(), "data", "tacit.db"))
+}
+
+// openAt opens the store at path, closed when the test ends (closing it
+// before is harmless: tests that reopen a store do).
+func openAt(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +68,7 @@ func TestOpenNewerSchemaRefused(t *testing.T) {
 func TestReopenKeepsData(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "tacit.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	if err := s.CreateList(List{Address: "Jardin@Lists.Localhost", Name: "Jardin"}); err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +77,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = openAt(t, path)
 	l, err := s.List("jardin@lists.localhost")
 	if err != nil || l.Name != "Jardin" {
 		t.Fatalf("list after reopen: %+v, %v", l, err)
@@ -328,10 +328,7 @@ func TestBigMessageIsNotRewrittenByItsSuccessors(t *testing.T) {
 func TestMigrationMarksDisabledMembersAnnounced(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "tacit.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	if err := s.CreateList(List{Address: "jardin@lists.test"}); err != nil {
 		t.Fatal(err)
@@ -346,11 +343,7 @@ func TestMigrationMarksDisabledMembersAnnounced(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = openAt(t, path)
 	bob, _ := s.Member("jardin@lists.test", "bob@example.org")
 	carol, _ := s.Member("jardin@lists.test", "carol@example.org")
 	if !bob.Disabled || !bob.DisabledNoticeSent || carol.Disabled || carol.DisabledNoticeSent {
