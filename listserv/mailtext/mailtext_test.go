@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"tacit/internal/fuzzwatch"
 	"testing"
-	"time"
 )
 
 // crlf turns "\n" into "\r\n", as messages travel.
@@ -281,18 +281,8 @@ func FuzzText(f *testing.F) {
 	f.Add([]byte("Subject: x\n\nOBJECTION\n"))
 	f.Add([]byte("Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/html\n\n<blockquote>x</blockquote>\n--b--\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		// A post is read on the post path: no input may take long. An
-		// input that never ends must still be reported (and saved).
-		res := make(chan string, 1)
-		go func() { res <- checkText(raw) }()
-		select {
-		case msg := <-res:
-			if msg != "" {
-				t.Fatal(msg)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("%d bytes still being read after 5 s: %q", len(raw), raw)
-		}
+		// A post is read on the post path: no input may take long.
+		fuzzwatch.Check(t, raw, func() string { return checkText(raw) })
 	})
 }
 
