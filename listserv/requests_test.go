@@ -209,6 +209,30 @@ func TestModerationByMailAndCLI(t *testing.T) {
 	if n := len(messagesTo(h.sink, "alice@example.org", "Pub casino")); n != 0 {
 		t.Errorf("the rejected post went out")
 	}
+
+	// Rejected with the CLI and a reason (SPEC: tacit held reject ID --reason TEXT).
+	post("bob@example.org", "Doublon de Bob")
+	waitMessages(t, h.sink, "owner@example.net", "À modérer : Doublon de Bob", 1)
+	held, _ = h.store.HeldPosts("jardin@lists.test")
+	if len(held) != 1 {
+		t.Fatalf("held %+v", held)
+	}
+	out.Reset()
+	if err := h.srv.admin.Execute(context.Background(), []string{"held", "reject", strconv.FormatUint(held[0].ID, 10),
+		"--reason", "déjà envoyé hier"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	rej = waitMessages(t, h.sink, "bob@example.org", "a été refusé", 1)
+	if body := readAll(t, rej[0]); !strings.Contains(body, "déjà envoyé hier") {
+		t.Errorf("rejection by the CLI lacks the reason:\n%s", body)
+	}
+	if held, _ := h.store.HeldPosts("jardin@lists.test"); len(held) != 0 {
+		t.Errorf("still held after the CLI's rejection: %+v", held)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(messagesTo(h.sink, "alice@example.org", "Doublon de Bob")); n != 0 {
+		t.Errorf("the post rejected with the CLI went out")
+	}
 }
 
 func TestAnnounceOnlyList(t *testing.T) {
