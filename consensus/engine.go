@@ -24,8 +24,10 @@ const (
 // Event is one thing that happened to a proposal.
 type Event struct {
 	Kind EventKind
-	// From is the sender's address (empty for ticks).
-	From string
+	// From is the sender's address (empty for ticks); FromName their
+	// display name, when the mail had one.
+	From     string
+	FromName string
 	// Member is true when From is a member of the list.
 	Member bool
 	// At is when the message was received by SMTP (not its Date header).
@@ -35,6 +37,14 @@ type Event struct {
 	Reason string
 	// Text is the new version (EventAmend).
 	Text string
+	// Deadline is the deadline an amendment asks for (EventAmend); zero
+	// starts the previous length again. The caller raises it to the
+	// list's minimum.
+	Deadline time.Time
+	// NoPosition marks a reply (EventReply) that took no position but
+	// held words of disagreement, a question or a near miss: it is
+	// counted in Proposal.Unpositioned.
+	NoPosition bool
 }
 
 // NoticeKind names a notice to the whole list.
@@ -46,6 +56,9 @@ const (
 	NoticeBlocked   NoticeKind = "blocked"
 	NoticeWithdrawn NoticeKind = "withdrawn"
 	NoticeReminder  NoticeKind = "reminder"
+	// NoticeAmended tells the list the new text and deadline of an
+	// amended proposal.
+	NoticeAmended NoticeKind = "amended"
 )
 
 // EffectKind names what the caller must do after Apply.
@@ -110,6 +123,9 @@ func Apply(p Proposal, e Event, now time.Time) (Proposal, []Effect) {
 	}
 	if e.Kind == EventReply {
 		p.Replies++
+		if e.NoPosition {
+			p.Unpositioned++
+		}
 		return p, fx
 	}
 	if p.Status.Terminal() {
@@ -128,7 +144,7 @@ func Apply(p Proposal, e Event, now time.Time) (Proposal, []Effect) {
 		if i >= 0 {
 			p.Objections[i].Reason = e.Reason // one standing objection per member
 		} else {
-			p.Objections = append(p.Objections, Objection{Member: e.From, Reason: e.Reason, At: at})
+			p.Objections = append(p.Objections, Objection{Member: e.From, Name: e.FromName, Reason: e.Reason, At: at})
 		}
 	case EventLift:
 		if !p.Objector(e.From) {
@@ -144,7 +160,7 @@ func Apply(p Proposal, e Event, now time.Time) (Proposal, []Effect) {
 			return p, append(fx, refuse(e, WhyLate))
 		}
 		if !p.Supporter(e.From) {
-			p.Supports = append(p.Supports, Support{Member: e.From, At: at})
+			p.Supports = append(p.Supports, Support{Member: e.From, Name: e.FromName, At: at})
 		}
 	case EventWithdraw:
 		if e.From != p.Author {
@@ -159,7 +175,8 @@ func Apply(p Proposal, e Event, now time.Time) (Proposal, []Effect) {
 		if e.Text == "" {
 			return p, append(fx, refuse(e, WhyEmptyVersion))
 		}
-		p.amend(e.Text, at)
+		p.amend(e.Text, e.Deadline, at)
+		return p, append(fx, ack(e), Effect{Kind: EffectNotice, Notice: NoticeAmended})
 	default:
 		return p, fx
 	}
@@ -194,14 +211,18 @@ func (p *Proposal) decide(s Status, t time.Time) Effect {
 	return Effect{Kind: EffectNotice, Notice: notice}
 }
 
-// amend records a new version: the deadline starts again, with the same
-// length as the last version's, and the proposal is open again.
-func (p *Proposal) amend(text string, t time.Time) {
+// amend records a new version: the deadline is the one the amendment
+// asks for, or starts again with the same length as the last version's,
+// and the proposal is open again.
+func (p *Proposal) amend(text string, deadline, t time.Time) {
 	length := p.Deadline.Sub(p.Opened)
 	if n := len(p.Versions); n > 0 {
 		length = p.Versions[n-1].Deadline.Sub(p.Versions[n-1].At)
 	}
 	p.Deadline = t.Add(length)
+	if deadline.After(t) {
+		p.Deadline = deadline
+	}
 	p.Versions = append(p.Versions, Version{Text: text, At: t, Deadline: p.Deadline})
 	p.Status = StatusOpen
 	p.Decided = time.Time{}

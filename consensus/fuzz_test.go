@@ -20,7 +20,7 @@ func FuzzGrammar(f *testing.F) {
 		"De : Alice\nEnvoyé : lundi\nÀ : jardin\nObjet : x\n\nOBJECTION",
 		"Échéance : 01/12/2026 à 18h30\nDeadline: 2026-12-01T18:00:00+01:00\nDélai : une semaine",
 		"RE: [jardin] [PROPOSITION #12] Budget\n[PROP] x\nAW: Réf : #3",
-		"\u00a0OBJECTION\u202f: non\r\n" + ReplyAboveLine + "\nOBJECTION",
+		"\u00a0OBJECTION\u202f: non\r\n" + ReplyAboveFR + "\nOBJECTION",
 	} {
 		f.Add(s)
 	}

@@ -138,7 +138,7 @@ func TestOwnTextCutting(t *testing.T) {
 		"phone footer": {
 			"Je m'oppose\n\nEnvoyé de mon iPhone\n\nOBJECTION\n", "Je m'oppose"},
 		"our footer unquoted": {
-			"Pas d'objection\n\n" + ReplyAboveLine + "\nOBJECTION : répondez ainsi\n", "Pas d'objection"},
+			"Pas d'objection\n\n" + ReplyAboveFR + "\nOBJECTION : répondez ainsi\n", "Pas d'objection"},
 		"forward": {
 			"Pour info\n\n---------- Forwarded message ---------\nFrom: x\nObjection\n", "Pour info"},
 		"underscores": {

@@ -39,6 +39,8 @@ func (s Status) Valid() bool {
 type Objection struct {
 	// Member is the objector's address.
 	Member string `json:"member"`
+	// Name is the objector's display name, when their mail had one.
+	Name string `json:"name,omitempty"`
 	// Reason is the text after the command word, if any.
 	Reason string `json:"reason,omitempty"`
 	// At is when the objection was received by SMTP.
@@ -47,8 +49,10 @@ type Objection struct {
 
 // Support records a member's support (never required for adoption).
 type Support struct {
-	Member string    `json:"member"`
-	At     time.Time `json:"at"`
+	Member string `json:"member"`
+	// Name is the supporter's display name, when their mail had one.
+	Name string    `json:"name,omitempty"`
+	At   time.Time `json:"at"`
 }
 
 // Version is one text of a proposal: the original or an amendment.
@@ -68,6 +72,8 @@ type Proposal struct {
 	Number int    `json:"number"`
 	// Author is the proposer's address; only they may withdraw or amend.
 	Author string `json:"author"`
+	// AuthorName is the proposer's display name, when their mail had one.
+	AuthorName string `json:"author_name,omitempty"`
 	// Title is the Subject without list prefix and proposal tag.
 	Title string `json:"title"`
 	// MessageID is the Message-ID of the proposal as distributed.
@@ -89,6 +95,14 @@ type Proposal struct {
 	Versions []Version `json:"versions,omitempty"`
 	// Replies counts the replies from members received in the thread.
 	Replies int `json:"replies"`
+	// Unpositioned counts the members' replies that took no position
+	// but held words of disagreement, a question or a near miss of a
+	// command: each got a private hint, and notices ask the list to read
+	// them before acting.
+	Unpositioned int `json:"unpositioned,omitempty"`
+	// DeadlineUnread is the deadline line of the proposal's text that
+	// could not be read, as written; the default deadline applies.
+	DeadlineUnread string `json:"deadline_unread,omitempty"`
 	// RemindBefore is how long before the deadline a reminder is due; 0
 	// sends none.
 	RemindBefore time.Duration `json:"remind_before,omitempty"`
@@ -110,6 +124,18 @@ func (p *Proposal) Supporter(member string) bool {
 	return slices.ContainsFunc(p.Supports, func(s Support) bool { return s.Member == member })
 }
 
+// Amended reports whether the proposal's text was amended at least once.
+func (p *Proposal) Amended() bool { return len(p.Versions) > 1 }
+
+// Current returns the proposal's current version (the last amendment, or
+// the original); the zero Version when none is recorded.
+func (p *Proposal) Current() Version {
+	if n := len(p.Versions); n > 0 {
+		return p.Versions[n-1]
+	}
+	return Version{}
+}
+
 // clone returns a deep copy of p, so Apply never changes its argument.
 func (p Proposal) clone() Proposal {
 	p.Objections = slices.Clone(p.Objections)
@@ -121,7 +147,12 @@ func (p Proposal) clone() Proposal {
 // Draft is what is known of a proposal when its post arrives.
 type Draft struct {
 	List, Author, Title, MessageID, Text string
-	Number                               int
+	// AuthorName is the author's display name ("" when none).
+	AuthorName string
+	// DeadlineUnread is a deadline line that could not be read ("" when
+	// the text had none or it was read).
+	DeadlineUnread string
+	Number         int
 	// Received is when SMTP accepted the post.
 	Received time.Time
 	// Requested is the deadline the post asked for; zero means the list's
@@ -145,7 +176,8 @@ func NewProposal(d Draft) Proposal {
 		deadline, raised = earliest, true
 	}
 	return Proposal{
-		List: d.List, Number: d.Number, Author: d.Author, Title: d.Title, MessageID: d.MessageID,
+		List: d.List, Number: d.Number, Author: d.Author, AuthorName: d.AuthorName, Title: d.Title,
+		MessageID: d.MessageID, DeadlineUnread: d.DeadlineUnread,
 		Status: StatusOpen, Opened: d.Received, Deadline: deadline, DeadlineRaised: raised,
 		RemindBefore: d.RemindBefore,
 		Versions:     []Version{{Text: d.Text, At: d.Received, Deadline: deadline}},

@@ -5,9 +5,20 @@ import (
 	"strings"
 )
 
-// ReplyAboveLine is the line tacit puts in everything it sends; in a
-// reply, what follows it (unquoted) is ignored.
-const ReplyAboveLine = "——— Répondez au-dessus de cette ligne / Reply above this line ———"
+// The line tacit puts in everything it sends, in the list's language; in
+// a reply, what follows it (unquoted) is ignored, in either language.
+const (
+	ReplyAboveFR = "——— Répondez au-dessus de cette ligne ———"
+	ReplyAboveEN = "——— Reply above this line ———"
+)
+
+// ReplyAbove returns the reply-above line in lang ("en", else French).
+func ReplyAbove(lang string) string {
+	if lang == "en" {
+		return ReplyAboveEN
+	}
+	return ReplyAboveFR
+}
 
 var (
 	// attribution lines, normalised: "le … a ecrit :", "on … wrote:".

@@ -26,6 +26,8 @@ type composed struct {
 type letter struct {
 	list storage.List
 	// from is the From address; "" means the list's posting address.
+	// Mail from another address (NAME-request) asks one person to answer
+	// tacit: it carries no Reply-To, so that a plain Reply reaches it.
 	from string
 	// to is the To header; "" means the list's posting address.
 	to        string
@@ -55,7 +57,8 @@ func (s *Server) compose(lt letter) composed {
 	var b bytes.Buffer
 	b.Grow(1024 + len(lt.text.Body)*5/4 + len(lt.attach)) // the header, the body once in quoted-printable
 	// Mail to the whole list gets a personal List-Unsubscribe at delivery.
-	rewrite.WriteListFields(&b, rewrite.Options{List: s.rewriteList(l), NoUnsubscribe: lt.toList && s.o.HTTPBaseURL != ""})
+	rewrite.WriteListFields(&b, rewrite.Options{List: s.rewriteList(l), NoUnsubscribe: lt.toList && s.o.HTTPBaseURL != "",
+		NoReplyTo: from != l.Address})
 	fmt.Fprintf(&b, "From: %s <%s>\r\n", mime.QEncoding.Encode("utf-8", listDisplayName(l)), from)
 	fmt.Fprintf(&b, "To: %s\r\n", to)
 	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", lt.text.Subject))

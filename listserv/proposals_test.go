@@ -107,7 +107,7 @@ func TestProposalBlockedThenAdoptedWhenTheObjectionIsLifted(t *testing.T) {
 		t.Errorf("X-Tacit-Deadline %q, want three days after receipt in Paris time", dl)
 	}
 	body := readAll(t, got)
-	if !strings.Contains(body, "Je propose d'acheter une tondeuse.") || !strings.Contains(body, consensus.ReplyAboveLine) ||
+	if !strings.Contains(body, "Je propose d'acheter une tondeuse.") || !strings.Contains(body, consensus.ReplyAboveFR) ||
 		!strings.Contains(body, "jeudi 3 décembre 2026 à 10 h") {
 		t.Errorf("distributed proposal lacks its text or footer:\n%s", body)
 	}

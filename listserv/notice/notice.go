@@ -54,6 +54,11 @@ const (
 	// Disabled tells the owners a member's delivery was stopped by
 	// bounces.
 	Disabled Kind = "disabled"
+	// Amended tells the list the new text and deadline of a proposal.
+	Amended Kind = "amended"
+	// DeadlineUnread tells a proposal's author, privately, which deadline
+	// line was not understood and which deadline applies.
+	DeadlineUnread Kind = "deadline"
 )
 
 // Kinds lists every text, for tests and documentation.
@@ -73,6 +78,9 @@ type Data struct {
 	Reason string
 	// Hints are the near misses of a Hint text.
 	Hints []string
+	// Unclear are the lines of a reply without position that hold words
+	// of disagreement or a question, as written (Hint).
+	Unclear []string
 	// Results are the outcomes of -request commands, one sentence each,
 	// already in the list's language; Help adds the list of commands.
 	Results []string
@@ -202,7 +210,7 @@ func funcs(lang string, loc *time.Location) template.FuncMap {
 			}
 			return strings.Join(names, ", ")
 		},
-		"reply": func() string { return consensus.ReplyAboveLine },
+		"reply": func() string { return consensus.ReplyAbove(lang) },
 		"domain": func(addr string) string {
 			_, d, _ := strings.Cut(addr, "@")
 			return d

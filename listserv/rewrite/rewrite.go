@@ -75,6 +75,10 @@ type Options struct {
 	// NoUnsubscribe leaves List-Unsubscribe out, for messages whose
 	// delivery adds a personal one per recipient (see UnsubscribeFields).
 	NoUnsubscribe bool
+	// NoReplyTo leaves Reply-To out of ListFields, for mail that asks one
+	// person to answer tacit (from NAME-request): a plain Reply must
+	// reach NAME-request, never the whole list.
+	NoReplyTo bool
 	// Subject, when set, replaces the Subject value entirely (already
 	// encoded as it must appear, e.g. for a numbered proposal).
 	Subject string
@@ -235,9 +239,10 @@ func Header(ctx context.Context, raw []byte, o Options) ([]byte, int, error) {
 	return out.Bytes(), off, nil
 }
 
-// ListFields returns the List-* block (plus Precedence, X-Loop and
-// Reply-To) that every message the list sends carries, notices and
-// command replies included; each line ends with CRLF.
+// ListFields returns the List-* block (plus Precedence, X-Loop and,
+// unless o.NoReplyTo, Reply-To) that every message the list sends
+// carries, notices and command replies included; each line ends with
+// CRLF.
 func ListFields(o Options) []byte {
 	var b bytes.Buffer
 	WriteListFields(&b, o)
@@ -264,7 +269,9 @@ func WriteListFields(b *bytes.Buffer, o Options) {
 	}
 	b.WriteString("Precedence: list\r\n")
 	fmt.Fprintf(b, "X-Loop: %s\r\n", l.Address)
-	fmt.Fprintf(b, "Reply-To: %s\r\n", l.Address)
+	if !o.NoReplyTo {
+		fmt.Fprintf(b, "Reply-To: %s\r\n", l.Address)
+	}
 }
 
 // UnsubscribeFields returns the List-Unsubscribe field of list l (and
