@@ -3,7 +3,6 @@ package consensus
 import (
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Command is one command found in a reply's own text.
@@ -19,141 +18,85 @@ type Command struct {
 	Line int `json:"line"`
 }
 
-// phrase is a command word or phrase, normalised.
-type phrase struct {
-	words string
-	kind  EventKind
-	// hint: a near miss of this phrase deserves a private hint.
-	hint bool
-}
-
-// phrases: the longest that matches wins, so "objection levee" is a lift
-// and "pas d'objection" a support, not an objection.
-var phrases = []phrase{
-	{"i withdraw my objection", EventLift, true},
-	{"i withdraw my proposal", EventWithdraw, true},
-	{"i lift my objection", EventLift, true},
-	{"je retire mon objection", EventLift, true},
-	{"je retire ma proposition", EventWithdraw, true},
-	{"je leve mon objection", EventLift, true},
-	{"withdraw objection", EventLift, true},
-	{"withdraw proposal", EventWithdraw, true},
-	{"retrait proposition", EventWithdraw, true},
-	{"retrait objection", EventLift, true},
-	{"objection lifted", EventLift, true},
-	{"objection levee", EventLift, true},
-	{"objection retiree", EventLift, true},
-	{"objection withdrawn", EventLift, true},
-	{"pas d'objections", EventSupport, false},
-	{"no objections", EventSupport, false},
-	{"aucune objection", EventSupport, false},
-	{"sans objection", EventSupport, false},
-	{"pas d'objection", EventSupport, false},
-	{"no objection", EventSupport, false},
-	{"je m'oppose", EventObject, true},
-	{"je soutiens", EventSupport, false},
-	{"amendement", EventAmend, true},
-	{"amendment", EventAmend, true},
-	{"objection", EventObject, true},
-	{"i object", EventObject, true},
-	{"d'accord", EventSupport, false},
-	{"blocage", EventObject, true},
-	{"support", EventSupport, false},
-	{"+1", EventSupport, false},
-	{"-1", EventObject, false},
-}
-
 // Parse is what the grammar reads in a reply's own text.
 type Parse struct {
 	Commands []Command `json:"commands"`
 	// Hints lists words close to a command word but not one ("objecton"),
 	// as written, so the sender can be told.
 	Hints []string `json:"hints,omitempty"`
+	// Unclear lists, when the text has no command, its lines (as
+	// written, trimmed) that hold words of disagreement or a question:
+	// the sender is told that nothing was counted.
+	Unclear []string `json:"unclear,omitempty"`
 }
 
-// maxHints bounds the near misses reported for one text: a few tell
-// the sender enough, and the search is the costly part of a long text.
+// maxHints bounds the near misses and unclear lines reported for one
+// text: a few tell the sender enough, and the search is the costly part
+// of a long text.
 const maxHints = 5
 
+// MaxOwnText bounds the sender's own text the grammar reads (SPEC
+// section 11): commands after the first 64 KB are not read.
+const MaxOwnText = 64 << 10
+
+// NoPosition reports whether a reply took no position but may have meant
+// to: no command, and a near miss, words of disagreement or a question.
+// Such a reply gets a private hint and counts as a reply without
+// position.
+func (p Parse) NoPosition() bool {
+	return len(p.Commands) == 0 && (len(p.Hints) > 0 || len(p.Unclear) > 0)
+}
+
 // Commands finds the commands in own text (the output of OwnText): a line
-// whose first words are a command word or phrase, followed by the end of
-// the line, a space or punctuation.
+// whose first words (after a filler such as "Moi," or "Non,") are a
+// command word or phrase, followed by the end of the line, a space or
+// punctuation, and that is not a question ("D'accord ?"). A text without
+// commands has its unclear lines reported: words of disagreement that
+// are not negated, or a question.
 func Commands(own string) Parse {
+	if len(own) > MaxOwnText {
+		own = own[:MaxOwnText]
+		if i := strings.LastIndexByte(own, '\n'); i > 0 {
+			own = own[:i]
+		}
+	}
 	var p Parse
+	var unclear []string
 	lines := strings.Split(own, "\n")
 	for i, line := range lines {
-		n := Normalize(line)
-		if n == "" {
+		folded := strings.TrimSpace(fold.Replace(line))
+		if folded == "" {
 			continue
 		}
-		ph, rest, ok := matchPhrase(n)
+		toks := tokenize(folded)
+		m, ok := matchLine(folded, toks)
 		if !ok {
-			if len(p.Hints) >= maxHints {
-				continue
+			if len(p.Hints) < maxHints {
+				if h := nearMiss(Normalize(line), line); h != "" {
+					p.Hints = append(p.Hints, h)
+				}
 			}
-			if h := nearMiss(n, line); h != "" {
-				p.Hints = append(p.Hints, h)
+			if len(unclear) < maxHints && (disagrees(toks) || strings.HasSuffix(folded, "?")) {
+				unclear = append(unclear, strings.TrimSpace(line))
 			}
 			continue
 		}
-		c := Command{Kind: ph.kind, Line: i + 1}
-		switch ph.kind {
+		c := Command{Kind: m.kind, Line: i + 1}
+		switch m.kind {
 		case EventObject:
-			c.Reason = reasonOf(line, ph.words, rest)
+			c.Reason = strings.TrimSpace(strings.TrimLeft(m.rest, " :.,;!-–—"))
 		case EventAmend:
-			after := strings.TrimSpace(strings.TrimLeft(afterPhrase(line, ph.words), " :.-"))
+			after := strings.TrimSpace(strings.TrimLeft(m.rest, " :.-"))
 			c.Text = strings.TrimSpace(strings.Join(append([]string{after}, lines[i+1:]...), "\n"))
 			p.Commands = append(p.Commands, c)
 			return p // the rest of the text is the new version
 		}
 		p.Commands = append(p.Commands, c)
 	}
+	if len(p.Commands) == 0 {
+		p.Unclear = unclear
+	}
 	return p
-}
-
-// matchPhrase finds the longest command phrase n starts with as whole
-// words, and what follows it.
-func matchPhrase(n string) (phrase, string, bool) {
-	var best phrase
-	bestRest, found := "", false
-	for _, ph := range phrases {
-		rest, ok := strings.CutPrefix(n, ph.words)
-		if !ok || (found && len(ph.words) <= len(best.words)) {
-			continue
-		}
-		r, _ := utf8.DecodeRuneInString(rest)
-		if rest == "" || r == ' ' || (unicode.IsPunct(r) && r != '\'' && r != '-' && r != '+') || r == '-' && !strings.HasPrefix(ph.words, "-") {
-			best, bestRest, found = ph, rest, true
-		}
-	}
-	return best, bestRest, found
-}
-
-// reasonOf returns an objection's reason as written: the original line
-// after the command phrase, without the punctuation that introduces it.
-func reasonOf(line, words, normRest string) string {
-	if strings.TrimSpace(normRest) == "" {
-		return ""
-	}
-	return strings.TrimSpace(strings.TrimLeft(afterPhrase(line, words), " :.,;!-–—"))
-}
-
-// afterPhrase returns what follows the command phrase (normalised words)
-// at the start of line, as written. Normalising keeps one rune per letter
-// for the letters of command words, so the phrase's runes can be skipped
-// in the original.
-func afterPhrase(line, words string) string {
-	s := strings.TrimSpace(fold.Replace(line))
-	for _, w := range strings.Fields(words) {
-		s = strings.TrimLeft(s, " ")
-		r := []rune(s)
-		n := utf8.RuneCountInString(w)
-		if len(r) < n {
-			return ""
-		}
-		s = string(r[n:])
-	}
-	return s
 }
 
 // nearMiss returns the words of a line that come close to a command
