@@ -30,9 +30,10 @@ func (req request) proposalURL(n int) string {
 }
 
 // csvHeader names the columns of the CSV register; they stay in English
-// whatever the language, for the programs that read them.
+// whatever the language, for the programs that read them. New columns go
+// at the end, so that programs reading columns by position keep working.
 var csvHeader = []string{"number", "title", "author", "status", "status_label", "opened", "deadline",
-	"decided", "objections", "supports", "replies", "url"}
+	"decided", "objections", "supports", "replies", "url", "amended", "amended_at", "unpositioned", "author_name"}
 
 // writeCSV writes the register as CSV (RFC 4180), newest first, dates in
 // RFC 3339 UTC.
@@ -45,8 +46,9 @@ func (h *handler) writeCSV(w http.ResponseWriter, req request, ps []consensus.Pr
 	}
 	for _, p := range ps {
 		rec := []string{strconv.Itoa(p.Number), cell(p.Title), cell(publicName(p.Author)), string(p.Status), req.w.status(p.Status),
-			utc(p.Opened), utc(p.Deadline), utc(p.Decided), strconv.Itoa(len(p.Objections)),
-			strconv.Itoa(len(p.Supports)), strconv.Itoa(p.Replies), req.proposalURL(p.Number)}
+			utc(p.Opened), utc(deadline(p)), utc(p.Decided), strconv.Itoa(len(p.Objections)),
+			strconv.Itoa(len(p.Supports)), strconv.Itoa(p.Replies), req.proposalURL(p.Number),
+			strconv.FormatBool(p.Amended()), utc(amendedAt(p)), strconv.Itoa(p.Unpositioned), cell(displayName(p.AuthorName))}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("register: csv: %w", err)
 		}
@@ -78,11 +80,13 @@ type jsonRegister struct {
 	Proposals []jsonProposal `json:"proposals"`
 }
 
-// jsonProposal is one proposal in decisions.json.
+// jsonProposal is one proposal in decisions.json: its current deadline;
+// its versions oldest first, the last being the current one.
 type jsonProposal struct {
 	Number      int                 `json:"number"`
 	Title       string              `json:"title"`
 	Author      string              `json:"author"`
+	AuthorName  string              `json:"author_name,omitempty"`
 	Status      consensus.Status    `json:"status"`
 	StatusLabel string              `json:"status_label"`
 	Opened      time.Time           `json:"opened"`
@@ -93,12 +97,19 @@ type jsonProposal struct {
 	Replies     int                 `json:"replies"`
 	Versions    []consensus.Version `json:"versions"`
 	URL         string              `json:"url"`
+	// Amended is true once the text was amended; AmendedAt is when it
+	// last was (RFC 3339, "" when never).
+	Amended   bool   `json:"amended"`
+	AmendedAt string `json:"amended_at"`
+	// Unpositioned counts the members' replies that took no position.
+	Unpositioned int `json:"unpositioned"`
 }
 
 // jsonObjection is a standing objection in decisions.json: the fields of
 // consensus.Objection, the member shown by publicName.
 type jsonObjection struct {
 	Member string    `json:"member"`
+	Name   string    `json:"name,omitempty"`
 	Reason string    `json:"reason,omitempty"`
 	At     time.Time `json:"at"`
 }
@@ -107,6 +118,7 @@ type jsonObjection struct {
 // publicName.
 type jsonSupport struct {
 	Member string    `json:"member"`
+	Name   string    `json:"name,omitempty"`
 	At     time.Time `json:"at"`
 }
 
@@ -114,7 +126,7 @@ type jsonSupport struct {
 func jsonObjections(objs []consensus.Objection) []jsonObjection {
 	out := make([]jsonObjection, 0, len(objs))
 	for _, o := range objs {
-		out = append(out, jsonObjection{Member: publicName(o.Member), Reason: o.Reason, At: o.At})
+		out = append(out, jsonObjection{Member: publicName(o.Member), Name: displayName(o.Name), Reason: o.Reason, At: o.At})
 	}
 	return out
 }
@@ -123,7 +135,7 @@ func jsonObjections(objs []consensus.Objection) []jsonObjection {
 func jsonSupports(ss []consensus.Support) []jsonSupport {
 	out := make([]jsonSupport, 0, len(ss))
 	for _, s := range ss {
-		out = append(out, jsonSupport{Member: publicName(s.Member), At: s.At})
+		out = append(out, jsonSupport{Member: publicName(s.Member), Name: displayName(s.Name), At: s.At})
 	}
 	return out
 }
@@ -133,10 +145,11 @@ func (h *handler) writeJSON(w http.ResponseWriter, req request, ps []consensus.P
 	doc := jsonRegister{List: req.list.Address, Name: listName(req.list), URL: req.base + req.path,
 		Proposals: []jsonProposal{}}
 	for _, p := range ps {
-		jp := jsonProposal{Number: p.Number, Title: p.Title, Author: publicName(p.Author), Status: p.Status,
-			StatusLabel: req.w.status(p.Status), Opened: p.Opened.UTC(), Deadline: p.Deadline.UTC(),
+		jp := jsonProposal{Number: p.Number, Title: p.Title, Author: publicName(p.Author), AuthorName: displayName(p.AuthorName),
+			Status: p.Status, StatusLabel: req.w.status(p.Status), Opened: p.Opened.UTC(), Deadline: deadline(p).UTC(),
 			Objections: jsonObjections(p.Objections), Supports: jsonSupports(p.Supports), Replies: p.Replies,
-			Versions: nonNil(p.Versions), URL: req.proposalURL(p.Number)}
+			Versions: nonNil(versions(p)), URL: req.proposalURL(p.Number),
+			Amended: p.Amended(), AmendedAt: utc(amendedAt(p)), Unpositioned: p.Unpositioned}
 		if !p.Decided.IsZero() {
 			d := p.Decided.UTC()
 			jp.Decided = &d
@@ -210,7 +223,7 @@ func outcome(p consensus.Proposal) (time.Time, bool) {
 	if !p.Decided.IsZero() {
 		return p.Decided, true
 	}
-	return p.Deadline, true
+	return deadline(p), true
 }
 
 // tagID is a stable tag: URI (RFC 4151) of the list's register, or of one
@@ -259,11 +272,10 @@ func (h *handler) writeAtom(w http.ResponseWriter, req request, ps []consensus.P
 		e := atomEntry{
 			ID: tagID(req.list, p.Number), Title: fmt.Sprintf("[%s #%d] %s", strings.ToUpper(status), p.Number, p.Title),
 			Updated: utc(d.at), Published: utc(p.Opened),
-			Link:   atomLink{Rel: "alternate", Type: "text/html", Href: req.proposalURL(p.Number) + req.query},
-			Author: atomPerson{Name: publicName(p.Author)},
-			Summary: atomText{Type: "text", Text: fmt.Sprintf("%s%s%s — %s%s%d — %s%s%d", req.w.Status, req.w.Colon, status,
-				req.w.Objections, req.w.Colon, len(p.Objections), req.w.Supports, req.w.Colon, len(p.Supports))},
-			Content: atomText{Type: "text", Text: lastText(p)},
+			Link:    atomLink{Rel: "alternate", Type: "text/html", Href: req.proposalURL(p.Number) + req.query},
+			Author:  atomPerson{Name: person(p.AuthorName, p.Author)},
+			Summary: atomText{Type: "text", Text: h.atomSummary(req, p, status)},
+			Content: atomText{Type: "text", Text: p.Current().Text},
 		}
 		e.Category.Term, e.Category.Label = string(p.Status), status
 		feed.Entries = append(feed.Entries, e)
@@ -288,12 +300,14 @@ func (h *handler) writeAtom(w http.ResponseWriter, req request, ps []consensus.P
 	return write(w, buf.Bytes())
 }
 
-// lastText returns the current text of a proposal.
-func lastText(p consensus.Proposal) string {
-	if n := len(p.Versions); n > 0 {
-		return p.Versions[n-1].Text
+// atomSummary is an entry's summary: the status, who took a position,
+// and for an amended proposal when and how it last changed.
+func (h *handler) atomSummary(req request, p consensus.Proposal, status string) string {
+	s := req.w.Status + req.w.Colon + status + " — " + req.w.Participation + req.w.Colon + req.w.participation(p)
+	if a := req.w.amended(p, h.o.Location, false); a != "" {
+		s += " — " + a
 	}
-	return ""
+	return s
 }
 
 // write sends a whole response body.

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"tacit/consensus"
 	"tacit/storage"
@@ -63,14 +65,21 @@ type date struct {
 // IsZero reports whether d stands for no date.
 func (d date) IsZero() bool { return d.ISO == "" }
 
-// row is one proposal of the register.
+// row is one proposal of the register: its current title and deadline,
+// the author named by person.
 type row struct {
 	Number                    int
 	URL, Title, Author        string
 	Status, StatusClass       string
 	Opened, Deadline, Decided date
 	Objections, Supports      int
-	Replies                   int
+	Replies, Unpositioned     int
+	// Amended marks an amended proposal; Amendment says when it last
+	// changed and how ("amendée le … : échéance déplacée du … au …").
+	Amended   bool
+	Amendment string
+	// Participation counts who took a position, in words.
+	Participation string
 }
 
 // registerBody is the register page's own data.
@@ -95,11 +104,14 @@ type support struct {
 	At     date
 }
 
-// version is one text of a proposal, as shown.
+// version is one text of a proposal, as shown; SetDeadline says the
+// deadline it set, as the one that applies for the current version.
 type version struct {
 	Label, Text string
 	At          date
 	Deadline    date
+	SetDeadline string
+	Current     bool
 }
 
 // event is one line of a timeline, as shown.
@@ -115,11 +127,18 @@ type proposalBody struct {
 	P                           row
 	Heading, Register, ListName string
 	Raised                      bool
-	Text                        string
-	Versions                    []version
-	Objections                  []objection
-	Supports                    []support
-	Events                      []event
+	// Amendment says, as a sentence, when and how an amended proposal
+	// last changed; DeadlineUnread which deadline line was not
+	// understood.
+	Amendment, DeadlineUnread string
+	// Text is the current text; CurrentSince says since when, for an
+	// amended proposal.
+	Text, CurrentSince string
+	// Versions are newest first: the current one leads.
+	Versions   []version
+	Objections []objection
+	Supports   []support
+	Events     []event
 }
 
 // date converts t for the pages ("" when t is zero).
@@ -147,11 +166,12 @@ func (h *handler) row(req request, p consensus.Proposal, long bool) row {
 	loc := h.o.Location
 	return row{
 		Number: p.Number, URL: req.path + "/" + strconv.Itoa(p.Number) + req.query,
-		Title: p.Title, Author: publicName(p.Author),
+		Title: p.Title, Author: person(p.AuthorName, p.Author),
 		Status: req.w.status(p.Status), StatusClass: string(p.Status),
-		Opened: req.date(p.Opened, loc, long), Deadline: req.date(p.Deadline, loc, long),
+		Opened: req.date(p.Opened, loc, long), Deadline: req.date(deadline(p), loc, long),
 		Decided:    req.date(p.Decided, loc, long),
-		Objections: len(p.Objections), Supports: len(p.Supports), Replies: p.Replies,
+		Objections: len(p.Objections), Supports: len(p.Supports), Replies: p.Replies, Unpositioned: p.Unpositioned,
+		Amended: p.Amended(), Amendment: req.w.amended(p, loc, long), Participation: req.w.participation(p),
 	}
 }
 
@@ -186,34 +206,61 @@ func (h *handler) proposalPage(req request, p consensus.Proposal, events []stora
 		P:        h.row(req, p, true),
 		Heading:  fmt.Sprintf(req.w.Proposal, p.Number) + req.w.Colon + p.Title,
 		Register: req.path + req.query, ListName: listName(req.list), Raised: p.DeadlineRaised,
+		Text: p.Current().Text,
 	}
-	for i, v := range p.Versions {
+	if a := b.P.Amendment; a != "" {
+		b.Amendment = sentence(a)
+	}
+	if p.DeadlineUnread != "" {
+		b.DeadlineUnread = fmt.Sprintf(req.w.DeadlineUnread, p.DeadlineUnread)
+	}
+	vs := versions(p)
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := vs[i]
 		label := req.w.Original
 		if i > 0 {
 			label = fmt.Sprintf(req.w.Version, i)
 		}
-		b.Versions = append(b.Versions, version{Label: label, Text: v.Text,
-			At: req.date(v.At, loc, true), Deadline: req.date(v.Deadline, loc, true)})
-		b.Text = v.Text
+		current := i == len(vs)-1
+		set := fmt.Sprintf(req.w.VersionDeadline, req.date(v.Deadline, loc, true).Words)
+		if current {
+			set = fmt.Sprintf(req.w.SetDeadline, req.date(v.Deadline, loc, true).Words)
+			if p.Amended() {
+				b.CurrentSince = fmt.Sprintf(req.w.CurrentSince, label, req.date(v.At, loc, true).Words)
+			}
+		}
+		b.Versions = append(b.Versions, version{Label: label, Text: v.Text, At: req.date(v.At, loc, true),
+			Deadline: req.date(v.Deadline, loc, true), SetDeadline: set, Current: current})
 	}
 	for _, o := range p.Objections {
-		b.Objections = append(b.Objections, objection{Member: publicName(o.Member), Reason: o.Reason, At: req.date(o.At, loc, true)})
+		b.Objections = append(b.Objections, objection{Member: person(o.Name, o.Member), Reason: o.Reason, At: req.date(o.At, loc, true)})
 	}
 	for _, s := range p.Supports {
-		b.Supports = append(b.Supports, support{Member: publicName(s.Member), At: req.date(s.At, loc, true)})
+		b.Supports = append(b.Supports, support{Member: person(s.Name, s.Member), At: req.date(s.At, loc, true)})
 	}
+	names := people(p)
 	for _, e := range events {
-		who := publicName(e.From)
-		if who == "" {
-			who = req.w.Engine
+		sender := who(names, e.From)
+		if sender == "" {
+			sender = req.w.Engine
 		}
-		b.Events = append(b.Events, event{At: req.date(e.At, loc, true), Who: who,
+		b.Events = append(b.Events, event{At: req.date(e.At, loc, true), Who: sender,
 			What: req.w.kind(e.Kind), Detail: req.w.detail(e.Kind, e.Detail),
 			Refused: e.Kind == "refused" || containsRefusal(e.Detail),
 			Key:     e.Kind == "status" || e.Kind == string(consensus.EventObject) || e.Kind == string(consensus.EventAmend)})
 	}
-	return page{W: req.w, Title: b.Heading, OtherLang: req.path + "/" + strconv.Itoa(p.Number) + "?lang=" + req.w.OtherLangCode,
+	title := b.Heading
+	if p.Amended() {
+		title += " (" + req.w.Amended + ")"
+	}
+	return page{W: req.w, Title: title, OtherLang: req.path + "/" + strconv.Itoa(p.Number) + "?lang=" + req.w.OtherLangCode,
 		Atom: req.path + ".atom" + req.query, Body: b}
+}
+
+// sentence returns s with a capital first letter and a full stop.
+func sentence(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:] + "."
 }
 
 // containsRefusal reports whether an event's detail says its command did

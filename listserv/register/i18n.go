@@ -22,6 +22,17 @@ type words struct {
 	Formats, Subscribe, Calendar, Feed, Spreadsheet, Data string
 	NotFound, NotFoundText, Proposal, SetDeadline, Engine string
 	NotCounted                                            string
+	// Amendments: the mark of an amended proposal, when and how it
+	// changed, and which version is current.
+	Amended, AmendedOn, AmendedTimes, DeadlineMoved, DeadlineKept string
+	Current, CurrentSince, VersionDeadline                        string
+	// Participation heads the sentence that counts who took a
+	// position; ReadThem follows replies without position.
+	Participation, ReadThem string
+	// DeadlineUnread says that a deadline line was not understood.
+	DeadlineUnread string
+	// Counted words: none, one and several ("%d" stands for the count).
+	RepliesN, SupportsN, ObjectionsN, UnpositionedN [3]string
 	// Texts of the feed and calendar: titles and events.
 	FeedTitle, EventSummary, EventText string
 	// Colon separates a label from what it introduces: " : " in
@@ -79,6 +90,22 @@ var french = words{
 	Data:          "données (JSON)",
 	NotCounted:    "non comptée",
 	Colon:         "\u00a0: ",
+
+	Amended:         "amendée",
+	AmendedOn:       "amendée le %s",
+	AmendedTimes:    "amendée %d fois, en dernier le %s",
+	DeadlineMoved:   "échéance déplacée du %s au %s",
+	DeadlineKept:    "échéance inchangée",
+	Current:         "en vigueur",
+	CurrentSince:    "En vigueur\u00a0: %s, reçu le %s.",
+	VersionDeadline: "échéance fixée alors\u00a0: %s",
+	Participation:   "Participation",
+	ReadThem:        "lisez-les avant d'agir",
+	DeadlineUnread:  "échéance non comprise\u00a0: «\u00a0%s\u00a0»\u00a0; l'échéance par défaut s'applique",
+	RepliesN:        [3]string{"aucune réponse", "%d réponse", "%d réponses"},
+	SupportsN:       [3]string{"aucun soutien", "%d soutien", "%d soutiens"},
+	ObjectionsN:     [3]string{"aucune objection", "%d objection", "%d objections"},
+	UnpositionedN:   [3]string{"aucune réponse sans position", "%d réponse sans position", "%d réponses sans position"},
 	kinds: map[string]string{
 		"status":                        "statut",
 		"reminder":                      "rappel envoyé à la liste",
@@ -148,6 +175,22 @@ var english = words{
 	Data:          "data (JSON)",
 	NotCounted:    "not counted",
 	Colon:         ": ",
+
+	Amended:         "amended",
+	AmendedOn:       "amended on %s",
+	AmendedTimes:    "amended %d times, last on %s",
+	DeadlineMoved:   "deadline moved from %s to %s",
+	DeadlineKept:    "deadline unchanged",
+	Current:         "current",
+	CurrentSince:    "Current: %s, received %s.",
+	VersionDeadline: "deadline it set then: %s",
+	Participation:   "Participation",
+	ReadThem:        "read them before acting",
+	DeadlineUnread:  "deadline not understood: “%s”; the default deadline applies",
+	RepliesN:        [3]string{"no replies", "%d reply", "%d replies"},
+	SupportsN:       [3]string{"no supports", "%d support", "%d supports"},
+	ObjectionsN:     [3]string{"no objections", "%d objection", "%d objections"},
+	UnpositionedN:   [3]string{"no replies without position", "%d reply without position", "%d replies without position"},
 	kinds: map[string]string{
 		"status":                        "status",
 		"reminder":                      "reminder sent to the list",

@@ -63,7 +63,9 @@ func icsText(s string) string {
 // writeICS writes one VEVENT per open proposal, at its deadline, so that
 // members can subscribe to the list's deadlines in a calendar. An
 // event's UID never changes; its SEQUENCE counts the amendments that
-// moved it.
+// moved it, its LAST-MODIFIED is when the current version came, and its
+// DESCRIPTION holds the current text, after when and how it was last
+// amended.
 func (h *handler) writeICS(w http.ResponseWriter, req request, ps []consensus.Proposal) error {
 	name := listName(req.list)
 	var iw icsWriter
@@ -79,19 +81,26 @@ func (h *handler) writeICS(w http.ResponseWriter, req request, ps []consensus.Pr
 	iw.line("X-PUBLISHED-TTL", "PT1H")
 	stamp := h.o.Now().UTC().Format(icsTime)
 	for _, p := range ps {
-		if p.Status != consensus.StatusOpen || p.Deadline.IsZero() {
+		due := deadline(p)
+		if p.Status != consensus.StatusOpen || due.IsZero() {
 			continue
 		}
+		// An amendment moves the deadline: LAST-MODIFIED and SEQUENCE
+		// change with it, so that calendars replace the event.
 		revised := p.Opened
-		if n := len(p.Versions); n > 0 && p.Versions[n-1].At.After(revised) {
-			revised = p.Versions[n-1].At
+		if at := p.Current().At; at.After(revised) {
+			revised = at
 		}
 		url := req.proposalURL(p.Number) + req.query
-		desc := fmt.Sprintf(req.w.EventText, p.Number, req.list.Address) + "\n\n" + lastText(p) + "\n\n" + url
+		desc := fmt.Sprintf(req.w.EventText, p.Number, req.list.Address) + "\n\n"
+		if a := req.w.amended(p, h.o.Location, false); a != "" {
+			desc += sentence(a) + "\n\n"
+		}
+		desc += p.Current().Text + "\n\n" + url
 		iw.line("BEGIN", "VEVENT")
 		iw.line("UID", icsUID(req, p.Number))
 		iw.line("DTSTAMP", stamp)
-		iw.line("DTSTART", p.Deadline.UTC().Format(icsTime))
+		iw.line("DTSTART", due.UTC().Format(icsTime))
 		iw.line("DURATION", "PT0S")
 		iw.line("SEQUENCE", strconv.Itoa(max(len(p.Versions)-1, 0)))
 		if !revised.IsZero() {

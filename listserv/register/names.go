@@ -3,6 +3,8 @@ package register
 import (
 	"strings"
 	"unicode/utf8"
+
+	"tacit/consensus"
 )
 
 // publicName is how every output of the register (pages, CSV, JSON,
@@ -29,4 +31,69 @@ func publicName(addr string) string {
 	}
 	r, _ := utf8.DecodeRuneInString(domain)
 	return local + "@" + string(r) + "…"
+}
+
+// maxName is the longest display name shown, in characters; a longer one
+// is cut with "…".
+const maxName = 80
+
+// displayName returns a display name fit for a public page: spaces
+// collapsed, control characters dropped, cut at maxName characters; ""
+// when there is none, or when it holds an "@" — many clients put the
+// address itself in the name, and a name must not carry what publicName
+// hides.
+func displayName(name string) string {
+	name = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, name)), " ")
+	name = strings.Trim(name, `"'`)
+	if name == "" || strings.ContainsAny(name, "@＠") {
+		return ""
+	}
+	if utf8.RuneCountInString(name) > maxName {
+		name = string([]rune(name)[:maxName-1]) + "…"
+	}
+	return name
+}
+
+// person is how the register names a member whose display name may be
+// known: the name first, then the address as publicName shows it —
+// "Alice Martin (alice@e…)" — or only "alice@e…" without a name.
+func person(name, addr string) string {
+	shown := publicName(addr)
+	if name = displayName(name); name != "" {
+		if shown == "" {
+			return name
+		}
+		return name + " (" + shown + ")"
+	}
+	return shown
+}
+
+// people maps the addresses of a proposal's author, objectors and
+// supporters to their display names, for the timeline, whose events
+// carry only addresses.
+func people(p consensus.Proposal) map[string]string {
+	m := map[string]string{}
+	add := func(addr, name string) {
+		if name != "" {
+			m[strings.ToLower(strings.TrimSpace(addr))] = name
+		}
+	}
+	add(p.Author, p.AuthorName)
+	for _, o := range p.Objections {
+		add(o.Member, o.Name)
+	}
+	for _, s := range p.Supports {
+		add(s.Member, s.Name)
+	}
+	return m
+}
+
+// who names the sender of a timeline event by the names of people.
+func who(names map[string]string, addr string) string {
+	return person(names[strings.ToLower(strings.TrimSpace(addr))], addr)
 }

@@ -41,7 +41,7 @@ func TestRegisterPageListsProposalsNewestFirst(t *testing.T) {
 		}
 		heads = append(heads, th.text())
 	}
-	want := "N°|Titre|Statut|Auteur|Ouverte le|Échéance|Décidée le|Objections|Soutiens"
+	want := "N°|Titre|Statut|Auteur|Ouverte le|Échéance|Décidée le|Participation"
 	if strings.Join(heads, "|") != want {
 		t.Errorf("columns %q, want %q", strings.Join(heads, "|"), want)
 	}
@@ -50,11 +50,12 @@ func TestRegisterPageListsProposalsNewestFirst(t *testing.T) {
 		t.Fatalf("%d rows, want the 5 proposals of the list", len(rows))
 	}
 	wantRows := []string{
-		`5 Budget 2027, étape 1; "bœuf" \ légumes en cours dave@e… 30 novembre 2026 à 11 h 3 décembre 2026 à 11 h — 0 0`,
-		"4 Planter des tomates en cours carol@e… 28 novembre 2026 à 11 h 5 décembre 2026 à 9 h 30 — 0 1",
-		"3 Fermer le jardin en août retirée bob@e… 12 novembre 2026 à 11 h 15 novembre 2026 à 11 h 13 novembre 2026 à 11 h 0 0",
-		"2 Repeindre la cabane en rose bloquée alice@e… 9 novembre 2026 à 11 h 12 novembre 2026 à 11 h 12 novembre 2026 à 11 h 1 0",
-		"1 Acheter une tondeuse adoptée alice@e… 2 novembre 2026 à 11 h 5 novembre 2026 à 11 h 5 novembre 2026 à 11 h 0 1",
+		`5 Budget 2027, étape 1; "bœuf" \ légumes en cours dave@e… 30 novembre 2026 à 11 h 3 décembre 2026 à 11 h — aucune réponse`,
+		"4 Planter des tomates amendée le 30 novembre 2026 à 9 h 30 : échéance déplacée du 1er décembre 2026 à 11 h au 5 décembre 2026 à 9 h 30 " +
+			"en cours carol@e… 28 novembre 2026 à 11 h 5 décembre 2026 à 9 h 30 — aucune réponse : 1 soutien, aucune objection",
+		"3 Fermer le jardin en août retirée bob@e… 12 novembre 2026 à 11 h 15 novembre 2026 à 11 h 13 novembre 2026 à 11 h aucune réponse",
+		"2 Repeindre la cabane en rose bloquée alice@e… 9 novembre 2026 à 11 h 12 novembre 2026 à 11 h 12 novembre 2026 à 11 h 1 réponse : aucun soutien, 1 objection",
+		"1 Acheter une tondeuse adoptée alice@e… 2 novembre 2026 à 11 h 5 novembre 2026 à 11 h 5 novembre 2026 à 11 h 1 réponse : 1 soutien, aucune objection",
 	}
 	for i, r := range rows {
 		if got := r.text(); got != wantRows[i] {
@@ -152,7 +153,7 @@ func TestProposalPage(t *testing.T) {
 	}
 	text := doc.first(t, "main").text()
 	for _, s := range []string{
-		"Statut bloquée", "Auteur alice@e…",
+		"Statut bloquée", "Auteur alice@e…", "Participation 1 réponse : aucun soutien, 1 objection",
 		"Ouverte le lundi 9 novembre 2026 à 11 h", "Échéance jeudi 12 novembre 2026 à 11 h",
 		"Du rose, partout.",
 		"bob@e…, mercredi 11 novembre 2026 à 11 h trop cher pour cette année",
@@ -168,15 +169,26 @@ func TestProposalPage(t *testing.T) {
 		t.Errorf("back link %q", back)
 	}
 
-	// An amended proposal shows every version and its timeline.
+	if strings.Contains(text, "amendée") || strings.Contains(text, "Versions") {
+		t.Errorf("a proposal never amended is marked amended:\n%s", text)
+	}
+
+	// An amended proposal shows every version, the current one first,
+	// and its timeline.
 	_, body = f.mustGet(t, "/lists/jardin/decisions/4?lang=en")
 	doc = parseHTML(t, body)
+	if h1 := doc.first(t, "h1").text(); h1 != "Proposal #4: Planter des tomates (amended)" {
+		t.Errorf("h1 %q", h1)
+	}
 	text = doc.first(t, "main").text()
 	for _, s := range []string{
-		"Proposal #4: Planter des tomates", "Status open",
-		"Text of the proposal Des tomates cerises et des tomates cœur de bœuf.",
-		"Original text — Saturday 28 November 2026 at 11:00 (CET) deadline: Tuesday 1 December 2026 at 11:00 (CET) Des tomates cerises.",
-		"Amendment 1 — Monday 30 November 2026 at 09:30 (CET) deadline: Saturday 5 December 2026 at 09:30 (CET) Des tomates cerises et des tomates cœur de bœuf.",
+		"Proposal #4: Planter des tomates (amended) Amended on Monday 30 November 2026 at 09:30 (CET): " +
+			"deadline moved from Tuesday 1 December 2026 at 11:00 (CET) to Saturday 5 December 2026 at 09:30 (CET).",
+		"Status open", "Deadline Saturday 5 December 2026 at 09:30 (CET) Participation",
+		"Text of the proposal Current: Amendment 1, received Monday 30 November 2026 at 09:30 (CET). Des tomates cerises et des tomates cœur de bœuf.",
+		"Versions Amendment 1 (current) — Monday 30 November 2026 at 09:30 (CET) deadline: Saturday 5 December 2026 at 09:30 (CET) " +
+			"Des tomates cerises et des tomates cœur de bœuf. " +
+			"Original text — Saturday 28 November 2026 at 11:00 (CET) deadline it set then: Tuesday 1 December 2026 at 11:00 (CET) Des tomates cerises.",
 		"No standing objection.",
 		"alice@e…, Sunday 29 November 2026 at 11:00 (CET)",
 		"carol@e…: amendment",
@@ -280,6 +292,12 @@ func TestEveryTextIsTranslated(t *testing.T) {
 		for i := range v.NumField() {
 			if f := v.Field(i); f.Kind() == reflect.String && f.String() == "" {
 				t.Errorf("%s: %s is empty", w.Lang, v.Type().Field(i).Name)
+			} else if f.Kind() == reflect.Array {
+				for j := range f.Len() {
+					if f.Index(j).String() == "" {
+						t.Errorf("%s: %s[%d] is empty", w.Lang, v.Type().Field(i).Name, j)
+					}
+				}
 			}
 		}
 		if len(w.kinds) != len(french.kinds) || len(w.why) != len(french.why) {
