@@ -318,6 +318,9 @@ func TestAmendedProposalInCalendar(t *testing.T) {
 		if got := c.e.Props.Get(ical.PropDateTimeStart).Value; got != c.start {
 			t.Errorf("DTSTART %s, want %s", got, c.start)
 		}
+		if summary, _ := c.e.Props.Text(ical.PropSummary); strings.HasSuffix(summary, " (amendée)") != (c.amended != "") {
+			t.Errorf("SUMMARY %q", summary)
+		}
 		if got := c.e.Props.Get(ical.PropSequence).Value; got != c.seq {
 			t.Errorf("SEQUENCE %s, want %s", got, c.seq)
 		}
@@ -361,7 +364,7 @@ func TestAmendedProposalInAtom(t *testing.T) {
 		e.Content != "Vingt lampions." {
 		t.Errorf("entry %+v", e)
 	}
-	if want := "Statut : adoptée — Participation : 1 réponse : 1 soutien, aucune objection — amendée le 3 novembre 2026 à 11 h : " +
+	if want := "Statut : adoptée — 1 réponse : 1 soutien, aucune objection — amendée le 3 novembre 2026 à 11 h : " +
 		"échéance déplacée du 4 novembre 2026 à 11 h au 8 novembre 2026 à 11 h"; summary != want {
 		t.Errorf("summary\n got %q\nwant %q", summary, want)
 	}

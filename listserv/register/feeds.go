@@ -303,7 +303,7 @@ func (h *handler) writeAtom(w http.ResponseWriter, req request, ps []consensus.P
 // atomSummary is an entry's summary: the status, who took a position,
 // and for an amended proposal when and how it last changed.
 func (h *handler) atomSummary(req request, p consensus.Proposal, status string) string {
-	s := req.w.Status + req.w.Colon + status + " — " + req.w.Participation + req.w.Colon + req.w.participation(p)
+	s := req.w.Status + req.w.Colon + status + " — " + req.w.participation(p)
 	if a := req.w.amended(p, h.o.Location, false); a != "" {
 		s += " — " + a
 	}

@@ -160,7 +160,7 @@ func TestICSParsesAsOneEventPerOpenDeadline(t *testing.T) {
 	}{
 		{"proposal-5.jardin@lists.test", "Échéance de la proposition #5\u00a0: Budget 2027, étape 1; \"bœuf\" \\ légumes",
 			time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)},
-		{"proposal-4.jardin@lists.test", "Échéance de la proposition #4\u00a0: Planter des tomates",
+		{"proposal-4.jardin@lists.test", "Échéance de la proposition #4\u00a0: Planter des tomates (amendée)",
 			time.Date(2026, 12, 5, 8, 30, 0, 0, time.UTC)},
 	}
 	for i, e := range events {

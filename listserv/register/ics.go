@@ -107,7 +107,11 @@ func (h *handler) writeICS(w http.ResponseWriter, req request, ps []consensus.Pr
 			iw.line("CREATED", p.Opened.UTC().Format(icsTime))
 			iw.line("LAST-MODIFIED", revised.UTC().Format(icsTime))
 		}
-		iw.line("SUMMARY", icsText(fmt.Sprintf(req.w.EventSummary, p.Number, p.Title)))
+		summary := fmt.Sprintf(req.w.EventSummary, p.Number, p.Title)
+		if p.Amended() {
+			summary += " (" + req.w.Amended + ")"
+		}
+		iw.line("SUMMARY", icsText(summary))
 		iw.line("DESCRIPTION", icsText(desc))
 		iw.line("URL", url)
 		iw.line("STATUS", "CONFIRMED")
