@@ -15,7 +15,13 @@
 // default) and English, readable without JavaScript on a phone.
 //
 // No output shows a member's full address: people are named by
-// publicName ("alice@e…"), so that a public register feeds no harvester.
+// publicName ("alice@e…"), after their display name when known (person),
+// so that a public register feeds no harvester.
+//
+// An amended proposal is one proposal in every output: its current text
+// and deadline, marked amended with when and how it changed (current.go);
+// pages and feeds say how many members took a position, never who kept
+// silent.
 package register
 
 import (
