@@ -25,7 +25,7 @@ import (
 const corpusDir = "../../testdata/mail"
 
 // minFixtures is how many fixtures the corpus must keep at least.
-const minFixtures = 45
+const minFixtures = 120
 
 // sidecar states what a human reader expects of the .eml with the same
 // base name. Commands and Hints absent mean "none"; every other field
@@ -44,6 +44,14 @@ type sidecar struct {
 	Reasons []string `json:"reasons"`
 	// Hints are the near misses, as written.
 	Hints []string `json:"hints"`
+	// NoPosition is whether the reply is one without position
+	// (consensus.Parse.NoPosition: no command, but a near miss, words of
+	// disagreement or a question); nil means not checked.
+	NoPosition *bool `json:"no_position"`
+	// Unclear are the lines, as written and trimmed, that hold words of
+	// disagreement or a question when there is no command
+	// (consensus.Parse.Unclear); nil means not checked, [] means none.
+	Unclear []string `json:"unclear"`
 
 	TextContains      []string `json:"text_contains"`
 	TextExcludes      []string `json:"text_excludes"`
@@ -182,6 +190,12 @@ func check(raw []byte, side *sidecar, paris *time.Location) ([]string, error) {
 	}
 	if !slices.Equal(parse.Hints, side.Hints) && len(parse.Hints)+len(side.Hints) > 0 {
 		bad("hints %q, want %q", parse.Hints, side.Hints)
+	}
+	if side.NoPosition != nil && parse.NoPosition() != *side.NoPosition {
+		bad("no position %v, want %v (own text %q)", parse.NoPosition(), *side.NoPosition, own)
+	}
+	if side.Unclear != nil && !slices.Equal(parse.Unclear, side.Unclear) {
+		bad("unclear %q, want %q", parse.Unclear, side.Unclear)
 	}
 	contains := func(what, s string, want, unwanted []string) {
 		for _, w := range want {
