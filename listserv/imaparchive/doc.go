@@ -50,6 +50,17 @@
 // new one with a new UID there. Their UIDVALIDITY is the list's plus 1
 // (Open), 2 (Adopted), 3 (Blocked) or 4 (Withdrawn).
 //
+// A proposal mailbox holds one message per proposal: its post, the bytes
+// the list distributed when the proposal opened. For an amended proposal
+// that is its first version, with the first deadline in X-Tacit-Deadline;
+// an amendment reopens the proposal, so its post moves back to Open. The
+// amendments themselves and every notice of the list about the proposal
+// ([RAPPEL], [BLOQUÉE], [ADOPTÉE], [AMENDÉE], …) are in NAME only,
+// threaded to the post by In-Reply-To and References: a client that
+// threads NAME shows the current text and deadline under the post. The
+// proposal mailboxes are filed from storage.Outgoing.ProposalPost, not
+// from the store's thread links (storage.ThreadLink).
+//
 // Everything is read only: CREATE, DELETE, RENAME, APPEND, COPY, MOVE,
 // EXPUNGE and STORE of any flag but \Seen answer NO [NOPERM]; CLOSE
 // works and expunges nothing; SUBSCRIBE and UNSUBSCRIBE succeed and change
