@@ -40,7 +40,7 @@ var leadPhrases = []struct {
 	article bool
 }{
 	{"au plus tard", false}, {"no later than", false}, {"not later than", false},
-	{"jusqu'au", true}, {"jusqu'a", false}, {"jusque", false}, {"d'ici", false},
+	{"jusqu'au", true}, {"jusqu'a", false}, {"d'ici", false},
 	{"avant", false}, {"pour", false}, {"by", false}, {"before", false},
 	{"until", false}, {"till", false}, {"on", false}, {"due", false},
 }

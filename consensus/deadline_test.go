@@ -130,6 +130,8 @@ func TestDeadlineInWords(t *testing.T) {
 		{"Échéance : vendredi 18h", fri23Oct, at(10, 30, 18, 0)},
 		{"Échéance : demain", sat28Mar, at(3, 29, 23, 59)},
 		{"Échéance : lundi 9h", sat28Mar, at(3, 30, 9, 0)},
+		// 2:30 happens twice on 25 October: the later one, in winter time.
+		{"Échéance : dimanche 2h30", fri23Oct, time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC)},
 		// Days a month lacks are skipped.
 		{"Échéance : le 31", fri10Apr, at(5, 31, 23, 59)},
 		{"Échéance : le 30", time.Date(2026, 2, 10, 10, 0, 0, 0, paris), at(3, 30, 23, 59)},
@@ -160,6 +162,8 @@ func TestDeadlineInWordsOffset(t *testing.T) {
 	}{
 		{"Échéance : vendredi 18h", fri23Oct, 3600},
 		{"Échéance : demain", sat28Mar, 2 * 3600},
+		{"Échéance : dimanche 2h30", fri23Oct, 3600},
+		{"Échéance : dimanche 1h30", fri23Oct, 2 * 3600},
 	} {
 		got, _, err := FindDeadline(tc.line, tc.received, paris)
 		if _, off := got.Zone(); err != nil || off != tc.offset {
@@ -256,5 +260,18 @@ func TestDeadlineLineAsWritten(t *testing.T) {
 	}
 	if _, _, err := FindDeadline("Rendez-vous vendredi 18h.", tue24Nov, paris); err != ErrNoDeadline {
 		t.Errorf("no deadline line: %v", err)
+	}
+}
+
+// A time that happens twice when the clocks go back is the later one,
+// whatever the zone: 1:30 on 1 November 2026 in New York is in winter
+// time (-05:00).
+func TestDeadlineRepeatedHour(t *testing.T) {
+	t.Parallel()
+	ny := mustLoad("America/New_York")
+	received := time.Date(2026, 10, 30, 10, 0, 0, 0, ny)
+	got, _, err := FindDeadline("Deadline: Sunday 1:30am", received, ny)
+	if want := time.Date(2026, 11, 1, 6, 30, 0, 0, time.UTC); err != nil || !got.Equal(want) {
+		t.Errorf("Sunday 1:30am: %v %v, want %v", got, err, want.In(ny))
 	}
 }

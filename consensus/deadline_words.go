@@ -95,12 +95,21 @@ func (c clock) check() error {
 }
 
 // on returns the clock's time on day (a date at midnight UTC) in loc, or
-// an error when the clocks skip it that day.
+// an error when the clocks skip it that day. When the clocks go back and
+// the time happens twice, it is the later one.
 func (c clock) on(day time.Time, loc *time.Location) (time.Time, error) {
 	t := time.Date(day.Year(), day.Month(), day.Day(), c.h, c.m, 0, 0, loc)
-	if t.Day() != day.Day() || t.Hour() != c.h || t.Minute() != c.m {
+	same := func(u time.Time) bool { return u.Day() == day.Day() && u.Hour() == c.h && u.Minute() == c.m }
+	if !same(t) {
 		return time.Time{}, fmt.Errorf("%02d:%02d does not exist on %s in %s: the clocks change that night",
 			c.h, c.m, day.Format("2 January 2006"), loc)
+	}
+	wall := time.Date(day.Year(), day.Month(), day.Day(), c.h, c.m, 0, 0, time.UTC)
+	for _, probe := range []time.Duration{-12 * time.Hour, 12 * time.Hour} {
+		_, off := t.Add(probe).Zone()
+		if u := wall.Add(-time.Duration(off) * time.Second).In(loc); u.After(t) && same(u) {
+			t = u
+		}
 	}
 	return t, nil
 }
