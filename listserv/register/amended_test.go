@@ -404,6 +404,7 @@ func TestPersonLeadsWithTheName(t *testing.T) {
 		{"", "alice@example.org", "alice@e…"},
 		{"  Alice\r\n  Dupont ", "alice@example.org", "Alice Dupont (alice@e…)"},
 		{`"Alice Dupont"`, "alice@example.org", "Alice Dupont (alice@e…)"},
+		{"Alice\u202e Dupont", "alice@example.org", "Alice Dupont (alice@e…)"},
 		{"alice@example.org", "alice@example.org", "alice@e…"},
 		{"Alice (alice＠example.org)", "alice@example.org", "alice@e…"},
 		{strings.Repeat("é", 100), "a@b.c", strings.Repeat("é", maxName-1) + "… (a@b…)"},

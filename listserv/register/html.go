@@ -72,8 +72,9 @@ type row struct {
 	URL, Title, Author        string
 	Status, StatusClass       string
 	Opened, Deadline, Decided date
-	Objections, Supports      int
-	Replies, Unpositioned     int
+	// Unpositioned counts the replies without position, which the
+	// participation asks to read.
+	Unpositioned int
 	// Amended marks an amended proposal; Amendment says when it last
 	// changed and how ("amendée le … : échéance déplacée du … au …").
 	Amended   bool
@@ -169,9 +170,9 @@ func (h *handler) row(req request, p consensus.Proposal, long bool) row {
 		Title: p.Title, Author: person(p.AuthorName, p.Author),
 		Status: req.w.status(p.Status), StatusClass: string(p.Status),
 		Opened: req.date(p.Opened, loc, long), Deadline: req.date(deadline(p), loc, long),
-		Decided:    req.date(p.Decided, loc, long),
-		Objections: len(p.Objections), Supports: len(p.Supports), Replies: p.Replies, Unpositioned: p.Unpositioned,
-		Amended: p.Amended(), Amendment: req.w.amended(p, loc, long), Participation: req.w.participation(p),
+		Decided:      req.date(p.Decided, loc, long),
+		Unpositioned: p.Unpositioned,
+		Amended:      p.Amended(), Amendment: req.w.amended(p, loc, long), Participation: req.w.participation(p),
 	}
 }
 

@@ -38,14 +38,17 @@ func publicName(addr string) string {
 const maxName = 80
 
 // displayName returns a display name fit for a public page: spaces
-// collapsed, control characters dropped, cut at maxName characters; ""
+// collapsed, control and bidirectional formatting characters dropped, cut at maxName characters; ""
 // when there is none, or when it holds an "@" — many clients put the
 // address itself in the name, and a name must not carry what publicName
 // hides.
 func displayName(name string) string {
 	name = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			return ' '
+		case r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+			return -1 // bidirectional controls could make a name read as another
 		}
 		return r
 	}, name)), " ")
