@@ -80,7 +80,7 @@ func parseGot(box, file string, raw []byte) (*gotMail, error) {
 	if err != nil {
 		subject = msg.Header.Get("Subject")
 	}
-	text, err := plainText(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), body)
+	text, err := firstPlainText(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), body)
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", box, file, err)
 	}
@@ -88,8 +88,8 @@ func parseGot(box, file string, raw []byte) (*gotMail, error) {
 		text: strings.ReplaceAll(text, "\r\n", "\n")}, nil
 }
 
-// plainText returns the first text/plain part of a body, decoded.
-func plainText(ctype, cte string, body []byte) (string, error) {
+// firstPlainText returns the first text/plain part of a body, decoded.
+func firstPlainText(ctype, cte string, body []byte) (string, error) {
 	mt, params, err := mime.ParseMediaType(ctype)
 	if ctype == "" || err != nil {
 		mt = "text/plain"
@@ -108,7 +108,7 @@ func plainText(ctype, cte string, body []byte) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			t, err := plainText(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), b)
+			t, err := firstPlainText(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), b)
 			if err != nil || t != "" {
 				return t, err
 			}
@@ -280,8 +280,8 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// A client writes a plain Reply the way one mail program does.
-type client struct {
+// A mailClient writes a plain Reply the way one mail program does.
+type mailClient struct {
 	name string
 	// prefix is put before the original Subject.
 	prefix string
@@ -301,8 +301,8 @@ var (
 		"septembre", "octobre", "novembre", "décembre"}
 )
 
-// dateOf is the original's Date, as its reader's client sees it.
-func dateOf(orig *gotMail) time.Time {
+// origDate is the original's Date, as its reader's client sees it.
+func origDate(orig *gotMail) time.Time {
 	d, err := orig.msg.Header.Date()
 	if err != nil {
 		return time.Now().UTC()
@@ -310,8 +310,8 @@ func dateOf(orig *gotMail) time.Time {
 	return d.UTC()
 }
 
-// sender is the original's From, as a client writes it in an attribution.
-func sender(orig *gotMail) *mail.Address {
+// origSender is the original's From, as a client writes it in an attribution.
+func origSender(orig *gotMail) *mail.Address {
 	a, err := mail.ParseAddress(orig.msg.Header.Get("From"))
 	if err != nil {
 		return &mail.Address{Address: orig.header("From")}
@@ -340,9 +340,9 @@ func quoteLines(text string) string {
 	return b.String()
 }
 
-// wrap breaks a line at spaces before width, as Gmail does with the
+// wrapAttribution breaks a line at spaces before width, as Gmail does with the
 // attribution line of a plain-text reply.
-func wrap(line string, width int) string {
+func wrapAttribution(line string, width int) string {
 	var out []string
 	for len([]rune(line)) > width {
 		r := []rune(line)
@@ -358,52 +358,52 @@ func wrap(line string, width int) string {
 
 // Gmail in French: own text, the attribution (wrapped, a no-break space
 // before the colon), a blank line, the original quoted with "> ".
-var gmailFR = client{
+var gmailFR = mailClient{
 	name: "Gmail (fr)", prefix: "Re: ", mime: "alternative",
 	msgID: func() string { return "<CA" + randomHex(16) + "@mail.gmail.com>" },
 	body: func(orig *gotMail, _ *mail.Address, own string) string {
-		d := dateOf(orig)
+		d := origDate(orig)
 		attr := fmt.Sprintf("Le %s. %d %s %d à %s, %s a écrit\u00a0:", frDays[d.Weekday()][:3], d.Day(),
-			frMonths[d.Month()-1], d.Year(), d.Format("15:04"), plainAddr(sender(orig)))
-		return own + "\n\n" + wrap(attr, 76) + "\n\n" + quoteLines(orig.text)
+			frMonths[d.Month()-1], d.Year(), d.Format("15:04"), plainAddr(origSender(orig)))
+		return own + "\n\n" + wrapAttribution(attr, 76) + "\n\n" + quoteLines(orig.text)
 	},
 }
 
 // Gmail in English.
-var gmailEN = client{
+var gmailEN = mailClient{
 	name: "Gmail (en)", prefix: "Re: ", mime: "alternative",
 	msgID: func() string { return "<CA" + randomHex(16) + "@mail.gmail.com>" },
 	body: func(orig *gotMail, _ *mail.Address, own string) string {
-		d := dateOf(orig)
-		attr := fmt.Sprintf("On %s, %s %s wrote:", d.Format("Mon, Jan 2, 2006"), d.Format("3:04 PM"), plainAddr(sender(orig)))
-		return own + "\n\n" + wrap(attr, 76) + "\n\n" + quoteLines(orig.text)
+		d := origDate(orig)
+		attr := fmt.Sprintf("On %s, %s %s wrote:", d.Format("Mon, Jan 2, 2006"), d.Format("3:04 PM"), plainAddr(origSender(orig)))
+		return own + "\n\n" + wrapAttribution(attr, 76) + "\n\n" + quoteLines(orig.text)
 	},
 }
 
 // Outlook desktop in French: "RE : ", own text, then the header block
 // "De : / Envoyé : / À : / Objet :" and the original, unquoted.
-var outlookFR = client{
+var outlookFR = mailClient{
 	name: "Outlook (fr)", prefix: "RE : ", mime: "alternative",
 	msgID: func() string {
 		return "<PR3P192MB" + strings.ToUpper(randomHex(10)) + "@PR3P192MB0714.EURP192.PROD.OUTLOOK.COM>"
 	},
 	body: func(orig *gotMail, replier *mail.Address, own string) string {
-		d := dateOf(orig)
+		d := origDate(orig)
 		return own + "\n\n" + fmt.Sprintf("De : %s\nEnvoyé : %s %d %s %d %s\nÀ : %s\nObjet : %s\n\n",
-			plainAddr(sender(orig)), frDays[d.Weekday()], d.Day(), frMonths[d.Month()-1], d.Year(), d.Format("15:04"),
+			plainAddr(origSender(orig)), frDays[d.Weekday()], d.Day(), frMonths[d.Month()-1], d.Year(), d.Format("15:04"),
 			plainAddr(replier), orig.subject) + orig.text
 	},
 }
 
 // Outlook desktop in English: "RE: ", From: / Sent: / To: / Subject:.
-var outlookEN = client{
+var outlookEN = mailClient{
 	name: "Outlook (en)", prefix: "RE: ", mime: "alternative",
 	msgID: func() string {
 		return "<DM6PR11MB" + strings.ToUpper(randomHex(10)) + "@DM6PR11MB4257.namprd11.prod.outlook.com>"
 	},
 	body: func(orig *gotMail, replier *mail.Address, own string) string {
 		return own + "\n\n" + fmt.Sprintf("From: %s\nSent: %s\nTo: %s\nSubject: %s\n\n",
-			plainAddr(sender(orig)), dateOf(orig).Format("Monday, January 2, 2006 3:04 PM"),
+			plainAddr(origSender(orig)), origDate(orig).Format("Monday, January 2, 2006 3:04 PM"),
 			plainAddr(replier), orig.subject) + orig.text
 	},
 }
@@ -411,40 +411,40 @@ var outlookEN = client{
 // Apple Mail on an iPhone in French: own text, "Envoyé de mon iPhone",
 // then the attribution and the original quoted together, a byte order
 // mark at the start of the original.
-var iphoneFR = client{
+var iphoneFR = mailClient{
 	name: "iPhone (fr)", prefix: "Re: ", mime: "qp",
 	msgID: func() string { return "<" + strings.ToUpper(randomHex(16)) + "@icloud.com>" },
 	body: func(orig *gotMail, _ *mail.Address, own string) string {
-		d := dateOf(orig)
+		d := origDate(orig)
 		attr := fmt.Sprintf("Le %d %s %d à %s, %s a écrit :", d.Day(), frMonths[d.Month()-1],
-			d.Year(), d.Format("15:04"), plainAddr(sender(orig)))
+			d.Year(), d.Format("15:04"), plainAddr(origSender(orig)))
 		return own + "\n\nEnvoyé de mon iPhone\n\n" + quoteLines(attr+"\n\n\ufeff"+orig.text)
 	},
 }
 
 // Apple Mail on an iPhone in English.
-var iphoneEN = client{
+var iphoneEN = mailClient{
 	name: "iPhone (en)", prefix: "Re: ", mime: "qp",
 	msgID: func() string { return "<" + strings.ToUpper(randomHex(16)) + "@icloud.com>" },
 	body: func(orig *gotMail, _ *mail.Address, own string) string {
-		d := dateOf(orig)
-		attr := fmt.Sprintf("On %s, at %s, %s wrote:", d.Format("Jan 2, 2006"), d.Format("15:04"), plainAddr(sender(orig)))
+		d := origDate(orig)
+		attr := fmt.Sprintf("On %s, at %s, %s wrote:", d.Format("Jan 2, 2006"), d.Format("15:04"), plainAddr(origSender(orig)))
 		return own + "\n\nSent from my iPhone\n\n" + quoteLines(attr+"\n\n\ufeff"+orig.text)
 	},
 }
 
 // Thunderbird in French, bottom-posted: the attribution, the original
 // quoted, then own text and a signature.
-var thunderbirdFR = client{
+var thunderbirdFR = mailClient{
 	name: "Thunderbird (fr, bottom-posted)", prefix: "Re: ", mime: "flowed",
 	msgID: func() string {
 		return "<" + randomHex(4) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(2) + "-" + randomHex(6) + "@example.net>"
 	},
 	body: func(orig *gotMail, replier *mail.Address, own string) string {
-		d := dateOf(orig)
-		name := sender(orig).Name
+		d := origDate(orig)
+		name := origSender(orig).Name
 		if name == "" {
-			name = sender(orig).Address
+			name = origSender(orig).Address
 		}
 		return fmt.Sprintf("Le %s à %s, %s a écrit :\n", d.Format("02/01/2006"), d.Format("15:04"), name) +
 			quoteLines(orig.text) + "\n" + own + "\n\n-- \n" + replier.Name + "\n"
@@ -454,7 +454,7 @@ var thunderbirdFR = client{
 // reply answers orig from replier with own text, the way c does: to
 // replyAddress(orig), Subject prefix, In-Reply-To and References. It
 // returns the reply's Message-ID.
-func (r *replyRig) reply(t *testing.T, what string, orig *gotMail, replier *mail.Address, c client, own string) string {
+func (r *replyRig) reply(t *testing.T, what string, orig *gotMail, replier *mail.Address, c mailClient, own string) string {
 	t.Helper()
 	to, err := replyAddress(orig.msg)
 	if err != nil {
@@ -507,8 +507,8 @@ func (r *replyRig) reply(t *testing.T, what string, orig *gotMail, replier *mail
 	r.mu.Lock()
 	r.sent = append(r.sent, sentReply{what: what + " (" + c.name + ")", from: replier.Address, id: id, to: rcpts})
 	r.mu.Unlock()
-	t.Logf("%s: %s replied to %q: Reply-To %q, From %q → %v", what, c.name, orig.subject,
-		orig.header("Reply-To"), orig.header("From"), rcpts)
+	t.Logf("%s: %s replied to %q (From %s, Reply-To %q) → %v", what, c.name, orig.subject,
+		plainAddr(origSender(orig)), orig.header("Reply-To"), rcpts)
 	return id
 }
 
