@@ -62,8 +62,8 @@ const (
 )
 
 // Kinds lists every text, for tests and documentation.
-var Kinds = []Kind{Adopted, Blocked, Withdrawn, Reminder, Footer, Ack, Refused, Hint,
-	Request, HeldOwner, HeldAuthor, Moderated, Disabled}
+var Kinds = []Kind{Adopted, Blocked, Withdrawn, Reminder, Amended, Footer, Ack, Refused, Hint,
+	DeadlineUnread, Request, HeldOwner, HeldAuthor, Moderated, Disabled}
 
 // Data is what a text may speak about.
 type Data struct {
@@ -160,13 +160,15 @@ func (r *Renderer) Render(kind Kind, lang string, d Data) (Text, error) {
 	if err != nil {
 		return Text{}, err
 	}
+	// The templates get a pointer, so that they may call the methods of
+	// consensus.Proposal (.Proposal.Amended, .Proposal.Current).
 	var subject, body bytes.Buffer
 	if t.Lookup("subject") != nil {
-		if err := t.ExecuteTemplate(&subject, "subject", d); err != nil {
+		if err := t.ExecuteTemplate(&subject, "subject", &d); err != nil {
 			return Text{}, fmt.Errorf("notice: %s/%s subject: %w", lang, kind, err)
 		}
 	}
-	if err := t.ExecuteTemplate(&body, "body", d); err != nil {
+	if err := t.ExecuteTemplate(&body, "body", &d); err != nil {
 		return Text{}, fmt.Errorf("notice: %s/%s body: %w", lang, kind, err)
 	}
 	return Text{Subject: strings.TrimSpace(subject.String()), Body: tidy(body.String())}, nil
@@ -199,18 +201,30 @@ func tidy(s string) string {
 	return strings.TrimLeft(strings.TrimRight(s, " \n")+"\n", "\n")
 }
 
+// funcs are the functions the templates of lang call. Besides dates in
+// words and quoting:
+//
+//	plural n "objection" "objections"      the word alone, for n
+//	count n "une" "objection" "objections" "aucune objection", "une objection", "2 objections"
+//	who .Name .Member                      the display name, else the address
+//	names .Proposal.Objections             "Bob Durand et Carol Petit"
+//	inline s                               a member's text, on one line
+//	participation .Proposal                "Il y a eu 3 réponses, dont 2 soutiens et 1 objection."
+//	unpositioned .Proposal.Unpositioned    "2 réponses sans position : lisez-les avant d'agir."
 func funcs(lang string, loc *time.Location) template.FuncMap {
 	return template.FuncMap{
-		"date":  func(t time.Time) string { return Date(t, lang, loc) },
-		"quote": quote,
-		"list": func(ms []consensus.Objection) string {
-			names := make([]string, len(ms))
-			for i, m := range ms {
-				names[i] = m.Member
-			}
-			return strings.Join(names, ", ")
+		"date":   func(t time.Time) string { return Date(t, lang, loc) },
+		"quote":  quote,
+		"plural": func(n int, one, many string) string { return plural(lang, n, one, many) },
+		"count": func(n int, article, one, many string) string {
+			return count(lang, n, article, one, many)
 		},
-		"reply": func() string { return consensus.ReplyAbove(lang) },
+		"who":           who,
+		"names":         func(ms any) string { return names(lang, ms) },
+		"inline":        inline,
+		"participation": func(p consensus.Proposal) string { return participation(lang, p) },
+		"unpositioned":  func(n int) string { return unpositioned(lang, n) },
+		"reply":         func() string { return consensus.ReplyAbove(lang) },
 		"domain": func(addr string) string {
 			_, d, _ := strings.Cut(addr, "@")
 			return d
@@ -221,6 +235,7 @@ func funcs(lang string, loc *time.Location) template.FuncMap {
 		"commandFR":  func(k consensus.EventKind) string { return commandWords["fr"][k] },
 		"recordedFR": func(k consensus.EventKind) string { return recordedFR[k] },
 		"commandEN":  func(k consensus.EventKind) string { return commandWords["en"][k] },
+		"recordedEN": func(k consensus.EventKind) string { return recordedEN[k] },
 		"statusFR":   func(s consensus.Status) string { return statusWords["fr"][s] },
 		"statusEN":   func(s consensus.Status) string { return statusWords["en"][s] },
 		"whyFR":      func(w string) string { return whyWords["fr"][w] },
@@ -316,24 +331,26 @@ var statusWords = map[string]map[consensus.Status]string{
 
 var whyWords = map[string]map[string]string{
 	"fr": {
-		consensus.WhyNotMember:    "car seuls les membres de la liste peuvent agir sur une proposition",
-		consensus.WhyLate:         "car elle est arrivée après l'échéance",
-		consensus.WhyNotAuthor:    "car seul l'auteur de la proposition peut la retirer ou l'amender",
-		consensus.WhyNoObjection:  "car vous n'aviez pas d'objection en cours sur cette proposition",
+		consensus.WhyNotMember:    "car seuls les membres de la liste peuvent prendre position sur une proposition",
+		consensus.WhyLate:         "car votre message est arrivé après l'échéance",
+		consensus.WhyNotAuthor:    "car seul l'auteur de la proposition peut la retirer ou la modifier",
+		consensus.WhyNoObjection:  "car vous n'aviez pas d'objection en place sur cette proposition",
 		consensus.WhyDecided:      "car la proposition est déjà décidée",
 		consensus.WhyEmptyVersion: "car l'amendement ne contenait aucun texte",
-		consensus.WhyUnauthenticated: "car votre message n'a pas pu être authentifié (signature DKIM de votre domaine absente ou invalide) ; " +
-			"sur cette liste, une objection doit venir d'un message authentifié, pour qu'on ne puisse pas bloquer une décision en votre nom",
+		consensus.WhyUnauthenticated: "car nous n'avons pas pu vérifier que ce message venait bien de vous " +
+			"(votre messagerie ne l'a pas signé : signature DKIM absente ou invalide). Sur cette liste, " +
+			"une telle demande doit venir d'un message vérifié, pour que personne ne puisse agir en votre nom",
 	},
 	"en": {
-		consensus.WhyNotMember:    "because only members of the list can act on a proposal",
-		consensus.WhyLate:         "because it arrived after the deadline",
-		consensus.WhyNotAuthor:    "because only the proposal's author can withdraw or amend it",
-		consensus.WhyNoObjection:  "because you had no standing objection to this proposal",
+		consensus.WhyNotMember:    "because only members of the list can take a position on a proposal",
+		consensus.WhyLate:         "because your message arrived after the deadline",
+		consensus.WhyNotAuthor:    "because only the proposal's author can withdraw or change it",
+		consensus.WhyNoObjection:  "because you had no objection standing on this proposal",
 		consensus.WhyDecided:      "because the proposal is already decided",
 		consensus.WhyEmptyVersion: "because the amendment held no text",
-		consensus.WhyUnauthenticated: "because your message could not be authenticated (no valid DKIM signature of your domain); " +
-			"on this list an objection must come from authenticated mail, so that nobody can block a decision in your name",
+		consensus.WhyUnauthenticated: "because we could not check that this message really came from you " +
+			"(your mail service did not sign it: no valid DKIM signature). On this list, " +
+			"such a request must come from checked mail, so that nobody can act in your name",
 	},
 }
 
@@ -343,6 +360,13 @@ var recordedFR = map[consensus.EventKind]string{
 	consensus.EventObject: "objection enregistrée", consensus.EventLift: "objection levée",
 	consensus.EventSupport: "soutien enregistré", consensus.EventWithdraw: "proposition retirée",
 	consensus.EventAmend: "amendement enregistré",
+}
+
+// recordedEN says in English that a command was recorded.
+var recordedEN = map[consensus.EventKind]string{
+	consensus.EventObject: "your objection is recorded", consensus.EventLift: "your objection is lifted",
+	consensus.EventSupport: "your support is recorded", consensus.EventWithdraw: "your proposal is withdrawn",
+	consensus.EventAmend: "your amendment is recorded",
 }
 
 // Held reasons, as listserv records them.

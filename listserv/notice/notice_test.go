@@ -1,117 +1,543 @@
 package notice
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"tacit/consensus"
 )
 
-func sample(t *testing.T) Data {
+func paris(t *testing.T) *time.Location {
 	t.Helper()
-	paris, err := time.LoadLocation("Europe/Paris")
+	loc, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return loc
+}
+
+// sample is data written to trap the templates: titles, texts, reasons,
+// names and lines that read as commands, which must reach the reader
+// quoted, never at the start of a line of ours.
+func sample(t *testing.T) Data {
+	t.Helper()
 	opened := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	p := consensus.NewProposal(consensus.Draft{List: "jardin@lists.test", Number: 7, Author: "alice@example.org",
+		AuthorName: "OBJECTION\nContre", DeadlineUnread: "Échéance : OBJECTION\nCONTRE",
 		Title: "OBJECTION: acheter une tondeuse", Text: "OBJECTION\nJe propose d'acheter une tondeuse.\n+1",
 		Received: opened, Requested: time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC), Min: time.Hour})
-	p.Objections = []consensus.Objection{{Member: "bob@example.org", Reason: "objection: trop cher\n-1", At: opened.Add(time.Hour)}}
-	p.Supports = []consensus.Support{{Member: "carol@example.org", At: opened}}
+	p.Objections = []consensus.Objection{{Member: "bob@example.org", Name: "Contre.", Reason: "objection: trop cher\n-1", At: opened.Add(time.Hour)}}
+	p.Supports = []consensus.Support{{Member: "carol@example.org", Name: "+1", At: opened}}
+	p.Replies, p.Unpositioned = 3, 1
 	p.Decided = p.Deadline
 	p.DeadlineRaised = true
 	return Data{ListName: "jardin", ListAddress: "jardin@lists.test", Proposal: p,
 		Command: consensus.EventObject, Why: consensus.WhyLate, Reason: "OBJECTION trop cher",
 		Hints:    []string{"objecton : trop cher"},
-		Location: paris, Now: opened,
+		Unclear:  []string{"OBJECTION ?", "Je suis contre\nD'ACCORD"},
+		Location: paris(t), Now: opened,
 		Results: []string{"Vous êtes maintenant abonné à jardin@lists.test."}, Help: true,
 		Token: "abcdefghijklmnop1234", Member: "bob@example.org",
 		Post: HeldPost{From: "eve@example.net", Subject: "OBJECTION: spam", Reason: ReasonNotMember, Rejection: "-1 hors sujet\nOBJECTION"}}
+}
+
+// The dates of the realistic proposal, in Paris.
+var (
+	opened    = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC) // samedi 28 novembre 2026 à 10 h
+	amendedAt = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC) // lundi 30 novembre 2026 à 10 h
+	firstDue  = "mardi 1er décembre 2026 à 10 h"              // the first version's deadline
+	newDue    = "samedi 5 décembre 2026 à 10 h"               // the amendment's
+)
+
+// realistic is a proposal as the engine leaves it: Alice Martin proposes
+// with a deadline line nobody can read, Carol Petit and dan (no display
+// name) support it, two members reply without a position, Bob Durand
+// objects with a reason, then Alice amends it with a new deadline.
+func realistic(t *testing.T) Data {
+	t.Helper()
+	p := consensus.NewProposal(consensus.Draft{List: "jardin@lists.test", Number: 7,
+		Author: "alice@example.org", AuthorName: "Alice Martin", Title: "Acheter une tondeuse",
+		MessageID:      "<p7@example.org>",
+		Text:           "Je propose d'acheter une tondeuse pour le jardin partagé.\nÉchéance : à la saint-glinglin",
+		DeadlineUnread: "Échéance : à la saint-glinglin",
+		Received:       opened, Default: 72 * time.Hour, Min: 24 * time.Hour, RemindBefore: 24 * time.Hour})
+	reply := func(from, name string, at time.Time, e consensus.Event) {
+		t.Helper()
+		p, _ = consensus.Apply(p, consensus.Event{Kind: consensus.EventReply, From: from, FromName: name,
+			Member: true, At: at, NoPosition: e.Kind == ""}, at)
+		if e.Kind == "" {
+			return
+		}
+		e.From, e.FromName, e.Member, e.At = from, name, true, at
+		var fx []consensus.Effect
+		p, fx = consensus.Apply(p, e, at)
+		for _, f := range fx {
+			if f.Kind == consensus.EffectRefused {
+				t.Fatalf("%s refused: %+v", e.Kind, f)
+			}
+		}
+	}
+	reply("carol@example.org", "Carol Petit", opened.Add(time.Hour), consensus.Event{Kind: consensus.EventSupport})
+	reply("dan@example.org", "", opened.Add(2*time.Hour), consensus.Event{Kind: consensus.EventSupport})
+	reply("eve@example.org", "Ève Leroy", opened.Add(3*time.Hour), consensus.Event{})
+	reply("frank@example.org", "Frank Morel", opened.Add(4*time.Hour), consensus.Event{})
+	reply("bob@example.org", "Bob Durand", opened.Add(5*time.Hour), consensus.Event{Kind: consensus.EventObject,
+		Reason: "trop cher pour cette année.\nOn pourrait en louer une."})
+	reply("alice@example.org", "Alice Martin", amendedAt, consensus.Event{Kind: consensus.EventAmend,
+		Text:     "Je propose d'acheter une tondeuse d'occasion, 150 € au plus.\nÉchéance : 5 jours",
+		Deadline: amendedAt.Add(5 * 24 * time.Hour)})
+	if !p.Amended() || Date(p.Deadline, "fr", paris(t)) != newDue {
+		t.Fatalf("the realistic proposal is not amended as the tests expect: %+v", p)
+	}
+	return Data{ListName: "jardin", ListAddress: "jardin@lists.test", Proposal: p,
+		Command: consensus.EventObject, Reason: "trop cher pour cette année.\nOn pourrait en louer une.",
+		Why:     consensus.WhyLate,
+		Unclear: []string{"Pourquoi pas une tondeuse électrique ?", "Je trouve ça cher."},
+		Results: []string{"Vous êtes maintenant abonné à jardin@lists.test."},
+		Member:  "dan@example.org", Token: "abcdefghijklmnop1234",
+		Post:     HeldPost{From: "eve@example.net", Subject: "Vends vélo", Reason: ReasonNotMember},
+		Location: paris(t), Now: amendedAt}
+}
+
+// outcome returns d with its proposal moved on by e (a tick, a lift, a
+// withdrawal) at time at.
+func outcome(t *testing.T, d Data, at time.Time, es ...consensus.Event) Data {
+	t.Helper()
+	for _, e := range es {
+		if e.Kind != consensus.EventTick {
+			e.Member, e.At = true, at
+		}
+		d.Proposal, _ = consensus.Apply(d.Proposal, e, at)
+	}
+	return d
+}
+
+// commandStarts are the words a line of the sender's own text may start
+// with to count (SPEC sections 6 and 12), normalised as the grammar
+// compares them, with the negated forms that count as support. The test
+// reads our texts with them, independently of the grammar.
+var commandStarts = []string{
+	// object
+	"objection", "je m'oppose", "i object", "blocage", "-1",
+	"je ne suis pas d'accord", "je suis pas d'accord", "pas d'accord", "je suis contre", "contre",
+	"je m'y oppose", "je refuse", "je bloque", "veto", "i disagree", "i don't agree", "i do not agree",
+	"i'm against", "i am against", "against", "i oppose",
+	// lift
+	"objection levee", "objection lifted", "objection retiree", "objection withdrawn",
+	"je leve mon objection", "je retire mon objection", "withdraw objection", "retrait objection",
+	"i withdraw my objection", "i lift my objection",
+	// support
+	"+1", "d'accord", "je soutiens", "support", "pas d'objection", "pas d'objections", "aucune objection",
+	"sans objection", "no objection", "no objections", "je suis d'accord", "ok pour moi", "ca me va", "i agree",
+	"je ne suis pas contre", "je suis pas contre", "pas contre", "je m'oppose pas", "je ne m'oppose pas",
+	"i don't object", "i do not object",
+	// withdraw, amend
+	"retrait proposition", "je retire ma proposition", "withdraw proposal", "i withdraw my proposal",
+	"amendement", "amendment",
+}
+
+// fillers may open a line before a command without changing it (the
+// grammar's own list is wider; these are the ones our texts could use).
+var fillers = map[string]bool{"bonjour": true, "hello": true, "oui": true, "non": true, "yes": true,
+	"no": true, "alors": true, "bon": true, "well": true, "moi": true}
+
+// startsWithCommand returns the command word a line of ours starts with,
+// as a whole word, after any punctuation, bullet or filler ("- Contre.",
+// "« OBJECTION »", "Oui, d'accord"), or "".
+func startsWithCommand(line string) string {
+	n := consensus.Normalize(line)
+	for {
+		n = strings.TrimLeftFunc(n, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '+' && r != '-'
+		})
+		if strings.HasPrefix(n, "- ") || strings.HasPrefix(n, "+ ") {
+			n = n[2:]
+			continue
+		}
+		word, rest, _ := strings.Cut(n, " ")
+		if w := strings.TrimRight(word, ",.;:!"); fillers[w] && rest != "" {
+			n = rest
+			continue
+		}
+		break
+	}
+	for _, w := range commandStarts {
+		rest, ok := strings.CutPrefix(n, w)
+		if !ok {
+			continue
+		}
+		if rest == "" || !isWordRune(rest[0]) {
+			return w
+		}
+	}
+	return ""
+}
+
+func isWordRune(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b >= 0x80
+}
+
+func TestStartsWithCommand(t *testing.T) {
+	t.Parallel()
+	for line, want := range map[string]string{
+		"OBJECTION : trop cher": "objection", "Objections à lever": "", "Contre.": "contre",
+		"  D’ACCORD pour moi": "d'accord", "Ça me va": "ca me va", "contre-proposition": "contre",
+		"- Contre.": "contre", "« OBJECTION »": "objection", "Oui, d'accord": "d'accord",
+		"(Aucune objection.)": "aucune objection", "- de Contre, le lundi": "",
+		"Supporters: 2": "", "-15 %": "", "La raison : OBJECTION": "", "Bonjour,": "",
+	} {
+		if got := startsWithCommand(line); got != want {
+			t.Errorf("startsWithCommand(%q) = %q, want %q", line, got, want)
+		}
+	}
+}
+
+// ours returns the lines of a text that are ours: not members' text,
+// which is quoted with ">".
+func ours(body string) []string {
+	var lines []string
+	for _, l := range strings.Split(body, "\n") {
+		if !strings.HasPrefix(l, ">") {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// renderAll renders every kind in both languages for every command.
+func renderAll(t *testing.T, d Data, check func(lang string, k Kind, cmd consensus.EventKind, txt Text)) {
+	t.Helper()
+	r, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"fr", "en"} {
+		for _, k := range Kinds {
+			for _, cmd := range []consensus.EventKind{consensus.EventObject, consensus.EventLift,
+				consensus.EventSupport, consensus.EventWithdraw, consensus.EventAmend} {
+				d.Command = cmd
+				txt, err := r.Render(k, lang, d)
+				if err != nil {
+					t.Fatalf("%s/%s: %v", lang, k, err)
+				}
+				check(lang, k, cmd, txt)
+			}
+		}
+	}
 }
 
 // No line of ours may read as a command, whatever the members wrote:
 // clients that quote without ">" would turn every reply into one.
 func TestNoLineStartsWithACommand(t *testing.T) {
 	t.Parallel()
-	d := sample(t)
-	for _, lang := range []string{"fr", "en"} {
-		for _, k := range Kinds {
-			for _, cmd := range []consensus.EventKind{consensus.EventObject, consensus.EventLift,
-				consensus.EventSupport, consensus.EventWithdraw, consensus.EventAmend} {
-				d.Command = cmd
-				txt, err := Render(k, lang, d)
-				if err != nil {
-					t.Fatalf("%s/%s: %v", lang, k, err)
+	for name, d := range map[string]Data{"trap": sample(t), "realistic": realistic(t)} {
+		renderAll(t, d, func(lang string, k Kind, cmd consensus.EventKind, txt Text) {
+			where := name + " " + lang + "/" + string(k) + "/" + string(cmd)
+			if strings.Contains(txt.Body, "<no value>") || strings.Contains(txt.Subject, "<no value>") {
+				t.Errorf("%s: missing value:\n%s", where, txt.Body)
+			}
+			for _, line := range ours(txt.Body) {
+				if w := startsWithCommand(line); w != "" {
+					t.Errorf("%s: a line starts with %q: %q", where, w, line)
 				}
-				if strings.Contains(txt.Body, "<no value>") || strings.Contains(txt.Subject, "<no value>") {
-					t.Errorf("%s/%s: missing value:\n%s", lang, k, txt.Body)
-				}
-				if got := consensus.Commands(txt.Body); len(got.Commands) > 0 {
-					t.Errorf("%s/%s reads as commands %+v:\n%s", lang, k, got.Commands, txt.Body)
-				}
-				// Quoted without ">" by an Outlook user, above their own text.
-				reply := "Merci.\n\n" + txt.Body
-				if got := consensus.Commands(consensus.OwnText(reply)); len(got.Commands) > 0 {
-					t.Errorf("%s/%s quoted plainly reads as %+v", lang, k, got.Commands)
-				}
-				if k != Footer && txt.Subject == "" {
-					t.Errorf("%s/%s has no subject", lang, k)
+				// The grammar itself reads each line of ours as
+				// discussion; a word of ours close to a command would
+				// earn whoever quotes us a hint they did not ask for.
+				if got := consensus.Commands(line); len(got.Commands) > 0 || len(got.Hints) > 0 {
+					t.Errorf("%s: the grammar reads %q as %+v", where, line, got)
 				}
 			}
-		}
+			// Quoted without ">" by an Outlook user, above their own text.
+			reply := "Merci.\n\n" + txt.Body
+			if got := consensus.Commands(consensus.OwnText(reply)); len(got.Commands) > 0 {
+				t.Errorf("%s quoted plainly reads as %+v", where, got.Commands)
+			}
+			if k != Footer && txt.Subject == "" {
+				t.Errorf("%s has no subject", where)
+			}
+			if strings.Contains(txt.Subject, "\n") {
+				t.Errorf("%s: subject on two lines: %q", where, txt.Subject)
+			}
+		})
 	}
+}
+
+// What a reader checks in every text about the amended proposal.
+func TestAmendedProposalEverywhere(t *testing.T) {
+	t.Parallel()
+	d := realistic(t)
+	// The texts that speak about a proposal, and whether they show its
+	// deadline while it is open.
+	about := map[Kind]bool{Reminder: true, Amended: true, Footer: true, Ack: true, Refused: true,
+		Hint: true, DeadlineUnread: true}
+	renderAll(t, d, func(lang string, k Kind, cmd consensus.EventKind, txt Text) {
+		where := lang + "/" + string(k) + "/" + string(cmd)
+		body := txt.Body
+		for _, bad := range []string{"(s)", "(en)", "debout", "tenai", "<no value>", "\n\n\n", " \n"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s: %q in:\n%s", where, bad, body)
+			}
+		}
+		other := consensus.ReplyAboveEN
+		if lang == "en" {
+			other = consensus.ReplyAboveFR
+		}
+		if strings.Contains(body, other) {
+			t.Errorf("%s: the reply-above line is in the other language:\n%s", where, body)
+		}
+		if lang == "fr" && regexp.MustCompile(`(?i)\b(deadline|proposal|reply|objections? still)\b`).MatchString(body) {
+			t.Errorf("%s: English in a French text:\n%s", where, body)
+		}
+		if !about[k] {
+			return
+		}
+		amended, due, first := "amendée le lundi 30 novembre 2026 à 10 h", newDue, firstDue
+		if lang == "en" {
+			amended, due, first = "amended on Monday 30 November 2026 at 10:00 (CET)",
+				"Saturday 5 December 2026 at 10:00 (CET)", "Tuesday 1 December 2026 at 10:00 (CET)"
+		}
+		if !strings.Contains(strings.Join(strings.Fields(body), " "), amended) {
+			t.Errorf("%s does not say %q:\n%s", where, amended, body)
+		}
+		if !strings.Contains(strings.Join(strings.Fields(body), " "), due) {
+			t.Errorf("%s does not show the current deadline %q:\n%s", where, due, body)
+		}
+		if strings.Contains(strings.Join(strings.Fields(body), " "), first) {
+			t.Errorf("%s shows the first version's deadline %q:\n%s", where, first, body)
+		}
+		if strings.Contains(body, "pour le jardin partagé") {
+			t.Errorf("%s shows the first version's text:\n%s", where, body)
+		}
+		// Names, not bare addresses, of those whose name is known; never
+		// anybody who replied without a position.
+		for _, addr := range []string{"alice@example.org", "bob@example.org", "carol@example.org",
+			"eve@example.org", "frank@example.org", "Ève Leroy", "Frank Morel"} {
+			if strings.Contains(body, addr) {
+				t.Errorf("%s names %q:\n%s", where, addr, body)
+			}
+		}
+	})
 }
 
 func TestNoticeSubjectsAndContent(t *testing.T) {
 	t.Parallel()
-	d := sample(t)
+	d := realistic(t)
+	blocked := outcome(t, d, d.Proposal.Deadline, consensus.Event{Kind: consensus.EventTick})
+	lifted := outcome(t, blocked, d.Proposal.Deadline.Add(time.Hour),
+		consensus.Event{Kind: consensus.EventReply, From: "bob@example.org"},
+		consensus.Event{Kind: consensus.EventLift, From: "bob@example.org"})
+	adopted := outcome(t, d, d.Proposal.Deadline.Add(-time.Hour),
+		consensus.Event{Kind: consensus.EventReply, From: "bob@example.org"},
+		consensus.Event{Kind: consensus.EventLift, From: "bob@example.org"})
+	adopted = outcome(t, adopted, d.Proposal.Deadline, consensus.Event{Kind: consensus.EventTick})
+	withdrawn := outcome(t, d, amendedAt.Add(30*time.Hour),
+		consensus.Event{Kind: consensus.EventReply, From: "alice@example.org"},
+		consensus.Event{Kind: consensus.EventWithdraw, From: "alice@example.org"})
+	reminder := outcome(t, d, amendedAt.Add(time.Hour),
+		consensus.Event{Kind: consensus.EventReply, From: "bob@example.org"},
+		consensus.Event{Kind: consensus.EventLift, From: "bob@example.org"})
+	support := d
+	support.Command = consensus.EventSupport
+	hint := d
+	hint.Hints = []string{"objecton : trop cher"}
+	for _, x := range []Data{blocked, lifted, adopted, withdrawn} {
+		if x.Proposal.Status == consensus.StatusOpen {
+			t.Fatalf("the outcome did not happen: %+v", x.Proposal)
+		}
+	}
 	cases := []struct {
+		name    string
+		d       Data
 		kind    Kind
 		lang    string
 		subject string
 		body    []string
 	}{
-		{Adopted, "fr", "[jardin] [ADOPTÉE #7] OBJECTION: acheter une tondeuse", []string{"adoptée", "alice@example.org", "mardi 1er décembre 2026 à 18 h", "Soutiens exprimés : 1"}},
-		{Adopted, "en", "[jardin] [ADOPTED #7] OBJECTION: acheter une tondeuse", []string{"Tuesday 1 December 2026 at 18:00 (CET)", "Members in favour: 1"}},
-		{Blocked, "fr", "[jardin] [BLOQUÉE #7] OBJECTION: acheter une tondeuse", []string{"bob@example.org s'y oppose", "> objection: trop cher"}},
-		{Blocked, "en", "[jardin] [BLOCKED #7] OBJECTION: acheter une tondeuse", []string{"bob@example.org objects"}},
-		{Withdrawn, "fr", "[jardin] [RETIRÉE #7] OBJECTION: acheter une tondeuse", []string{"retirée par son auteur"}},
-		{Withdrawn, "en", "[jardin] [WITHDRAWN #7] OBJECTION: acheter une tondeuse", []string{"taken back"}},
-		{Reminder, "fr", "[jardin] [RAPPEL #7] OBJECTION: acheter une tondeuse", []string{consensus.ReplyAboveFR, "sera adoptée le\nmardi 1er décembre 2026 à 18 h"}},
-		{Reminder, "en", "[jardin] [REMINDER #7] OBJECTION: acheter une tondeuse", []string{consensus.ReplyAboveFR}},
-		{Footer, "fr", "", []string{consensus.ReplyAboveFR, "proposition n° 7", "allongé"}},
-		{Ack, "fr", "[jardin] #7 : objection enregistrée", []string{"objection enregistrée pour la proposition", "> OBJECTION trop cher"}},
-		{Ack, "en", "[jardin] #7: your objection is recorded", nil},
-		{Refused, "fr", "[jardin] #7 : message non compté", []string{"après l'échéance"}},
-		{Refused, "en", "[jardin] #7: your objection was not counted", []string{"after the deadline"}},
-		{Hint, "fr", "[jardin] #7 : vouliez-vous faire une objection ?", []string{"> objecton : trop cher"}},
-		{Request, "fr", "confirm abcdefghijklmnop1234", []string{"Vous êtes maintenant abonné", "répondez simplement", "désabonner"}},
-		{Request, "en", "confirm abcdefghijklmnop1234", []string{"unsubscribe      leave the list"}},
+		{"adopted", adopted, Adopted, "fr", "[jardin] [ADOPTÉE #7] Acheter une tondeuse", []string{
+			"La proposition n° 7 est adoptée : personne ne s'y est opposé avant son échéance, le " + newDue + ".",
+			"proposée par Alice Martin le samedi 28 novembre 2026 à 10 h, puis amendée le lundi 30 novembre 2026 à 10 h.",
+			"Il y a eu 7 réponses, dont 2 soutiens.", "Soutiens : Carol Petit et dan@example.org.",
+			"2 réponses sans position : lisez-les avant d'agir.",
+			"Le texte adopté, tel qu'amendé le lundi 30 novembre 2026 à 10 h :",
+			"> Je propose d'acheter une tondeuse d'occasion, 150 € au plus."}},
+		{"lifted", lifted, Adopted, "fr", "[jardin] [ADOPTÉE #7] Acheter une tondeuse", []string{
+			"la dernière objection a été levée le samedi 5 décembre 2026 à 11 h."}},
+		{"adopted", adopted, Adopted, "en", "[jardin] [ADOPTED #7] Acheter une tondeuse", []string{
+			"nobody objected before its deadline, Saturday 5 December 2026 at 10:00 (CET).",
+			"There were 7 replies, including 2 in support.", "In support: Carol Petit and dan@example.org.",
+			"2 replies without a position: please read them before acting."}},
+		{"blocked", blocked, Blocked, "fr", "[jardin] [BLOQUÉE #7] Acheter une tondeuse", []string{
+			"est bloquée : à son échéance, le " + newDue + ", il restait une objection.",
+			"L'objection :", "- de Bob Durand, le samedi 28 novembre 2026 à 15 h :\n> trop cher pour cette année.\n> On pourrait en louer une.",
+			"Il y a eu 6 réponses, dont 2 soutiens et 1 objection.", "2 réponses sans position : lisez-les avant d'agir.",
+			"les mots OBJECTION LEVÉE.", consensus.ReplyAboveFR}},
+		{"blocked", blocked, Blocked, "en", "[jardin] [BLOCKED #7] Acheter une tondeuse", []string{
+			"one objection still stood.", "- from Bob Durand, on Saturday 28 November 2026 at 15:00 (CET):",
+			"There were 6 replies, including 2 in support and 1 objection.", "the words OBJECTION LIFTED.",
+			consensus.ReplyAboveEN}},
+		{"withdrawn", withdrawn, Withdrawn, "fr", "[jardin] [RETIRÉE #7] Acheter une tondeuse", []string{
+			"retirée le mardi 1er décembre 2026 à 16 h\npar son auteur, Alice Martin.",
+			"Il y a eu 7 réponses, dont 2 soutiens et 1 objection.", "2 réponses sans position"}},
+		{"withdrawn", withdrawn, Withdrawn, "en", "[jardin] [WITHDRAWN #7] Acheter une tondeuse", []string{
+			"by its author, Alice Martin."}},
+		{"reminder", reminder, Reminder, "fr", "[jardin] [RAPPEL #7] Acheter une tondeuse", []string{
+			consensus.ReplyAboveFR, "sera adoptée le\n" + newDue, "Il y a eu 7 réponses, dont 2 soutiens.",
+			"2 réponses sans position : lisez-les avant d'agir.", "le mot OBJECTION, suivi de votre raison.",
+			"les mots D'ACCORD."}},
+		{"reminder", reminder, Reminder, "en", "[jardin] [REMINDER #7] Acheter une tondeuse", []string{
+			consensus.ReplyAboveEN, "There were 7 replies, including 2 in support.", "the word SUPPORT."}},
+		{"amended", d, Amended, "fr", "[jardin] [AMENDÉE #7] Acheter une tondeuse", []string{
+			"La proposition n° 7 a été amendée le lundi 30 novembre 2026 à 10 h\npar son auteur, Alice Martin",
+			"Le délai repart : elle sera adoptée le " + newDue,
+			"> Je propose d'acheter une tondeuse d'occasion, 150 € au plus.\n> Échéance : 5 jours",
+			"l'objection de Bob Durand reste en place.", "les mots OBJECTION LEVÉE.",
+			"le mot OBJECTION, suivi de votre raison.", "les mots D'ACCORD.", consensus.ReplyAboveFR}},
+		{"amended", d, Amended, "en", "[jardin] [AMENDED #7] Acheter une tondeuse", []string{
+			"The deadline starts again: it will be adopted on Saturday 5 December 2026 at 10:00 (CET)",
+			"the objection from Bob Durand still stands.", consensus.ReplyAboveEN}},
+		{"footer", d, Footer, "fr", "", []string{consensus.ReplyAboveFR, "proposition n° 7",
+			"(Échéance non comprise : « Échéance : à la saint-glinglin » ; l'échéance par défaut de la liste s'applique.)",
+			"le mot OBJECTION, suivi de votre raison.", "les mots D'ACCORD."}},
+		{"footer", d, Footer, "en", "", []string{consensus.ReplyAboveEN,
+			`(Deadline not understood: "Échéance : à la saint-glinglin"; the list's default deadline applies.)`}},
+		{"ack", d, Ack, "fr", "[jardin] #7 : objection enregistrée", []string{
+			"objection enregistrée pour la proposition", "> trop cher pour cette année.",
+			"en écrivant au début d'une ligne : OBJECTION LEVÉE.", "À ce jour : une objection et 2 soutiens."}},
+		{"ack", d, Ack, "en", "[jardin] #7: your objection is recorded", []string{
+			"write at the start of a line: OBJECTION LIFTED.", "So far: one objection and 2 supporters."}},
+		{"support", support, Ack, "fr", "[jardin] #7 : soutien enregistré", []string{"Merci."}},
+		{"refused", d, Refused, "fr", "[jardin] #7 : message non compté", []string{"après l'échéance"}},
+		{"refused", d, Refused, "en", "[jardin] #7: your message was not counted", []string{"after the deadline"}},
+		{"hint", d, Hint, "fr", "[jardin] #7 : votre réponse n'a pas été comptée", []string{
+			"Bonjour,\n\nVotre réponse ne contient pas de position : rien n'a été compté.",
+			"> Pourquoi pas une tondeuse électrique ?\n> Je trouve ça cher.",
+			"le mot OBJECTION, suivi de votre raison.", "les mots D'ACCORD.",
+			"Si votre réponse était une question à l'auteur de la proposition,\nvous n'avez rien d'autre à faire."}},
+		{"hint", hint, Hint, "fr", "[jardin] #7 : votre réponse n'a pas été comptée", []string{"> objecton : trop cher"}},
+		{"hint", d, Hint, "en", "[jardin] #7: your reply was not counted", []string{
+			"Your reply does not state a position: nothing was counted."}},
+		{"deadline", d, DeadlineUnread, "fr", "[jardin] #7 : échéance non comprise", []string{
+			"cette ligne d'échéance n'a pas été comprise :\n\n> Échéance : à la saint-glinglin",
+			"elle sera adoptée le " + newDue, "le seul mot AMENDEMENT",
+			"    Échéance : vendredi 18h\n    Échéance : 15/12/2026\n    Échéance : 5 jours"}},
+		{"deadline", d, DeadlineUnread, "en", "[jardin] #7: deadline not understood", []string{
+			"> Échéance : à la saint-glinglin", "the single word AMENDMENT"}},
+		{"request", d, Request, "fr", "confirm abcdefghijklmnop1234", []string{"Vous êtes maintenant abonné", "répondez simplement"}},
+	}
+	r, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, c := range cases {
-		txt, err := Render(c.kind, c.lang, d)
+		txt, err := r.Render(c.kind, c.lang, c.d)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if txt.Subject != c.subject {
-			t.Errorf("%s/%s subject %q, want %q", c.lang, c.kind, txt.Subject, c.subject)
+			t.Errorf("%s %s/%s subject %q, want %q", c.name, c.lang, c.kind, txt.Subject, c.subject)
 		}
 		for _, w := range c.body {
-			if !strings.Contains(txt.Body, w) {
-				t.Errorf("%s/%s body lacks %q:\n%s", c.lang, c.kind, w, txt.Body)
+			// Compared without line breaks: a reader does not see
+			// where a sentence wraps.
+			if !strings.Contains(oneLine(txt.Body), oneLine(w)) {
+				t.Errorf("%s %s/%s body lacks %q:\n%s", c.name, c.lang, c.kind, w, txt.Body)
 			}
 		}
 	}
-	if txt, _ := Render(Adopted, "de", d); !strings.Contains(txt.Subject, "ADOPTÉE") {
+	if txt, _ := Render(Adopted, "de", adopted); !strings.Contains(txt.Subject, "ADOPTÉE") {
 		t.Errorf("an unknown language must fall back to French: %q", txt.Subject)
+	}
+}
+
+// oneLine writes s with its runs of spaces and line breaks as one space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Zero, one and two of everything read right.
+func TestPlurals(t *testing.T) {
+	t.Parallel()
+	d := realistic(t)
+	obj := func(n int) []consensus.Objection {
+		os := make([]consensus.Objection, n)
+		for i := range os {
+			os[i] = consensus.Objection{Member: "x@example.org", Name: "Membre", At: opened}
+		}
+		return os
+	}
+	sup := func(n int) []consensus.Support {
+		ss := make([]consensus.Support, n)
+		for i := range ss {
+			ss[i] = consensus.Support{Member: "y@example.org", At: opened}
+		}
+		return ss
+	}
+	cases := []struct {
+		objections, supports, replies, unpositioned int
+		lang                                        string
+		want                                        []string
+	}{
+		{0, 0, 0, 0, "fr", []string{"À ce jour : aucune objection et aucun soutien.", "Personne n'a répondu sur la liste."}},
+		{1, 1, 2, 1, "fr", []string{"À ce jour : une objection et un soutien.", "Il y a eu 2 réponses : 1 soutien et 1 objection.",
+			"1 réponse sans position : lisez-la avant d'agir."}},
+		{2, 2, 5, 2, "fr", []string{"À ce jour : 2 objections et 2 soutiens.", "Il y a eu 5 réponses, dont 2 soutiens et 2 objections.",
+			"2 réponses sans position : lisez-les avant d'agir.", "il restait 2 objections.", "Les objections :"}},
+		{1, 0, 1, 0, "fr", []string{"Il y a eu 1 réponse : 1 objection.", "il restait une objection.", "L'objection :"}},
+		{0, 0, 1, 1, "fr", []string{"Il y a eu 1 réponse, sans soutien ni objection."}},
+		{0, 0, 0, 0, "en", []string{"So far: no objections and no supporters.", "Nobody has replied on the list."}},
+		{1, 1, 2, 1, "en", []string{"So far: one objection and one supporter.", "There were 2 replies: 1 in support and 1 objection.",
+			"1 reply without a position: please read it before acting."}},
+		{2, 2, 5, 2, "en", []string{"So far: 2 objections and 2 supporters.", "There were 5 replies, including 2 in support and 2 objections.",
+			"2 replies without a position: please read them before acting.", "2 objections still stood.", "The objections:"}},
+		{1, 0, 1, 0, "en", []string{"There was 1 reply: 1 objection.", "one objection still stood.", "The objection:"}},
+	}
+	for _, c := range cases {
+		d.Proposal.Objections, d.Proposal.Supports = obj(c.objections), sup(c.supports)
+		d.Proposal.Replies, d.Proposal.Unpositioned = c.replies, c.unpositioned
+		var all strings.Builder
+		for _, k := range []Kind{Ack, Blocked, Adopted} {
+			d.Command = consensus.EventObject
+			txt, err := Render(k, c.lang, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all.WriteString(txt.Body)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(all.String(), w) {
+				t.Errorf("%+v: lacks %q:\n%s", c, w, all.String())
+			}
+		}
+		if c.unpositioned == 0 && strings.Contains(all.String(), "sans position") {
+			t.Errorf("%+v: speaks of replies without position when there are none", c)
+		}
+	}
+}
+
+func TestWho(t *testing.T) {
+	t.Parallel()
+	if got := who("Alice Martin", "alice@example.org"); got != "Alice Martin" {
+		t.Errorf("who with a name = %q", got)
+	}
+	if got := who(" ", "alice@example.org"); got != "alice@example.org" {
+		t.Errorf("who without a name = %q", got)
+	}
+	if got := who("Alice\n  Martin", "a@b"); got != "Alice Martin" {
+		t.Errorf("who must keep a name on one line: %q", got)
+	}
+	ss := []consensus.Support{{Member: "a@x", Name: "Ann"}, {Member: "b@x"}, {Member: "c@x", Name: "Cid"}}
+	if got := names("fr", ss); got != "Ann, b@x et Cid" {
+		t.Errorf("names = %q", got)
+	}
+	if got := names("en", ss[:2]); got != "Ann and b@x" {
+		t.Errorf("names = %q", got)
 	}
 }
 
 func TestDateInWords(t *testing.T) {
 	t.Parallel()
-	paris, _ := time.LoadLocation("Europe/Paris")
+	loc := paris(t)
 	cases := []struct {
 		t    time.Time
 		lang string
@@ -124,7 +550,7 @@ func TestDateInWords(t *testing.T) {
 		{time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC), "en", "Tuesday 1 December 2026 at 18:00 (CET)"},
 	}
 	for _, c := range cases {
-		if got := Date(c.t, c.lang, paris); got != c.want {
+		if got := Date(c.t, c.lang, loc); got != c.want {
 			t.Errorf("Date(%v, %s) = %q, want %q", c.t, c.lang, got, c.want)
 		}
 	}
