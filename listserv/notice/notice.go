@@ -229,8 +229,10 @@ func funcs(lang string, loc *time.Location) template.FuncMap {
 			_, d, _ := strings.Cut(addr, "@")
 			return d
 		},
-		"reasonFR":   func(r string) string { return heldReasons["fr"][r] },
-		"reasonEN":   func(r string) string { return heldReasons["en"][r] },
+		"reasonFR":   func(r string) string { return heldReason(heldReasons, "fr", r) },
+		"reasonEN":   func(r string) string { return heldReason(heldReasons, "en", r) },
+		"youFR":      func(r string) string { return heldReason(heldReasonsToAuthor, "fr", r) },
+		"youEN":      func(r string) string { return heldReason(heldReasonsToAuthor, "en", r) },
 		"lastText":   lastText,
 		"commandFR":  func(k consensus.EventKind) string { return commandWords["fr"][k] },
 		"recordedFR": func(k consensus.EventKind) string { return recordedFR[k] },
@@ -388,6 +390,34 @@ var heldReasons = map[string]map[string]string{
 		ReasonNotMember:    "the sender is not a member of the list",
 		ReasonModerated:    "this member's messages are moderated",
 		ReasonModeratedAll: "every message of this list is moderated",
+		ReasonAnnounceOnly: "only its owners write to this announcement list",
+	},
+}
+
+// heldReason words a held reason in lang from words; a reason it does not
+// know is told as it is, inside a general sentence.
+func heldReason(words map[string]map[string]string, lang, r string) string {
+	if w, ok := words[lang][r]; ok {
+		return w
+	}
+	if lang == "en" {
+		return "the owners must read it first (" + inline(r) + ")"
+	}
+	return "les responsables doivent d'abord le lire (" + inline(r) + ")"
+}
+
+// heldReasonsToAuthor are the held reasons as told to the post's author.
+var heldReasonsToAuthor = map[string]map[string]string{
+	"fr": {
+		ReasonNotMember:    "vous n'êtes pas membre de la liste",
+		ReasonModerated:    "vos messages sont relus par les responsables avant d'être diffusés",
+		ReasonModeratedAll: "tous les messages de cette liste sont relus avant d'être diffusés",
+		ReasonAnnounceOnly: "seuls ses responsables écrivent sur cette liste d'annonces",
+	},
+	"en": {
+		ReasonNotMember:    "you are not a member of the list",
+		ReasonModerated:    "your messages are read by the owners before they are sent",
+		ReasonModeratedAll: "every message of this list is read before it is sent",
 		ReasonAnnounceOnly: "only its owners write to this announcement list",
 	},
 }

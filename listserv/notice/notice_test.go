@@ -233,7 +233,10 @@ func renderAll(t *testing.T, d Data, check func(lang string, k Kind, cmd consens
 // clients that quote without ">" would turn every reply into one.
 func TestNoLineStartsWithACommand(t *testing.T) {
 	t.Parallel()
-	for name, d := range map[string]Data{"trap": sample(t), "realistic": realistic(t)} {
+	approved := sample(t)
+	approved.Post.Approved, approved.Post.Reason = true, "OBJECTION\nCONTRE"
+	approved.Unclear, approved.Reason = nil, ""
+	for name, d := range map[string]Data{"trap": sample(t), "trap approved": approved, "realistic": realistic(t)} {
 		renderAll(t, d, func(lang string, k Kind, cmd consensus.EventKind, txt Text) {
 			where := name + " " + lang + "/" + string(k) + "/" + string(cmd)
 			if strings.Contains(txt.Body, "<no value>") || strings.Contains(txt.Subject, "<no value>") {
