@@ -339,7 +339,7 @@ var whyWords = map[string]map[string]string{
 		consensus.WhyNoObjection:  "car vous n'aviez pas d'objection en place sur cette proposition",
 		consensus.WhyDecided:      "car la proposition est déjà décidée",
 		consensus.WhyEmptyVersion: "car l'amendement ne contenait aucun texte",
-		consensus.WhyUnauthenticated: "car nous n'avons pas pu vérifier que ce message venait bien de vous " +
+		consensus.WhyUnauthenticated: "car nous n'avons pas pu vérifier que ce message venait bien de vous : il n'est pas authentifié " +
 			"(votre messagerie ne l'a pas signé : signature DKIM absente ou invalide). Sur cette liste, " +
 			"une telle demande doit venir d'un message vérifié, pour que personne ne puisse agir en votre nom",
 	},
@@ -350,7 +350,7 @@ var whyWords = map[string]map[string]string{
 		consensus.WhyNoObjection:  "because you had no objection standing on this proposal",
 		consensus.WhyDecided:      "because the proposal is already decided",
 		consensus.WhyEmptyVersion: "because the amendment held no text",
-		consensus.WhyUnauthenticated: "because we could not check that this message really came from you " +
+		consensus.WhyUnauthenticated: "because we could not check that this message really came from you: it is not authenticated " +
 			"(your mail service did not sign it: no valid DKIM signature). On this list, " +
 			"such a request must come from checked mail, so that nobody can act in your name",
 	},
