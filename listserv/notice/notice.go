@@ -209,6 +209,7 @@ func tidy(s string) string {
 //	who .Name .Member                      the display name, else the address
 //	names .Proposal.Objections             "Bob Durand et Carol Petit"
 //	inline s                               a member's text, on one line
+//	wrap s                                 a long sentence of ours, in lines of 72
 //	participation .Proposal                "Il y a eu 3 réponses, dont 2 soutiens et 1 objection."
 //	unpositioned .Proposal.Unpositioned    "2 réponses sans position : lisez-les avant d'agir."
 func funcs(lang string, loc *time.Location) template.FuncMap {
@@ -222,6 +223,7 @@ func funcs(lang string, loc *time.Location) template.FuncMap {
 		"who":           who,
 		"names":         func(ms any) string { return names(lang, ms) },
 		"inline":        inline,
+		"wrap":          wrap,
 		"participation": func(p consensus.Proposal) string { return participation(lang, p) },
 		"unpositioned":  func(n int) string { return unpositioned(lang, n) },
 		"reply":         func() string { return consensus.ReplyAbove(lang) },
@@ -233,15 +235,18 @@ func funcs(lang string, loc *time.Location) template.FuncMap {
 		"reasonEN":   func(r string) string { return heldReason(heldReasons, "en", r) },
 		"youFR":      func(r string) string { return heldReason(heldReasonsToAuthor, "fr", r) },
 		"youEN":      func(r string) string { return heldReason(heldReasonsToAuthor, "en", r) },
-		"lastText":   lastText,
-		"commandFR":  func(k consensus.EventKind) string { return commandWords["fr"][k] },
 		"recordedFR": func(k consensus.EventKind) string { return recordedFR[k] },
-		"commandEN":  func(k consensus.EventKind) string { return commandWords["en"][k] },
 		"recordedEN": func(k consensus.EventKind) string { return recordedEN[k] },
 		"statusFR":   func(s consensus.Status) string { return statusWords["fr"][s] },
 		"statusEN":   func(s consensus.Status) string { return statusWords["en"][s] },
 		"whyFR":      func(w string) string { return whyWords["fr"][w] },
-		"whyEN":      func(w string) string { return whyWords["en"][w] },
+		"refusalFR": func(k consensus.EventKind, n int) string {
+			return fmt.Sprintf(refusals["fr"][refusalKey(k)], n)
+		},
+		"refusalEN": func(k consensus.EventKind, n int) string {
+			return fmt.Sprintf(refusals["en"][refusalKey(k)], n)
+		},
+		"whyEN": func(w string) string { return whyWords["en"][w] },
 	}
 }
 
@@ -299,23 +304,6 @@ func frenchDate(t time.Time) string {
 	return fmt.Sprintf("%s %s %d à %s", day, frMonths[t.Month()-1], t.Year(), hour)
 }
 
-// lastText returns the current version of a proposal's text.
-func lastText(p consensus.Proposal) string {
-	if n := len(p.Versions); n > 0 {
-		return p.Versions[n-1].Text
-	}
-	return ""
-}
-
-var commandWords = map[string]map[consensus.EventKind]string{
-	"fr": {consensus.EventObject: "objection", consensus.EventLift: "levée d'objection",
-		consensus.EventSupport: "soutien", consensus.EventWithdraw: "retrait de la proposition",
-		consensus.EventAmend: "amendement"},
-	"en": {consensus.EventObject: "objection", consensus.EventLift: "lifting of your objection",
-		consensus.EventSupport: "support", consensus.EventWithdraw: "withdrawal of the proposal",
-		consensus.EventAmend: "amendment"},
-}
-
 // StatusWord names a status in lang ("fr" unless "en").
 func StatusWord(st consensus.Status, lang string) string {
 	if lang != "en" {
@@ -354,6 +342,35 @@ var whyWords = map[string]map[string]string{
 			"(your mail service did not sign it: no valid DKIM signature). On this list, " +
 			"such a request must come from checked mail, so that nobody can act in your name",
 	},
+}
+
+// refusals say which command was not counted; %d is the proposal's
+// number. The reason follows (whyWords).
+var refusals = map[string]map[consensus.EventKind]string{
+	"fr": {
+		consensus.EventObject:   "Votre objection à la proposition n° %d n'a pas été comptée",
+		consensus.EventLift:     "Votre demande de lever une objection à la proposition n° %d n'a pas été prise en compte",
+		consensus.EventSupport:  "Votre soutien à la proposition n° %d n'a pas été compté",
+		consensus.EventWithdraw: "Votre demande de retirer la proposition n° %d n'a pas été prise en compte",
+		consensus.EventAmend:    "Votre amendement à la proposition n° %d n'a pas été pris en compte",
+		"":                      "Votre message pour la proposition n° %d n'a pas été compté",
+	},
+	"en": {
+		consensus.EventObject:   "Your objection to proposal #%d was not counted",
+		consensus.EventLift:     "Your request to lift an objection to proposal #%d was not taken into account",
+		consensus.EventSupport:  "Your support for proposal #%d was not counted",
+		consensus.EventWithdraw: "Your request to withdraw proposal #%d was not taken into account",
+		consensus.EventAmend:    "Your amendment to proposal #%d was not taken into account",
+		"":                      "Your message about proposal #%d was not counted",
+	},
+}
+
+// refusalKey is k when refusals words it, else "".
+func refusalKey(k consensus.EventKind) consensus.EventKind {
+	if _, ok := refusals["fr"][k]; ok {
+		return k
+	}
+	return ""
 }
 
 // recordedFR says in French that a command was recorded, with the right

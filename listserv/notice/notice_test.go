@@ -558,3 +558,33 @@ func TestDateInWords(t *testing.T) {
 		}
 	}
 }
+
+// wrap breaks long sentences of ours, and never before a command word.
+func TestWrap(t *testing.T) {
+	t.Parallel()
+	s := strings.Repeat("x", 60) + " une objection à la proposition n° 7 n'a pas été comptée, car " +
+		strings.Repeat("y", 50) + " moi pas d'accord."
+	got := wrap(s)
+	if oneLine(got) != oneLine(s) {
+		t.Errorf("wrap changed the words: %q", got)
+	}
+	for _, l := range strings.Split(got, "\n") {
+		if w := startsWithCommand(l); w != "" {
+			t.Errorf("wrap starts a line with %q:\n%s", w, got)
+		}
+		if n := len([]rune(l)); n > width {
+			t.Errorf("line of %d characters: %q", n, l)
+		}
+	}
+	// A line above made of one long word cannot give one: the command
+	// word goes up instead.
+	long := wrap(strings.Repeat("z", 80) + " contre. " + strings.Repeat("z", 80))
+	for _, l := range strings.Split(long, "\n") {
+		if w := startsWithCommand(l); w != "" {
+			t.Errorf("wrap starts a line with %q:\n%s", w, long)
+		}
+	}
+	if got := wrap("court"); got != "court" {
+		t.Errorf("wrap(short) = %q", got)
+	}
+}

@@ -3,6 +3,7 @@ package notice
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"tacit/consensus"
 )
@@ -160,4 +161,55 @@ func unpositioned(lang string, n int) string {
 		return "1 réponse sans position : lisez-la avant d'agir."
 	}
 	return fmt.Sprintf("%d réponses sans position : lisez-les avant d'agir.", n)
+}
+
+// width is the length of the lines wrap writes.
+const width = 72
+
+// wrap breaks a long sentence of ours into lines of at most width
+// characters, at spaces. A line never starts with what the grammar
+// would read as a command or a near miss: the word that would start it
+// moves down with the one before it.
+func wrap(s string) string {
+	words := strings.Fields(s)
+	var lines [][]string
+	var n int
+	for _, w := range words {
+		l := len(lines)
+		if l == 0 || n+1+utf8.RuneCountInString(w) > width {
+			lines = append(lines, []string{w})
+			n = utf8.RuneCountInString(w)
+			continue
+		}
+		lines[l-1] = append(lines[l-1], w)
+		n += 1 + utf8.RuneCountInString(w)
+	}
+	for i := 1; i < len(lines); i++ {
+		for len(lines[i]) > 0 && readsAsCommand(strings.Join(lines[i], " ")) {
+			if prev := lines[i-1]; len(prev) > 1 {
+				// The last word of the line above comes down.
+				lines[i-1], lines[i] = prev[:len(prev)-1], append([]string{prev[len(prev)-1]}, lines[i]...)
+				continue
+			}
+			// The line above is one long word: the first word goes up,
+			// longer than width.
+			lines[i-1], lines[i] = append(lines[i-1], lines[i][0]), lines[i][1:]
+		}
+		if len(lines[i]) == 0 {
+			lines = append(lines[:i], lines[i+1:]...)
+			i--
+		}
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = strings.Join(l, " ")
+	}
+	return strings.Join(out, "\n")
+}
+
+// readsAsCommand reports whether the grammar would read line as a
+// command or a near miss of one.
+func readsAsCommand(line string) bool {
+	p := consensus.Commands(line)
+	return len(p.Commands) > 0 || len(p.Hints) > 0
 }
