@@ -325,6 +325,59 @@ func TestAmendedProposalEverywhere(t *testing.T) {
 	})
 }
 
+// The outcome notices of the amended proposal speak of its current
+// version too, and say how many took part without naming the silent.
+func TestAmendedProposalOutcomes(t *testing.T) {
+	t.Parallel()
+	d := realistic(t)
+	outcomes := map[Kind]Data{
+		Blocked: outcome(t, d, d.Proposal.Deadline, consensus.Event{Kind: consensus.EventTick}),
+		Adopted: outcome(t, outcome(t, d, amendedAt.Add(time.Hour),
+			consensus.Event{Kind: consensus.EventLift, From: "bob@example.org"}),
+			d.Proposal.Deadline, consensus.Event{Kind: consensus.EventTick}),
+		Withdrawn: outcome(t, d, amendedAt.Add(30*time.Hour),
+			consensus.Event{Kind: consensus.EventWithdraw, From: "alice@example.org"}),
+	}
+	r, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, x := range outcomes {
+		for _, lang := range []string{"fr", "en"} {
+			txt, err := r.Render(k, lang, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := oneLine(txt.Body)
+			want := []string{"amendée le lundi 30 novembre 2026 à 10 h", "2 réponses sans position : lisez-les avant d'agir."}
+			if lang == "en" {
+				want = []string{"amended on Monday 30 November 2026 at 10:00 (CET)",
+					"2 replies without a position: please read them before acting."}
+			}
+			if k != Withdrawn {
+				want = append(want, "> Je propose d'acheter une tondeuse d'occasion")
+				if lang == "fr" {
+					want = append(want, newDue)
+				} else {
+					want = append(want, "Saturday 5 December 2026 at 10:00 (CET)")
+				}
+			}
+			for _, w := range want {
+				if !strings.Contains(body, oneLine(w)) {
+					t.Errorf("%s/%s lacks %q:\n%s", lang, k, w, txt.Body)
+				}
+			}
+			for _, bad := range []string{firstDue, "Tuesday 1 December 2026 at 10:00", "pour le jardin partagé",
+				"alice@example.org", "bob@example.org", "carol@example.org", "eve@example.org", "frank@example.org",
+				"Ève Leroy", "Frank Morel", "(s)", "<no value>", "0001"} {
+				if strings.Contains(body, bad) {
+					t.Errorf("%s/%s shows %q:\n%s", lang, k, bad, txt.Body)
+				}
+			}
+		}
+	}
+}
+
 func TestNoticeSubjectsAndContent(t *testing.T) {
 	t.Parallel()
 	d := realistic(t)
