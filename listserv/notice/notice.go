@@ -1,14 +1,22 @@
 // Package notice writes what tacit says to people: the notices of an
-// outcome (adopted, blocked, withdrawn, reminder), the footer of a
-// distributed proposal, and the private acknowledgments, refusals and
-// hints a reply gets. The texts are text/template files embedded in the
+// outcome (adopted, blocked, withdrawn, reminder) and of an amendment,
+// the footer of a distributed proposal, the private acknowledgments,
+// refusals and hints a reply gets, and the private word to an author
+// whose deadline line was not understood. The texts are text/template files embedded in the
 // binary, one directory per language (fr, the default, and en). Dates are
 // written in words in the list's timezone.
 //
 // No line of ours starts with a command word (SPEC section 6): clients
 // that quote without ">" would turn a reply into a command. Text that
 // comes from members (titles, reasons, proposal text) is quoted with "> "
-// by the templates, and the package's tests check every template.
+// by the templates, names and other short texts of theirs are written
+// in the middle of our lines, and the package's tests check every
+// template with the words of SPEC sections 6 and 12.
+//
+// The texts are written for volunteers who are not at ease with email:
+// the most important thing first, short sentences, real plurals
+// ("aucune objection", "une objection", "2 objections"), names rather
+// than addresses, dates in words.
 package notice
 
 import (
@@ -41,7 +49,9 @@ const (
 	Ack Kind = "ack"
 	// Refused tells a member their command did not count, and why.
 	Refused Kind = "refused"
-	// Hint tells a member a word looked like a command but was not one.
+	// Hint tells a member their reply took no position and nothing was
+	// counted: a word looked like a command but was not one (Hints), or
+	// lines disagreed or asked a question (Unclear).
 	Hint Kind = "hint"
 	// Request answers the commands of a mail to NAME-request.
 	Request Kind = "request"
