@@ -84,7 +84,7 @@ func Commands(own string) Parse {
 		c := Command{Kind: m.kind, Line: i + 1}
 		switch m.kind {
 		case EventObject:
-			c.Reason = strings.TrimSpace(strings.TrimLeft(m.rest, " :.,;!-–—"))
+			c.Reason = reasonOf(m.rest)
 		case EventAmend:
 			after := strings.TrimSpace(strings.TrimLeft(m.rest, " :.-"))
 			c.Text = strings.TrimSpace(strings.Join(append([]string{after}, lines[i+1:]...), "\n"))
@@ -97,6 +97,21 @@ func Commands(own string) Parse {
 		p.Unclear = unclear
 	}
 	return p
+}
+
+// reasonOf returns an objection's reason from what follows its words:
+// without the punctuation that introduces it, nor the pronoun of "I'm
+// against it: …", "je m'y oppose, ça : …".
+func reasonOf(rest string) string {
+	r := strings.TrimLeft(rest, " :.,;!-–—")
+	for _, p := range []string{"it", "this", "that", "ça", "ca", "cela", "ceci"} {
+		after, ok := strings.CutPrefix(strings.ToLower(r[:min(len(r), len(p)+1)]), p)
+		if ok && (after == "" || after != " " && endsPhrase(after)) {
+			r = strings.TrimLeft(r[len(p):], " :.,;!-–—")
+			break
+		}
+	}
+	return strings.TrimSpace(r)
 }
 
 // nearMiss returns the words of a line that come close to a command

@@ -104,6 +104,17 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: why, At: now})
 		return nil
 	}
+	mid := strings.TrimSpace(h.Get("Message-Id"))
+	if seen, err := s.o.Store.Distributed(l.Address, mid); err != nil {
+		return err
+	} else if seen {
+		// A reply-all that reached the list twice, a server retrying:
+		// neither distributed nor counted again.
+		s.o.Logger.Info("post: replay not distributed", "message", id, "list", l.Address, "message_id", mid)
+		s.metrics.Replay()
+		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "replay: Message-ID already distributed", At: now})
+		return nil
+	}
 	author := authorOf(h, env.From)
 	subject := decodedSubject(h)
 	if m := env.Moderation; m != nil && !m.Approved {
@@ -175,6 +186,7 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 		d.Proposals = append(d.Proposals, *hk.update)
 	}
 	d.Threads = append(d.Threads, hk.threads...)
+	d.Seen = append(d.Seen, storage.SeenMessage{List: l.Address, MessageID: mid})
 	d.Outgoing = append(d.Outgoing, hk.outgoing...)
 	proto := storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now, Personal: s.personal()}
 	if footerBody != nil {
@@ -275,6 +287,19 @@ func authorOf(h textproto.Header, envFrom string) string {
 		}
 	}
 	return storage.NormalizeAddress(envFrom)
+}
+
+// displayName returns the display name of a message's From, decoded, ""
+// when it has none.
+func displayName(h textproto.Header) string {
+	v := h.Get("From")
+	if v == "" {
+		return ""
+	}
+	if a, err := rewrite.ParseAddress(v); err == nil {
+		return strings.TrimSpace(a.Name)
+	}
+	return ""
 }
 
 // decodedSubject returns the Subject with RFC 2047 words decoded as far

@@ -9,9 +9,8 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"tacit/consensus"
-	"tacit/listserv/mailtext"
+	"tacit/listserv/classify"
 	"tacit/listserv/notice"
-	"tacit/listserv/rewrite"
 	"tacit/storage"
 )
 
@@ -30,113 +29,60 @@ type hook struct {
 	outgoing []storage.Outgoing
 }
 
-// consensusHook reads a post as a proposal, or as a reply to one, and
-// applies it. member says whether its author is a member of the list:
-// only members open proposals, and a non-member's commands are refused
-// (a non-member's post reaches the list only when its owners approve
-// it). Callers hold s.proposalMu until the result is committed.
+// consensusHook reads a post as a proposal, or as a reply to one (the
+// classifier that `tacit explain` also uses), and applies it. member says
+// whether its author is a member of the list: only members open
+// proposals, and a non-member's commands are refused (a non-member's
+// post reaches the list only when its owners approve it). Callers hold
+// s.proposalMu until the result is committed.
 func (s *Server) consensusHook(l storage.List, id uint64, raw []byte, h textproto.Header,
 	env storage.Envelope, author string, member bool, now time.Time) (hook, error) {
-	subj := consensus.ParseSubject(decodedSubject(h), l.LocalPart())
-	ref, threaded, err := s.threadOf(l, h, subj)
-	if err != nil {
-		return hook{}, err
-	}
 	received := env.ReceivedAt
 	if received.IsZero() {
 		received = now
 	}
-	// The text is read only for replies and proposals: a large post
-	// that is neither is never decoded.
-	if threaded {
-		authentic := func() (bool, string) { return s.o.Authenticity.Authentic(raw, env.RemoteAddr) }
-		return s.reply(l, ref, h, bodyText(raw), author, member, authentic, received, now)
+	r, err := classify.Read(classify.Input{Raw: raw, Header: h, List: l.Address, Received: received,
+		Location: s.o.Consensus.Location}, s.o.Store)
+	if err != nil {
+		return hook{}, err
 	}
-	if member && subj.Proposal && !subj.Reply && !h.Has("In-Reply-To") {
-		return s.propose(l, id, h, subj, bodyText(raw), author, received, now)
+	who := sender{addr: author, name: displayName(h), member: member}
+	switch {
+	case r.Kind == classify.Reply:
+		authentic := func() (bool, string) { return s.o.Authenticity.Authentic(raw, env.RemoteAddr) }
+		return s.reply(l, r, who, authentic, received, now)
+	case r.Kind == classify.Proposal && member:
+		return s.propose(l, id, r, who, received, now)
 	}
 	return hook{}, nil
 }
 
-// threadOf finds the proposal a post answers: In-Reply-To, then
-// References (newest first), then "#N" in the Subject.
-func (s *Server) threadOf(l storage.List, h textproto.Header, subj consensus.Subject) (storage.ProposalRef, bool, error) {
-	ids := messageIDs(h.Get("In-Reply-To"))
-	refs := messageIDs(h.Get("References"))
-	for i := len(refs) - 1; i >= 0; i-- {
-		ids = append(ids, refs[i])
-	}
-	for _, mid := range ids {
-		ref, ok, err := s.o.Store.ThreadOf(mid)
-		if err != nil {
-			return ref, false, err
-		}
-		if ok && ref.List == l.Address {
-			return ref, true, nil
-		}
-	}
-	if subj.Number > 0 && !subj.Proposal {
-		ref := storage.ProposalRef{List: l.Address, Number: subj.Number}
-		if _, err := s.o.Store.Proposal(ref); err == nil {
-			return ref, true, nil
-		} else if !errors.Is(err, storage.ErrNotFound) {
-			return ref, false, err
-		}
-	}
-	return storage.ProposalRef{}, false, nil
+// sender is who wrote a post.
+type sender struct {
+	addr, name string
+	member     bool
 }
 
-// messageIDs returns the <…> tokens of a Message-ID list header.
-func messageIDs(v string) []string {
-	var out []string
-	for {
-		i := strings.IndexByte(v, '<')
-		if i < 0 {
-			return out
-		}
-		j := strings.IndexByte(v[i:], '>')
-		if j < 0 {
-			return out
-		}
-		out = append(out, v[i:i+j+1])
-		v = v[i+j+1:]
-	}
-}
-
-// bodyText returns the readable text of a message, or its raw body when
-// it cannot be decoded.
-func bodyText(raw []byte) string {
-	if t, err := mailtext.Text(raw); err == nil {
-		return t
-	}
-	if _, off, err := rewrite.Split(raw); err == nil {
-		body := raw[off:]
-		return string(body[:min(len(body), mailtext.MaxText)])
-	}
-	return ""
-}
-
-// propose opens a proposal from a member's post.
-func (s *Server) propose(l storage.List, id uint64, h textproto.Header, subj consensus.Subject,
-	text, author string, received, now time.Time) (hook, error) {
+// propose opens a proposal from a member's post. A deadline line that
+// cannot be read is never ignored silently: the default applies, the
+// distributed copy says so, and the author is told at once.
+func (s *Server) propose(l storage.List, id uint64, r classify.Reading, who sender, received, now time.Time) (hook, error) {
 	n, err := s.o.Store.ReserveProposalNumber(l.Address, id)
 	if err != nil {
 		return hook{}, err
-	}
-	own := consensus.OwnText(text)
-	loc := s.o.Consensus.Location
-	requested, _, err := consensus.FindDeadline(own, received, loc)
-	if err != nil && !errors.Is(err, consensus.ErrNoDeadline) {
-		requested = time.Time{} // an unreadable deadline line: the list's default
 	}
 	def := s.o.DefaultDeadline
 	if l.Deadline > 0 {
 		def = l.Deadline
 	}
+	unread := ""
+	if r.DeadlineError != "" {
+		unread = r.DeadlineLine
+	}
 	p := consensus.NewProposal(consensus.Draft{
-		List: l.Address, Number: n, Author: author, Title: subj.Title,
-		MessageID: strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>"), Text: own,
-		Received: received, Requested: requested, Default: def, Min: s.o.Consensus.MinDeadline,
+		List: l.Address, Number: n, Author: who.addr, AuthorName: who.name, Title: r.Parsed.Title,
+		MessageID: strings.Trim(r.MessageID, "<>"), Text: r.OwnText, DeadlineUnread: unread,
+		Received: received, Requested: r.Deadline, Default: def, Min: s.o.Consensus.MinDeadline,
 		RemindBefore: s.o.Consensus.RemindBefore,
 	})
 	lang := s.listLang(l)
@@ -150,35 +96,65 @@ func (s *Server) propose(l storage.List, id uint64, h textproto.Header, subj con
 	}
 	ref := storage.ProposalRef{List: l.Address, Number: n}
 	hk := hook{
-		subject: encodeSubject(fmt.Sprintf("[%s] [%s #%d] %s", l.LocalPart(), tag, n, subj.Title)),
+		subject: encodeSubject(fmt.Sprintf("[%s] [%s #%d] %s", l.LocalPart(), tag, n, r.Parsed.Title)),
 		extra: []string{
 			fmt.Sprintf("X-Tacit-Proposal: %s#%d", l.LocalPart(), n),
-			"X-Tacit-Deadline: " + p.Deadline.In(loc).Format(time.RFC3339),
+			"X-Tacit-Deadline: " + p.Deadline.In(s.o.Consensus.Location).Format(time.RFC3339),
 		},
 		footer: foot.Body,
 		update: &storage.ProposalUpdate{Proposal: p, Events: []storage.ProposalEvent{
-			{Kind: "status", Detail: string(consensus.StatusOpen), From: author, MessageID: 0, At: received}}},
+			{Kind: "status", Detail: string(consensus.StatusOpen), From: who.addr, MessageID: 0, At: received}}},
 	}
 	if p.MessageID != "" {
 		hk.threads = append(hk.threads, storage.ThreadLink{MessageID: p.MessageID, Proposal: ref})
 	}
+	if unread != "" {
+		s.o.Logger.Info("post: deadline not understood", "list", l.Address, "proposal", n, "line", unread,
+			"err", r.DeadlineError)
+		o, err := s.private(l, p, notice.DeadlineUnread, who.addr, now, nil)
+		if err != nil {
+			return hook{}, err
+		}
+		hk.outgoing = append(hk.outgoing, o)
+	}
 	return hk, nil
+}
+
+// private returns one of our texts about proposal p, sent to one person
+// from the list (answers to it belong on the list), threaded to p.
+func (s *Server) private(l storage.List, p consensus.Proposal, kind notice.Kind, to string, now time.Time,
+	fill func(*notice.Data)) (storage.Outgoing, error) {
+	d := s.noticeData(l, p, now)
+	if fill != nil {
+		fill(&d)
+	}
+	txt, err := s.notices.Render(kind, s.listLang(l), d)
+	if err != nil {
+		return storage.Outgoing{}, err
+	}
+	lt := letter{list: l, to: to, text: txt, inReplyTo: bracket(p.MessageID), now: now}
+	if lt.inReplyTo != "" {
+		lt.refs = []string{lt.inReplyTo}
+	}
+	return s.toOne(l, s.compose(lt), to, now), nil
 }
 
 // reply applies a member's reply to a proposal: one reply event, then one
 // event per command of the sender's own text; the sender hears privately
-// what was counted, and the list hears of any outcome.
-func (s *Server) reply(l storage.List, ref storage.ProposalRef, h textproto.Header, text, author string,
-	member bool, authentic func() (bool, string), received, now time.Time) (hook, error) {
-	p, err := s.o.Store.Proposal(ref)
+// what was counted (or, for a reply without position, that nothing was),
+// and the list hears of any outcome or amendment.
+func (s *Server) reply(l storage.List, r classify.Reading, who sender, authentic func() (bool, string),
+	received, now time.Time) (hook, error) {
+	p, err := s.o.Store.Proposal(r.Answers)
 	if err != nil {
 		return hook{}, err
 	}
-	parse := consensus.Commands(consensus.OwnText(text))
-	events := []consensus.Event{{Kind: consensus.EventReply, From: author, Member: member, At: received}}
-	for _, c := range parse.Commands {
-		events = append(events, consensus.Event{Kind: c.Kind, From: author, Member: member, At: received,
-			Reason: c.Reason, Text: c.Text})
+	events := []consensus.Event{{Kind: consensus.EventReply, From: who.addr, FromName: who.name, Member: who.member,
+		At: received, NoPosition: r.NoPosition()}}
+	for _, c := range r.Parse.Commands {
+		e := consensus.Event{Kind: c.Kind, From: who.addr, FromName: who.name, Member: who.member, At: received,
+			Reason: c.Reason, Text: c.Text}
+		events = append(events, e)
 	}
 	var timeline []storage.ProposalEvent
 	var outs []storage.Outgoing
@@ -193,7 +169,7 @@ func (s *Server) reply(l storage.List, ref storage.ProposalRef, h textproto.Head
 				// A forged objection would block a decision: not counted.
 				fx := []consensus.Effect{{Kind: consensus.EffectRefused, To: e.From, Command: e.Kind,
 					Why: consensus.WhyUnauthenticated}}
-				timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: author, At: received,
+				timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: who.addr, At: received,
 					Detail: e.Reason + refusal(fx) + ": " + why})
 				o, err := s.effectMessages(l, p, fx, e.Reason, now, nil)
 				if err != nil {
@@ -203,32 +179,62 @@ func (s *Server) reply(l storage.List, ref storage.ProposalRef, h textproto.Head
 				continue
 			}
 		}
+		unread := ""
+		if e.Kind == consensus.EventAmend {
+			e.Deadline, unread = s.amendedDeadline(e.Text, received)
+		}
 		next, fx := consensus.Apply(p, e, now)
+		if e.Kind == consensus.EventAmend && next.Amended() && len(next.Versions) > len(p.Versions) {
+			next.DeadlineUnread = unread
+		}
 		timeline = append(timeline, statusEvents(p, next, now)...)
-		timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: author, At: received,
+		timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: who.addr, At: received,
 			Detail: e.Reason + refusal(fx)})
 		o, err := s.effectMessages(l, next, fx, e.Reason, now, nil)
 		if err != nil {
 			return hook{}, err
 		}
 		outs = append(outs, o...)
+		if next.DeadlineUnread != "" && next.DeadlineUnread == unread {
+			o, err := s.private(l, next, notice.DeadlineUnread, who.addr, now, nil)
+			if err != nil {
+				return hook{}, err
+			}
+			outs = append(outs, o)
+		}
 		p = next
 	}
-	if len(parse.Commands) == 0 && len(parse.Hints) > 0 {
-		d := s.noticeData(l, p, now)
-		d.Hints = parse.Hints
-		txt, err := s.notices.Render(notice.Hint, s.listLang(l), d)
+	if who.member && r.NoPosition() {
+		o, err := s.private(l, p, notice.Hint, who.addr, now, func(d *notice.Data) {
+			d.Hints, d.Unclear = r.Parse.Hints, r.Parse.Unclear
+		})
 		if err != nil {
 			return hook{}, err
 		}
-		c := s.compose(letter{list: l, to: author, text: txt, inReplyTo: bracket(p.MessageID), now: now})
-		outs = append(outs, s.toOne(l, c, author, now))
+		outs = append(outs, o)
 	}
 	hk := hook{update: &storage.ProposalUpdate{Proposal: p, Events: timeline}, outgoing: outs}
-	if mid := strings.TrimSpace(h.Get("Message-Id")); mid != "" {
-		hk.threads = append(hk.threads, storage.ThreadLink{MessageID: mid, Proposal: ref})
+	if r.MessageID != "" {
+		hk.threads = append(hk.threads, storage.ThreadLink{MessageID: r.MessageID, Proposal: r.Answers})
 	}
 	return hk, nil
+}
+
+// amendedDeadline reads the deadline line of an amendment's text: the
+// deadline it asks for, raised to the minimum (zero when it has none, or
+// an unreadable one, whose line is returned).
+func (s *Server) amendedDeadline(text string, received time.Time) (time.Time, string) {
+	dl, line, err := consensus.FindDeadline(text, received, s.o.Consensus.Location)
+	switch {
+	case errors.Is(err, consensus.ErrNoDeadline):
+		return time.Time{}, ""
+	case err != nil:
+		return time.Time{}, line
+	}
+	if earliest := received.Add(s.o.Consensus.MinDeadline); dl.Before(earliest) {
+		return earliest, ""
+	}
+	return dl, ""
 }
 
 // needsAuth reports whether a command counts only from an authenticated

@@ -134,7 +134,7 @@ func TestProposalBlockedThenAdoptedWhenTheObjectionIsLifted(t *testing.T) {
 	if blocked[0].Header.Get("Auto-Submitted") != "auto-generated" || blocked[0].Header.Get("In-Reply-To") != "<prop1@example.org>" {
 		t.Errorf("notice headers %v", blocked[0].Header)
 	}
-	if !strings.Contains(readAll(t, blocked[0]), "bob@example.org s'y oppose") {
+	if !strings.Contains(readAll(t, blocked[0]), "de bob@example.org") {
 		t.Errorf("blocked notice does not name the objector")
 	}
 	// No reminder went out: an objection stood.
@@ -178,7 +178,7 @@ func TestSilenceAdoptsWithOneReminderAndOneNotice(t *testing.T) {
 	h.mustSend("bob@example.org", []string{"jardin@lists.test"}, replyPost("bob@example.org", "s2@example.org",
 		"prop1@example.org", "Re: [jardin] [PROPOSITION #1] Repeindre le portail", "objecton, le vert c'est moche\r\n"))
 	waitMessages(t, h.sink, "carol@example.org", "soutien enregistré", 1)
-	waitMessages(t, h.sink, "bob@example.org", "vouliez-vous faire une objection", 1)
+	waitMessages(t, h.sink, "bob@example.org", "votre réponse n'a pas été comptée", 1)
 
 	c.Add(25 * time.Hour) // 24 h before the deadline: the reminder
 	h.srv.Tick(ctx)
@@ -194,7 +194,7 @@ func TestSilenceAdoptsWithOneReminderAndOneNotice(t *testing.T) {
 		}
 	}
 	p, _ := h.store.Proposal(storage.ProposalRef{List: "jardin@lists.test", Number: 1})
-	if p.Status != consensus.StatusAdopted || len(p.Supports) != 1 || p.Replies != 2 {
+	if p.Status != consensus.StatusAdopted || len(p.Supports) != 1 || p.Replies != 2 || p.Unpositioned != 1 {
 		t.Errorf("proposal %+v", p)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"tacit/consensus"
+	"tacit/listserv/classify"
 	"tacit/listserv/notice"
 	"tacit/listserv/rewrite"
 	"tacit/storage"
@@ -142,7 +143,8 @@ func (s *Server) request(d *storage.Disposition, l storage.List, r role, raw []b
 		return nil
 	}
 	subject := decodedSubject(h)
-	cmds, unknown := parseRequest(subject, bodyText(raw))
+	text, _ := classify.BodyText(raw)
+	cmds, unknown := parseRequest(subject, text)
 	switch r {
 	case roleSubscribe:
 		cmds = []reqCommand{{verb: "subscribe"}}

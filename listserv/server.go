@@ -194,7 +194,7 @@ func New(o Options) (*Server, error) {
 		metrics: metrics.New(metrics.Options{Store: o.Store, Now: o.Now})}
 	s.engine.every = tickInterval(o.Consensus.Schedule)
 	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now,
-		Wake: s.wakeInbox})
+		Wake: s.wakeInbox, Location: o.Consensus.Location})
 	if o.UnsubscribeSecret == nil {
 		secret, err := o.Store.Secret()
 		if err != nil {

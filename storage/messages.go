@@ -111,6 +111,9 @@ type Disposition struct {
 	Proposals []ProposalUpdate
 	// Threads link Message-ID values (the post's own) to proposals.
 	Threads []ThreadLink
+	// Seen are the Message-IDs the lists distributed: a second message
+	// with one of them is a replay.
+	Seen []SeenMessage
 	// Outgoing are the messages of ours it caused (acknowledgments,
 	// notices).
 	Outgoing []Outgoing
@@ -266,6 +269,11 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 		}
 		for _, l := range d.Threads {
 			if err := putThread(tx, l.MessageID, l.Proposal); err != nil {
+				return err
+			}
+		}
+		for _, m := range d.Seen {
+			if err := putSeen(tx, m); err != nil {
 				return err
 			}
 		}

@@ -44,6 +44,7 @@
 // Since schema version 5, a message over 64 KB is a bucket in messages,
 // holding its raw bytes under "raw" (see bigMessage); smaller ones, and
 // those stored before, are values. Since 6, Member.DisabledNoticeSent.
+// Since 7, list_msgids (seen.go): the Message-IDs each list distributed.
 //
 // Ids are 8-byte big-endian integers from bbolt sequences, so keys sort in
 // arrival order. Every write is one bbolt transaction, and every commit is
@@ -67,7 +68,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 var (
 	bucketMeta      = []byte("meta")
@@ -126,6 +127,7 @@ var migrations = []migration{
 	migrateBoxes,
 	migrateBigMessages,
 	migrateDisabledNotices,
+	migrateListMsgIDs,
 }
 
 // migrateBigMessages opens schema 5, where a message over bigMessage

@@ -5,9 +5,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -242,84 +240,73 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 	return srv.Run(ctx)
 }
 
-// explain prints what the engine reads in one message (SPEC section 2).
+// explain prints what the engine reads in one message (SPEC section 2),
+// with the same classifier as the server: through the running server,
+// else on the store, else (no store here) without threading.
 func explain(cfg *config.Config, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	asJSON := fs.Bool("json", false, "print JSON")
-	list := fs.String("list", "", "the list's NAME (default: from the To header)")
-	var files []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return fmt.Errorf("explain: %w", err)
+	var rewritten []string
+	files := 0
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--list" || a == "-list":
+			if i+1 < len(args) {
+				rewritten = append(rewritten, a, args[i+1])
+				i++
+				continue
+			}
+		case strings.HasPrefix(a, "-") && a != "-":
+		default:
+			files++
+			path, cleanup, err := explainFile(a, stdin)
+			if err != nil {
+				return fmt.Errorf("explain: %w", err)
+			}
+			defer cleanup()
+			a = path
 		}
-		args = fs.Args()
-		if len(args) > 0 {
-			files, args = append(files, args[0]), args[1:]
-		}
+		rewritten = append(rewritten, a)
 	}
-	if len(files) != 1 {
+	if files != 1 {
 		return errors.New("usage: tacit explain FILE|- [--list NAME] [--json]")
 	}
-	var raw []byte
-	var err error
-	if files[0] == "-" {
-		raw, err = io.ReadAll(io.LimitReader(stdin, 64<<20))
-	} else {
-		raw, err = os.ReadFile(files[0])
+	args = append([]string{"explain"}, rewritten...)
+	ctx := context.Background()
+	err := admin.Call(ctx, socketPath(cfg), args, stdout)
+	if !errors.Is(err, admin.ErrNoServer) {
+		return err
+	}
+	o := admin.Options{Domain: cfg.Domain, Language: cfg.Language, Location: cfg.Location()}
+	if _, err := os.Stat(cfg.StorePath()); err == nil {
+		store, err := storage.Open(cfg.StorePath(), storage.Options{LockTimeout: 2 * time.Second})
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		o.Store = store
+	}
+	return admin.New(o).Execute(ctx, args, stdout)
+}
+
+// explainFile returns the absolute path of the message to explain: the
+// file named, or a private copy of stdin for "-".
+func explainFile(name string, stdin io.Reader) (string, func(), error) {
+	if name != "-" {
+		abs, err := filepath.Abs(name)
+		return abs, func() {}, err
+	}
+	f, err := os.CreateTemp("", "tacit-explain-*.eml")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.Remove(f.Name()) }
+	_, err = io.Copy(f, io.LimitReader(stdin, 64<<20))
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("explain: %w", err)
+		cleanup()
+		return "", nil, err
 	}
-	e := listserv.Explain(raw, *list, time.Time{}, cfg.Location())
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(e)
-	}
-	fmt.Fprintf(stdout, "subject:   %s\n", e.Subject)
-	switch {
-	case e.Proposal:
-		fmt.Fprintf(stdout, "proposal:  yes, %q\n", e.Title)
-		switch {
-		case e.Deadline != "":
-			fmt.Fprintf(stdout, "deadline:  %s (from the line %q)\n", e.Deadline, e.DeadlineLine)
-		case e.DeadlineError != "":
-			fmt.Fprintf(stdout, "deadline:  unreadable line %q (%s): the list's default applies\n", e.DeadlineLine, e.DeadlineError)
-		default:
-			fmt.Fprintln(stdout, "deadline:  none given: the list's default applies")
-		}
-	case e.Reply:
-		fmt.Fprint(stdout, "reply:     yes")
-		if len(e.InReplyTo) > 0 {
-			fmt.Fprintf(stdout, ", threaded by %s", strings.Join(e.InReplyTo, " "))
-		}
-		if e.AnswersNumber > 0 {
-			fmt.Fprintf(stdout, ", Subject names #%d", e.AnswersNumber)
-		}
-		fmt.Fprintln(stdout)
-	default:
-		fmt.Fprintln(stdout, "proposal:  no (not a reply either: plain discussion)")
-	}
-	if e.DecodeError != "" {
-		fmt.Fprintf(stdout, "decoding:  %s (the raw body was read)\n", e.DecodeError)
-	}
-	fmt.Fprintln(stdout, "own text:")
-	for _, l := range strings.Split(strings.TrimRight(e.OwnText, "\n"), "\n") {
-		fmt.Fprintln(stdout, "  | "+l)
-	}
-	if len(e.Details) == 0 {
-		fmt.Fprintln(stdout, "commands:  none")
-	}
-	for _, c := range e.Details {
-		fmt.Fprintf(stdout, "command:   %s (line %d)", c.Kind, c.Line)
-		if c.Reason != "" {
-			fmt.Fprintf(stdout, ", reason %q", c.Reason)
-		}
-		fmt.Fprintln(stdout)
-	}
-	for _, h := range e.Hints {
-		fmt.Fprintf(stdout, "near miss: %s (would get a private hint)\n", h)
-	}
-	return nil
+	return f.Name(), cleanup, nil
 }

@@ -38,6 +38,9 @@ type Options struct {
 	// Wake, when set, tells the running server that a held post was
 	// decided and waits in its inbox.
 	Wake func()
+	// Location is the timezone deadlines are read in (explain); nil
+	// means UTC.
+	Location *time.Location
 }
 
 // Admin runs administration commands on a store.
@@ -67,6 +70,9 @@ func (e *UsageError) Error() string { return e.Msg }
 func (a *Admin) Execute(ctx context.Context, args []string, w io.Writer) error {
 	if len(args) >= 1 && args[0] == "backup" {
 		return a.backup(args[1:], w)
+	}
+	if len(args) >= 1 && args[0] == "explain" {
+		return a.explain(args[1:], w)
 	}
 	if len(args) < 2 {
 		return &UsageError{Msg: "usage: tacit list|member|held|proposal SUBCOMMAND ..."}
@@ -104,7 +110,7 @@ func (a *Admin) Execute(ctx context.Context, args []string, w io.Writer) error {
 
 // IsCommand reports whether args name a command Execute knows.
 func IsCommand(args []string) bool {
-	if len(args) >= 1 && args[0] == "backup" {
+	if len(args) >= 1 && (args[0] == "backup" || args[0] == "explain") {
 		return true
 	}
 	if len(args) < 2 {

@@ -56,6 +56,7 @@ type Metrics struct {
 	tick         prometheus.Histogram
 	decided      prometheus.Counter
 	imapSessions prometheus.Gauge
+	replays      prometheus.Counter
 }
 
 // New returns Metrics registered in a new registry, with the Go runtime's
@@ -87,8 +88,12 @@ func New(o Options) *Metrics {
 			Name: "tacit_imap_sessions",
 			Help: "IMAP archive sessions open now.",
 		}),
+		replays: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tacit_replayed_posts_total",
+			Help: "Posts not distributed nor counted because their list had already distributed their Message-ID.",
+		}),
 	}
-	m.reg.MustRegister(m.smtp, m.deliveries, m.tick, m.decided, m.imapSessions,
+	m.reg.MustRegister(m.smtp, m.deliveries, m.tick, m.decided, m.imapSessions, m.replays,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{"delivered", "failed", "deferred"} {
 		m.deliveries.WithLabelValues(r) // present at 0 from the start
@@ -135,6 +140,10 @@ func (m *Metrics) Tick(took time.Duration, decided int) {
 	m.tick.Observe(took.Seconds())
 	m.decided.Add(float64(decided))
 }
+
+// Replay counts a post not distributed because its list had already
+// distributed its Message-ID.
+func (m *Metrics) Replay() { m.replays.Inc() }
 
 // IMAPSession adds delta (+1 when a session opens, -1 when it ends) to
 // the open IMAP sessions.

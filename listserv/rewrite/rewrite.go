@@ -342,6 +342,12 @@ func HasPrefix(subject, name string) bool {
 	return false
 }
 
+// ParseAddress parses one address of a header, decoding an RFC 2047
+// display name in any charset mail uses.
+func ParseAddress(v string) (*mail.Address, error) {
+	return (&mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charsetReader}}).Parse(v)
+}
+
 // DecodeHeader decodes the RFC 2047 words of a header value as far as
 // possible; undecodable words are left as they are.
 func DecodeHeader(v string) string {
@@ -380,7 +386,7 @@ func writeRewrittenFrom(b *bytes.Buffer, f field, l List) {
 	orig := f.value()
 	display := ""
 	addr := orig
-	if a, err := (&mail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: charsetReader}}).Parse(orig); err == nil {
+	if a, err := ParseAddress(orig); err == nil {
 		display, addr = a.Name, a.Address
 	}
 	if display == "" {

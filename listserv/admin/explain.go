@@ -1,0 +1,64 @@
+package admin
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"tacit/listserv/classify"
+)
+
+// maxExplained bounds the message `tacit explain` reads.
+const maxExplained = 64 << 20
+
+// explain runs `tacit explain FILE [--list NAME] [--json]`: what the
+// server reads in one message, threaded with this store (SPEC section 2).
+// FILE is an absolute path: the server may run in another directory.
+func (a *Admin) explain(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print one JSON document")
+	list := fs.String("list", "", "the list's NAME or address (default: from the To header)")
+	pos, err := parse(fs, args)
+	if err != nil || len(pos) != 1 || !filepath.IsAbs(pos[0]) {
+		return &UsageError{Msg: "usage: tacit explain FILE|- [--list NAME] [--json]"}
+	}
+	raw, err := readBounded(pos[0])
+	if err != nil {
+		return fmt.Errorf("explain: %w", err)
+	}
+	o := classify.ExplainOptions{List: *list, Domain: a.o.Domain, Location: a.o.Location, Now: a.o.Now}
+	if a.o.Store != nil {
+		o.Index = a.o.Store
+	}
+	return Explain(w, raw, o, *asJSON)
+}
+
+// Explain writes what tacit reads in raw, as JSON or for a person. With
+// o.Index nil (no store here), nothing threads to a proposal.
+func Explain(w io.Writer, raw []byte, o classify.ExplainOptions, asJSON bool) error {
+	e, err := classify.Explain(raw, o)
+	if err != nil {
+		return fmt.Errorf("explain: %w", err)
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(e)
+	}
+	e.WriteText(w)
+	return nil
+}
+
+// readBounded reads a file of at most maxExplained bytes.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxExplained))
+}

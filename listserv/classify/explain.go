@@ -1,0 +1,206 @@
+package classify
+
+import (
+	"fmt"
+	"io"
+	"net/mail"
+	"strings"
+	"time"
+
+	"tacit/consensus"
+	"tacit/listserv/rewrite"
+	"tacit/storage"
+)
+
+// Explanation is what `tacit explain` prints: the Reading of one message,
+// as the server would make it (SPEC section 2).
+type Explanation struct {
+	// List is the list's address the message was read for.
+	List string `json:"list"`
+	// Subject is the decoded Subject.
+	Subject string `json:"subject"`
+	// Kind is "proposal", "reply" or "post"; Proposal and Reply say the
+	// same as booleans.
+	Kind     Kind `json:"kind"`
+	Proposal bool `json:"proposal"`
+	Reply    bool `json:"reply"`
+	// Title is the proposal's title, when Proposal.
+	Title string `json:"title,omitempty"`
+	// Deadline is the deadline the proposal asks for (RFC 3339, in the
+	// list's timezone) and DeadlineLine the line it was read from;
+	// DeadlineError says why a deadline line could not be read (the
+	// list's default deadline then applies, and the author is told).
+	Deadline      string `json:"deadline,omitempty"`
+	DeadlineLine  string `json:"deadline_line,omitempty"`
+	DeadlineError string `json:"deadline_error,omitempty"`
+	// Answers is the number of the proposal a reply answers, ThreadedBy
+	// how it was found; InReplyTo lists the Message-IDs threading looks
+	// at, In-Reply-To first.
+	Answers    int      `json:"answers,omitempty"`
+	ThreadedBy string   `json:"threaded_by,omitempty"`
+	InReplyTo  []string `json:"in_reply_to,omitempty"`
+	// NoStore is true when no store was at hand: nothing could be
+	// threaded to a proposal, and a reply reads as a post.
+	NoStore bool `json:"no_store,omitempty"`
+	// OwnText is the sender's own text after cutting quotes and
+	// signatures.
+	OwnText string `json:"own_text"`
+	// Commands are the kinds of the commands found, in order (they count
+	// only in a reply); Details has each with its reason and line.
+	Commands []string            `json:"commands"`
+	Details  []consensus.Command `json:"details,omitempty"`
+	// Hints are near misses and Unclear the lines with words of
+	// disagreement or a question; NoPosition is true when a reply would
+	// get a private hint and count as a reply without position.
+	Hints      []string `json:"hints,omitempty"`
+	Unclear    []string `json:"unclear,omitempty"`
+	NoPosition bool     `json:"no_position"`
+	// DecodeError says why the body could not be decoded (the raw body
+	// was read instead).
+	DecodeError string `json:"decode_error,omitempty"`
+}
+
+// ExplainOptions say how to read a message for `tacit explain`.
+type ExplainOptions struct {
+	// List is the list's address; a bare NAME is completed with Domain,
+	// and "" is taken from the To header.
+	List, Domain string
+	// Received is when durations count from (zero: the Date header,
+	// else Now).
+	Received time.Time
+	// Location is the list's timezone (nil: UTC).
+	Location *time.Location
+	// Index is the store; nil when there is none (nothing threads).
+	Index Index
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Explain reads raw the way the post path does (Read), without changing
+// anything.
+func Explain(raw []byte, o ExplainOptions) (Explanation, error) {
+	h, _, err := rewrite.Split(raw)
+	var e Explanation
+	if err != nil {
+		e.DecodeError = err.Error()
+	}
+	list := o.List
+	if list == "" {
+		if a, err := mail.ParseAddress(h.Get("To")); err == nil {
+			list = a.Address
+		}
+	}
+	if list != "" && !strings.Contains(list, "@") && o.Domain != "" {
+		list += "@" + o.Domain
+	}
+	received := o.Received
+	if received.IsZero() {
+		if d, err := mail.ParseDate(h.Get("Date")); err == nil {
+			received = d
+		} else if o.Now != nil {
+			received = o.Now()
+		} else {
+			received = time.Now()
+		}
+	}
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	idx := o.Index
+	if idx == nil {
+		idx, e.NoStore = noIndex{}, true
+	}
+	r, err := Read(Input{Raw: raw, Header: h, List: list, Received: received, Location: loc}, idx)
+	if err != nil {
+		return e, err
+	}
+	if r.Kind == Post {
+		r.readText(raw) // shown, though a post's commands never count
+	}
+	e.List, e.Subject, e.Kind = list, r.Subject, r.Kind
+	e.Proposal, e.Reply = r.Kind == Proposal, r.Kind == Reply
+	if e.Proposal {
+		e.Title = r.Parsed.Title
+	}
+	if !r.Deadline.IsZero() {
+		e.Deadline = r.Deadline.In(loc).Format(time.RFC3339)
+	}
+	e.DeadlineLine, e.DeadlineError = r.DeadlineLine, r.DeadlineError
+	e.Answers, e.ThreadedBy, e.InReplyTo = r.Answers.Number, r.ThreadedBy, r.References
+	if r.DecodeError != "" {
+		e.DecodeError = r.DecodeError
+	}
+	e.OwnText = r.OwnText
+	e.Commands = []string{}
+	for _, c := range r.Parse.Commands {
+		e.Commands = append(e.Commands, string(c.Kind))
+	}
+	e.Details, e.Hints, e.Unclear = r.Parse.Commands, r.Parse.Hints, r.Parse.Unclear
+	e.NoPosition = r.NoPosition()
+	return e, nil
+}
+
+// noIndex is the store of a machine that has none: no message belongs to
+// any list.
+type noIndex struct{}
+
+func (noIndex) ThreadOf(string) (storage.ProposalRef, bool, error) {
+	return storage.ProposalRef{}, false, nil
+}
+func (noIndex) Distributed(string, string) (bool, error) { return false, nil }
+func (noIndex) Proposal(storage.ProposalRef) (consensus.Proposal, error) {
+	return consensus.Proposal{}, storage.ErrNotFound
+}
+
+// WriteText writes the explanation for a person.
+func (e Explanation) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "list:      %s\n", e.List)
+	fmt.Fprintf(w, "subject:   %s\n", e.Subject)
+	switch e.Kind {
+	case Proposal:
+		fmt.Fprintf(w, "proposal:  yes, %q\n", e.Title)
+		switch {
+		case e.Deadline != "":
+			fmt.Fprintf(w, "deadline:  %s (from the line %q)\n", e.Deadline, e.DeadlineLine)
+		case e.DeadlineError != "":
+			fmt.Fprintf(w, "deadline:  unreadable line %q (%s): the list's default applies and the author is told\n",
+				e.DeadlineLine, e.DeadlineError)
+		default:
+			fmt.Fprintln(w, "deadline:  none given: the list's default applies")
+		}
+	case Reply:
+		fmt.Fprintf(w, "reply:     to proposal #%d (found by %s)\n", e.Answers, e.ThreadedBy)
+	default:
+		fmt.Fprintln(w, "kind:      plain post: neither a proposal nor a reply to one; commands do not count")
+	}
+	if e.NoStore {
+		fmt.Fprintln(w, "note:      no store here: threading to proposals was not checked")
+	}
+	if e.DecodeError != "" {
+		fmt.Fprintf(w, "decoding:  %s (the raw body was read)\n", e.DecodeError)
+	}
+	fmt.Fprintln(w, "own text:")
+	for _, l := range strings.Split(strings.TrimRight(e.OwnText, "\n"), "\n") {
+		fmt.Fprintln(w, "  | "+l)
+	}
+	if len(e.Details) == 0 {
+		fmt.Fprintln(w, "commands:  none")
+	}
+	for _, c := range e.Details {
+		fmt.Fprintf(w, "command:   %s (line %d)", c.Kind, c.Line)
+		if c.Reason != "" {
+			fmt.Fprintf(w, ", reason %q", c.Reason)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, h := range e.Hints {
+		fmt.Fprintf(w, "near miss: %s\n", h)
+	}
+	for _, u := range e.Unclear {
+		fmt.Fprintf(w, "unclear:   %s\n", u)
+	}
+	if e.NoPosition {
+		fmt.Fprintln(w, "position:  none: the sender gets a private hint; counted as a reply without position")
+	}
+}
