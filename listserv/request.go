@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"time"
@@ -246,8 +247,18 @@ func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.
 			if err != nil {
 				return nil, err
 			}
-			say("Votre nouveau mot de passe pour les archives de %s (IMAP, identifiant %s) : %s",
-				"Your new password for the archive of %s (IMAP, login %s): %s", l.Address, sender, pw)
+			say("Votre nouveau mot de passe pour lire les archives de %s dans votre logiciel de messagerie : %s",
+				"Your new password to read the archive of %s in your mail program: %s", l.Address, pw)
+			if host, port, ok := s.imapAccess(); !ok {
+				say("Ce serveur ne sert pas encore les archives par IMAP : gardez ce mot de passe pour plus tard.",
+					"This server does not serve the archive over IMAP yet: keep this password for later.")
+			} else if s.o.IMAPTLS != nil {
+				say("Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sécurité STARTTLS, identifiant %s, ce mot de passe.",
+					"To add the account, enter: IMAP server %s, port %s, STARTTLS security, login %s, this password.", host, port, sender)
+			} else {
+				say("Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sans chiffrement, identifiant %s, ce mot de passe.",
+					"To add the account, enter: IMAP server %s, port %s, no encryption, login %s, this password.", host, port, sender)
+			}
 		}
 	}
 	if len(cmds) == 0 {
@@ -335,6 +346,20 @@ func (s *Server) statusLines(l storage.List, data *notice.Data, say func(fr, en 
 // answer sends the answer to a request, within the cap on replies.
 func (s *Server) answer(d *storage.Disposition, l storage.List, to string, h textproto.Header, data notice.Data, now time.Time) error {
 	return s.tell(d, l, to, notice.Request, data, strings.TrimSpace(h.Get("Message-Id")), now)
+}
+
+// imapAccess returns how a member reaches the IMAP archive: the server's
+// name (the listening host when it is a public one, else the SMTP host
+// name) and the port; ok is false when the archive is off.
+func (s *Server) imapAccess() (host, port string, ok bool) {
+	host, port, err := net.SplitHostPort(s.IMAPAddr())
+	if err != nil {
+		return "", "", false
+	}
+	if ip := net.ParseIP(host); ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) || host == "localhost" {
+		host = s.o.SMTP.Hostname
+	}
+	return host, port, true
 }
 
 // requestAddress is NAME-request@DOMAIN.

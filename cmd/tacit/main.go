@@ -84,6 +84,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case args[0] == "serve" && len(args) == 1:
 		return serve(cfg, stderr)
+	case args[0] == "explain":
+		return explain(cfg, args[1:], os.Stdin, stdout)
 	case admin.IsCommand(args):
 		if args[0] == "backup" && len(args) == 2 {
 			// The server may run elsewhere: it needs an absolute path.
@@ -94,8 +96,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 			args = []string{"backup", abs}
 		}
 		return adminCommand(cfg, args, stdout)
-	case args[0] == "explain":
-		return explain(cfg, args[1:], os.Stdin, stdout)
 	}
 	return fmt.Errorf("unknown command %q; run tacit help", strings.Join(args, " "))
 }

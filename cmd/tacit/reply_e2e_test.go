@@ -662,7 +662,7 @@ func TestPlainRepliesToOnePersonMail(t *testing.T) {
 				t.Errorf("désabonner in a reply to the help answer: Subject %q, want confirm TOKEN:\n%s", conf.subject, conf.text)
 			}
 			// The help text below the header block is not read as commands.
-			for _, not := range []string{"mot de passe pour les archives", "déjà abonné", "aucune proposition"} {
+			for _, not := range []string{"mot de passe pour lire les archives", "déjà abonné", "aucune proposition"} {
 				if strings.Contains(conf.text, not) {
 					t.Errorf("the answer to désabonner says %q: the quoted help text was read as commands:\n%s", not, conf.text)
 				}
