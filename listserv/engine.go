@@ -235,6 +235,11 @@ func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []conse
 			if err != nil {
 				return nil, err
 			}
+			if e.Notice == consensus.NoticeAmended {
+				// The amended version stands for the proposal in its
+				// IMAP mailbox (Proposals/Open, …).
+				o.ProposalPost = ref
+			}
 			outs = append(outs, o)
 			continue
 		}

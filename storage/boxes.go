@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
@@ -64,11 +65,23 @@ func fileIntoBox(tx *bolt.Tx, list string, st consensus.Status, seq uint64) (uin
 }
 
 // linkProposalPost files a distributed proposal into the mailbox of its
-// current status.
+// current status. A later version (the list's notice of an amendment)
+// takes the place of the earlier one there: the Proposals mailboxes hold
+// each proposal once, as it stands now.
 func linkProposalPost(tx *bolt.Tx, ref ProposalRef, seq uint64) error {
 	ref.List = NormalizeAddress(ref.List)
 	var p consensus.Proposal
 	if err := getJSON(tx.Bucket(bucketProposals), ref.key(), &p); err != nil {
+		return err
+	}
+	var prev postLink
+	switch err := getJSON(tx.Bucket(bucketProposalPost), ref.key(), &prev); {
+	case err == nil:
+		old := binary.BigEndian.AppendUint32(boxPrefix(ref.List, prev.Status), prev.UID)
+		if err := tx.Bucket(bucketBoxes).Delete(old); err != nil {
+			return err
+		}
+	case !errors.Is(err, ErrNotFound):
 		return err
 	}
 	uid, err := fileIntoBox(tx, ref.List, p.Status, seq)
