@@ -45,6 +45,7 @@
 // holding its raw bytes under "raw" (see bigMessage); smaller ones, and
 // those stored before, are values. Since 6, Member.DisabledNoticeSent.
 // Since 7, list_msgids (seen.go): the Message-IDs each list distributed.
+// Since 8, held_log (held.go): when each list held each post.
 //
 // Ids are 8-byte big-endian integers from bbolt sequences, so keys sort in
 // arrival order. Every write is one bbolt transaction, and every commit is
@@ -68,7 +69,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 var (
 	bucketMeta      = []byte("meta")
@@ -128,6 +129,7 @@ var migrations = []migration{
 	migrateBigMessages,
 	migrateDisabledNotices,
 	migrateListMsgIDs,
+	migrateHeldLog,
 }
 
 // migrateBigMessages opens schema 5, where a message over bigMessage
