@@ -59,10 +59,14 @@ type SMTP struct {
 	// MaxMessagesPerMinute caps the messages one client address may send
 	// per minute.
 	MaxMessagesPerMinute int `toml:"max_messages_per_minute"`
-	// TrustedRelays are the client addresses (comma-separated CIDRs)
-	// whose mail counts as authenticated on lists that require it: the
-	// operator's MTA when it checks DKIM itself.
+	// TrustedRelays are the client addresses (comma-separated CIDRs) of
+	// the operator's MTA: their Authentication-Results (with AuthservID)
+	// are read to authenticate a sender (SPEC section 11). Nobody else's
+	// are.
 	TrustedRelays string `toml:"trusted_relays"`
+	// AuthservID is the authserv-id those relays write in
+	// Authentication-Results; "" means Hostname.
+	AuthservID string `toml:"authserv_id"`
 	// IdleTimeout closes a connection silent for this long between commands.
 	IdleTimeout Duration `toml:"idle_timeout"`
 	// DataTimeout bounds the time a client may take to send one message body.
@@ -140,7 +144,25 @@ type Consensus struct {
 	RemindBefore Duration `toml:"remind_before"`
 	// Schedule is the robfig/cron spec of the engine's tick.
 	Schedule string `toml:"schedule"`
+	// Authentication is how a proposal, a reply command or a -request
+	// command that changes something is tied to its From (SPEC section
+	// 11): "dkim-or-confirm" (an aligned DKIM signature or a trusted
+	// relay's results count at once, anything else after the sender
+	// confirms by return mail), "dkim" (only those count) or "none" (From
+	// is trusted).
+	Authentication string `toml:"authentication"`
+	// ConfirmWindow is how long a command waits for its confirmation;
+	// a decision never passes over a command waiting, for at most this
+	// long.
+	ConfirmWindow Duration `toml:"confirm_window"`
 }
+
+// The values of consensus.authentication.
+const (
+	AuthDKIMOrConfirm = "dkim-or-confirm"
+	AuthDKIM          = "dkim"
+	AuthNone          = "none"
+)
 
 // Duration is a time.Duration written in TOML as a Go duration string
 // ("72h", "30s", "1h30m"). It is never negative; "0s" is allowed. It
@@ -187,6 +209,8 @@ func Default() *Config {
 			MinDeadline:     Duration{24 * time.Hour},
 			RemindBefore:    Duration{24 * time.Hour},
 			Schedule:        "@every 30s",
+			Authentication:  AuthDKIMOrConfirm,
+			ConfirmWindow:   Duration{24 * time.Hour},
 		},
 	}
 }

@@ -50,6 +50,9 @@ func TestDefaultsMatchSpec(t *testing.T) {
 		{"smtp.max_connections_per_ip", c.SMTP.MaxConnectionsPerIP, 50},
 		{"smtp.max_messages_per_minute", c.SMTP.MaxMessagesPerMinute, 600},
 		{"smtp.trusted_relays", c.SMTP.TrustedRelays, ""},
+		{"smtp.authserv_id", c.SMTP.AuthservID, ""},
+		{"consensus.authentication", c.Consensus.Authentication, "dkim-or-confirm"},
+		{"consensus.confirm_window", c.Consensus.ConfirmWindow.Duration, 24 * time.Hour},
 		{"dkim.domain", c.DKIM.Domain, ""},
 		{"dkim.selector", c.DKIM.Selector, ""},
 		{"dkim.private_key", c.DKIM.PrivateKey, ""},
@@ -153,6 +156,8 @@ func validWant(name string) *Config {
 			MinDeadline:     Duration{48 * time.Hour},
 			RemindBefore:    Duration{0},
 			Schedule:        "*/5 * * * *",
+			Authentication:  "dkim-or-confirm",
+			ConfirmWindow:   Duration{24 * time.Hour},
 		}
 	case "minimal.toml":
 		c.Domain = "listes.exemple.org"
@@ -316,6 +321,8 @@ func TestParseEdgeCases(t *testing.T) {
 			[]string{`t.toml:2: delivery.relay: ":25" has no host name (for example "smtp.example.org:25")`}},
 		{"cron TZ prefix that panics robfig", "[consensus]\nschedule = \"TZ=x\"\n",
 			[]string{`t.toml:2: consensus.schedule: "TZ=x" is not a cron schedule: cannot be read (for example "@every 30s" or "*/5 * * * *")`}},
+		{"unknown authentication mode", "[consensus]\nauthentication = \"dkim-only\"\n",
+			[]string{`t.toml:2: consensus.authentication: must be "dkim-or-confirm", "dkim" or "none", not "dkim-only"`}},
 		{"cron too frequent", "[consensus]\nschedule = \"@every 500ms\"\n",
 			[]string{`t.toml:2: consensus.schedule: "@every 500ms" is too frequent: the shortest period is "@every 1s"`}},
 		{"IP address as domain", "domain = \"192.168.1.1\"\n",

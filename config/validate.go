@@ -180,7 +180,23 @@ func (c *Config) check() []problem {
 	if msg := checkCron(c.Consensus.Schedule); msg != "" {
 		add("consensus.schedule", "%s", msg)
 	}
+	switch c.Consensus.Authentication {
+	case AuthDKIMOrConfirm, AuthDKIM, AuthNone:
+	default:
+		add("consensus.authentication", "must be %q, %q or %q, not %q",
+			AuthDKIMOrConfirm, AuthDKIM, AuthNone, c.Consensus.Authentication)
+	}
+	positive("consensus.confirm_window", c.Consensus.ConfirmWindow)
 	return ps
+}
+
+// AuthservIDOrHost returns smtp.authserv_id, or smtp.hostname when it is
+// empty.
+func (c *Config) AuthservIDOrHost() string {
+	if c.SMTP.AuthservID != "" {
+		return c.SMTP.AuthservID
+	}
+	return c.SMTP.Hostname
 }
 
 // TrustedRelays parses smtp.trusted_relays.

@@ -111,6 +111,10 @@ func Apply(p Proposal, e Event, now time.Time) (Proposal, []Effect) {
 	if e.Kind == EventTick || at.IsZero() {
 		at = now
 	}
+	if e.Kind == EventTick {
+		// Waits that ended count for nothing.
+		p.Awaiting = slices.DeleteFunc(p.Awaiting, func(a Awaiting) bool { return !at.Before(a.Until) })
+	}
 	fx := p.advance(at)
 	if e.Kind == EventTick {
 		return p, fx
@@ -134,6 +138,11 @@ func Apply(p Proposal, e Event, now time.Time) (Proposal, []Effect) {
 			why = WhyLate
 		}
 		return p, append(fx, refuse(e, why))
+	}
+	if (e.Kind == EventObject || e.Kind == EventSupport) && !at.Before(p.Deadline) {
+		// Past the deadline, the proposal may still be open while a
+		// confirmation is awaited: a new position is late all the same.
+		return p, append(fx, refuse(e, WhyLate))
 	}
 	switch e.Kind {
 	case EventObject:
@@ -190,6 +199,9 @@ func (p *Proposal) advance(t time.Time) []Effect {
 		return nil
 	}
 	if !t.Before(p.Deadline) {
+		if _, waiting := p.waitsAt(t); waiting {
+			return nil // a command received in time waits for its confirmation
+		}
 		if len(p.Objections) > 0 {
 			return []Effect{p.decide(StatusBlocked, p.Deadline)}
 		}
@@ -252,6 +264,9 @@ func (p *Proposal) NextWake() (t time.Time, ok bool) {
 	}
 	if r, ok := p.remindAt(); ok {
 		return r, true
+	}
+	if until, waiting := p.waitsAt(p.Deadline); waiting {
+		return until, true
 	}
 	return p.Deadline, true
 }

@@ -100,6 +100,10 @@ type Proposal struct {
 	// command: each got a private hint, and notices ask the list to read
 	// them before acting.
 	Unpositioned int `json:"unpositioned,omitempty"`
+	// Awaiting are the commands that wait for their sender's
+	// confirmation by return mail (SPEC section 11): a deadline never
+	// passes over one received before it, until its Until.
+	Awaiting []Awaiting `json:"awaiting,omitempty"`
 	// DeadlineUnread is the deadline line of the proposal's text that
 	// could not be read, as written; the default deadline applies.
 	DeadlineUnread string `json:"deadline_unread,omitempty"`
@@ -124,6 +128,46 @@ func (p *Proposal) Supporter(member string) bool {
 	return slices.ContainsFunc(p.Supports, func(s Support) bool { return s.Member == member })
 }
 
+// Awaiting is a command of an unauthenticated reply, waiting for its
+// sender to confirm it.
+type Awaiting struct {
+	// Token is the confirmation's token; Member who must confirm.
+	Token  string `json:"token"`
+	Member string `json:"member"`
+	// At is when the command was received; Until when the wait ends
+	// (the command then counts for nothing).
+	At    time.Time `json:"at"`
+	Until time.Time `json:"until"`
+}
+
+// WithAwaiting returns p with a command waiting for confirmation.
+func (p Proposal) WithAwaiting(a Awaiting) Proposal {
+	p = p.clone()
+	p.Awaiting = append(p.Awaiting, a)
+	return p
+}
+
+// WithoutAwaiting returns p without the waiting command of token, and
+// whether it was there.
+func (p Proposal) WithoutAwaiting(token string) (Proposal, bool) {
+	p = p.clone()
+	n := len(p.Awaiting)
+	p.Awaiting = slices.DeleteFunc(p.Awaiting, func(a Awaiting) bool { return a.Token == token })
+	return p, len(p.Awaiting) < n
+}
+
+// waitsAt reports whether, at t, a command received before the deadline
+// still waits for its confirmation, and until when.
+func (p *Proposal) waitsAt(t time.Time) (time.Time, bool) {
+	var until time.Time
+	for _, a := range p.Awaiting {
+		if a.At.Before(p.Deadline) && t.Before(a.Until) && a.Until.After(until) {
+			until = a.Until
+		}
+	}
+	return until, !until.IsZero()
+}
+
 // Amended reports whether the proposal's text was amended at least once.
 func (p *Proposal) Amended() bool { return len(p.Versions) > 1 }
 
@@ -141,6 +185,7 @@ func (p Proposal) clone() Proposal {
 	p.Objections = slices.Clone(p.Objections)
 	p.Supports = slices.Clone(p.Supports)
 	p.Versions = slices.Clone(p.Versions)
+	p.Awaiting = slices.Clone(p.Awaiting)
 	return p
 }
 

@@ -16,9 +16,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net"
-	"net/mail"
-	"net/netip"
 	"strings"
 
 	"github.com/emersion/go-msgauth/dkim"
@@ -110,59 +107,3 @@ func (s *Signer) Sign(header, body []byte) ([]byte, error) {
 	return []byte(signer.Signature()), nil
 }
 
-// Checker tells whether a received message is authentic.
-type Checker struct {
-	// LookupTXT resolves DKIM key records; nil uses the system resolver.
-	LookupTXT func(domain string) ([]string, error)
-	// Trusted are the relays whose word is taken (the operator's MTA
-	// that checks DKIM/SPF itself).
-	Trusted []netip.Prefix
-}
-
-// Authentic reports whether raw, received from remoteAddr (host:port),
-// comes from the author named by its From: a trusted relay, or a valid
-// DKIM signature of the author's domain (or a parent domain). why says
-// which, or why not.
-func (c Checker) Authentic(raw []byte, remoteAddr string) (ok bool, why string) {
-	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
-		if ip, err := netip.ParseAddr(host); err == nil {
-			for _, p := range c.Trusted {
-				if p.Contains(ip.Unmap()) {
-					return true, "trusted relay " + host
-				}
-			}
-		}
-	}
-	m, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return false, "unreadable message"
-	}
-	from, err := mail.ParseAddress(m.Header.Get("From"))
-	if err != nil {
-		return false, "unreadable From"
-	}
-	_, authorDomain, _ := strings.Cut(strings.ToLower(from.Address), "@")
-	vs, err := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{LookupTXT: c.LookupTXT, MaxVerifications: 5})
-	if err != nil && len(vs) == 0 {
-		return false, "no DKIM signature could be checked: " + err.Error()
-	}
-	if len(vs) == 0 {
-		return false, "no DKIM signature"
-	}
-	for _, v := range vs {
-		d := strings.ToLower(v.Domain)
-		if v.Err == nil && (d == authorDomain || strings.HasSuffix(authorDomain, "."+d)) && signsFrom(v) {
-			return true, "DKIM signature of " + d
-		}
-	}
-	return false, "no valid DKIM signature of " + authorDomain
-}
-
-func signsFrom(v *dkim.Verification) bool {
-	for _, k := range v.HeaderKeys {
-		if strings.EqualFold(k, "From") {
-			return true
-		}
-	}
-	return false
-}

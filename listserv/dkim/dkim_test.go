@@ -52,31 +52,67 @@ func TestSignAndCheck(t *testing.T) {
 	}
 	signed := append(append(append([]byte{}, sig...), header...), body...)
 	c := Checker{LookupTXT: dns}
-	if ok, why := c.Authentic(signed, "192.0.2.1:25"); !ok {
+	if ok, why := c.auth(signed, "192.0.2.1:25"); !ok {
 		t.Errorf("a signed reply is not authentic: %s", why)
 	}
 	// The personal List-Unsubscribe may change without breaking it.
 	personal := strings.Replace(string(signed), "u/personal", "u/other", 1)
-	if ok, why := c.Authentic([]byte(personal), "192.0.2.1:25"); !ok {
+	if ok, why := c.auth([]byte(personal), "192.0.2.1:25"); !ok {
 		t.Errorf("another member's copy fails: %s", why)
 	}
 	tampered := strings.Replace(string(signed), "trop cher", "pas cher", 1)
-	if ok, _ := c.Authentic([]byte(tampered), "192.0.2.1:25"); ok {
+	if ok, _ := c.auth([]byte(tampered), "192.0.2.1:25"); ok {
 		t.Errorf("a tampered body passes")
 	}
 	forged := strings.Replace(string(signed), "alice@example.org", "alice@other.example", 1)
-	if ok, _ := c.Authentic([]byte(forged), "192.0.2.1:25"); ok {
+	if ok, _ := c.auth([]byte(forged), "192.0.2.1:25"); ok {
 		t.Errorf("a signature of another domain passes")
 	}
 	unsigned := append(append([]byte{}, header...), body...)
-	if ok, _ := c.Authentic(unsigned, "192.0.2.1:25"); ok {
+	if ok, _ := c.auth(unsigned, "192.0.2.1:25"); ok {
 		t.Errorf("an unsigned reply passes")
 	}
+	// A trusted relay's word is its Authentication-Results, not its IP:
+	// it relays forgeries too.
 	c.Trusted = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-	if ok, why := c.Authentic(unsigned, "127.0.0.1:4242"); !ok {
-		t.Errorf("a trusted relay is not trusted: %s", why)
+	c.AuthservID = "mx.lists.test"
+	if ok, _ := c.auth(unsigned, "127.0.0.1:4242"); ok {
+		t.Errorf("an unsigned message from a trusted relay, without its results, passes")
+	}
+	for ar, want := range map[string]bool{
+		"mx.lists.test; dmarc=pass header.from=example.org":                                    true,
+		"mx.lists.test; dkim=pass header.d=example.org; spf=fail smtp.mailfrom=x@x.test":       true,
+		"mx.lists.test; spf=pass smtp.mailfrom=bounce@mail.example.org":                        true,
+		"mx.lists.test; dkim=pass header.d=other.example":                                      false,
+		"mx.lists.test; dmarc=fail header.from=example.org":                                    false,
+		"other.relay; dmarc=pass header.from=example.org":                                      false,
+		"mx.lists.test; dmarc=none header.from=example.org; dkim=neutral header.d=example.org": false,
+	} {
+		msg := append([]byte("Authentication-Results: "+ar+"\r\n"), unsigned...)
+		if ok, why := c.auth(msg, "127.0.0.1:4242"); ok != want {
+			t.Errorf("%q from the relay: %v (%s), want %v", ar, ok, why, want)
+		}
+		if ok, _ := c.auth(msg, "192.0.2.7:4242"); ok {
+			t.Errorf("%q from a stranger is believed", ar)
+		}
+	}
+	// The relay's own field is the topmost: a forged one below it is not read.
+	forgedBelow := append([]byte("Authentication-Results: mx.lists.test; dmarc=fail header.from=example.org\r\n"+
+		"Authentication-Results: mx.lists.test; dmarc=pass header.from=example.org\r\n"), unsigned...)
+	if ok, _ := c.auth(forgedBelow, "127.0.0.1:4242"); ok {
+		t.Errorf("a sender's own Authentication-Results below the relay's is believed")
+	}
+	// A DKIM signature has an id, the same when replayed.
+	r1, r2 := c.Authenticate(signed, "192.0.2.1:25"), c.Authenticate([]byte(personal), "192.0.2.1:25")
+	if r1.Signature == "" || r1.Signature != r2.Signature {
+		t.Errorf("signature ids %q %q", r1.Signature, r2.Signature)
 	}
 	if _, err := NewSigner("example.org", "sel", []byte("not a key")); err == nil {
 		t.Errorf("a bad key file is accepted")
 	}
+}
+
+func (c Checker) auth(raw []byte, remote string) (bool, string) {
+	r := c.Authenticate(raw, remote)
+	return r.OK, r.How
 }
