@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -25,6 +26,10 @@ type Member struct {
 	// to the member was disabled (in the transaction that sent them the
 	// notice); enabling delivery again clears it.
 	DisabledNoticeSent bool `json:"disabled_notice_sent,omitempty"`
+	// Probe, when set, is the probe the member's next failures wait for:
+	// too many bounce days sent it, and only a delivery report for it
+	// disables the member (see probes.go).
+	Probe *Probe `json:"probe,omitempty"`
 	// PasswordHash is the bcrypt hash of the member's IMAP password.
 	PasswordHash string `json:"password_hash,omitempty"`
 }
@@ -132,9 +137,15 @@ func (s *Store) RemoveMembers(list string, addrs ...string) ([]string, error) {
 		}
 		for _, a := range addrs {
 			a = NormalizeAddress(a)
-			if b.Get([]byte(a)) == nil {
+			var m Member
+			if err := getJSON(b, []byte(a), &m); errors.Is(err, ErrNotFound) {
 				continue
-			}
+			} else if err == nil {
+				m.Address = a
+				if err := deleteProbeIndex(tx, list, m); err != nil {
+					return err
+				}
+			} // an unreadable member is removed all the same
 			if err := b.Delete([]byte(a)); err != nil {
 				return err
 			}

@@ -46,6 +46,7 @@
 // those stored before, are values. Since 6, Member.DisabledNoticeSent.
 // Since 7, list_msgids (seen.go): the Message-IDs each list distributed.
 // Since 8, held_log (held.go): when each list held each post.
+// Since 9, probes (probes.go): bounce probes waiting for their window's end.
 //
 // Ids are 8-byte big-endian integers from bbolt sequences, so keys sort in
 // arrival order. Every write is one bbolt transaction, and every commit is
@@ -69,7 +70,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 var (
 	bucketMeta      = []byte("meta")
@@ -130,6 +131,7 @@ var migrations = []migration{
 	migrateDisabledNotices,
 	migrateListMsgIDs,
 	migrateHeldLog,
+	migrateProbes,
 }
 
 // migrateBigMessages opens schema 5, where a message over bigMessage
