@@ -193,7 +193,7 @@ func Header(ctx context.Context, raw []byte, o Options) ([]byte, int, error) {
 	out.Grow(off + 1024)
 	WriteListFields(&out, o)
 	for _, e := range o.Extra {
-		out.WriteString(e)
+		out.WriteString(Fold(e))
 		out.WriteString("\r\n")
 	}
 
@@ -215,25 +215,27 @@ func Header(ctx context.Context, raw []byte, o Options) ([]byte, int, error) {
 				continue // a second Subject would get a second prefix
 			}
 			sawSubject = true
-			out.WriteString("Subject: ")
-			out.WriteString(subjectValue(f, o))
-			out.WriteString("\r\n")
+			writeSubject(&out, subjectValue(f, o))
 		case f.name == "from" && rewriteFrom:
 			writeRewrittenFrom(&out, f, o.List)
 		case f.name == "cc" && rewriteFrom && !sawCc:
 			sawCc = true // the author joins the existing Cc
-			out.WriteString("Cc: " + f.value() + ", " + author + "\r\n")
+			if cc := Fold("Cc: " + f.value() + ", " + author); Fits(cc) {
+				out.WriteString(cc + "\r\n")
+			} else {
+				out.Write(f.raw) // the author's own field, unfoldable: kept as it came
+			}
 		default:
 			out.Write(f.raw)
 		}
 	}
 	if rewriteFrom && !sawCc && author != "" {
-		out.WriteString("Cc: " + author + "\r\n")
+		if cc := Fold("Cc: " + author); Fits(cc) {
+			out.WriteString(cc + "\r\n")
+		}
 	}
 	if !sawSubject {
-		out.WriteString("Subject: ")
-		out.WriteString(subjectValue(field{name: "subject", raw: []byte("Subject: \r\n")}, o))
-		out.WriteString("\r\n")
+		writeSubject(&out, subjectValue(field{name: "subject", raw: []byte("Subject: \r\n")}, o))
 	}
 	out.WriteString("\r\n")
 	return out.Bytes(), off, nil
@@ -257,7 +259,7 @@ func WriteListFields(b *bytes.Buffer, o Options) {
 	if name == "" {
 		name = local
 	}
-	fmt.Fprintf(b, "List-Id: %s <%s.%s>\r\n", phrase(name), local, dom)
+	WriteField(b, "List-Id", Phrase(name)+" <"+local+"."+dom+">")
 	fmt.Fprintf(b, "List-Post: <mailto:%s>\r\n", l.Address)
 	fmt.Fprintf(b, "List-Help: <mailto:%s-request@%s?subject=help>\r\n", local, dom)
 	fmt.Fprintf(b, "List-Subscribe: <mailto:%s-request@%s?subject=subscribe>\r\n", local, dom)
@@ -285,17 +287,6 @@ func UnsubscribeFields(l List, url string) []byte {
 		"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", url, local, dom)
 }
 
-// phrase returns name as an RFC 5322 display name: a quoted string when
-// it is ASCII, RFC 2047 encoded words otherwise.
-func phrase(name string) string {
-	for _, r := range name {
-		if r >= 0x80 || r < 0x20 {
-			return mime.QEncoding.Encode("utf-8", name)
-		}
-	}
-	return `"` + quotedPair.Replace(name) + `"`
-}
-
 // quotedPair escapes a quoted-string's backslashes and quotes.
 var quotedPair = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
@@ -320,6 +311,18 @@ func subjectValue(f field, o Options) string {
 		return o.List.Prefix()
 	}
 	return o.List.Prefix() + " " + v
+}
+
+// writeSubject writes the Subject field with value v (as it must
+// appear), folded; a value with a word too long for a line is decoded
+// and written again as encoded words.
+func writeSubject(b *bytes.Buffer, v string) {
+	f := Fold("Subject: " + v)
+	if !Fits(f) {
+		f = Fold("Subject: " + encodeWords(DecodeHeader(v)))
+	}
+	b.WriteString(f)
+	b.WriteString("\r\n")
 }
 
 // HasPrefix reports whether a decoded subject already carries the list's
@@ -396,9 +399,12 @@ func writeRewrittenFrom(b *bytes.Buffer, f field, l List) {
 	if name == "" {
 		name = l.LocalPart()
 	}
-	from := mail.Address{Name: display + " via " + name, Address: l.Address}
-	b.WriteString("From: " + from.String() + "\r\n")
-	b.WriteString("X-Original-From: " + orig + "\r\n")
+	WriteField(b, "From", Phrase(display+" via "+name)+" <"+l.Address+">")
+	if f := Fold("X-Original-From: " + orig); Fits(f) {
+		b.WriteString(f + "\r\n")
+	} else if addr != "" && len(addr) <= MaxWord {
+		b.WriteString("X-Original-From: " + addr + "\r\n") // a display name too long to fold is left out
+	}
 }
 
 // Loop returns why a message must never be redistributed nor answered by
