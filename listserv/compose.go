@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"mime"
 	"mime/quotedprintable"
 	"strings"
 	"time"
@@ -59,16 +58,18 @@ func (s *Server) compose(lt letter) composed {
 	// Mail to the whole list gets a personal List-Unsubscribe at delivery.
 	rewrite.WriteListFields(&b, rewrite.Options{List: s.rewriteList(l), NoUnsubscribe: lt.toList && s.o.HTTPBaseURL != "",
 		NoReplyTo: from != l.Address})
-	fmt.Fprintf(&b, "From: %s <%s>\r\n", mime.QEncoding.Encode("utf-8", listDisplayName(l)), from)
-	fmt.Fprintf(&b, "To: %s\r\n", to)
-	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", lt.text.Subject))
+	// Every field is folded under 998 octets a line (SPEC section 11):
+	// a long title, three hundred owners, a long thread.
+	rewrite.WriteField(&b, "From", rewrite.Phrase(listDisplayName(l))+" <"+from+">")
+	rewrite.WriteField(&b, "To", to)
+	rewrite.WriteField(&b, "Subject", rewrite.EncodeText(lt.text.Subject))
 	fmt.Fprintf(&b, "Date: %s\r\n", lt.now.Format(time.RFC1123Z))
 	fmt.Fprintf(&b, "Message-ID: %s\r\n", id)
-	if lt.inReplyTo != "" {
-		fmt.Fprintf(&b, "In-Reply-To: %s\r\n", lt.inReplyTo)
+	if irt := writableIDs([]string{lt.inReplyTo}); len(irt) > 0 {
+		rewrite.WriteField(&b, "In-Reply-To", irt[0])
 	}
-	if len(lt.refs) > 0 {
-		fmt.Fprintf(&b, "References: %s\r\n", strings.Join(lt.refs, "\r\n "))
+	if refs := writableIDs(lt.refs); len(refs) > 0 {
+		rewrite.WriteField(&b, "References", strings.Join(refs, " "))
 	}
 	b.WriteString("Auto-Submitted: auto-generated\r\n")
 	b.WriteString("MIME-Version: 1.0\r\n")
@@ -93,6 +94,19 @@ func (s *Server) compose(lt letter) composed {
 	}
 	fmt.Fprintf(&b, "--%s--\r\n", boundary)
 	return s.signed(composed{raw: b.Bytes(), bodyOff: off, messageID: id})
+}
+
+// writableIDs returns the Message-IDs of ids that a header line can
+// carry: an empty one, or one longer than rewrite.MaxWord (which no
+// folding could bring under 998 octets), is left out.
+func writableIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" && len(id) <= rewrite.MaxWord && !strings.ContainsAny(id, " \t\r\n") {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // signed returns c with its DKIM signature, when signing is configured.
