@@ -26,15 +26,24 @@ import (
 )
 
 const (
-	// MaxDepth is how deeply multiparts may nest.
-	MaxDepth = 100
+	// MaxDepth is how deeply nested multiparts are read: the message is
+	// level 0, the parts of a multipart at level d are at level d+1, and
+	// a multipart at level MaxDepth is not opened (SPEC section 11).
+	MaxDepth = 50
+	// MaxParts is how many MIME entities of a message are read at most,
+	// the message itself counted; the parts after them are not read.
+	MaxParts = 1000
 	// MaxText is the largest text (decoded part, or converted HTML), in bytes.
 	MaxText = 10 << 20
 )
 
 var (
-	// ErrTooDeep is returned for multiparts nested more than MaxDepth levels.
+	// ErrTooDeep is returned when no text was found within MaxDepth
+	// levels and a multipart deeper than that was left unread.
 	ErrTooDeep = errors.New("mailtext: multipart nested too deeply")
+	// ErrTooManyParts is returned when no text was found in the first
+	// MaxParts parts and the others were left unread.
+	ErrTooManyParts = errors.New("mailtext: too many MIME parts")
 	// ErrTooLarge is returned when the text would exceed MaxText bytes.
 	ErrTooLarge = errors.New("mailtext: text too large")
 )
@@ -51,6 +60,12 @@ var (
 // underscores, entities decoded, script/style dropped). Lines end with
 // "\n". A message without any text part gives "" and no error.
 //
+// Only the first MaxParts parts and MaxDepth levels of multipart are
+// read: a text found there is returned as usual; when there is none and
+// the bounds left parts unread, the error is ErrTooDeep or
+// ErrTooManyParts. The work is thus at most linear in the size of the
+// message times MaxDepth, whatever its structure.
+//
 // Malformed input (unreadable header, broken multipart, bad encoding)
 // gives an error; Text never panics.
 func Text(raw []byte) (string, error) {
@@ -61,12 +76,13 @@ func Text(raw []byte) (string, error) {
 	if err != nil && !tolerable(err) {
 		return "", fmt.Errorf("mailtext: %w", err)
 	}
-	p, err := find(e, 0)
+	w := &walker{parts: 1}
+	p, err := w.find(e, 0)
 	if err != nil {
 		return "", err
 	}
 	if p == nil {
-		return "", nil
+		return "", w.cut
 	}
 	if p.html {
 		return htmlToText(p.text)
@@ -104,21 +120,48 @@ type part struct {
 	html bool
 }
 
-// find returns the text part to read in e, nil if there is none.
-func find(e *message.Entity, depth int) (*part, error) {
-	if depth > MaxDepth {
-		return nil, ErrTooDeep
+// walker goes through the parts of one message within MaxDepth and
+// MaxParts.
+type walker struct {
+	parts int   // entities read so far, the message included
+	cut   error // why parts were left unread, nil when none was
+}
+
+// next returns the next part of mr, or nil at the end of the multipart
+// or once MaxParts parts have been read.
+func (w *walker) next(mr message.MultipartReader) (*message.Entity, error) {
+	if w.parts >= MaxParts {
+		if w.cut == nil {
+			w.cut = ErrTooManyParts
+		}
+		return nil, io.EOF
 	}
+	c, err := mr.NextPart()
+	if c != nil {
+		w.parts++
+	}
+	return c, err
+}
+
+// find returns the text part to read in e, at level depth, nil if there
+// is none.
+func (w *walker) find(e *message.Entity, depth int) (*part, error) {
 	typ, params := mediaType(e.Header)
 	switch {
 	case strings.HasPrefix(typ, "multipart/"):
 		if params["boundary"] == "" || e.MultipartReader() == nil {
 			return nil, fmt.Errorf("mailtext: %s without boundary", typ)
 		}
-		if typ == "multipart/alternative" {
-			return alternative(e, depth)
+		if depth >= MaxDepth {
+			if w.cut == nil {
+				w.cut = ErrTooDeep
+			}
+			return nil, nil
 		}
-		return first(e, depth)
+		if typ == "multipart/alternative" {
+			return w.alternative(e, depth)
+		}
+		return w.first(e, depth)
 	case typ == "text/plain", typ == "text/html":
 		return read(e, typ, params)
 	}
@@ -127,16 +170,16 @@ func find(e *message.Entity, depth int) (*part, error) {
 
 // alternative chooses in a multipart/alternative: the plain text when it
 // has words, else the HTML, else whatever a nested multipart offers.
-func alternative(e *message.Entity, depth int) (*part, error) {
+func (w *walker) alternative(e *message.Entity, depth int) (*part, error) {
 	mr := e.MultipartReader()
 	var plain, other *part
 	for {
-		c, err := mr.NextPart()
+		c, err := w.next(mr)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if c == nil || (err != nil && !tolerable(err)) {
-			if plain != nil || other != nil {
+			if plain != nil || other != nil || w.cut != nil {
 				break // keep what was read before the damage
 			}
 			return nil, fmt.Errorf("mailtext: %w", err)
@@ -144,7 +187,7 @@ func alternative(e *message.Entity, depth int) (*part, error) {
 		if attachment(c.Header) {
 			continue
 		}
-		p, err := find(c, depth+1)
+		p, err := w.find(c, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -170,20 +213,23 @@ func alternative(e *message.Entity, depth int) (*part, error) {
 // first returns the first text of a multipart that is not an alternative
 // (mixed, related, signed, report, …), skipping attachments and attached
 // messages.
-func first(e *message.Entity, depth int) (*part, error) {
+func (w *walker) first(e *message.Entity, depth int) (*part, error) {
 	mr := e.MultipartReader()
 	for {
-		c, err := mr.NextPart()
+		c, err := w.next(mr)
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
 		if c == nil || (err != nil && !tolerable(err)) {
+			if w.cut != nil {
+				return nil, nil // the damage may lie in what was left unread
+			}
 			return nil, fmt.Errorf("mailtext: %w", err)
 		}
 		if attachment(c.Header) {
 			continue
 		}
-		p, err := find(c, depth+1)
+		p, err := w.find(c, depth+1)
 		if err != nil || p != nil {
 			return p, err
 		}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package mailtext
+
+const raceEnabled = false
