@@ -67,8 +67,16 @@ func TestRequireAuthAndSigning(t *testing.T) {
 	if _, err := h.store.UpdateList("jardin@lists.test", func(l *storage.List) error { l.RequireAuth = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
+	// An unsigned proposal opens nothing on a "dkim" list: distributed as
+	// a plain post, its author told why.
 	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
-		proposalPost("[PROPOSITION] Clés", "Changer les serrures.\r\n"))
+		strings.Replace(proposalPost("[PROPOSITION] Clés", "Changer les serrures.\r\n"), "<prop1@", "<unsigned@", 1))
+	waitMessages(t, h.sink, "alice@example.org", "n'a pas été ouverte", 1)
+	if _, err := h.store.Proposal(storage.ProposalRef{List: "jardin@lists.test", Number: 1}); err == nil {
+		t.Fatalf("an unsigned proposal opened on a dkim list")
+	}
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
+		signedMail(t, memberKey, proposalPost("[PROPOSITION] Clés", "Changer les serrures.\r\n")))
 	got := waitMessages(t, h.sink, "bob@example.org", "[PROPOSITION #1]", 1)[0]
 	raw, _ := io.ReadAll(got.Body)
 	vs, err := msgdkim.VerifyWithOptions(bytes.NewReader(raw), &msgdkim.VerifyOptions{LookupTXT: lookup})

@@ -12,39 +12,46 @@ import (
 	"tacit/storage"
 )
 
-// bounce handles mail to NAME-bounces[+VERP]@DOMAIN: delivery reports
-// are attributed to a member (by the VERP address first, the report's
-// recipient otherwise); a member whose mail fails for good on
-// BounceThreshold different days within BounceWindow has delivery
-// disabled and the owners are told. A refusal of our content (spam,
-// policy, DMARC) never counts against a member.
+// bounce handles mail to NAME-bounces[+…]@DOMAIN (SPEC section 11). A
+// delivery report counts only when it comes to a tagged VERP address:
+// NAME-bounces+alice=example.org+TAG@DOMAIN, the envelope sender of list
+// mail to alice, or …+probe-TAG@DOMAIN, that of the probe sent to her
+// (verp_probe.go). A report to any other address of ours (no tag, a
+// wrong tag, the plain bounce address) counts for nobody: it is logged,
+// recorded as discarded, and changes nothing; the SMTP session accepted
+// it all the same, so that a stranger learns nothing about membership.
+//
+// A hard failure of list mail counts one bounce day for the member;
+// after BounceThreshold different days within BounceWindow, one probe
+// goes out. Only a hard failure of the probe disables delivery, and the
+// owners are told. A refusal of our content (spam, policy, DMARC) never
+// counts against a member. The report's own recipient fields are not
+// trusted to name the member: the tag does.
 func (s *Server) bounce(d *storage.Disposition, l storage.List, rcpt string, raw []byte, env storage.Envelope, now time.Time) error {
-	local, _, _ := strings.Cut(storage.NormalizeAddress(rcpt), "@")
-	verpMember, verp := bounce.VERPRecipient(local, l.LocalPart())
+	// The probes whose window ended pass first, so that this report
+	// counts against a fresh score.
+	if err := s.settleProbes(now); err != nil {
+		return err
+	}
 	rep, err := bounce.Parse(raw)
 	if err != nil || !rep.IsBounce {
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "mail to the bounce address that is not a delivery report", At: now})
 		return nil
 	}
-	counted := map[string]bool{}
-	for _, f := range rep.Failures {
-		who := storage.NormalizeAddress(f.Recipient)
-		if verp {
-			who = verpMember
-		}
-		if who == "" || counted[who] {
-			continue
-		}
-		switch f.Kind {
-		case bounce.Content:
-			s.o.Logger.Warn("bounce: our content was refused", "list", l.Address, "member", who,
-				"status", f.Status, "diagnostic", f.Diagnostic)
-			continue
-		case bounce.Soft:
-			continue
-		}
-		counted[who] = true
-		if err := s.recordBounce(d, l, who, f, now); err != nil {
+	local, _, _ := strings.Cut(storage.NormalizeAddress(rcpt), "@")
+	v, ok := bounce.ParseVERP(local, l.LocalPart())
+	switch {
+	case !ok || v.Tag == "":
+		s.countsForNobody(d, l, rcpt, env, "delivery report to a bounce address without a tag: counted for nobody", now)
+		return nil
+	case v.Probe:
+		return s.probeReport(d, l, rcpt, v, rep, env, now)
+	case !v.Valid(s.verpKey, l.Address):
+		s.countsForNobody(d, l, rcpt, env, "delivery report to a bounce address with a wrong tag: counted for nobody", now)
+		return nil
+	}
+	if f, ok := s.hardFailure(l, v.Member, rep); ok {
+		if err := s.recordBounce(d, l, v.Member, f, now); err != nil {
 			return err
 		}
 	}
@@ -52,8 +59,32 @@ func (s *Server) bounce(d *storage.Disposition, l storage.List, rcpt string, raw
 	return nil
 }
 
-// recordBounce counts one day of hard failure for a member and disables
-// delivery when the score is reached.
+// countsForNobody logs and records a delivery report that changes
+// nothing.
+func (s *Server) countsForNobody(d *storage.Disposition, l storage.List, rcpt string, env storage.Envelope, reason string, now time.Time) {
+	s.o.Logger.Warn("bounce: "+reason, "list", l.Address, "rcpt", rcpt, "remote", env.RemoteAddr, "helo", env.Helo)
+	d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: reason, At: now})
+}
+
+// hardFailure returns the first failure of rep that counts against
+// member: a hard one. Refusals of our content are logged for the
+// operator; temporary failures and delays are not failures of the
+// address.
+func (s *Server) hardFailure(l storage.List, member string, rep bounce.Report) (bounce.Failure, bool) {
+	for _, f := range rep.Failures {
+		switch f.Kind {
+		case bounce.Hard:
+			return f, true
+		case bounce.Content:
+			s.o.Logger.Warn("bounce: our content was refused", "list", l.Address, "member", member,
+				"status", f.Status, "diagnostic", f.Diagnostic)
+		}
+	}
+	return bounce.Failure{}, false
+}
+
+// recordBounce counts one day of hard failure for a member, and sends
+// the member a probe when the score is reached.
 func (s *Server) recordBounce(d *storage.Disposition, l storage.List, who string, f bounce.Failure, now time.Time) error {
 	day := now.UTC().Format(time.DateOnly)
 	oldest := now.Add(-s.o.BounceWindow).UTC().Format(time.DateOnly)
@@ -61,9 +92,6 @@ func (s *Server) recordBounce(d *storage.Disposition, l storage.List, who string
 		m.BounceDays = slices.DeleteFunc(m.BounceDays, func(d string) bool { return d < oldest })
 		if !slices.Contains(m.BounceDays, day) {
 			m.BounceDays = append(m.BounceDays, day)
-		}
-		if !m.Disabled && len(m.BounceDays) >= s.o.BounceThreshold {
-			m.Disabled = true
 		}
 		return nil
 	})
@@ -74,24 +102,44 @@ func (s *Server) recordBounce(d *storage.Disposition, l storage.List, who string
 		return err
 	}
 	s.o.Logger.Info("bounce", "list", l.Address, "member", who, "status", f.Status,
-		"days", len(m.BounceDays), "disabled", m.Disabled)
-	// The owners hear of it once: the notice and the mark that it was
-	// sent are written together, after the member's update. A crash in
-	// between leaves the member disabled and unmarked, and the report,
-	// still in the inbox, sends the notice when it is processed again.
-	if !m.Disabled || m.DisabledNoticeSent || len(l.Owners) == 0 {
+		"days", len(m.BounceDays), "disabled", m.Disabled, "probe", m.Probe != nil)
+	switch {
+	case m.Disabled:
+		return s.disabledNotice(d, l, m, now)
+	case m.Probe != nil || len(m.BounceDays) < s.o.BounceThreshold:
 		return nil
 	}
-	data := s.noticeData(l, consensus.Proposal{}, now)
-	data.Member = who
-	txt, err := s.notices.Render(notice.Disabled, s.listLang(l), data)
+	return s.sendProbe(l, m, now)
+}
+
+// disabledNotice tells the owners of a member disabled but not announced:
+// what an older tacit could leave behind when it stopped between
+// disabling a member and telling the owners (a probe's failure now does
+// both in one transaction). The notice and the mark that it was sent are
+// written together.
+func (s *Server) disabledNotice(d *storage.Disposition, l storage.List, m storage.Member, now time.Time) error {
+	if m.DisabledNoticeSent || len(l.Owners) == 0 {
+		return nil
+	}
+	out, err := s.disabledOutgoing(l, m.Address, now)
 	if err != nil {
 		return err
+	}
+	d.Outgoing = append(d.Outgoing, out)
+	d.DisabledNoticed = append(d.DisabledNoticed, storage.MemberRef{List: l.Address, Address: m.Address})
+	return nil
+}
+
+// disabledOutgoing is the owners' notice that delivery to member stopped.
+func (s *Server) disabledOutgoing(l storage.List, member string, now time.Time) (storage.Outgoing, error) {
+	data := s.noticeData(l, consensus.Proposal{}, now)
+	data.Member = member
+	txt, err := s.notices.Render(notice.Disabled, s.listLang(l), data)
+	if err != nil {
+		return storage.Outgoing{}, err
 	}
 	c := s.compose(letter{list: l, from: requestAddress(l), to: strings.Join(l.Owners, ", "), text: txt, now: now})
 	out := s.toOne(l, c, l.Owners[0], now)
 	out.Queue = s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now}, l.Owners)
-	d.Outgoing = append(d.Outgoing, out)
-	d.DisabledNoticed = append(d.DisabledNoticed, storage.MemberRef{List: l.Address, Address: who})
-	return nil
+	return out, nil
 }

@@ -1,9 +1,11 @@
 package listserv
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"tacit/listserv/rewrite"
 	"tacit/storage"
 )
 
@@ -27,7 +30,10 @@ func dsn(rcpt, status, diagnostic string) string {
 		"Diagnostic-Code: smtp; " + diagnostic + "\r\n\r\n--B1--\r\n"
 }
 
-func TestBouncesDisableAMemberAfterThreeDays(t *testing.T) {
+// Genuine reports of three days send bob one probe and disable nobody;
+// the report of the probe's failure disables him. Reports about carol
+// say our content was refused: they never count.
+func TestBouncesProbeThenDisableAMember(t *testing.T) {
 	t.Parallel()
 	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
 	h := start(t, harnessOptions{verp: true, now: c.Now})
@@ -35,16 +41,18 @@ func TestBouncesDisableAMemberAfterThreeDays(t *testing.T) {
 	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, post("alice@example.org", "Un", "x\r\n"))
 	h.sink.WaitCount(t, 3, 10*time.Second)
 	for _, m := range h.sink.Messages() {
-		want := "jardin-bounces+" + strings.Replace(m.To[0], "@", "=", 1) + "@lists.test"
-		if len(m.To) != 1 || m.From != want {
-			t.Errorf("VERP: %v from %q, want %q", m.To, m.From, want)
+		prefix := "jardin-bounces+" + strings.Replace(m.To[0], "@", "=", 1) + "+"
+		if len(m.To) != 1 || !strings.HasPrefix(m.From, prefix) || m.From != h.srv.verpAddress("jardin@lists.test", m.To[0]) {
+			t.Errorf("VERP: %v from %q, want %sTAG@lists.test", m.To, m.From, prefix)
 		}
 	}
+	bobVERP := envelopeSender(t, h, "bob@example.org", "[jardin] Un")
+	carolVERP := envelopeSender(t, h, "carol@example.org", "[jardin] Un")
 	for day := range 3 {
 		// Bob's address is gone; Carol's server dislikes our content.
-		h.mustSend("", []string{"jardin-bounces+bob=example.org@lists.test"},
+		h.mustSend("", []string{bobVERP},
 			dsn("bob@example.org", "5.1.1", "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown"))
-		h.mustSend("", []string{"jardin-bounces+carol=example.org@lists.test"},
+		h.mustSend("", []string{carolVERP},
 			dsn("carol@example.org", "5.7.1", "550 5.7.1 Message rejected as spam"))
 		// Processed before the clock moves: each report on its own day.
 		waitFor(t, func() bool { ids, _ := h.store.Inbox(); return len(ids) == 0 })
@@ -52,13 +60,29 @@ func TestBouncesDisableAMemberAfterThreeDays(t *testing.T) {
 			c.Add(24 * time.Hour)
 		}
 	}
-	waitMessages(t, h.sink, "owner@example.net", "Distribution suspendue pour bob@example.org", 1)
+	// The score is reached: a probe goes out, nobody is disabled yet.
+	waitMessages(t, h.sink, "bob@example.org", "Vérification de votre adresse", 1)
+	probeAddr := envelopeSender(t, h, "bob@example.org", "Vérification de votre adresse")
 	bob, _ := h.store.Member("jardin@lists.test", "bob@example.org")
-	carol, _ := h.store.Member("jardin@lists.test", "carol@example.org")
-	if !bob.Disabled || len(bob.BounceDays) != 3 {
-		t.Errorf("bob %+v, want disabled after 3 days", bob)
+	if bob.Disabled || len(bob.BounceDays) != 3 || bob.Probe == nil {
+		t.Fatalf("bob %+v, want 3 days, a probe, still enabled", bob)
 	}
-	if carol.Disabled || len(carol.BounceDays) != 0 {
+	if !strings.HasPrefix(probeAddr, "jardin-bounces+bob=example.org+probe-") || probeAddr == bobVERP {
+		t.Errorf("the probe's envelope sender %q", probeAddr)
+	}
+	if n := len(messagesTo(h.sink, "owner@example.net", "Distribution suspendue")); n != 0 {
+		t.Errorf("the owners were told before the probe failed")
+	}
+	// The probe fails too: now bob is disabled, and the owners told.
+	h.mustSend("", []string{probeAddr},
+		dsn("bob@example.org", "5.1.1", "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown"))
+	waitMessages(t, h.sink, "owner@example.net", "Distribution suspendue pour bob@example.org", 1)
+	bob, _ = h.store.Member("jardin@lists.test", "bob@example.org")
+	carol, _ := h.store.Member("jardin@lists.test", "carol@example.org")
+	if !bob.Disabled || !bob.DisabledNoticeSent || bob.Probe != nil {
+		t.Errorf("bob %+v, want disabled after his probe failed", bob)
+	}
+	if carol.Disabled || len(carol.BounceDays) != 0 || carol.Probe != nil {
 		t.Errorf("a content refusal counted against carol: %+v", carol)
 	}
 	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, post("alice@example.org", "Deux", "y\r\n"))
@@ -73,8 +97,9 @@ func TestBouncesDisableAMemberAfterThreeDays(t *testing.T) {
 }
 
 // The owners hear once that delivery to a member was disabled, even when
-// the server stopped between disabling the member and sending them the
-// notice: the report, processed again, sends it; later reports do not.
+// a server stopped between disabling the member and sending them the
+// notice (an older tacit disabled without a probe, in two steps): the
+// next genuine report sends it; later reports do not.
 func TestDisabledNoticeSurvivesACrashAndGoesOnce(t *testing.T) {
 	t.Parallel()
 	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
@@ -89,14 +114,15 @@ func TestDisabledNoticeSurvivesACrashAndGoesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	report := dsn("bob@example.org", "5.1.1", "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown")
-	h.mustSend("", []string{"jardin-bounces+bob=example.org@lists.test"}, report)
+	bobVERP := h.srv.verpAddress("jardin@lists.test", "bob@example.org")
+	h.mustSend("", []string{bobVERP}, report)
 	waitMessages(t, h.sink, "owner@example.net", "Distribution suspendue pour bob@example.org", 1)
 	waitFor(t, func() bool { ids, _ := h.store.Inbox(); return len(ids) == 0 })
 	if bob, _ := h.store.Member("jardin@lists.test", "bob@example.org"); !bob.DisabledNoticeSent {
 		t.Errorf("bob %+v: the notice is sent but not marked", bob)
 	}
 	c.Add(24 * time.Hour)
-	h.mustSend("", []string{"jardin-bounces+bob=example.org@lists.test"}, report)
+	h.mustSend("", []string{bobVERP}, report)
 	waitFor(t, func() bool { ids, _ := h.store.Inbox(); return len(ids) == 0 })
 	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, post("alice@example.org", "Après", "x\r\n"))
 	waitMessages(t, h.sink, "alice@example.org", "[jardin] Après", 1)
@@ -163,14 +189,15 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	}
 }
 
-// The delivery reports real MTAs send, over SMTP to the VERP address:
-// failures count, delays and content refusals do not, and auto-replies to
-// the bounce address are not reports at all.
+// The delivery reports real MTAs send, over SMTP to bob's tagged VERP
+// address: failures count, delays and content refusals do not, and
+// auto-replies to the bounce address are not reports at all.
 func TestBounceFixturesOverSMTP(t *testing.T) {
 	t.Parallel()
 	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
 	h := start(t, harnessOptions{verp: true, now: c.Now})
 	h.list("jardin@lists.test", "bob@example.org")
+	bobVERP := h.srv.verpAddress("jardin@lists.test", "bob@example.org")
 	cases := []struct {
 		file  string
 		count bool
@@ -189,31 +216,41 @@ func TestBounceFixturesOverSMTP(t *testing.T) {
 		{"auto-reply-vacation.eml", false},
 		{"human-reply.eml", false},
 	}
-	want := 0
 	for _, tc := range cases {
 		raw, err := os.ReadFile(filepath.Join("..", "testdata", "bounces", tc.file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.Add(24 * time.Hour) // one day per report: each counted one is a new bounce day
-		if tc.count {
-			want++
+		// Each report on a fresh score: one bounce day or none.
+		if _, err := h.store.UpdateMember("jardin@lists.test", "bob@example.org", func(m *storage.Member) error {
+			m.BounceDays = nil
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
-		h.mustSend("", []string{"jardin-bounces+bob=example.org@lists.test"}, string(raw))
+		c.Add(24 * time.Hour)
+		h.mustSend("", []string{bobVERP}, string(raw))
 		waitFor(t, func() bool { ids, _ := h.store.Inbox(); return len(ids) == 0 })
 		bob, _ := h.store.Member("jardin@lists.test", "bob@example.org")
-		if got := len(bob.BounceDays); got != min(want, 14) && !bob.Disabled {
-			t.Errorf("%s: %d bounce days, want %d", tc.file, got, want)
-		}
-		if bob.Disabled {
-			// Past the threshold: turn delivery back on and start again.
-			if _, err := h.store.UpdateMember("jardin@lists.test", "bob@example.org", func(m *storage.Member) error {
-				m.Disabled, m.BounceDays = false, nil
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			want = 0
+		if got, want := len(bob.BounceDays), map[bool]int{true: 1}[tc.count]; got != want || bob.Disabled || bob.Probe != nil {
+			t.Errorf("%s: %d bounce days (disabled %v, probe %v), want %d", tc.file, got, bob.Disabled, bob.Probe != nil, want)
 		}
 	}
+}
+
+// envelopeSender is the envelope sender of the first message to rcpt
+// whose Subject holds sub.
+func envelopeSender(t *testing.T, h *harness, rcpt, sub string) string {
+	t.Helper()
+	for _, r := range h.sink.Messages() {
+		if len(r.To) != 1 || r.To[0] != rcpt {
+			continue
+		}
+		m, err := mail.ReadMessage(bytes.NewReader(r.Data))
+		if err == nil && strings.Contains(rewrite.DecodeHeader(m.Header.Get("Subject")), sub) {
+			return r.From
+		}
+	}
+	t.Fatalf("no message to %s about %q", rcpt, sub)
+	return ""
 }

@@ -135,8 +135,10 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 		// Approved by an owner: distributed, and its author told. It
 		// counts from now, when the list sees it: a proposal's deadline
 		// runs from its approval, not from when it was held.
-		if err := s.tellModerated(d, l, author, subject, *env.Moderation, now); err != nil {
-			return err
+		if !env.Moderation.Confirmed { // its author, who confirmed it, was already answered
+			if err := s.tellModerated(d, l, author, subject, *env.Moderation, now); err != nil {
+				return err
+			}
 		}
 		env.ReceivedAt = now
 		var err error
@@ -144,9 +146,12 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 			return err
 		}
 	}
-	hk, err := s.consensusHook(l, id, raw, h, env, author, member, now)
+	hk, err := s.consensusHook(l, message{id: id, raw: raw, env: env}, h, author, member, now)
 	if err != nil {
 		return err
+	}
+	if hk.confirm {
+		return s.holdForConfirmation(d, l, message{id: id, raw: raw, env: env}, author, subject, now)
 	}
 	ro := rewrite.Options{List: rl, DMARC: s.o.DMARC, Subject: hk.subject, Extra: hk.extra,
 		NoUnsubscribe: s.o.HTTPBaseURL != ""}
@@ -188,6 +193,8 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 	d.Threads = append(d.Threads, hk.threads...)
 	d.Seen = append(d.Seen, storage.SeenMessage{List: l.Address, MessageID: mid})
 	d.Outgoing = append(d.Outgoing, hk.outgoing...)
+	d.Confirmations = append(d.Confirmations, hk.confirmations...)
+	d.Signatures = append(d.Signatures, hk.signatures...)
 	proto := storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now, Personal: s.personal()}
 	if footerBody != nil {
 		// The distributed copy differs from the post: store it as ours.

@@ -10,6 +10,7 @@ import (
 
 	"tacit/consensus"
 	"tacit/listserv/classify"
+	"tacit/listserv/dkim"
 	"tacit/listserv/notice"
 	"tacit/storage"
 )
@@ -23,10 +24,16 @@ type hook struct {
 	extra []string
 	// footer is appended to the distributed body ("" for none).
 	footer string
-	// update, threads and outgoing go into the post's Disposition.
-	update   *storage.ProposalUpdate
-	threads  []storage.ThreadLink
-	outgoing []storage.Outgoing
+	// update, threads, outgoing, confirmations and signatures go into
+	// the post's Disposition.
+	update        *storage.ProposalUpdate
+	threads       []storage.ThreadLink
+	outgoing      []storage.Outgoing
+	confirmations []storage.Confirmation
+	signatures    []storage.SeenMessage
+	// confirm: the post is an unauthenticated proposal, held until its
+	// author confirms it.
+	confirm bool
 }
 
 // consensusHook reads a post as a proposal, or as a reply to one (the
@@ -35,13 +42,13 @@ type hook struct {
 // proposals, and a non-member's commands are refused (a non-member's
 // post reaches the list only when its owners approve it). Callers hold
 // s.proposalMu until the result is committed.
-func (s *Server) consensusHook(l storage.List, id uint64, raw []byte, h textproto.Header,
-	env storage.Envelope, author string, member bool, now time.Time) (hook, error) {
-	received := env.ReceivedAt
+func (s *Server) consensusHook(l storage.List, msg message, h textproto.Header, author string, member bool,
+	now time.Time) (hook, error) {
+	received := msg.env.ReceivedAt
 	if received.IsZero() {
 		received = now
 	}
-	r, err := classify.Read(classify.Input{Raw: raw, Header: h, List: l.Address, Received: received,
+	r, err := classify.Read(classify.Input{Raw: msg.raw, Header: h, List: l.Address, Received: received,
 		Location: s.o.Consensus.Location}, s.o.Store)
 	if err != nil {
 		return hook{}, err
@@ -49,10 +56,35 @@ func (s *Server) consensusHook(l storage.List, id uint64, raw []byte, h textprot
 	who := sender{addr: author, name: displayName(h), member: member}
 	switch {
 	case r.Kind == classify.Reply:
-		authentic := func() (bool, string) { return s.o.Authenticity.Authentic(raw, env.RemoteAddr) }
-		return s.reply(l, r, who, authentic, received, now)
+		return s.reply(l, r, msg, who, received, now)
 	case r.Kind == classify.Proposal && member:
-		return s.propose(l, id, r, who, received, now)
+		if m := msg.env.Moderation; m != nil && m.Approved {
+			// Confirmed by its author, or approved by an owner.
+			return s.propose(l, msg.id, r, who, received, now)
+		}
+		mode := s.authMode(l)
+		if mode == storage.AuthNone {
+			return s.propose(l, msg.id, r, who, received, now)
+		}
+		auth, err := s.authenticate(l, msg)
+		if err != nil {
+			return hook{}, err
+		}
+		switch {
+		case auth.OK:
+			hk, err := s.propose(l, msg.id, r, who, received, now)
+			if auth.Signature != "" {
+				hk.signatures = append(hk.signatures, storage.SeenMessage{List: l.Address, MessageID: auth.Signature})
+			}
+			return hk, err
+		case mode == storage.AuthDKIMOrConfirm:
+			return hook{confirm: true}, nil
+		}
+		// "dkim": distributed as a plain post; the author hears why it
+		// opened nothing.
+		s.o.Logger.Info("post: unauthenticated proposal not opened", "list", l.Address, "from", author, "why", auth.How)
+		o, err := s.private(l, consensus.Proposal{Title: r.Parsed.Title}, notice.NotAuthenticated, author, now, nil)
+		return hook{outgoing: []storage.Outgoing{o}}, err
 	}
 	return hook{}, nil
 }
@@ -142,67 +174,66 @@ func (s *Server) private(l storage.List, p consensus.Proposal, kind notice.Kind,
 // reply applies a member's reply to a proposal: one reply event, then one
 // event per command of the sender's own text; the sender hears privately
 // what was counted (or, for a reply without position, that nothing was),
-// and the list hears of any outcome or amendment.
-func (s *Server) reply(l storage.List, r classify.Reading, who sender, authentic func() (bool, string),
-	received, now time.Time) (hook, error) {
+// and the list hears of any outcome or amendment. Commands count only
+// from an authenticated message (SPEC section 11); otherwise they wait
+// for the sender's confirmation, or are refused on "dkim" lists.
+func (s *Server) reply(l storage.List, r classify.Reading, msg message, who sender, received, now time.Time) (hook, error) {
 	p, err := s.o.Store.Proposal(r.Answers)
 	if err != nil {
 		return hook{}, err
 	}
-	events := []consensus.Event{{Kind: consensus.EventReply, From: who.addr, FromName: who.name, Member: who.member,
-		At: received, NoPosition: r.NoPosition()}}
-	for _, c := range r.Parse.Commands {
-		e := consensus.Event{Kind: c.Kind, From: who.addr, FromName: who.name, Member: who.member, At: received,
-			Reason: c.Reason, Text: c.Text}
-		events = append(events, e)
-	}
+	var hk hook
 	var timeline []storage.ProposalEvent
-	var outs []storage.Outgoing
-	checked, ok, why := false, true, ""
-	for _, e := range events {
-		if l.RequireAuth && needsAuth(e.Kind) {
-			if !checked {
-				ok, why = authentic()
-				checked = true
-			}
-			if !ok {
-				// A forged objection would block a decision: not counted.
-				fx := []consensus.Effect{{Kind: consensus.EffectRefused, To: e.From, Command: e.Kind,
-					Why: consensus.WhyUnauthenticated}}
-				timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: who.addr, At: received,
-					Detail: e.Reason + refusal(fx) + ": " + why})
-				o, err := s.effectMessages(l, p, fx, e.Reason, now, nil)
-				if err != nil {
-					return hook{}, err
-				}
-				outs = append(outs, o...)
-				continue
-			}
+	p, hk.outgoing, timeline, err = s.applyCommand(l, p, consensus.Event{Kind: consensus.EventReply,
+		From: who.addr, FromName: who.name, Member: who.member, At: received, NoPosition: r.NoPosition()}, who, nil, now)
+	if err != nil {
+		return hook{}, err
+	}
+	mode := s.authMode(l)
+	auth := dkim.Result{OK: true}
+	if len(r.Parse.Commands) > 0 && who.member && mode != storage.AuthNone && !p.Status.Terminal() {
+		if auth, err = s.authenticate(l, msg); err != nil {
+			return hook{}, err
 		}
-		unread := ""
-		if e.Kind == consensus.EventAmend {
-			e.Deadline, unread = s.amendedDeadline(e.Text, received)
+		if auth.OK && auth.Signature != "" {
+			hk.signatures = append(hk.signatures, storage.SeenMessage{List: l.Address, MessageID: auth.Signature})
 		}
-		next, fx := consensus.Apply(p, e, now)
-		if e.Kind == consensus.EventAmend && next.Amended() && len(next.Versions) > len(p.Versions) {
-			next.DeadlineUnread = unread
-		}
-		timeline = append(timeline, statusEvents(p, next, now)...)
-		timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: who.addr, At: received,
-			Detail: e.Reason + refusal(fx)})
-		o, err := s.effectMessages(l, next, fx, e.Reason, now, nil)
+	}
+	switch {
+	case !auth.OK && mode == storage.AuthDKIMOrConfirm:
+		var c storage.Confirmation
+		var outs []storage.Outgoing
+		p, outs, c, err = s.awaitConfirmation(l, p, r, msg, who, received, now)
 		if err != nil {
 			return hook{}, err
 		}
-		outs = append(outs, o...)
-		if next.DeadlineUnread != "" && next.DeadlineUnread == unread {
-			o, err := s.private(l, next, notice.DeadlineUnread, who.addr, now, nil)
+		hk.outgoing = append(hk.outgoing, outs...)
+		hk.confirmations = append(hk.confirmations, c)
+		timeline = append(timeline, storage.ProposalEvent{Kind: "awaiting", From: who.addr, At: received,
+			Detail: commandList(r.Parse.Commands) + ": " + auth.How})
+	case !auth.OK:
+		// A forged objection would block a decision: not counted.
+		for _, c := range r.Parse.Commands {
+			fx := []consensus.Effect{{Kind: consensus.EffectRefused, To: who.addr, Command: c.Kind,
+				Why: consensus.WhyUnauthenticated}}
+			timeline = append(timeline, storage.ProposalEvent{Kind: string(c.Kind), From: who.addr, At: received,
+				Detail: c.Reason + refusal(fx) + ": " + auth.How})
+			o, err := s.effectMessages(l, p, fx, c.Reason, now, nil)
 			if err != nil {
 				return hook{}, err
 			}
-			outs = append(outs, o)
+			hk.outgoing = append(hk.outgoing, o...)
 		}
-		p = next
+	default:
+		for _, c := range r.Parse.Commands {
+			e := consensus.Event{Kind: c.Kind, From: who.addr, FromName: who.name, Member: who.member, At: received,
+				Reason: c.Reason, Text: c.Text}
+			var outs []storage.Outgoing
+			if p, outs, timeline, err = s.applyCommand(l, p, e, who, timeline, now); err != nil {
+				return hook{}, err
+			}
+			hk.outgoing = append(hk.outgoing, outs...)
+		}
 	}
 	if who.member && r.NoPosition() {
 		o, err := s.private(l, p, notice.Hint, who.addr, now, func(d *notice.Data) {
@@ -211,13 +242,52 @@ func (s *Server) reply(l storage.List, r classify.Reading, who sender, authentic
 		if err != nil {
 			return hook{}, err
 		}
-		outs = append(outs, o)
+		hk.outgoing = append(hk.outgoing, o)
 	}
-	hk := hook{update: &storage.ProposalUpdate{Proposal: p, Events: timeline}, outgoing: outs}
+	hk.update = &storage.ProposalUpdate{Proposal: p, Events: timeline}
 	if r.MessageID != "" {
 		hk.threads = append(hk.threads, storage.ThreadLink{MessageID: r.MessageID, Proposal: r.Answers})
 	}
 	return hk, nil
+}
+
+// applyCommand applies one counted command to p: the timeline entries,
+// the acknowledgment or refusal, any notice to the list, and for an
+// amendment whose deadline line cannot be read, the author's notice.
+func (s *Server) applyCommand(l storage.List, p consensus.Proposal, e consensus.Event, who sender,
+	timeline []storage.ProposalEvent, now time.Time) (consensus.Proposal, []storage.Outgoing, []storage.ProposalEvent, error) {
+	unread := ""
+	if e.Kind == consensus.EventAmend {
+		e.Deadline, unread = s.amendedDeadline(e.Text, e.At)
+	}
+	next, fx := consensus.Apply(p, e, now)
+	if e.Kind == consensus.EventAmend && len(next.Versions) > len(p.Versions) {
+		next.DeadlineUnread = unread
+	}
+	timeline = append(timeline, statusEvents(p, next, now)...)
+	timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: who.addr, At: e.At,
+		Detail: e.Reason + refusal(fx)})
+	outs, err := s.effectMessages(l, next, fx, e.Reason, now, nil)
+	if err != nil {
+		return p, nil, timeline, err
+	}
+	if unread != "" && next.DeadlineUnread == unread {
+		o, err := s.private(l, next, notice.DeadlineUnread, who.addr, now, nil)
+		if err != nil {
+			return p, nil, timeline, err
+		}
+		outs = append(outs, o)
+	}
+	return next, outs, timeline, nil
+}
+
+// commandList names commands for the timeline: "object, support".
+func commandList(cs []consensus.Command) string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = string(c.Kind)
+	}
+	return strings.Join(names, ", ")
 }
 
 // amendedDeadline reads the deadline line of an amendment's text: the
@@ -235,16 +305,6 @@ func (s *Server) amendedDeadline(text string, received time.Time) (time.Time, st
 		return earliest, ""
 	}
 	return dl, ""
-}
-
-// needsAuth reports whether a command counts only from an authenticated
-// reply on lists that require it: those that block or end a decision.
-func needsAuth(k consensus.EventKind) bool {
-	switch k {
-	case consensus.EventObject, consensus.EventLift, consensus.EventWithdraw, consensus.EventAmend:
-		return true
-	}
-	return false
 }
 
 // refusal returns " (refused: why)" when the effects refuse the command.

@@ -184,6 +184,7 @@ func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.
 	if err != nil {
 		return nil, err
 	}
+	joined := false // subscribed by this very message
 	for _, c := range cmds {
 		switch c.verb {
 		case "subscribe", "unsubscribe":
@@ -216,6 +217,7 @@ func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.
 			// The commands after a confirmation see its outcome.
 			for _, mc := range d.Members {
 				if mc.List == l.Address && mc.Address == sender {
+					joined = mc.Add && !member
 					member = mc.Add
 				}
 			}
@@ -238,27 +240,24 @@ func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.
 				say("Seuls les membres de %s ont un mot de passe.", "Only members of %s have a password.", l.Address)
 				continue
 			}
-			pw, err := s.setPassword(l, sender)
-			if errors.Is(err, storage.ErrNotFound) { // subscribed by this very message
+			if joined {
 				say("Demandez votre mot de passe dans un prochain message : votre abonnement vient d'être confirmé.",
 					"Ask for your password in another message: your subscription was just confirmed.")
 				continue
 			}
-			if err != nil {
-				return nil, err
+			if data.Token != "" {
+				continue // one confirmation per reply
 			}
-			say("Votre nouveau mot de passe pour lire les archives de %s dans votre logiciel de messagerie : %s",
-				"Your new password to read the archive of %s in your mail program: %s", l.Address, pw)
-			if host, port, ok := s.imapAccess(); !ok {
-				say("Ce serveur ne sert pas encore les archives par IMAP : gardez ce mot de passe pour plus tard.",
-					"This server does not serve the archive over IMAP yet: keep this password for later.")
-			} else if s.o.IMAPTLS != nil {
-				say("Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sécurité STARTTLS, identifiant %s, ce mot de passe.",
-					"To add the account, enter: IMAP server %s, port %s, STARTTLS security, login %s, this password.", host, port, sender)
-			} else {
-				say("Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sans chiffrement, identifiant %s, ce mot de passe.",
-					"To add the account, enter: IMAP server %s, port %s, no encryption, login %s, this password.", host, port, sender)
-			}
+			// The old password works until the new one is confirmed by
+			// the member's own reply: a forged request changes nothing.
+			tok := newToken()
+			d.Confirmations = append(d.Confirmations, storage.Confirmation{Token: tok, List: l.Address,
+				Address: sender, Action: "password", Created: now, Expires: now.Add(confirmationLifetime)})
+			data.Token = tok
+			say("Vous avez demandé un nouveau mot de passe pour les archives de %s (adresse %s). "+
+				"Votre mot de passe actuel reste valable tant que vous n'avez pas confirmé.",
+				"You asked for a new password for the archive of %s (address %s). "+
+					"Your current password stays valid until you confirm.", l.Address, sender)
 		}
 	}
 	if len(cmds) == 0 {
@@ -278,6 +277,18 @@ func (s *Server) confirm(d *storage.Disposition, l storage.List, h textproto.Hea
 		token = tokenWord.FindString(decodedSubject(h))
 	}
 	if held, err := s.o.Store.HeldByToken(token); err == nil {
+		if held.Reason == ReasonUnconfirmed && held.From == sender && held.List == l.Address {
+			// The author confirms an unauthenticated proposal: it
+			// goes to the list and opens now.
+			if _, err := s.o.Store.ModerateHeld(held.ID, storage.Moderation{Approved: true, By: sender,
+				Confirmed: true, At: now}); err != nil {
+				return err
+			}
+			s.wakeInbox()
+			say("Merci : votre proposition « %s » est confirmée ; elle part vers la liste.",
+				"Thank you: your proposal \"%s\" is confirmed; it goes to the list.", held.Subject)
+			return nil
+		}
 		// "confirm" to an owners' notice: nothing to confirm; tell them
 		// how to decide.
 		say("Pour le message de %s, répondez « accepter » ou « refuser ».",
@@ -306,6 +317,13 @@ func (s *Server) confirm(d *storage.Disposition, l storage.List, h textproto.Hea
 		say("Ce code de confirmation a été envoyé à une autre adresse que la vôtre.",
 			"This confirmation code was sent to another address than yours.")
 		return nil
+	}
+	switch c.Action {
+	case "command":
+		return s.confirmCommands(d, l, c, say, now)
+	case "password":
+		d.UsedTokens = append(d.UsedTokens, token)
+		return s.sendPassword(l, sender, say)
 	}
 	d.UsedTokens = append(d.UsedTokens, token)
 	d.Members = append(d.Members, storage.MemberChange{List: l.Address, Address: c.Address,
@@ -346,6 +364,32 @@ func (s *Server) statusLines(l storage.List, data *notice.Data, say func(fr, en 
 // answer sends the answer to a request, within the cap on replies.
 func (s *Server) answer(d *storage.Disposition, l storage.List, to string, h textproto.Header, data notice.Data, now time.Time) error {
 	return s.tell(d, l, to, notice.Request, data, strings.TrimSpace(h.Get("Message-Id")), now)
+}
+
+// sendPassword sets a member's new IMAP password and says it, with how
+// to reach the archive.
+func (s *Server) sendPassword(l storage.List, member string, say func(fr, en string, args ...any)) error {
+	pw, err := s.setPassword(l, member)
+	if errors.Is(err, storage.ErrNotFound) {
+		say("Seuls les membres de %s ont un mot de passe.", "Only members of %s have a password.", l.Address)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	say("Votre nouveau mot de passe pour lire les archives de %s dans votre logiciel de messagerie : %s",
+		"Your new password to read the archive of %s in your mail program: %s", l.Address, pw)
+	if host, port, ok := s.imapAccess(); !ok {
+		say("Ce serveur ne sert pas encore les archives par IMAP : gardez ce mot de passe pour plus tard.",
+			"This server does not serve the archive over IMAP yet: keep this password for later.")
+	} else if s.o.IMAPTLS != nil {
+		say("Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sécurité STARTTLS, identifiant %s, ce mot de passe.",
+			"To add the account, enter: IMAP server %s, port %s, STARTTLS security, login %s, this password.", host, port, member)
+	} else {
+		say("Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sans chiffrement, identifiant %s, ce mot de passe.",
+			"To add the account, enter: IMAP server %s, port %s, no encryption, login %s, this password.", host, port, member)
+	}
+	return nil
 }
 
 // imapAccess returns how a member reaches the IMAP archive: the server's

@@ -109,8 +109,16 @@ func TestHelpAndUnknownWordsAndPassword(t *testing.T) {
 	if body := readAll(t, got[0]); !strings.Contains(body, "désabonner") || !strings.Contains(body, "Aucune commande reconnue") {
 		t.Errorf("unknown words get the help text:\n%s", body)
 	}
+	// A new password only after the member confirms by return mail: a
+	// forged request changes nothing.
 	h.mustSend("carol@example.org", []string{"jardin-request@lists.test"},
 		requestMail("carol@example.org", "jardin-request@lists.test", "", "mot de passe\r\n"))
+	tok := tokenTo(t, h, "carol@example.org", 1)
+	if m, _ := h.store.Member("jardin@lists.test", "carol@example.org"); m.PasswordHash != "" {
+		t.Fatalf("a password was set before confirmation")
+	}
+	h.mustSend("carol@example.org", []string{"jardin-request@lists.test"},
+		requestMail("carol@example.org", "jardin-request@lists.test", "Re: confirm "+tok, ""))
 	got = waitMessages(t, h.sink, "carol@example.org", "Réponse à votre message", 2)
 	pw := regexp.MustCompile(`[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}`).FindString(readAll(t, got[1]))
 	m, _ := h.store.Member("jardin@lists.test", "carol@example.org")
@@ -277,6 +285,9 @@ func TestRequestCommandsInEnglish(t *testing.T) {
 	}
 	h.mustSend("new@example.net", []string{"jardin-request@lists.test"},
 		requestMail("new@example.net", "jardin-request@lists.test", "password", ""))
+	pwTok := tokenTo(t, h, "new@example.net", 2)
+	h.mustSend("new@example.net", []string{"jardin-request@lists.test"},
+		requestMail("new@example.net", "jardin-request@lists.test", "Re: confirm "+pwTok, "yes"))
 	got = waitMessages(t, h.sink, "new@example.net", "[jardin] Your request", 2)
 	// The password mail says how to reach the archive: server and port.
 	if body := readAll(t, got[1]); !strings.Contains(body, "Your new password to read the archive") ||
@@ -285,7 +296,7 @@ func TestRequestCommandsInEnglish(t *testing.T) {
 	}
 	h.mustSend("new@example.net", []string{"jardin-request@lists.test"},
 		requestMail("new@example.net", "jardin-request@lists.test", "unsubscribe", ""))
-	tok = tokenTo(t, h, "new@example.net", 2)
+	tok = tokenTo(t, h, "new@example.net", 3)
 	h.mustSend("new@example.net", []string{"jardin-request@lists.test"},
 		requestMail("new@example.net", "jardin-request@lists.test", "Re: confirm "+tok, "Thanks!"))
 	waitFor(t, func() bool { return !isMember(t, h, "new@example.net") })

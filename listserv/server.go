@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"tacit/listserv/admin"
-	"tacit/listserv/bounce"
 	"tacit/listserv/dkim"
 	"tacit/listserv/imaparchive"
 	"tacit/listserv/metrics"
@@ -78,6 +77,11 @@ type ConsensusOptions struct {
 	Schedule string
 	// Location is the timezone dates are read and written in (nil: UTC).
 	Location *time.Location
+	// Authentication is the default authentication mode of lists
+	// (storage.AuthDKIMOrConfirm when empty); ConfirmWindow how long a
+	// command waits for its confirmation (24h when 0).
+	Authentication string
+	ConfirmWindow  time.Duration
 }
 
 // Options configure a Server.
@@ -108,9 +112,10 @@ type Options struct {
 	// the "dmarc" mode.
 	DMARC rewrite.DMARCPolicy
 	// VERP sends list mail one transaction per member with the envelope
-	// sender NAME-bounces+member=domain@DOMAIN, so that every bounce
-	// names its member; without it, recipients are batched by domain and
-	// bounces are attributed by their delivery reports alone.
+	// sender NAME-bounces+member=domain+TAG@DOMAIN, so that every bounce
+	// names its member and proves that it is about mail the list sent;
+	// without it, recipients are batched by domain and delivery reports
+	// count for nobody.
 	VERP bool
 	// MaxRepliesPerHour caps what the list writes to one address in an
 	// hour (replies to commands, moderation notices); 0 means 10.
@@ -148,6 +153,8 @@ type Server struct {
 	notices  *notice.Renderer
 	metrics  *metrics.Metrics
 	engine   engineHealth
+	// verpKey keys the tags of bounce addresses (verp.go).
+	verpKey []byte
 	// proposalMu serialises the read-apply-write of proposals between
 	// the post path and the engine's tick.
 	proposalMu sync.Mutex
@@ -193,6 +200,9 @@ func New(o Options) (*Server, error) {
 	s := &Server{o: o, incoming: make(chan struct{}, 1), notices: notices,
 		metrics: metrics.New(metrics.Options{Store: o.Store, Now: o.Now})}
 	s.engine.every = tickInterval(o.Consensus.Schedule)
+	if s.verpKey, err = verpKey(o.Store); err != nil {
+		return nil, err
+	}
 	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now,
 		Wake: s.wakeInbox, Location: o.Consensus.Location})
 	if o.UnsubscribeSecret == nil {
@@ -274,7 +284,7 @@ func New(o Options) (*Server, error) {
 func (s *Server) personalize(e *storage.QueueEntry, rcpt string) (string, []byte) {
 	from := e.From
 	if s.o.VERP {
-		from = bounce.VERPAddress(e.List, rcpt)
+		from = s.verpAddress(e.List, rcpt)
 	}
 	if s.o.HTTPBaseURL == "" {
 		return from, nil

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
+	"net/netip"
 	"net/smtp"
 	"net/textproto"
 	"os"
@@ -32,6 +34,8 @@ type harness struct {
 	sink  *smtpsink.Sink
 	// stop shuts the server down and closes its store (idempotent).
 	stop func()
+	// relayAuth: messages come through the trusted relay (send).
+	relayAuth bool
 }
 
 type harnessOptions struct {
@@ -69,6 +73,10 @@ func start(t *testing.T, ho harnessOptions) *harness {
 		sink = smtpsink.Start(t, ho.sink)
 	}
 	h := &harness{t: t, store: store, sink: sink}
+	if ho.auth.LookupTXT == nil && ho.auth.Trusted == nil {
+		ho.auth = dkim.Checker{Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, AuthservID: testRelayID}
+		h.relayAuth = true
+	}
 	tr := ho.transport
 	if tr == nil {
 		tr = outbound.NewRelay(outbound.RelayOptions{Addr: h.sink.Addr(), Hostname: "lists.test", MaxConns: 4})
@@ -131,9 +139,42 @@ func (h *harness) list(addr string, members ...string) {
 	}
 }
 
-// send submits one message with Go's standard SMTP client.
+// testRelayID is the authserv-id of the trusted relay the harness plays
+// by default: the tests' members are authenticated as a real MTA would
+// say (SPEC section 11), not by a check switched off.
+const testRelayID = "relay.lists.test"
+
+// send submits one message with Go's standard SMTP client. Unless the
+// harness checks authentication its own way (harnessOptions.auth), the
+// message comes as through the trusted relay, with the relay's
+// Authentication-Results for its From domain; use sendForged for a
+// message the relay would not vouch for.
 func (h *harness) send(from string, to []string, msg string) error {
+	if h.relayAuth && !strings.Contains(msg, "Authentication-Results:") && fromDomain(msg) != "invalid" {
+		msg = "Authentication-Results: " + testRelayID + "; dmarc=pass header.from=" + fromDomain(msg) + "\r\n" + msg
+	}
 	return smtp.SendMail(h.srv.SMTPAddr(), nil, from, to, []byte(msg))
+}
+
+// sendForged submits a message the trusted relay found no authentication
+// for: dmarc=fail.
+func (h *harness) sendForged(from string, to []string, msg string) error {
+	msg = "Authentication-Results: " + testRelayID + "; dmarc=fail header.from=" + fromDomain(msg) + "\r\n" + msg
+	return smtp.SendMail(h.srv.SMTPAddr(), nil, from, to, []byte(msg))
+}
+
+// fromDomain returns the domain of a raw message's From address.
+func fromDomain(msg string) string {
+	hdr, _, _ := strings.Cut(msg, "\r\n\r\n")
+	for _, line := range strings.Split(hdr, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "From:"); ok {
+			if a, err := mail.ParseAddress(strings.TrimSpace(v)); err == nil {
+				_, d, _ := strings.Cut(a.Address, "@")
+				return d
+			}
+		}
+	}
+	return "invalid"
 }
 
 func (h *harness) mustSend(from string, to []string, msg string) {

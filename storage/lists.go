@@ -32,13 +32,28 @@ type List struct {
 	Moderated bool `json:"moderated,omitempty"`
 	// AnnounceOnly lets only the owners post; others' posts are held.
 	AnnounceOnly bool `json:"announce_only,omitempty"`
-	// RequireAuth counts objections, lifts, withdrawals and amendments
-	// only from replies signed by their author's domain (DKIM) or
-	// received from a trusted relay.
+	// RequireAuth is the older form of Authentication "dkim": commands
+	// count only from authenticated mail.
 	RequireAuth bool `json:"require_auth,omitempty"`
+	// Authentication is the list's own authentication mode (AuthDKIM,
+	// AuthDKIMOrConfirm, AuthNone); "" follows the server's.
+	Authentication string `json:"authentication,omitempty"`
 	// Created is when the list was created.
 	Created time.Time `json:"created"`
 }
+
+// The authentication modes of SPEC section 11: how a proposal or a
+// command is tied to its From.
+const (
+	// AuthDKIMOrConfirm: an aligned DKIM signature or a trusted relay's
+	// results count at once; anything else after the sender confirms by
+	// return mail.
+	AuthDKIMOrConfirm = "dkim-or-confirm"
+	// AuthDKIM: only a DKIM signature or a trusted relay counts.
+	AuthDKIM = "dkim"
+	// AuthNone: the From is trusted (an MTA refuses forged senders).
+	AuthNone = "none"
+)
 
 // LocalPart returns the part of the list address before the "@".
 func (l List) LocalPart() string {

@@ -35,6 +35,9 @@ type Moderation struct {
 	Reason string `json:"reason,omitempty"`
 	// By is who decided (an owner's address, or "cli").
 	By string `json:"by"`
+	// Confirmed: the post's own author confirmed it by return mail (an
+	// unauthenticated proposal), rather than an owner approving it.
+	Confirmed bool `json:"confirmed,omitempty"`
 	// At is when.
 	At time.Time `json:"at"`
 }
@@ -114,6 +117,9 @@ type Disposition struct {
 	// Seen are the Message-IDs the lists distributed: a second message
 	// with one of them is a replay.
 	Seen []SeenMessage
+	// Signatures are the DKIM signature ids that authenticated commands,
+	// per list (MessageID holds the id): each counts once.
+	Signatures []SeenMessage
 	// Outgoing are the messages of ours it caused (acknowledgments,
 	// notices).
 	Outgoing []Outgoing
@@ -274,6 +280,11 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 		}
 		for _, m := range d.Seen {
 			if err := putSeen(tx, m); err != nil {
+				return err
+			}
+		}
+		for _, m := range d.Signatures {
+			if err := putSeen(tx, SeenMessage{List: m.List, MessageID: signatureKey(m.MessageID)}); err != nil {
 				return err
 			}
 		}

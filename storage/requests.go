@@ -41,12 +41,19 @@ var ErrExpired = errors.New("storage: expired")
 // Confirmation is a pending subscription or unsubscription, waiting for
 // its address to answer.
 type Confirmation struct {
-	Token   string    `json:"token"`
-	List    string    `json:"list"`
-	Address string    `json:"address"`
-	Action  string    `json:"action"` // "subscribe" or "unsubscribe"
+	Token   string `json:"token"`
+	List    string `json:"list"`
+	Address string `json:"address"`
+	// Action is "subscribe", "unsubscribe", "password" or "command".
+	Action  string    `json:"action"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
+	// Message, Proposal and Received describe a "command" confirmation:
+	// the stored reply whose commands wait, the proposal they answer,
+	// and when the reply was received (they count as of then).
+	Message  uint64      `json:"message,omitempty"`
+	Proposal ProposalRef `json:"proposal,omitzero"`
+	Received time.Time   `json:"received,omitzero"`
 }
 
 // MemberChange subscribes (Add) or unsubscribes an address.

@@ -57,3 +57,16 @@ func (s *Store) Distributed(list, messageID string) (bool, error) {
 	}
 	return found, nil
 }
+
+// signatureKey is the Message-ID-like key a DKIM signature id is kept
+// under in list_msgids: a signature authenticates once per list.
+func signatureKey(sig string) string { return "dkim-signature:" + sig }
+
+// SignatureUsed reports whether a DKIM signature (its id, see
+// dkim.Result.Signature) already authenticated a message on list.
+func (s *Store) SignatureUsed(list, sig string) (bool, error) {
+	if sig == "" {
+		return false, nil
+	}
+	return s.Distributed(list, signatureKey(sig))
+}

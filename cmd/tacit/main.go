@@ -193,10 +193,12 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		Language:        cfg.Language,
 		DefaultDeadline: cfg.Consensus.DefaultDeadline.Duration,
 		Consensus: listserv.ConsensusOptions{
-			MinDeadline:  cfg.Consensus.MinDeadline.Duration,
-			RemindBefore: cfg.Consensus.RemindBefore.Duration,
-			Schedule:     cfg.Consensus.Schedule,
-			Location:     cfg.Location(),
+			MinDeadline:    cfg.Consensus.MinDeadline.Duration,
+			RemindBefore:   cfg.Consensus.RemindBefore.Duration,
+			Schedule:       cfg.Consensus.Schedule,
+			Location:       cfg.Location(),
+			Authentication: cfg.Consensus.Authentication,
+			ConfirmWindow:  cfg.Consensus.ConfirmWindow.Duration,
 		},
 		SMTP: listserv.SMTPOptions{
 			Listen:               cfg.SMTP.Listen,
@@ -226,7 +228,7 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		HTTPBaseURL:       cfg.HTTP.BaseURL,
 		AdminSocket:       socketPath(cfg),
 		DMARC:             rewrite.DNSPolicy(net.DefaultResolver),
-		Authenticity:      dkim.Checker{Trusted: trusted},
+		Authenticity:      dkim.Checker{Trusted: trusted, AuthservID: cfg.AuthservIDOrHost()},
 		DKIM:              signer,
 		Logger:            log,
 	})

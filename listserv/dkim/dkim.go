@@ -106,4 +106,3 @@ func (s *Signer) Sign(header, body []byte) ([]byte, error) {
 	}
 	return []byte(signer.Signature()), nil
 }
-

@@ -69,11 +69,21 @@ const (
 	// DeadlineUnread tells a proposal's author, privately, which deadline
 	// line was not understood and which deadline applies.
 	DeadlineUnread Kind = "deadline"
+	// ConfirmCommand asks the sender of an unauthenticated reply to
+	// confirm its commands by a plain reply (Subject "confirm TOKEN").
+	ConfirmCommand Kind = "confirmcommand"
+	// ConfirmProposal asks the author of an unauthenticated proposal to
+	// confirm it; it opens then.
+	ConfirmProposal Kind = "confirmproposal"
+	// NotAuthenticated tells the author of a proposal, on a list that
+	// counts only authenticated mail, that it opened nothing.
+	NotAuthenticated Kind = "unauthenticated"
 )
 
 // Kinds lists every text, for tests and documentation.
 var Kinds = []Kind{Adopted, Blocked, Withdrawn, Reminder, Amended, Footer, Ack, Refused, Hint,
-	DeadlineUnread, Request, HeldOwner, HeldAuthor, Moderated, Disabled}
+	DeadlineUnread, Request, HeldOwner, HeldAuthor, Moderated, Disabled, ConfirmCommand, ConfirmProposal,
+	NotAuthenticated}
 
 // Data is what a text may speak about.
 type Data struct {
@@ -88,6 +98,9 @@ type Data struct {
 	Reason string
 	// Hints are the near misses of a Hint text.
 	Hints []string
+	// Commands are the commands waiting for confirmation
+	// (ConfirmCommand).
+	Commands []consensus.EventKind
 	// Unclear are the lines of a reply without position that hold words
 	// of disagreement or a question, as written (Hint).
 	Unclear []string
@@ -256,7 +269,9 @@ func funcs(lang string, loc *time.Location) template.FuncMap {
 		"refusalEN": func(k consensus.EventKind, n int) string {
 			return fmt.Sprintf(refusals["en"][refusalKey(k)], n)
 		},
-		"whyEN": func(w string) string { return whyWords["en"][w] },
+		"whyEN":   func(w string) string { return whyWords["en"][w] },
+		"askedFR": func(k consensus.EventKind) string { return askedWords["fr"][k] },
+		"askedEN": func(k consensus.EventKind) string { return askedWords["en"][k] },
 	}
 }
 
@@ -391,6 +406,16 @@ var recordedFR = map[consensus.EventKind]string{
 	consensus.EventAmend: "amendement enregistré",
 }
 
+// askedWords name what a command asks, for the confirmation question.
+var askedWords = map[string]map[consensus.EventKind]string{
+	"fr": {consensus.EventObject: "une objection", consensus.EventLift: "lever votre objection",
+		consensus.EventSupport: "un soutien", consensus.EventWithdraw: "retirer votre proposition",
+		consensus.EventAmend: "un amendement"},
+	"en": {consensus.EventObject: "an objection", consensus.EventLift: "lifting your objection",
+		consensus.EventSupport: "support", consensus.EventWithdraw: "withdrawing your proposal",
+		consensus.EventAmend: "an amendment"},
+}
+
 // recordedEN says in English that a command was recorded.
 var recordedEN = map[consensus.EventKind]string{
 	consensus.EventObject: "your objection is recorded", consensus.EventLift: "your objection is lifted",
@@ -404,6 +429,9 @@ const (
 	ReasonModerated    = "moderated member"
 	ReasonModeratedAll = "moderated list"
 	ReasonAnnounceOnly = "announce-only list"
+	// ReasonUnconfirmed: an unauthenticated proposal waits for its
+	// author's confirmation by return mail.
+	ReasonUnconfirmed = "awaiting the author's confirmation"
 )
 
 var heldReasons = map[string]map[string]string{
@@ -412,12 +440,14 @@ var heldReasons = map[string]map[string]string{
 		ReasonModerated:    "les messages de ce membre sont modérés",
 		ReasonModeratedAll: "tous les messages de cette liste sont modérés",
 		ReasonAnnounceOnly: "seuls ses responsables écrivent sur cette liste d'annonces",
+		ReasonUnconfirmed:  "la proposition attend que son auteur confirme l'avoir envoyée",
 	},
 	"en": {
 		ReasonNotMember:    "the sender is not a member of the list",
 		ReasonModerated:    "this member's messages are moderated",
 		ReasonModeratedAll: "every message of this list is moderated",
 		ReasonAnnounceOnly: "only its owners write to this announcement list",
+		ReasonUnconfirmed:  "the proposal waits for its author to confirm sending it",
 	},
 }
 

@@ -1,0 +1,154 @@
+package listserv
+
+import (
+	"fmt"
+	"time"
+
+	"tacit/consensus"
+	"tacit/listserv/classify"
+	"tacit/listserv/dkim"
+	"tacit/listserv/notice"
+	"tacit/storage"
+)
+
+// Only the member speaks for the member (SPEC section 11). A proposal and
+// every reply command count only when the message is authenticated as
+// its From: an aligned DKIM signature (each signature once per list), or
+// the Authentication-Results of a trusted relay. Otherwise, on the
+// default "dkim-or-confirm", tacit asks the From address privately to
+// confirm by a plain reply (Subject "confirm TOKEN", from NAME-request):
+// a forger never sees the question. A command then counts as of its own
+// receipt, and a deadline never passes over it while it waits (at most
+// confirm_window); a proposal is held and opens at its confirmation.
+
+// ReasonUnconfirmed is the held reason of a proposal that waits for its
+// author's confirmation.
+const ReasonUnconfirmed = notice.ReasonUnconfirmed
+
+// message is one received message as the post path reads it.
+type message struct {
+	id  uint64
+	raw []byte
+	env storage.Envelope
+}
+
+// authMode returns how list l authenticates senders: its own setting,
+// "dkim" for the older require-auth flag, else the server's.
+func (s *Server) authMode(l storage.List) string {
+	switch {
+	case l.Authentication != "":
+		return l.Authentication
+	case l.RequireAuth:
+		return storage.AuthDKIM
+	case s.o.Consensus.Authentication != "":
+		return s.o.Consensus.Authentication
+	}
+	return storage.AuthDKIMOrConfirm
+}
+
+// confirmWindow is how long a command waits for its confirmation.
+func (s *Server) confirmWindow() time.Duration {
+	if s.o.Consensus.ConfirmWindow > 0 {
+		return s.o.Consensus.ConfirmWindow
+	}
+	return 24 * time.Hour
+}
+
+// authenticate checks msg for list l; a DKIM signature that already
+// authenticated a message of the list does not count again.
+func (s *Server) authenticate(l storage.List, msg message) (dkim.Result, error) {
+	r := s.o.Authenticity.Authenticate(msg.raw, msg.env.RemoteAddr)
+	if r.OK && r.Signature != "" {
+		used, err := s.o.Store.SignatureUsed(l.Address, r.Signature)
+		if err != nil {
+			return r, err
+		}
+		if used {
+			return dkim.Result{How: "this DKIM signature was already used on the list (a replay)"}, nil
+		}
+	}
+	return r, nil
+}
+
+// holdForConfirmation keeps an unauthenticated proposal until its author
+// confirms it by a plain reply; it opens then.
+func (s *Server) holdForConfirmation(d *storage.Disposition, l storage.List, msg message, author, subject string,
+	now time.Time) error {
+	tok := newToken()
+	d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: msg.id, From: author,
+		Subject: subject, Reason: ReasonUnconfirmed, At: now, Token: tok})
+	data := s.noticeData(l, consensus.Proposal{}, now)
+	data.Token = tok
+	data.Post = notice.HeldPost{From: author, Subject: subject, Reason: ReasonUnconfirmed}
+	s.o.Logger.Info("post: proposal waits for its author's confirmation", "message", msg.id, "list", l.Address,
+		"from", author)
+	return s.tell(d, l, author, notice.ConfirmProposal, data, "", now)
+}
+
+// awaitConfirmation records that the commands of an unauthenticated
+// reply wait for its sender's confirmation, and asks for it.
+func (s *Server) awaitConfirmation(l storage.List, p consensus.Proposal, r classify.Reading, msg message,
+	who sender, received, now time.Time) (consensus.Proposal, []storage.Outgoing, storage.Confirmation, error) {
+	tok := newToken()
+	until := received.Add(s.confirmWindow())
+	p = p.WithAwaiting(consensus.Awaiting{Token: tok, Member: who.addr, At: received, Until: until})
+	c := storage.Confirmation{Token: tok, List: l.Address, Address: who.addr, Action: "command",
+		Created: now, Expires: until, Message: msg.id, Proposal: r.Answers, Received: received}
+	data := s.noticeData(l, p, now)
+	data.Token = tok
+	for _, cmd := range r.Parse.Commands {
+		data.Commands = append(data.Commands, cmd.Kind)
+	}
+	txt, err := s.notices.Render(notice.ConfirmCommand, s.listLang(l), data)
+	if err != nil {
+		return p, nil, c, err
+	}
+	lt := letter{list: l, from: requestAddress(l), to: who.addr, text: txt, inReplyTo: r.MessageID, now: now}
+	return p, []storage.Outgoing{s.toOne(l, s.compose(lt), who.addr, now)}, c, nil
+}
+
+// confirmCommands counts the commands of a reply whose sender just
+// confirmed them, as of the reply's receipt.
+func (s *Server) confirmCommands(d *storage.Disposition, l storage.List, c storage.Confirmation,
+	say func(fr, en string, args ...any), now time.Time) error {
+	raw, _, err := s.o.Store.Message(c.Message)
+	if err != nil {
+		return fmt.Errorf("confirmed reply %d: %w", c.Message, err)
+	}
+	p, err := s.o.Store.Proposal(c.Proposal)
+	if err != nil {
+		return fmt.Errorf("confirmed reply %d: %w", c.Message, err)
+	}
+	r, err := classify.Read(classify.Input{Raw: raw, List: l.Address, Received: c.Received,
+		Location: s.o.Consensus.Location}, s.o.Store)
+	if err != nil {
+		return err
+	}
+	p, waiting := p.WithoutAwaiting(c.Token)
+	member, err := s.o.Store.IsMember(l.Address, c.Address)
+	if err != nil {
+		return err
+	}
+	who := sender{addr: c.Address, member: member}
+	var timeline []storage.ProposalEvent
+	for _, cmd := range r.Parse.Commands {
+		e := consensus.Event{Kind: cmd.Kind, From: c.Address, Member: member, At: c.Received,
+			Reason: cmd.Reason, Text: cmd.Text}
+		var out []storage.Outgoing
+		p, out, timeline, err = s.applyCommand(l, p, e, who, timeline, now)
+		if err != nil {
+			return err
+		}
+		d.Outgoing = append(d.Outgoing, out...)
+	}
+	d.Proposals = append(d.Proposals, storage.ProposalUpdate{Proposal: p, Events: append(timeline,
+		storage.ProposalEvent{Kind: "confirmed", From: c.Address, At: now, Detail: c.Token})})
+	d.UsedTokens = append(d.UsedTokens, c.Token)
+	if !waiting {
+		s.o.Logger.Info("confirm: the wait had ended; commands applied as late", "list", l.Address,
+			"proposal", c.Proposal.Number, "from", c.Address)
+	}
+	say("Merci : votre message sur la proposition n° %d est confirmé et compté.",
+		"Thank you: your message on proposal #%d is confirmed and counted.", c.Proposal.Number)
+	return nil
+}
