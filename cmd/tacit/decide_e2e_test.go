@@ -18,7 +18,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -76,49 +75,16 @@ func (d *decRig) writeConfig() {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\ndomain = \"lists.test\"\nlanguage = \"fr\"\ntimezone = \"Europe/Paris\"\n\n", in.dir)
-	fmt.Fprintf(&b, "[smtp]\nlisten = %q\nhostname = \"lists.test\"\n\n[imap]\nlisten = %q\n\n", in.smtpAddr, d.imapAddr)
+	fmt.Fprintf(&b, "[smtp]\nlisten = %q\nhostname = \"lists.test\"\n%s\n[imap]\nlisten = %q\n\n", in.smtpAddr, trustedRelayConfig, d.imapAddr)
 	fmt.Fprintf(&b, "[http]\nlisten = %q\n", d.httpAddr)
 	if d.httpAddr != "" {
 		fmt.Fprintf(&b, "base_url = %q\n", "http://"+d.httpAddr)
 	}
 	fmt.Fprintf(&b, "\n[delivery]\nmode = \"maildir\"\n\n[consensus]\ndefault_deadline = %q\nmin_deadline = %q\n"+
-		"remind_before = %q\nschedule = \"@every 1s\"\n%s", d.o.deadline, d.o.min, d.o.remind, decTrustFrom(in.t))
+		"remind_before = %q\nschedule = \"@every 1s\"\n", d.o.deadline, d.o.min, d.o.remind)
 	if err := os.WriteFile(in.cfgPath, []byte(b.String()), 0o600); err != nil {
 		in.t.Fatal(err)
 	}
-}
-
-var (
-	decTrustOnce sync.Once
-	decTrustLine string
-)
-
-// decTrustFrom is the [consensus] line that trusts From (SPEC section 11,
-// authentication = "none") when this tacit knows the key, else "". These
-// tests are about deciding, not about proving who wrote: under the
-// default, dkim-or-confirm, each unsigned proposal and command would wait
-// for its author's confirmation by return.
-func decTrustFrom(t testing.TB) string {
-	decTrustOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "tacit-decide-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer os.RemoveAll(dir)
-		cfg := filepath.Join(dir, "probe.toml")
-		conf := fmt.Sprintf("data_dir = %q\n\n[consensus]\nauthentication = \"none\"\n", dir)
-		if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		_, errOut, code := runTacit(t, dir, "--config", cfg, "list", "ls")
-		switch {
-		case code == 0:
-			decTrustLine = "authentication = \"none\"\n"
-		case !strings.Contains(errOut, "authentication"):
-			t.Fatalf("probing consensus.authentication: exit %d: %s", code, errOut)
-		}
-	})
-	return decTrustLine
 }
 
 // start runs `tacit serve`, on new ports when another test took one.

@@ -89,7 +89,7 @@ func (in *instance) writeConfig(smtpAddr string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\n", in.dir)
 	b.WriteString("domain = \"lists.test\"\nlanguage = \"en\"\ntimezone = \"UTC\"\n\n")
-	fmt.Fprintf(&b, "[smtp]\nlisten = %q\nhostname = \"lists.test\"\n\n", smtpAddr)
+	fmt.Fprintf(&b, "[smtp]\nlisten = %q\nhostname = \"lists.test\"\n%s\n", smtpAddr, trustedRelayConfig)
 	fmt.Fprintf(&b, "[imap]\nlisten = %q\n\n[http]\nlisten = \"\"\n\n", in.imapAddr)
 	fmt.Fprintf(&b, "[delivery]\nmode = %q\n", in.mode)
 	if in.relay != "" {
@@ -266,9 +266,51 @@ func (in *instance) start() *proc {
 	return nil
 }
 
-// sendMail sends one message with net/smtp and returns nil only when the
+// The tests' client plays the operator's MTA, a trusted relay that
+// checked the sender and says so in Authentication-Results (SPEC section
+// 11): members are authenticated as on a real server, not by a check
+// switched off. sendUnauthenticated sends what that relay could not
+// vouch for.
+const (
+	testRelayID        = "relay.lists.test"
+	trustedRelayConfig = "trusted_relays = \"127.0.0.0/8\"\nauthserv_id = \"" + testRelayID + "\"\n"
+)
+
+// sendMail sends one message with net/smtp, as the trusted relay (with
+// its dmarc=pass for the From domain, unless the message has its own
+// Authentication-Results or no From), and returns nil only when the
 // server answered 250 to the end of DATA.
 func sendMail(addr, from string, to []string, msg []byte, timeout time.Duration) error {
+	if d := fromDomainOf(msg); d != "" && !bytes.Contains(msg, []byte("Authentication-Results:")) {
+		msg = append([]byte("Authentication-Results: "+testRelayID+"; dmarc=pass header.from="+d+"\r\n"), msg...)
+	}
+	return sendRaw(addr, from, to, msg, timeout)
+}
+
+// sendUnauthenticated sends msg as the trusted relay, saying that the
+// sender's domain did not authenticate it (dmarc=fail): a forgery, or a
+// member whose provider does not sign.
+func sendUnauthenticated(addr, from string, to []string, msg []byte, timeout time.Duration) error {
+	msg = append([]byte("Authentication-Results: "+testRelayID+"; dmarc=fail header.from="+fromDomainOf(msg)+"\r\n"), msg...)
+	return sendRaw(addr, from, to, msg, timeout)
+}
+
+// fromDomainOf returns the domain of a raw message's From, "" when none.
+func fromDomainOf(msg []byte) string {
+	m, err := mail.ReadMessage(bytes.NewReader(msg))
+	if err != nil {
+		return ""
+	}
+	a, err := mail.ParseAddress(m.Header.Get("From"))
+	if err != nil {
+		return ""
+	}
+	_, d, _ := strings.Cut(a.Address, "@")
+	return d
+}
+
+// sendRaw sends one message with net/smtp, as it is.
+func sendRaw(addr, from string, to []string, msg []byte, timeout time.Duration) error {
 	conn, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return err

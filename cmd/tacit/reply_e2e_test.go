@@ -528,6 +528,8 @@ var heldToken = regexp.MustCompile(`\(([a-z0-9]{16,})\)$`)
 func TestPlainRepliesToOnePersonMail(t *testing.T) {
 	t.Parallel()
 	in := newInstance(t, "maildir", "")
+	in.imapAddr = freePort(t) // the password mail names the archive's server and port
+	in.writeConfig(in.smtpAddr)
 	in.mustCLI("list", "create", "jardin", "--name", "Jardin partagé", "--lang", "fr", "--owner", replyOwner,
 		"--from-rewrite", "never")
 	addr := func(name, a string) *mail.Address { return &mail.Address{Name: name, Address: a} }
@@ -684,14 +686,22 @@ func TestPlainRepliesToOnePersonMail(t *testing.T) {
 			}
 		})
 
-		// 6. password → a plain iPhone Reply → it reaches NAME-request,
-		// which answers it.
+		// 6. password → its confirmation question → a plain iPhone Reply
+		// confirms → the password mail, which names the IMAP server →
+		// a plain Reply to it reaches NAME-request, which answers it.
 		t.Run("password", func(t *testing.T) {
 			t.Parallel()
 			req := r.send(t, frank, replyRequest, "", "mot de passe\n")
-			pw := r.answerTo(t, frank.Address, req, "password mail")
-			if !regexp.MustCompile(`[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}`).MatchString(pw.text) {
-				t.Errorf("password mail has no password:\n%s", pw.text)
+			ask := r.answerTo(t, frank.Address, req, "password confirmation question")
+			if !strings.HasPrefix(ask.subject, "confirm ") ||
+				regexp.MustCompile(`[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}`).MatchString(ask.text) {
+				t.Errorf("a password was sent before any confirmation: Subject %q\n%s", ask.subject, ask.text)
+			}
+			yes := r.reply(t, "password confirmation", ask, frank, iphoneEN, "")
+			pw := r.answerTo(t, frank.Address, yes, "password mail")
+			if !regexp.MustCompile(`[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}`).MatchString(pw.text) ||
+				!strings.Contains(pw.text, "serveur IMAP") {
+				t.Errorf("password mail has no password or no server:\n%s", pw.text)
 			}
 			id := r.reply(t, "password", pw, frank, iphoneEN, "Merci !")
 			r.answerTo(t, frank.Address, id, "answer to the thanks")
