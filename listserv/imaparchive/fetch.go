@@ -1,17 +1,21 @@
 package imaparchive
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-message/textproto"
 
+	"tacit/listserv/mailtext"
 	"tacit/storage"
 )
 
@@ -254,13 +258,20 @@ func writeMessage(rw *imapserver.FetchResponseWriter, m msgInfo, flags []imap.Fl
 		}
 	}
 	for _, bs := range options.BinarySection {
-		b := imapserver.ExtractBinarySection(bytes.NewReader(raw), bs)
+		var b []byte
+		if partInBounds(bs.Part) {
+			b = imapserver.ExtractBinarySection(bytes.NewReader(raw), bs)
+		}
 		if err := writeLiteral(rw.WriteBinarySection(bs, int64(len(b))), b); err != nil {
 			return err
 		}
 	}
 	for _, bss := range options.BinarySectionSize {
-		rw.WriteBinarySectionSize(bss, imapserver.ExtractBinarySectionSize(bytes.NewReader(raw), bss))
+		var size uint32
+		if partInBounds(bss.Part) {
+			size = imapserver.ExtractBinarySectionSize(bytes.NewReader(raw), bss)
+		}
+		rw.WriteBinarySectionSize(bss, size)
 	}
 	return rw.Close()
 }
@@ -276,24 +287,81 @@ func writeLiteral(wc io.WriteCloser, b []byte) error {
 
 // bodySection returns a BODY[…] section of raw. The whole message, its
 // header and its text are cut from the bytes as they are (byte-exact even
-// when the header does not parse); the rest goes through
-// imapserver.ExtractBodySection.
+// when the header does not parse); header fields are picked by
+// pickFields; the rest goes through imapserver.ExtractBodySection. A part
+// beyond the bounds of the body structure (see partInBounds) is empty.
 func bodySection(raw []byte, bs *imap.FetchItemBodySection) []byte {
+	if !partInBounds(bs.Part) {
+		return nil
+	}
+	if len(bs.HeaderFields) > 0 || len(bs.HeaderFieldsNot) > 0 {
+		whole := *bs
+		whole.HeaderFields, whole.HeaderFieldsNot, whole.Partial = nil, nil, nil
+		return partial(pickFields(bodySection(raw, &whole), bs), bs.Partial)
+	}
 	if len(bs.Part) == 0 {
 		hl := headerLen(raw)
-		plain := len(bs.HeaderFields) == 0 && len(bs.HeaderFieldsNot) == 0
-		switch {
-		case bs.Specifier == imap.PartSpecifierNone:
+		switch bs.Specifier {
+		case imap.PartSpecifierNone:
 			return partial(raw, bs.Partial)
-		case bs.Specifier == imap.PartSpecifierText:
+		case imap.PartSpecifierText:
 			return partial(raw[hl:], bs.Partial)
-		case bs.Specifier == imap.PartSpecifierHeader && plain:
+		case imap.PartSpecifierHeader:
 			return partial(raw[:hl], bs.Partial)
-		case bs.Specifier == imap.PartSpecifierHeader:
-			return imapserver.ExtractBodySection(bytes.NewReader(raw[:hl]), bs)
 		}
 	}
 	return imapserver.ExtractBodySection(bytes.NewReader(raw), bs)
+}
+
+// pickFields keeps the fields of header that HEADER.FIELDS names, or
+// drops those HEADER.FIELDS.NOT names, as imapserver.ExtractBodySection
+// does, but in one pass: its deletions cost a pass over the header each,
+// and 50,000 fields took 0.4 s, 25 MB of them minutes.
+func pickFields(header []byte, bs *imap.FetchItemBodySection) []byte {
+	if header == nil {
+		return nil
+	}
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(header)))
+	if err != nil {
+		return nil
+	}
+	keep, names := len(bs.HeaderFields) > 0, bs.HeaderFieldsNot
+	if keep {
+		names = bs.HeaderFields
+	}
+	named := make(map[string]bool, len(names))
+	for _, k := range names {
+		named[strings.ToLower(k)] = true
+	}
+	var out bytes.Buffer
+	for f := h.Fields(); f.Next(); {
+		if named[strings.ToLower(f.Key())] != keep {
+			continue
+		}
+		b, err := f.Raw()
+		if err != nil {
+			return nil
+		}
+		out.Write(b)
+	}
+	out.WriteString("\r\n")
+	return out.Bytes()
+}
+
+// partInBounds reports whether a section's part numbers stay within the
+// bounds of the body structure (SPEC section 11): at most
+// mailtext.MaxDepth numbers, none above mailtext.MaxParts. Other parts are
+// served empty, without reading the message.
+func partInBounds(part []int) bool {
+	if len(part) > mailtext.MaxDepth {
+		return false
+	}
+	for _, n := range part {
+		if n > mailtext.MaxParts {
+			return false
+		}
+	}
+	return true
 }
 
 // partial cuts <offset.size> out of b.

@@ -2,6 +2,7 @@ package imaparchive
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -16,6 +17,10 @@ const indexEvery = 2 * time.Second
 // computed by the FETCH that needs it). Serve runs it in the background every two seconds, so a
 // message is indexed moments after the list distributes it; it returns
 // how many messages it indexed.
+//
+// Each message costs at most a few passes over its bytes (see
+// structureOf), and Index gives up with errStopped as soon as the server
+// closes, even in the middle of a message, so that Close never waits on it.
 func (s *Server) Index() (int, error) {
 	lists, err := s.o.Store.Lists()
 	if err != nil {
@@ -42,6 +47,9 @@ func (s *Server) Index() (int, error) {
 			return n, fmt.Errorf("imaparchive: index %s: %w", l.Address, err)
 		}
 		for _, e := range entries {
+			if s.closing() {
+				return n, errStopped
+			}
 			if _, ok, err := s.o.Store.ArchiveMeta(l.Address, e.Seq); err != nil {
 				return n, fmt.Errorf("imaparchive: index %s: %w", l.Address, err)
 			} else if !ok {
@@ -49,7 +57,11 @@ func (s *Server) Index() (int, error) {
 				if err != nil {
 					return n, fmt.Errorf("imaparchive: index %s/%d: %w", l.Address, e.Seq, err)
 				}
-				blob, err := json.Marshal(computeMeta(raw))
+				m, err := computeMeta(raw, s.done)
+				if err != nil {
+					return n, err
+				}
+				blob, err := json.Marshal(m)
 				if err != nil {
 					return n, fmt.Errorf("imaparchive: index %s/%d: %w", l.Address, e.Seq, err)
 				}
@@ -72,7 +84,7 @@ func (s *Server) indexLoop() {
 	t := time.NewTicker(indexEvery)
 	defer t.Stop()
 	for {
-		if _, err := s.Index(); err != nil {
+		if _, err := s.Index(); err != nil && !errors.Is(err, errStopped) {
 			s.o.Logger.Warn("imap: index", "err", err)
 		}
 		select {
@@ -80,5 +92,15 @@ func (s *Server) indexLoop() {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// closing reports whether Close has been called.
+func (s *Server) closing() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
 	}
 }

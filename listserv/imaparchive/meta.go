@@ -58,17 +58,23 @@ type bodyMessage struct {
 	Lines    int64          `json:"lines"`
 }
 
-// computeMeta derives a message's meta from its bytes.
-func computeMeta(raw []byte) *meta {
+// computeMeta derives a message's meta from its bytes, reading its MIME
+// structure within the bounds of SPEC section 11 (see structureOf). It
+// gives up with errStopped when stop closes.
+func computeMeta(raw []byte, stop <-chan struct{}) (*meta, error) {
 	hl := headerLen(raw)
 	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw[:hl])))
+	body, err := structureOf(raw, stop)
+	if err != nil {
+		return nil, err
+	}
 	return &meta{
 		V:         metaVersion,
 		Size:      int64(len(raw)),
 		HeaderLen: hl,
 		Envelope:  imapserver.ExtractEnvelope(h),
-		Body:      fromStructure(imapserver.ExtractBodyStructure(bytes.NewReader(raw))),
-	}
+		Body:      body,
+	}, nil
 }
 
 // headerLen returns the length of raw's header block up to and including
@@ -87,35 +93,6 @@ func headerLen(raw []byte) int {
 		}
 	}
 	return len(raw)
-}
-
-func fromStructure(bs imap.BodyStructure) *bodyPart {
-	switch bs := bs.(type) {
-	case *imap.BodyStructureMultiPart:
-		p := &bodyPart{Multi: true, Subtype: bs.Subtype}
-		for _, c := range bs.Children {
-			p.Children = append(p.Children, fromStructure(c))
-		}
-		if ext := bs.Extended; ext != nil {
-			p.Params, p.Disposition, p.Language, p.Location = ext.Params, ext.Disposition, ext.Language, ext.Location
-		}
-		return p
-	case *imap.BodyStructureSinglePart:
-		p := &bodyPart{Type: bs.Type, Subtype: bs.Subtype, Params: bs.Params, ID: bs.ID,
-			Description: bs.Description, Encoding: bs.Encoding, Size: bs.Size}
-		if bs.Text != nil {
-			n := bs.Text.NumLines
-			p.Lines = &n
-		}
-		if m := bs.MessageRFC822; m != nil {
-			p.Message = &bodyMessage{Envelope: m.Envelope, Body: fromStructure(m.BodyStructure), Lines: m.NumLines}
-		}
-		if ext := bs.Extended; ext != nil {
-			p.Disposition, p.Language, p.Location = ext.Disposition, ext.Language, ext.Location
-		}
-		return p
-	}
-	return &bodyPart{Type: "text", Subtype: "plain"}
 }
 
 // structure turns p back into what imapserver writes. Every part gets its
@@ -166,7 +143,7 @@ func (s *Server) loadMeta(list string, seq uint64, raw []byte) (*meta, []byte, e
 	}
 	if ok {
 		var m meta
-		if json.Unmarshal(blob, &m) == nil && m.V == metaVersion {
+		if json.Unmarshal(blob, &m) == nil && m.V == metaVersion && m.Body.within() {
 			return &m, raw, nil
 		}
 	}
@@ -175,7 +152,10 @@ func (s *Server) loadMeta(list string, seq uint64, raw []byte) (*meta, []byte, e
 			return nil, nil, fmt.Errorf("imaparchive: %w", err)
 		}
 	}
-	m := computeMeta(raw)
+	m, err := computeMeta(raw, s.done)
+	if err != nil {
+		return nil, raw, err
+	}
 	if blob, err := json.Marshal(m); err == nil {
 		s.meta.put(list, seq, blob)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
+	"tacit/listserv/mailtext"
 	"tacit/storage"
 )
 
@@ -39,6 +40,9 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 		uidSet imap.UIDSet
 	)
 	for i, m := range v.state.msgs {
+		if s.srv.closing() {
+			return nil, errStopped
+		}
 		c := &candidate{srv: s.srv, list: v.box.list.Address, seqNum: uint32(i + 1), msg: m, seen: seen[m.uid]}
 		ok, err := c.match(criteria)
 		if err != nil {
@@ -136,6 +140,13 @@ type candidate struct {
 	raw  []byte
 	md   *meta
 	gone bool
+
+	// fields and text are what HEADER, BODY and TEXT look through, read
+	// once, when first needed (see searchFields, searchText).
+	fields     []searchField
+	text       []byte
+	fieldsRead bool
+	textRead   bool
 }
 
 func (c *candidate) bytes() ([]byte, error) {
@@ -208,7 +219,7 @@ func (c *candidate) match(cr *imap.SearchCriteria) (bool, error) {
 		if err != nil || raw == nil {
 			return false, err
 		}
-		if !matchText(raw, cr) {
+		if !c.matchText(raw, cr) {
 			return false, nil
 		}
 	}
@@ -244,76 +255,128 @@ func matchDate(t, since, before time.Time) bool {
 	return true
 }
 
+// What SEARCH reads of one message is bounded (SPEC section 11), and read
+// once per SEARCH however many criteria name it: before, each HEADER, BODY
+// or TEXT criterion parsed the message again, through every level of
+// multipart (a 5,000-level message took 4 s a criterion).
+const (
+	// maxSearchFields is how many header fields HEADER and TEXT look
+	// through, from the top.
+	maxSearchFields = 1000
+	// maxSearchText is how many bytes of decoded text BODY and TEXT look
+	// through in one message; its text parts are read to
+	// mailtext.MaxDepth levels and mailtext.MaxParts parts.
+	maxSearchText = 4 << 20
+)
+
+// searchField is a header field as SEARCH compares it.
+type searchField struct {
+	key   string // in lower case
+	value string // decoded (RFC 2047) and in lower case
+}
+
 // matchText checks the HEADER, BODY and TEXT criteria: case-insensitive
 // substrings of the decoded header fields and text parts.
-func matchText(raw []byte, cr *imap.SearchCriteria) bool {
-	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw[:headerLen(raw)])))
-	header := mail.Header{Header: gomessage.Header{Header: h}}
+func (c *candidate) matchText(raw []byte, cr *imap.SearchCriteria) bool {
 	for _, f := range cr.Header {
-		if !matchFields(header.FieldsByKey(f.Key), f.Value) {
+		if !c.matchFields(raw, strings.ToLower(f.Key), f.Value) {
 			return false
 		}
 	}
 	for _, b := range cr.Body {
-		if !matchBody(raw, b) {
+		if !c.matchBody(raw, b) {
 			return false
 		}
 	}
 	for _, t := range cr.Text {
-		if !matchFields(header.Fields(), t) && !matchBody(raw, t) {
+		if !c.matchFields(raw, "", t) && !c.matchBody(raw, t) {
 			return false
 		}
 	}
 	return true
 }
 
-func matchFields(fields gomessage.HeaderFields, pattern string) bool {
-	if pattern == "" {
-		return fields.Len() > 0
+// matchFields reports whether a field named key (any field when key is
+// "") contains pattern; an empty pattern asks whether there is one.
+func (c *candidate) matchFields(raw []byte, key, pattern string) bool {
+	if !c.fieldsRead {
+		c.fields, c.fieldsRead = searchFields(raw), true
 	}
 	pattern = strings.ToLower(pattern)
-	for fields.Next() {
-		v, err := fields.Text()
-		if err != nil {
-			v = fields.Value()
-		}
-		if strings.Contains(strings.ToLower(v), pattern) {
+	for _, f := range c.fields {
+		if (key == "" || f.key == key) && strings.Contains(f.value, pattern) {
 			return true
 		}
 	}
 	return false
 }
 
+// searchFields reads the first maxSearchFields fields of raw's header.
+func searchFields(raw []byte) []searchField {
+	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw[:headerLen(raw)])))
+	header := mail.Header{Header: gomessage.Header{Header: h}}
+	var out []searchField
+	for fields := header.Fields(); fields.Next() && len(out) < maxSearchFields; {
+		v, err := fields.Text()
+		if err != nil {
+			v = fields.Value()
+		}
+		out = append(out, searchField{key: strings.ToLower(fields.Key()), value: strings.ToLower(v)})
+	}
+	return out
+}
+
 // matchBody looks for pattern in the decoded text parts of the message,
 // or in its raw body when it does not parse.
-func matchBody(raw []byte, pattern string) bool {
+func (c *candidate) matchBody(raw []byte, pattern string) bool {
 	if pattern == "" {
 		return true
 	}
-	pattern = strings.ToLower(pattern)
-	e, err := gomessage.Read(bytes.NewReader(raw))
-	if e == nil || (err != nil && !gomessage.IsUnknownCharset(err) && !gomessage.IsUnknownEncoding(err)) {
-		return bytes.Contains(bytes.ToLower(raw[headerLen(raw):]), []byte(pattern))
+	if !c.textRead {
+		c.text, c.textRead = searchText(raw), true
 	}
-	return matchEntity(e, pattern)
+	return bytes.Contains(c.text, []byte(strings.ToLower(pattern)))
 }
 
-func matchEntity(e *gomessage.Entity, pattern string) bool {
+// searchText returns, in lower case, the decoded text/* and message/*
+// parts of raw, each after a NUL so that no pattern matches across two,
+// within the bounds; or raw's body as it is when it does not parse.
+func searchText(raw []byte) []byte {
+	e, err := gomessage.Read(bytes.NewReader(raw))
+	if e == nil || (err != nil && !gomessage.IsUnknownCharset(err) && !gomessage.IsUnknownEncoding(err)) {
+		body := raw[headerLen(raw):]
+		return bytes.ToLower(body[:min(len(body), maxSearchText)])
+	}
+	t := &textCollector{parts: 1}
+	t.entity(e, 0)
+	return bytes.ToLower(t.buf.Bytes())
+}
+
+// textCollector gathers the text parts of one message within the bounds.
+type textCollector struct {
+	buf   bytes.Buffer
+	parts int // parts read so far, the message included
+}
+
+func (t *textCollector) entity(e *gomessage.Entity, depth int) {
 	if mr := e.MultipartReader(); mr != nil {
-		for {
+		if depth >= mailtext.MaxDepth {
+			return
+		}
+		for t.parts < mailtext.MaxParts && t.buf.Len() < maxSearchText {
 			part, err := mr.NextPart()
 			if err == io.EOF || (err != nil && part == nil) {
-				return false
+				return
 			}
-			if matchEntity(part, pattern) {
-				return true
-			}
+			t.parts++
+			t.entity(part, depth+1)
 		}
+		return
 	}
-	t, _, _ := e.Header.ContentType()
-	if !strings.HasPrefix(t, "text/") && !strings.HasPrefix(t, "message/") {
-		return false
+	typ, _, _ := e.Header.ContentType()
+	if !strings.HasPrefix(typ, "text/") && !strings.HasPrefix(typ, "message/") {
+		return
 	}
-	b, _ := io.ReadAll(e.Body)
-	return bytes.Contains(bytes.ToLower(b), []byte(pattern))
+	t.buf.WriteByte(0)
+	_, _ = io.Copy(&t.buf, io.LimitReader(e.Body, int64(maxSearchText-t.buf.Len())))
 }

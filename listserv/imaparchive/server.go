@@ -1,6 +1,7 @@
 package imaparchive
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -23,7 +24,8 @@ const (
 	defaultPollEvery = time.Second
 	// failureWindow is how long a failed login counts.
 	failureWindow = 15 * time.Minute
-	// drainTimeout bounds how long Close waits for sessions to end.
+	// drainTimeout bounds how long Close waits for the sessions and the
+	// indexer to end.
 	drainTimeout = 5 * time.Second
 )
 
@@ -139,9 +141,11 @@ func (s *Server) Serve(ln net.Listener) error {
 	return nil
 }
 
-// Close stops the listeners, closes every connection and waits (a few
-// seconds at most) for the sessions to end, so that the store can be
-// closed after it.
+// Close stops the listeners, closes every connection and waits, five
+// seconds at most in all, for the sessions and the indexer to end, so
+// that the store can be closed after it. Their work on a message gives up
+// when Close is called; should one still be running at the deadline, its
+// next read of the closed store fails and it ends.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -155,15 +159,21 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 
+	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
 	err := s.imap.Close()
 	select {
 	case <-s.drained:
-	case <-time.After(drainTimeout):
+	case <-ctx.Done():
 		s.o.Logger.Warn("imap: sessions still running after close")
 	}
 	s.meta.close()
 	s.indexOnce.Do(func() { close(s.indexDone) }) // never started
-	<-s.indexDone
+	select {
+	case <-s.indexDone:
+	case <-ctx.Done():
+		s.o.Logger.Warn("imap: indexer still running after close")
+	}
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("imaparchive: close: %w", err)
 	}

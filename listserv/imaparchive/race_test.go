@@ -1,0 +1,5 @@
+//go:build race
+
+package imaparchive
+
+const raceEnabled = true
