@@ -30,6 +30,9 @@ type message struct {
 	id  uint64
 	raw []byte
 	env storage.Envelope
+	// received is when the message counts from: its SMTP receipt, or
+	// its approval for a post that was held.
+	received time.Time
 }
 
 // authMode returns how list l authenticates senders: its own setting,
@@ -88,8 +91,9 @@ func (s *Server) holdForConfirmation(d *storage.Disposition, l storage.List, msg
 // awaitConfirmation records that the commands of an unauthenticated
 // reply wait for its sender's confirmation, and asks for it.
 func (s *Server) awaitConfirmation(l storage.List, p consensus.Proposal, r classify.Reading, msg message,
-	who sender, received, now time.Time) (consensus.Proposal, []storage.Outgoing, storage.Confirmation, error) {
+	who sender, now time.Time) (consensus.Proposal, []storage.Outgoing, storage.Confirmation, error) {
 	tok := newToken()
+	received := msg.received
 	until := received.Add(s.confirmWindow())
 	p = p.WithAwaiting(consensus.Awaiting{Token: tok, Member: who.addr, At: received, Until: until})
 	c := storage.Confirmation{Token: tok, List: l.Address, Address: who.addr, Action: "command",

@@ -203,7 +203,8 @@ func (s *Server) reply(l storage.List, r classify.Reading, msg message, who send
 	case !auth.OK && mode == storage.AuthDKIMOrConfirm:
 		var c storage.Confirmation
 		var outs []storage.Outgoing
-		p, outs, c, err = s.awaitConfirmation(l, p, r, msg, who, received, now)
+		msg.received = received
+		p, outs, c, err = s.awaitConfirmation(l, p, r, msg, who, now)
 		if err != nil {
 			return hook{}, err
 		}
