@@ -53,6 +53,12 @@ func (s *Server) Index() (int, error) {
 			if _, ok, err := s.o.Store.ArchiveMeta(l.Address, e.Seq); err != nil {
 				return n, fmt.Errorf("imaparchive: index %s: %w", l.Address, err)
 			} else if !ok {
+				if s.indexing != nil {
+					s.indexing(l.Address, e.Seq)
+					if s.closing() {
+						return n, errStopped
+					}
+				}
 				_, raw, err := s.o.Store.ArchivedMessage(l.Address, e.Seq)
 				if err != nil {
 					return n, fmt.Errorf("imaparchive: index %s/%d: %w", l.Address, e.Seq, err)

@@ -62,6 +62,12 @@ type Server struct {
 	sliceSize uint64
 	pollEvery time.Duration
 	done      chan struct{}
+	// drainTimeout bounds how long Close waits (drainTimeout; tests
+	// shorten it).
+	drainTimeout time.Duration
+	// indexing, when set (by tests), is called before the indexer reads
+	// a message.
+	indexing func(list string, seq uint64)
 
 	// indexed is the last archive position indexed, per list.
 	indexMu   sync.Mutex
@@ -93,15 +99,16 @@ func New(o Options) *Server {
 		o.OnSession = func(int) {}
 	}
 	s := &Server{
-		o:         o,
-		limiter:   newLimiter(failureWindow, o.MaxFailures, o.MaxFailuresPerIP),
-		sections:  newSectionCache(sectionCacheBytes),
-		sliceSize: defaultSliceSize,
-		pollEvery: defaultPollEvery,
-		done:      make(chan struct{}),
-		drained:   make(chan struct{}),
-		indexed:   map[string]uint64{},
-		indexDone: make(chan struct{}),
+		o:            o,
+		limiter:      newLimiter(failureWindow, o.MaxFailures, o.MaxFailuresPerIP),
+		sections:     newSectionCache(sectionCacheBytes),
+		sliceSize:    defaultSliceSize,
+		pollEvery:    defaultPollEvery,
+		done:         make(chan struct{}),
+		drainTimeout: drainTimeout,
+		drained:      make(chan struct{}),
+		indexed:      map[string]uint64{},
+		indexDone:    make(chan struct{}),
 	}
 	s.meta = newMetaWriter(o.Store, o.Logger)
 	s.imap = imapserver.New(&imapserver.Options{
@@ -159,7 +166,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 
-	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), s.drainTimeout)
 	defer cancel()
 	err := s.imap.Close()
 	select {
