@@ -13,11 +13,18 @@
 // address; any match opens the session, which then sees every list the
 // address belongs to. LOGIN (and AUTHENTICATE PLAIN) is refused with
 // [PRIVACYREQUIRED] on a plaintext connection that does not come from a
-// loopback address; STARTTLS is offered when Options.TLS is set. Failed
-// logins are counted in memory per address and per client IP over 15
-// minutes; past the limit (5 per address, 20 per IP by default) every
-// attempt, even a right one, gets NO [UNAVAILABLE] until the window moves
-// on. A success clears the address's count.
+// loopback address; STARTTLS is offered when Options.TLS is set.
+//
+// Failed logins are counted in memory per (address, client) and per
+// client, a client being an IPv4 address or an IPv6 /64, over 15 minutes.
+// Past the limit (5 per address and client, 20 per client by default)
+// that client's attempts, even right ones, get NO [UNAVAILABLE] until the
+// window moves on: a stranger's guesses never lock the member out from
+// elsewhere. A success clears the failures of its address and client. At
+// most 2 password checks run at once for one address, and 8 for one
+// client; an attempt beyond gets NO [UNAVAILABLE] at once, unchecked and
+// uncounted. The tables hold at most 100,000 entries each, the oldest
+// going first (see login.go).
 //
 // # Mailboxes
 //

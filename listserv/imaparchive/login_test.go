@@ -39,9 +39,11 @@ func TestLoginRateLimited(t *testing.T) {
 	for range 5 {
 		wantNo(t, "bad password", c.Login(bob, "guess").Wait(), imap.ResponseCodeAuthenticationFailed)
 	}
-	// The sixth attempt is refused even with the right password.
+	// The sixth attempt for bob from this client is refused even with
+	// the right password.
 	wantNo(t, "limited", c.Login(bob, "bob-secret").Wait(), imap.ResponseCodeUnavailable)
-	// Another address from the same IP still may, until the IP's limit.
+	// Another address from the same client still may, until the
+	// client's own limit.
 	if err := f.dial(t, nil).Login(carol, "carol-secret").Wait(); err != nil {
 		t.Fatalf("other address: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
+	"golang.org/x/crypto/bcrypt"
 
 	"tacit/storage"
 )
@@ -22,8 +23,6 @@ const (
 	defaultSliceSize = 50_000
 	// defaultPollEvery is how often an idling session reads the store.
 	defaultPollEvery = time.Second
-	// failureWindow is how long a failed login counts.
-	failureWindow = 15 * time.Minute
 	// drainTimeout bounds how long Close waits for the sessions and the
 	// indexer to end.
 	drainTimeout = 5 * time.Second
@@ -40,12 +39,18 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
-	// MaxFailures is how many failed logins per address within 15
-	// minutes are allowed before further attempts are refused (default
-	// 5). MaxFailuresPerIP is the same per client IP (default 20). The
-	// counts are kept in memory.
+	// MaxFailures is how many failed logins for one address from one
+	// client (an IPv4 address or an IPv6 /64) within 15 minutes are
+	// allowed before that client's further attempts for that address
+	// are refused (default 5). MaxFailuresPerIP is the same per client,
+	// whatever the address (default 20). The counts are kept in memory
+	// (see login.go).
 	MaxFailures      int
 	MaxFailuresPerIP int
+	// MaxConcurrentChecks is how many password checks may run at once
+	// for one address (default 2); one client may run at most
+	// max(this, 8). Further attempts are refused at once.
+	MaxConcurrentChecks int
 	// OnSession, when set, is told +1 when a session opens and -1 when
 	// it ends.
 	OnSession func(delta int)
@@ -68,6 +73,9 @@ type Server struct {
 	// indexing, when set (by tests), is called before the indexer reads
 	// a message.
 	indexing func(list string, seq uint64)
+	// compare checks a password against a hash (bcrypt's; tests slow
+	// it down).
+	compare func(hash, password []byte) error
 
 	// indexed is the last archive position indexed, per list.
 	indexMu   sync.Mutex
@@ -95,12 +103,16 @@ func New(o Options) *Server {
 	if o.MaxFailuresPerIP <= 0 {
 		o.MaxFailuresPerIP = 20
 	}
+	if o.MaxConcurrentChecks <= 0 {
+		o.MaxConcurrentChecks = defaultMaxChecks
+	}
 	if o.OnSession == nil {
 		o.OnSession = func(int) {}
 	}
 	s := &Server{
 		o:            o,
-		limiter:      newLimiter(failureWindow, o.MaxFailures, o.MaxFailuresPerIP),
+		limiter:      newLimiter(failureWindow, o.MaxFailures, o.MaxFailuresPerIP, o.MaxConcurrentChecks),
+		compare:      bcrypt.CompareHashAndPassword,
 		sections:     newSectionCache(sectionCacheBytes),
 		sliceSize:    defaultSliceSize,
 		pollEvery:    defaultPollEvery,
@@ -215,66 +227,4 @@ type printfLogger struct{ l *slog.Logger }
 
 func (p printfLogger) Printf(format string, args ...any) {
 	p.l.Warn("imap: " + fmt.Sprintf(format, args...))
-}
-
-// limiter counts failed logins per address and per IP over a sliding
-// window.
-type limiter struct {
-	window         time.Duration
-	maxAddr, maxIP int
-
-	mu     sync.Mutex
-	byAddr map[string][]time.Time
-	byIP   map[string][]time.Time
-}
-
-func newLimiter(window time.Duration, maxAddr, maxIP int) *limiter {
-	return &limiter{window: window, maxAddr: maxAddr, maxIP: maxIP,
-		byAddr: map[string][]time.Time{}, byIP: map[string][]time.Time{}}
-}
-
-// recent drops the failures of key older than the window and returns how
-// many remain.
-func (l *limiter) recent(m map[string][]time.Time, key string, now time.Time) int {
-	ts := m[key]
-	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= l.window {
-		i++
-	}
-	if i == len(ts) {
-		delete(m, key)
-		return 0
-	}
-	m[key] = ts[i:]
-	return len(ts) - i
-}
-
-// blocked reports whether a login for addr from ip must be refused.
-func (l *limiter) blocked(addr, ip string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.recent(l.byAddr, addr, now) >= l.maxAddr || l.recent(l.byIP, ip, now) >= l.maxIP
-}
-
-// fail records a failed login.
-func (l *limiter) fail(addr, ip string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.byAddr)+len(l.byIP) > 100_000 { // keep memory bounded
-		for k := range l.byAddr {
-			l.recent(l.byAddr, k, now)
-		}
-		for k := range l.byIP {
-			l.recent(l.byIP, k, now)
-		}
-	}
-	l.byAddr[addr] = append(l.byAddr[addr], now)
-	l.byIP[ip] = append(l.byIP[ip], now)
-}
-
-// succeed forgets the failures of addr.
-func (l *limiter) succeed(addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.byAddr, addr)
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
-	"golang.org/x/crypto/bcrypt"
 
 	"tacit/storage"
 )
@@ -94,33 +93,40 @@ func (s *session) Login(username, password string) error {
 			Text: "Use STARTTLS before logging in"}
 	}
 	addr := storage.NormalizeAddress(username)
-	ip := remoteIP(s.conn.NetConn()).String()
-	log := s.srv.o.Logger.With("user", addr, "ip", ip)
-	if s.srv.limiter.blocked(addr, ip, s.srv.o.Now()) {
+	ip := remoteIP(s.conn.NetConn())
+	client := clientKey(ip)
+	log := s.srv.o.Logger.With("user", addr, "ip", ip.String())
+	if s.srv.limiter.blocked(addr, client, s.srv.o.Now()) {
 		log.Warn("imap: login refused, too many failures")
 		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnavailable,
 			Text: "Too many failed logins, try again later"}
 	}
+	if !s.srv.limiter.begin(addr, client) {
+		log.Debug("imap: login refused, too many checks at once")
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnavailable,
+			Text: "Too many logins at once, try again later"}
+	}
+	defer s.srv.limiter.end(addr, client)
 	hashes, err := s.passwordHashes(addr)
 	if err != nil {
 		return err
 	}
 	ok := false
 	for _, h := range hashes {
-		if bcrypt.CompareHashAndPassword([]byte(h), []byte(password)) == nil {
+		if s.srv.compare([]byte(h), []byte(password)) == nil {
 			ok = true
 			break
 		}
 	}
 	if len(hashes) == 0 {
-		bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(password))
+		_ = s.srv.compare([]byte(dummyHash), []byte(password))
 	}
 	if !ok {
-		s.srv.limiter.fail(addr, ip, s.srv.o.Now())
+		s.srv.limiter.fail(addr, client, s.srv.o.Now())
 		log.Warn("imap: login failed")
 		return imapserver.ErrAuthFailed
 	}
-	s.srv.limiter.succeed(addr)
+	s.srv.limiter.succeed(addr, client)
 	s.mu.Lock()
 	s.user = addr
 	s.mu.Unlock()
