@@ -63,7 +63,7 @@ type bodyMessage struct {
 // gives up with errStopped when stop closes.
 func computeMeta(raw []byte, stop <-chan struct{}) (*meta, error) {
 	hl := headerLen(raw)
-	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw[:hl])))
+	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(headerBlock(raw, hl))))
 	body, err := structureOf(raw, stop)
 	if err != nil {
 		return nil, err

@@ -311,9 +311,10 @@ func (c *candidate) matchFields(raw []byte, key, pattern string) bool {
 	return false
 }
 
-// searchFields reads the first maxSearchFields fields of raw's header.
+// searchFields reads the first maxSearchFields fields of raw's header,
+// within its first maxHeaderBytes.
 func searchFields(raw []byte) []searchField {
-	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw[:headerLen(raw)])))
+	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(headerBlock(raw, headerLen(raw)))))
 	header := mail.Header{Header: gomessage.Header{Header: h}}
 	var out []searchField
 	for fields := header.Fields(); fields.Next() && len(out) < maxSearchFields; {

@@ -31,6 +31,26 @@ import (
 // seconds, each level reading the bytes of all the levels under it. Within
 // the bounds, reading costs at most MaxDepth times the message's size.
 
+// maxHeaderBytes is how much of a message's own header is read for its
+// envelope, its structure, HEADER.FIELDS and SEARCH: the fields after are
+// ignored. It is go-message's bound in message.Read; without it a 25 MB
+// header of short fields took 8 s to read.
+const maxHeaderBytes = 1 << 20
+
+// headerBlock returns raw's header, whose length is hl, or when it is
+// longer than maxHeaderBytes, its whole fields within maxHeaderBytes and
+// a blank line.
+func headerBlock(raw []byte, hl int) []byte {
+	if hl <= maxHeaderBytes {
+		return raw[:hl]
+	}
+	cut := bytes.LastIndexByte(raw[:maxHeaderBytes], '\n') + 1
+	for cut > 0 && (raw[cut] == ' ' || raw[cut] == '\t') { // a field goes on: leave it out
+		cut = bytes.LastIndexByte(raw[:cut-1], '\n') + 1
+	}
+	return append(raw[:cut:cut], "\r\n"...)
+}
+
 // errStopped is returned by work given up because the server closes.
 var errStopped = errors.New("imaparchive: server closing")
 
@@ -53,7 +73,13 @@ func (s stopReader) Read(p []byte) (int, error) {
 // closed before it was read. A nil stop never closes.
 func structureOf(raw []byte, stop <-chan struct{}) (*bodyPart, error) {
 	br := bufio.NewReader(stopReader{bytes.NewReader(raw), stop})
-	header, _ := textproto.ReadHeader(br)
+	var header textproto.Header
+	if hl := headerLen(raw); hl > maxHeaderBytes {
+		header, _ = textproto.ReadHeader(bufio.NewReader(bytes.NewReader(headerBlock(raw, hl))))
+		br = bufio.NewReader(stopReader{bytes.NewReader(raw[hl:]), stop})
+	} else {
+		header, _ = textproto.ReadHeader(br)
+	}
 	w := &structWalker{parts: 1, stop: stop}
 	p := w.part(header, br, 0)
 	if w.stopped() {
