@@ -86,3 +86,24 @@ func TestTextBoundedMIME(t *testing.T) {
 		}
 	}
 }
+
+// A header is read to its first MaxHeader bytes: a 24 MB header of short
+// fields took Subject over a second.
+func TestSubjectBoundedHeader(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct{ raw, want string }{
+		"subject first": {"Subject: tôt\r\n" + strings.Repeat("X-A: b\r\n", 3_000_000) + "\r\nx\r\n", "tôt"},
+		"subject after": {strings.Repeat("X-A: b\r\n", 3_000_000) + "Subject: tard\r\n\r\nx\r\n", ""},
+	} {
+		start := time.Now()
+		got, err := Subject([]byte(c.raw))
+		took := time.Since(start)
+		t.Logf("%s: %v", name, took)
+		if got != c.want || err != nil {
+			t.Errorf("%s: %q, %v; want %q", name, got, err, c.want)
+		}
+		if took > quick {
+			t.Errorf("%s: Subject took %v", name, took)
+		}
+	}
+}

@@ -35,6 +35,10 @@ const (
 	MaxParts = 1000
 	// MaxText is the largest text (decoded part, or converted HTML), in bytes.
 	MaxText = 10 << 20
+	// MaxHeader is how many bytes of a message's header are read: Text
+	// fails beyond (go-message's bound in message.Read), Subject reads
+	// the fields within.
+	MaxHeader = 1 << 20
 )
 
 var (
@@ -92,8 +96,12 @@ func Text(raw []byte) (string, error) {
 
 // Subject returns the decoded Subject header (RFC 2047, any charset). When
 // an encoded word names an unknown charset, it returns the field as
-// written and an error that verifies message.IsUnknownCharset.
+// written and an error that verifies message.IsUnknownCharset. Only the
+// first MaxHeader bytes of the header are read, as Text reads them.
 func Subject(raw []byte) (string, error) {
+	if len(raw) > MaxHeader { // whole lines only
+		raw = raw[:bytes.LastIndexByte(raw[:MaxHeader], '\n')+1]
+	}
 	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
 	if err != nil && !(errors.Is(err, io.EOF) && h.Len() > 0) {
 		return "", fmt.Errorf("mailtext: %w", err)
