@@ -94,7 +94,31 @@
 //     (see meta) with its exact size, header length, envelope and body
 //     structure, computed from the distributed bytes the first time a
 //     client needs one of them and written in the background. Losing it
-//     costs one recomputation; a blob of an older format is recomputed.
+//     costs one recomputation; a blob of an older format, or one beyond
+//     the bounds below (kept by a version without them), is recomputed.
 //
 // Login failure counts live in memory only and are lost on restart.
+//
+// # Bounded work
+//
+// Nothing a sender writes makes the work on one message more than linear
+// in its size (SPEC section 11); each bound below has a test:
+//   - MIME is read to mailtext.MaxDepth (50) levels and mailtext.MaxParts
+//     (1,000) parts, the message itself counted, for the stored body
+//     structure and for SEARCH, as mailtext reads it for the grammar. A
+//     multipart or message/rfc822 at level 50 is described as an
+//     application/octet-stream part of its bytes; parts after the 1,000th
+//     are left out of their multipart. The message is archived and served
+//     whole (BODY[], BODY[TEXT], RFC822.SIZE); a section naming more than
+//     50 part numbers, or a part number above 1,000, is empty.
+//   - A message's own header is read to its first MB (mailtext.MaxHeader)
+//     for the envelope, the structure, HEADER.FIELDS and SEARCH; BODY[HEADER]
+//     is served whole. HEADER.FIELDS is picked in one pass.
+//   - SEARCH reads each message once per command, whatever the number of
+//     criteria: the first 1,000 header fields and 4 MB of decoded text.
+//   - The indexer, and a FETCH that computes a structure, give up as soon
+//     as the server closes; Close waits five seconds at most in all.
+//
+// The parts of a multipart are read through go-message, whose part headers
+// have no bound of their own: their cost is linear in the message's size.
 package imaparchive

@@ -35,7 +35,7 @@ import (
 // envelope, its structure, HEADER.FIELDS and SEARCH: the fields after are
 // ignored. It is go-message's bound in message.Read; without it a 25 MB
 // header of short fields took 8 s to read.
-const maxHeaderBytes = 1 << 20
+const maxHeaderBytes = mailtext.MaxHeader
 
 // headerBlock returns raw's header, whose length is hl, or when it is
 // longer than maxHeaderBytes, its whole fields within maxHeaderBytes and
