@@ -4,13 +4,19 @@
 // writer), and directly on the store when no server holds it.
 //
 // The socket speaks one JSON request per connection: {"args": [...]} in,
-// {"output": "...", "error": "..."} out. The socket file is created with
-// the data directory's permissions (0700): whoever can reach it could
-// also open the store.
+// {"output": "...", "error": "..."} out. The socket file is mode 0600
+// whatever the umask (see Listen), and the server answers only its own
+// user and root, by the peer credentials the kernel gives (see PeerUID):
+// whoever can reach it could also open the store.
+//
+// What the commands print is safe for a terminal: member-supplied text
+// (a Subject, an address, a reason, a title) has its control characters
+// escaped (see Escape).
 package admin
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +24,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -41,6 +48,9 @@ type Options struct {
 	// Location is the timezone deadlines are read in (explain); nil
 	// means UTC.
 	Location *time.Location
+	// PeerAllowed says whether the socket serves a connection whose peer
+	// runs as uid; nil allows the server's own user and root only.
+	PeerAllowed func(uid uint32) bool
 }
 
 // Admin runs administration commands on a store.
@@ -66,8 +76,18 @@ func (e *UsageError) Error() string { return e.Msg }
 
 // Execute runs one command, args being what follows `tacit` on the command
 // line (e.g. "member", "add", "jardin@lists.localhost", "a@example.org"),
-// and writes its output to w.
+// and writes its output to w, control characters escaped (with --json,
+// as JSON escapes).
 func (a *Admin) Execute(ctx context.Context, args []string, w io.Writer) error {
+	var out bytes.Buffer
+	err := a.execute(ctx, args, &out)
+	if _, werr := io.WriteString(w, escapeOutput(out.String(), wantsJSON(args))); werr != nil && err == nil {
+		err = fmt.Errorf("admin: write output: %w", werr)
+	}
+	return err
+}
+
+func (a *Admin) execute(ctx context.Context, args []string, w io.Writer) error {
 	if len(args) >= 1 && args[0] == "backup" {
 		return a.backup(args[1:], w)
 	}
@@ -156,8 +176,20 @@ func (a *Admin) serveConn(ctx context.Context, c net.Conn, log *slog.Logger) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(time.Minute))
 	var req request
-	if err := json.NewDecoder(bufio.NewReader(io.LimitReader(c, 1<<20))).Decode(&req); err != nil {
-		log.Warn("admin: bad request", "err", err)
+	derr := json.NewDecoder(bufio.NewReader(io.LimitReader(c, 1<<20))).Decode(&req)
+	// The request is read first, so that the refusal reaches the peer.
+	if err := a.checkPeer(c); err != nil {
+		var re *refusedError
+		if errors.As(err, &re) {
+			log.Warn("admin: connection refused", "uid", re.uid, "args", strings.Join(req.Args, " "))
+		} else {
+			log.Warn("admin: connection refused", "err", err)
+		}
+		_ = json.NewEncoder(c).Encode(response{Error: err.Error()})
+		return
+	}
+	if derr != nil {
+		log.Warn("admin: bad request", "err", derr)
 		return
 	}
 	var out strings.Builder
@@ -180,6 +212,9 @@ var ErrNoServer = errors.New("admin: no server on the socket")
 func Call(ctx context.Context, socket string, args []string, w io.Writer) error {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", socket)
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("admin: %s: permission denied: run tacit as the server's user or root", socket)
+	}
 	if err != nil {
 		return ErrNoServer
 	}

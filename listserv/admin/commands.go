@@ -256,7 +256,8 @@ func (a *Admin) listLs(args []string, w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ADDRESS\tNAME\tLANG\tMEMBERS\tOWNERS")
 	for _, l := range infos {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", l.Address, l.Name, l.Lang, l.Members, strings.Join(l.Owners, ","))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", Escape(l.Address), Escape(l.Name), Escape(l.Lang), l.Members,
+			Escape(strings.Join(l.Owners, ",")))
 	}
 	return tw.Flush()
 }
@@ -349,7 +350,7 @@ func (a *Admin) memberLs(args []string, w io.Writer) error {
 		return writeJSON(w, ms)
 	}
 	for _, m := range ms {
-		fmt.Fprintln(w, m.Address)
+		fmt.Fprintln(w, Escape(m.Address))
 	}
 	return nil
 }
@@ -381,12 +382,15 @@ func (a *Admin) heldLs(args []string, w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tLIST\tFROM\tHELD AT\tREASON\tSUBJECT")
 	for _, h := range held {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.List, h.From,
-			h.At.Format(time.RFC3339), h.Reason, h.Subject)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, Escape(h.List), Escape(h.From),
+			h.At.Format(time.RFC3339), Escape(h.Reason), Escape(h.Subject))
 	}
 	return tw.Flush()
 }
 
+// writeJSON writes v as one indented JSON document. encoding/json
+// escapes the C0 controls; Execute's last pass escapes DEL, the C1 and
+// the bidi controls, which it leaves as they are.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -49,7 +49,7 @@ func (a *Admin) heldDecide(approve bool, args []string, w io.Writer) error {
 	if approve {
 		verb = "approved"
 	}
-	fmt.Fprintf(w, "%s post %d from %s to %s\n", verb, id, h.From, h.List)
+	fmt.Fprintf(w, "%s post %d from %s to %s\n", verb, id, Escape(h.From), Escape(h.List))
 	return nil
 }
 
@@ -93,7 +93,7 @@ func (a *Admin) memberSet(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%s on %s: moderated=%v enabled=%v\n", m.Address, list, m.Moderated, !m.Disabled)
+	fmt.Fprintf(w, "%s on %s: moderated=%v enabled=%v\n", Escape(m.Address), list, m.Moderated, !m.Disabled)
 	return nil
 }
 

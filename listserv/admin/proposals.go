@@ -49,8 +49,8 @@ func (a *Admin) proposalLs(args []string, w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tDEADLINE\tOBJECTIONS\tSUPPORTS\tAUTHOR\tTITLE")
 	for _, p := range ps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", proposalID(p), p.Status,
-			p.Deadline.Format(time.RFC3339), len(p.Objections), len(p.Supports), p.Author, p.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", Escape(proposalID(p)), Escape(string(p.Status)),
+			p.Deadline.Format(time.RFC3339), len(p.Objections), len(p.Supports), Escape(p.Author), Escape(p.Title))
 	}
 	return tw.Flush()
 }
@@ -92,9 +92,9 @@ func (a *Admin) proposalShow(args []string, w io.Writer) error {
 			Events []storage.ProposalEvent `json:"events"`
 		}{p, events})
 	}
-	fmt.Fprintf(w, "%s  %s\n", proposalID(p), p.Title)
-	fmt.Fprintf(w, "status:     %s\n", p.Status)
-	fmt.Fprintf(w, "author:     %s\n", p.Author)
+	fmt.Fprintf(w, "%s  %s\n", Escape(proposalID(p)), Escape(p.Title))
+	fmt.Fprintf(w, "status:     %s\n", Escape(string(p.Status)))
+	fmt.Fprintf(w, "author:     %s\n", Escape(p.Author))
 	fmt.Fprintf(w, "opened:     %s\n", p.Opened.Format(time.RFC3339))
 	fmt.Fprintf(w, "deadline:   %s\n", p.Deadline.Format(time.RFC3339))
 	if !p.Decided.IsZero() {
@@ -102,19 +102,20 @@ func (a *Admin) proposalShow(args []string, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "replies:    %d\n", p.Replies)
 	for _, o := range p.Objections {
-		fmt.Fprintf(w, "objection:  %s (%s) %s\n", o.Member, o.At.Format(time.RFC3339), o.Reason)
+		fmt.Fprintf(w, "objection:  %s (%s) %s\n", Escape(o.Member), o.At.Format(time.RFC3339), Escape(o.Reason))
 	}
 	for _, s := range p.Supports {
-		fmt.Fprintf(w, "support:    %s (%s)\n", s.Member, s.At.Format(time.RFC3339))
+		fmt.Fprintf(w, "support:    %s (%s)\n", Escape(s.Member), s.At.Format(time.RFC3339))
 	}
 	fmt.Fprintln(w, "timeline:")
 	for _, e := range events {
-		fmt.Fprintf(w, "  %s  %-8s %s %s\n", e.At.Format(time.RFC3339), e.Kind, e.From, e.Detail)
+		fmt.Fprintf(w, "  %s  %-8s %s %s\n", e.At.Format(time.RFC3339), Escape(string(e.Kind)), Escape(e.From), Escape(e.Detail))
 	}
 	for i, v := range p.Versions {
 		fmt.Fprintf(w, "version %d (%s):\n", i+1, v.At.Format(time.RFC3339))
-		for _, line := range strings.Split(strings.TrimRight(v.Text, "\n"), "\n") {
-			fmt.Fprintln(w, "  | "+line)
+		for _, line := range strings.Split(strings.TrimRight(v.Text, "\r\n"), "\n") {
+			// A line of the text: its tabs are kept, the rest escaped.
+			fmt.Fprintln(w, "  | "+escapeOutput(strings.TrimSuffix(line, "\r"), false))
 		}
 	}
 	return nil

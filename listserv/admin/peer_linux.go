@@ -1,0 +1,12 @@
+package admin
+
+import "golang.org/x/sys/unix"
+
+// peerUID reads the peer's uid of a connected unix socket.
+func peerUID(fd int) (uint32, error) {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	if err != nil {
+		return 0, err
+	}
+	return cred.Uid, nil
+}
