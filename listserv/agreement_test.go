@@ -328,7 +328,7 @@ func (a *agreeServer) outcome(t *testing.T, list, msgID string, before, after ma
 		for _, e := range now.events[len(was.events):] {
 			switch e.Kind {
 			case "status", "reminder":
-				o.status[n] = append(o.status[n], e.Kind+":"+e.Detail)
+				o.status[n] = append(o.status[n], e.Kind+":"+string(e.Status))
 			default:
 				o.events[n] = append(o.events[n], e.Kind)
 			}

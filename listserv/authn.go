@@ -133,7 +133,7 @@ func (s *Server) confirmCommands(d *storage.Disposition, l storage.List, c stora
 	if err != nil {
 		return err
 	}
-	who := sender{addr: c.Address, member: member}
+	who := sender{addr: c.Address, member: member, auth: storage.AuthByConfirm, msg: c.Message}
 	var timeline []storage.ProposalEvent
 	for _, cmd := range r.Parse.Commands {
 		e := consensus.Event{Kind: cmd.Kind, From: c.Address, Member: member, At: c.Received,
@@ -146,7 +146,8 @@ func (s *Server) confirmCommands(d *storage.Disposition, l storage.List, c stora
 		d.Outgoing = append(d.Outgoing, out...)
 	}
 	d.Proposals = append(d.Proposals, storage.ProposalUpdate{Proposal: p, Events: append(timeline,
-		storage.ProposalEvent{Kind: "confirmed", From: c.Address, At: now, Detail: c.Token})})
+		storage.ProposalEvent{Kind: storage.EventConfirmed, From: c.Address, At: now, MessageID: c.Message,
+			Auth: storage.AuthByConfirm})})
 	d.UsedTokens = append(d.UsedTokens, c.Token)
 	if !waiting {
 		s.o.Logger.Info("confirm: the wait had ended; commands applied as late", "list", l.Address,

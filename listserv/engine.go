@@ -184,14 +184,14 @@ func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 func statusEvents(before, after consensus.Proposal, now time.Time) []storage.ProposalEvent {
 	var ev []storage.ProposalEvent
 	if after.Reminded && !before.Reminded {
-		ev = append(ev, storage.ProposalEvent{Kind: "reminder", At: now})
+		ev = append(ev, storage.ProposalEvent{Kind: storage.EventReminder, At: now})
 	}
 	if after.Status != before.Status {
 		at := after.Decided
 		if at.IsZero() {
 			at = now
 		}
-		ev = append(ev, storage.ProposalEvent{Kind: "status", Detail: string(after.Status), At: at})
+		ev = append(ev, storage.ProposalEvent{Kind: storage.EventStatus, Status: after.Status, At: at})
 	}
 	return ev
 }

@@ -53,7 +53,7 @@ func (s *Server) consensusHook(l storage.List, msg message, h textproto.Header, 
 	if err != nil {
 		return hook{}, err
 	}
-	who := sender{addr: author, name: displayName(h), member: member}
+	who := sender{addr: author, name: displayName(h), member: member, msg: msg.id}
 	switch {
 	case r.Kind == classify.Reply:
 		return s.reply(l, r, msg, who, received, now)
@@ -89,10 +89,14 @@ func (s *Server) consensusHook(l storage.List, msg message, h textproto.Header, 
 	return hook{}, nil
 }
 
-// sender is who wrote a post.
+// sender is who wrote a post, and how the timeline records it.
 type sender struct {
 	addr, name string
 	member     bool
+	// auth is how the sender was authenticated (storage.AuthBy*), ""
+	// when nothing needed it; msg the store id of their message.
+	auth string
+	msg  uint64
 }
 
 // propose opens a proposal from a member's post. A deadline line that
@@ -135,7 +139,7 @@ func (s *Server) propose(l storage.List, id uint64, r classify.Reading, who send
 		},
 		footer: foot.Body,
 		update: &storage.ProposalUpdate{Proposal: p, Events: []storage.ProposalEvent{
-			{Kind: "status", Detail: string(consensus.StatusOpen), From: who.addr, MessageID: 0, At: received}}},
+			{Kind: storage.EventStatus, Status: consensus.StatusOpen, From: who.addr, MessageID: id, At: received}}},
 	}
 	if p.MessageID != "" {
 		hk.threads = append(hk.threads, storage.ThreadLink{MessageID: p.MessageID, Proposal: ref})
@@ -200,6 +204,14 @@ func (s *Server) reply(l storage.List, r classify.Reading, msg message, who send
 		}
 	}
 	switch {
+	case mode == storage.AuthNone:
+		who.auth = storage.AuthByNone
+	case auth.Signature != "":
+		who.auth = storage.AuthByDKIM
+	case auth.OK && auth.How != "":
+		who.auth = storage.AuthByRelay
+	}
+	switch {
 	case !auth.OK && mode == storage.AuthDKIMOrConfirm:
 		var c storage.Confirmation
 		var outs []storage.Outgoing
@@ -210,15 +222,17 @@ func (s *Server) reply(l storage.List, r classify.Reading, msg message, who send
 		}
 		hk.outgoing = append(hk.outgoing, outs...)
 		hk.confirmations = append(hk.confirmations, c)
-		timeline = append(timeline, storage.ProposalEvent{Kind: "awaiting", From: who.addr, At: received,
-			Detail: commandList(r.Parse.Commands) + ": " + auth.How})
+		timeline = append(timeline, storage.ProposalEvent{Kind: storage.EventAwaiting, From: who.addr, At: received,
+			MessageID: msg.id, Commands: commandKinds(r.Parse.Commands), Channel: storage.ChannelMail,
+			Auth: storage.AuthByNotProven, Note: auth.How})
 	case !auth.OK:
 		// A forged objection would block a decision: not counted.
 		for _, c := range r.Parse.Commands {
 			fx := []consensus.Effect{{Kind: consensus.EffectRefused, To: who.addr, Command: c.Kind,
 				Why: consensus.WhyUnauthenticated}}
 			timeline = append(timeline, storage.ProposalEvent{Kind: string(c.Kind), From: who.addr, At: received,
-				Detail: c.Reason + refusal(fx) + ": " + auth.How})
+				MessageID: msg.id, Reason: c.Reason, Refusal: consensus.WhyUnauthenticated, Channel: storage.ChannelMail,
+				Auth: storage.AuthByNotProven, Note: auth.How})
 			o, err := s.effectMessages(l, p, fx, c.Reason, now, nil)
 			if err != nil {
 				return hook{}, err
@@ -267,7 +281,7 @@ func (s *Server) applyCommand(l storage.List, p consensus.Proposal, e consensus.
 	}
 	timeline = append(timeline, statusEvents(p, next, now)...)
 	timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: who.addr, At: e.At,
-		Detail: e.Reason + refusal(fx)})
+		MessageID: who.msg, Reason: e.Reason, Refusal: refusal(fx), Channel: storage.ChannelMail, Auth: who.auth})
 	outs, err := s.effectMessages(l, next, fx, e.Reason, now, nil)
 	if err != nil {
 		return p, nil, timeline, err
@@ -282,13 +296,13 @@ func (s *Server) applyCommand(l storage.List, p consensus.Proposal, e consensus.
 	return next, outs, timeline, nil
 }
 
-// commandList names commands for the timeline: "object, support".
-func commandList(cs []consensus.Command) string {
-	names := make([]string, len(cs))
+// commandKinds returns the kinds of commands, in order.
+func commandKinds(cs []consensus.Command) []consensus.EventKind {
+	kinds := make([]consensus.EventKind, len(cs))
 	for i, c := range cs {
-		names[i] = string(c.Kind)
+		kinds[i] = c.Kind
 	}
-	return strings.Join(names, ", ")
+	return kinds
 }
 
 // amendedDeadline reads the deadline line of an amendment's text: the
@@ -308,11 +322,12 @@ func (s *Server) amendedDeadline(text string, received time.Time) (time.Time, st
 	return dl, ""
 }
 
-// refusal returns " (refused: why)" when the effects refuse the command.
+// refusal returns why the effects refuse the command, "" when they do
+// not.
 func refusal(fx []consensus.Effect) string {
 	for _, e := range fx {
 		if e.Kind == consensus.EffectRefused {
-			return " (refused: " + e.Why + ")"
+			return e.Why
 		}
 	}
 	return ""

@@ -157,7 +157,7 @@ func TestProposalBlockedThenAdoptedWhenTheObjectionIsLifted(t *testing.T) {
 	ev, _ := h.store.ProposalEvents(storage.ProposalRef{List: "jardin@lists.test", Number: 1})
 	var kinds []string
 	for _, e := range ev {
-		kinds = append(kinds, e.Kind+":"+e.Detail)
+		kinds = append(kinds, e.Kind+":"+string(e.Status)+e.Reason)
 	}
 	want := "status:open reply: object:trop cher pour cette année status:blocked reply: status:adopted lift:"
 	if strings.Join(kinds, " ") != want {

@@ -36,7 +36,7 @@ func decisionFixture(t0 time.Time) ([]ProposalUpdate, [][]Outgoing) {
 			Title: "t", Received: t0, Requested: t0.Add(time.Hour), Min: time.Hour})
 		p.Status, p.Decided = consensus.StatusAdopted, t0.Add(time.Hour)
 		ups = append(ups, ProposalUpdate{Proposal: p, Events: []ProposalEvent{
-			{Kind: "status", Detail: "adopted", At: t0.Add(time.Hour)},
+			{Kind: "status", Status: consensus.StatusAdopted, At: t0.Add(time.Hour)},
 			{Kind: "reminder", At: t0.Add(30 * time.Minute)},
 		}})
 		var out []Outgoing
@@ -147,7 +147,7 @@ func TestPreparedDecisionsStoreTheSameRecords(t *testing.T) {
 	if !gotQ[1].Personal || len(gotQ[1].Recipients) != 2 {
 		t.Errorf("second queue entry %+v", gotQ[1])
 	}
-	if len(gotEv[1]) != 2 || gotEv[1][0].Seq == 0 || gotEv[1][1].Seq <= gotEv[1][0].Seq || gotEv[1][0].Detail != "adopted" {
+	if len(gotEv[1]) != 2 || gotEv[1][0].Seq == 0 || gotEv[1][1].Seq <= gotEv[1][0].Seq || gotEv[1][0].Status != consensus.StatusAdopted {
 		t.Errorf("events %+v", gotEv[1])
 	}
 	if gotP[0].Status != consensus.StatusAdopted || gotP[0].List != "jardin@lists.test" {

@@ -68,8 +68,9 @@ func refFromKey(k []byte) ProposalRef {
 type ProposalEvent struct {
 	// Seq orders the events of one proposal, from 1.
 	Seq uint64 `json:"seq,omitempty"`
-	// Kind is the consensus event kind, or "status" for a change of
-	// status, or "refused" for a command that did not count.
+	// Kind is the consensus event kind (object, lift, support, withdraw,
+	// amend, reply), or EventStatus, EventReminder, EventAwaiting,
+	// EventConfirmed.
 	Kind string `json:"kind"`
 	// From is the sender's address ("" for the engine).
 	From string `json:"from,omitempty"`
@@ -78,10 +79,47 @@ type ProposalEvent struct {
 	MessageID uint64 `json:"message_id,omitempty"`
 	// At is the SMTP receipt time of that message, or the tick's time.
 	At time.Time `json:"at"`
-	// Detail is the objection's reason, the refusal's cause or the new
-	// status.
-	Detail string `json:"detail,omitempty"`
+	// Reason is an objection's reason, as written.
+	Reason string `json:"reason,omitempty"`
+	// Refusal is why a command did not count (consensus.Why*); "" when
+	// it counted.
+	Refusal string `json:"refusal,omitempty"`
+	// Status is the new status of an EventStatus.
+	Status consensus.Status `json:"status,omitempty"`
+	// Commands are the commands that wait (EventAwaiting).
+	Commands []consensus.EventKind `json:"commands,omitempty"`
+	// Channel is how the command came: ChannelMail ("" in older records)
+	// or ChannelWeb.
+	Channel string `json:"channel,omitempty"`
+	// Auth is how the sender was authenticated (AuthBy*), "" when not
+	// checked; Note is the check's own words, for the operator (never
+	// shown on a public page).
+	Auth string `json:"auth,omitempty"`
+	Note string `json:"note,omitempty"`
 }
+
+// The kinds of timeline events that are not consensus events.
+const (
+	EventStatus    = "status"
+	EventReminder  = "reminder"
+	EventAwaiting  = "awaiting"
+	EventConfirmed = "confirmed"
+)
+
+// The channels a command comes by.
+const (
+	ChannelMail = "mail"
+	ChannelWeb  = "web"
+)
+
+// How a sender was authenticated.
+const (
+	AuthByDKIM      = "dkim"      // an aligned DKIM signature tacit verified
+	AuthByRelay     = "relay"     // a trusted relay's Authentication-Results
+	AuthByConfirm   = "confirmed" // the sender confirmed by return mail
+	AuthByNone      = "none"      // the list trusts From
+	AuthByNotProven = "failed"    // no authentication: the command did not count
+)
 
 // ProposalUpdate is what one decision does to one proposal: its new
 // state and the events to append to its timeline.

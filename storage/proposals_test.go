@@ -48,7 +48,7 @@ func TestDeadlineIndexFollowsTheProposal(t *testing.T) {
 		Archive:         ArchiveEntry{List: "jardin@lists.test", Subject: "adopted"},
 		Queue:           []QueueEntry{{List: "jardin@lists.test", Domain: "x", Recipients: []string{"a@x"}, NextAttempt: t0}},
 		MessageIDHeader: "<n1@lists.test>", Thread: ProposalRef{List: "jardin@lists.test", Number: 2}}
-	err := s.Decide([]ProposalUpdate{{Proposal: p2, Events: []ProposalEvent{{Kind: "status", Detail: "adopted", At: t0}}}, {Proposal: p1}}, []Outgoing{notice})
+	err := s.Decide([]ProposalUpdate{{Proposal: p2, Events: []ProposalEvent{{Kind: "status", Status: consensus.StatusAdopted, At: t0}}}, {Proposal: p1}}, []Outgoing{notice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestDeadlineIndexFollowsTheProposal(t *testing.T) {
 		t.Errorf("status %s", got.Status)
 	}
 	ev, _ := s.ProposalEvents(ProposalRef{List: "jardin@lists.test", Number: 2})
-	if len(ev) != 1 || ev[0].Detail != "adopted" || ev[0].Seq == 0 {
+	if len(ev) != 1 || ev[0].Status != consensus.StatusAdopted || ev[0].Seq == 0 {
 		t.Errorf("events %+v", ev)
 	}
 	if ref, ok, _ := s.ThreadOf("N1@lists.test"); !ok || ref.Number != 2 {

@@ -70,7 +70,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 var (
 	bucketMeta      = []byte("meta")
@@ -132,6 +132,7 @@ var migrations = []migration{
 	migrateListMsgIDs,
 	migrateHeldLog,
 	migrateProbes,
+	migrateTypedTimeline,
 }
 
 // migrateBigMessages opens schema 5, where a message over bigMessage

@@ -170,7 +170,7 @@ type decShown struct {
 		At, Deadline time.Time
 	}
 	Replies, Unpositioned int
-	Events                []struct{ Kind, From, Detail string }
+	Events                []struct{ Kind, From, Reason, Refusal, Status string }
 }
 
 func (d *decRig) show(t *testing.T, n int) decShown {

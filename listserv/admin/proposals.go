@@ -109,7 +109,7 @@ func (a *Admin) proposalShow(args []string, w io.Writer) error {
 	}
 	fmt.Fprintln(w, "timeline:")
 	for _, e := range events {
-		fmt.Fprintf(w, "  %s  %-8s %s %s\n", e.At.Format(time.RFC3339), Escape(string(e.Kind)), Escape(e.From), Escape(e.Detail))
+		fmt.Fprintf(w, "  %s  %-8s %s %s\n", e.At.Format(time.RFC3339), Escape(string(e.Kind)), Escape(e.From), Escape(eventDetail(e)))
 	}
 	for i, v := range p.Versions {
 		fmt.Fprintf(w, "version %d (%s):\n", i+1, v.At.Format(time.RFC3339))
@@ -156,4 +156,37 @@ func (a *Admin) proposalRef(id string) (storage.ProposalRef, error) {
 		return found[0], nil
 	}
 	return storage.ProposalRef{}, &UsageError{Msg: fmt.Sprintf("proposal %s exists in several lists: write LIST#%d", id, n)}
+}
+
+// eventDetail writes a timeline event's fields for the terminal: the new
+// status, the reason, why it did not count, how its sender was
+// authenticated.
+func eventDetail(e storage.ProposalEvent) string {
+	var parts []string
+	if e.Status != "" {
+		parts = append(parts, string(e.Status))
+	}
+	if len(e.Commands) > 0 {
+		kinds := make([]string, len(e.Commands))
+		for i, k := range e.Commands {
+			kinds[i] = string(k)
+		}
+		parts = append(parts, "waiting for confirmation: "+strings.Join(kinds, ", "))
+	}
+	if e.Reason != "" {
+		parts = append(parts, e.Reason)
+	}
+	if e.Refusal != "" {
+		parts = append(parts, "not counted: "+e.Refusal)
+	}
+	if e.Auth != "" {
+		parts = append(parts, "auth: "+e.Auth)
+	}
+	if e.Channel == storage.ChannelWeb {
+		parts = append(parts, "via the web")
+	}
+	if e.Note != "" {
+		parts = append(parts, "("+e.Note+")")
+	}
+	return strings.Join(parts, " ")
 }

@@ -25,7 +25,7 @@ func TestProposalLsAndShow(t *testing.T) {
 	err := s.Decide([]storage.ProposalUpdate{
 		{Proposal: mk("jardin@lists.test", 1, consensus.StatusAdopted)},
 		{Proposal: mk("jardin@lists.test", 2, consensus.StatusOpen),
-			Events: []storage.ProposalEvent{{Kind: "object", From: "bob@example.org", At: t0, Detail: "trop cher"}}},
+			Events: []storage.ProposalEvent{{Kind: "object", From: "bob@example.org", At: t0, Reason: "trop cher"}}},
 		{Proposal: mk("velo@lists.test", 1, consensus.StatusOpen)},
 	}, nil)
 	if err != nil {

@@ -209,6 +209,10 @@ func BodyText(raw []byte) (string, error) {
 	if err == nil {
 		return t, nil
 	}
+	if errors.Is(err, mailtext.ErrTooDeep) || errors.Is(err, mailtext.ErrTooManyParts) {
+		// MIME past the bounds is not read at all, not even raw.
+		return t, err
+	}
 	if _, off, serr := rewrite.Split(raw); serr == nil {
 		body := raw[off:]
 		return string(body[:min(len(body), mailtext.MaxText)]), err

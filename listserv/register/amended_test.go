@@ -49,9 +49,7 @@ func newVoteFixture(t *testing.T, first func(*fixture)) *fixture {
 	if err := f.store.CreateList(storage.List{Address: "vote@lists.test", Name: "Vote", PublicRegister: true, Created: t0}); err != nil {
 		t.Fatal(err)
 	}
-	ev := func(kind, from, detail string, at time.Time) storage.ProposalEvent {
-		return storage.ProposalEvent{Kind: kind, From: from, Detail: detail, At: at}
-	}
+	ev := testEvent
 	p := consensus.NewProposal(consensus.Draft{List: "vote@lists.test", Number: 1, Author: "carol@example.org",
 		AuthorName: "Carol Martin", Title: "Choisir la date de la fête", MessageID: "<fete@example.org>",
 		Text: voteFirstText, Received: voteOpened, Requested: voteFirst, Min: time.Hour,

@@ -84,9 +84,7 @@ func (f *fixture) decide(t *testing.T, p consensus.Proposal, events ...storage.P
 
 func (f *fixture) populate(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2026, 11, d, 10, 0, 0, 0, time.UTC) }
-	ev := func(kind, from, detail string, at time.Time) storage.ProposalEvent {
-		return storage.ProposalEvent{Kind: kind, From: from, Detail: detail, At: at}
-	}
+	ev := testEvent
 
 	// #1 adopted, with a support.
 	p := proposal("jardin@lists.test", 1, "Acheter une tondeuse", "alice@example.org", "Je propose d'acheter une tondeuse.", day(2))
@@ -276,3 +274,20 @@ func (n *node) first(t *testing.T, name string) *node {
 }
 
 func refOf(list string, n int) storage.ProposalRef { return storage.ProposalRef{List: list, Number: n} }
+
+// testEvent builds a timeline event: for kind "status" detail is the new
+// status; otherwise the reason, with " (refused: why)" for a command that
+// did not count.
+func testEvent(kind, from, detail string, at time.Time) storage.ProposalEvent {
+	e := storage.ProposalEvent{Kind: kind, From: from, At: at}
+	if kind == storage.EventStatus {
+		e.Status = consensus.Status(detail)
+		return e
+	}
+	reason, why, refused := strings.Cut(detail, " (refused: ")
+	e.Reason = reason
+	if refused {
+		e.Refusal = strings.TrimSuffix(why, ")")
+	}
+	return e
+}

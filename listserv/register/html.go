@@ -121,6 +121,8 @@ type event struct {
 	Who, What    string
 	Detail       string
 	Refused, Key bool
+	// Web: the position was taken on the web page, not by mail.
+	Web bool
 }
 
 // proposalBody is the proposal page's own data.
@@ -246,8 +248,8 @@ func (h *handler) proposalPage(req request, p consensus.Proposal, events []stora
 			sender = req.w.Engine
 		}
 		b.Events = append(b.Events, event{At: req.date(e.At, loc, true), Who: sender,
-			What: req.w.kind(e.Kind), Detail: req.w.detail(e.Kind, e.Detail),
-			Refused: e.Kind == "refused" || containsRefusal(e.Detail),
+			What: req.w.kind(e.Kind), Detail: req.w.detail(e), Web: e.Channel == storage.ChannelWeb,
+			Refused: e.Refusal != "",
 			Key:     e.Kind == "status" || e.Kind == string(consensus.EventObject) || e.Kind == string(consensus.EventAmend)})
 	}
 	title := b.Heading
@@ -262,12 +264,6 @@ func (h *handler) proposalPage(req request, p consensus.Proposal, events []stora
 func sentence(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:] + "."
-}
-
-// containsRefusal reports whether an event's detail says its command did
-// not count.
-func containsRefusal(detail string) bool {
-	return strings.Contains(detail, " (refused: ")
 }
 
 // render writes page name with status code.

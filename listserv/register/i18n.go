@@ -6,6 +6,7 @@ import (
 
 	"tacit/consensus"
 	"tacit/listserv/notice"
+	"tacit/storage"
 )
 
 // words are the fixed texts of the pages and feeds in one language.
@@ -22,6 +23,8 @@ type words struct {
 	Formats, Subscribe, Calendar, Feed, Spreadsheet, Data string
 	NotFound, NotFoundText, Proposal, SetDeadline, Engine string
 	NotCounted                                            string
+	// ViaWeb marks a position taken on the web page.
+	ViaWeb string
 	// Amendments: the mark of an amended proposal, when and how it
 	// changed, and which version is current.
 	Amended, AmendedOn, AmendedTimes, DeadlineMoved, DeadlineKept string
@@ -89,6 +92,7 @@ var french = words{
 	Spreadsheet:   "tableur (CSV)",
 	Data:          "données (JSON)",
 	NotCounted:    "non comptée",
+	ViaWeb:        "via le web",
 	Colon:         "\u00a0: ",
 
 	Amended:         "amendée",
@@ -174,6 +178,7 @@ var english = words{
 	Spreadsheet:   "spreadsheet (CSV)",
 	Data:          "data (JSON)",
 	NotCounted:    "not counted",
+	ViaWeb:        "on the web",
 	Colon:         ": ",
 
 	Amended:         "amended",
@@ -238,24 +243,22 @@ func (w *words) kind(k string) string {
 	return k
 }
 
-// detail renders the detail of a timeline event of kind: a status in
-// words, a reason, and why a command did not count.
-func (w *words) detail(kind, detail string) string {
-	if kind == "status" {
-		return w.status(consensus.Status(detail))
+// detail renders the detail of a timeline event from its fields: a
+// status in words, a reason, why a command did not count. The
+// authentication check's own words (Note, which may name hosts) stay out
+// of a public page.
+func (w *words) detail(e storage.ProposalEvent) string {
+	if e.Kind == storage.EventStatus {
+		return w.status(e.Status)
 	}
-	reason, refused, found := strings.Cut(detail, " (refused: ")
-	if !found {
-		return detail
+	if e.Refusal == "" {
+		return e.Reason
 	}
-	// What follows the parenthesis (the authentication check's own
-	// words, which may name hosts) stays out of a public page.
-	why, _, _ := strings.Cut(refused, ")")
-	text := w.why[why]
+	text := w.why[e.Refusal]
 	if text == "" {
-		text = w.NotCounted + ": " + why
+		text = w.NotCounted + ": " + e.Refusal
 	}
-	if reason = strings.TrimSpace(reason); reason != "" {
+	if reason := strings.TrimSpace(e.Reason); reason != "" {
 		return reason + " — " + text
 	}
 	return text

@@ -46,12 +46,12 @@ func TestNoMemberAddressInAnyPublicOutput(t *testing.T) {
 	p.Supports = []consensus.Support{{Member: "grace@members.test", At: day}}
 	p.Status, p.Decided, p.Replies = consensus.StatusBlocked, p.Deadline, 2
 	f.decide(t, p,
-		storage.ProposalEvent{Kind: "status", From: "frank@members.test", Detail: "open", At: day},
-		storage.ProposalEvent{Kind: "object", From: "erin@example.org", Detail: "write to treasurer@bank.test first", At: day},
-		storage.ProposalEvent{Kind: "object", From: "erin@nowhere.test", Detail: "too soon", At: day},
+		testEvent("status", "frank@members.test", "open", day),
+		testEvent("object", "erin@example.org", "write to treasurer@bank.test first", day),
+		testEvent("object", "erin@nowhere.test", "too soon", day),
 		storage.ProposalEvent{Kind: "support", From: "grace@members.test", At: day},
-		storage.ProposalEvent{Kind: "object", From: "mallet@outsider.test", Detail: "no (refused: not-member)", At: day},
-		storage.ProposalEvent{Kind: "status", Detail: "blocked", At: p.Deadline})
+		testEvent("object", "mallet@outsider.test", "no (refused: not-member)", day),
+		testEvent("status", "", "blocked", p.Deadline))
 	f.decide(t, proposal("garden@other.test", 4, "Mail keys@mairie.test about the gate", "frank@members.test", "Gate.", now))
 
 	// The domains of the members' addresses: no output may show them.
