@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"time"
 
@@ -106,7 +105,8 @@ type Options struct {
 	HTTPListen  string
 	HTTPBaseURL string
 	// AdminSocket is the path of the unix socket admin commands are
-	// served on; "" disables it.
+	// served on; "" disables it. The socket is mode 0600 whatever the
+	// umask and serves only the server's own user and root.
 	AdminSocket string
 	// DMARC looks up DMARC policies for the From rewrite; nil disables
 	// the "dmarc" mode.
@@ -267,8 +267,7 @@ func New(o Options) (*Server, error) {
 		}
 	}
 	if o.AdminSocket != "" {
-		_ = os.Remove(o.AdminSocket) // a stale socket of a dead server
-		aln, err := net.Listen("unix", o.AdminSocket)
+		aln, err := admin.Listen(o.AdminSocket) // replaces the stale socket of a dead server
 		if err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("listserv: admin socket: %w", err)
