@@ -243,7 +243,11 @@ func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []conse
 			outs = append(outs, o)
 			continue
 		}
-		outs = append(outs, s.toOne(l, c, e.To, now))
+		// A reply to an acknowledgment ("OBJECTION LEVÉE") threads to
+		// the proposal through the acknowledgment's own Message-ID.
+		o := s.toOne(l, c, e.To, now)
+		o.MessageIDHeader, o.Thread = c.messageID, ref
+		outs = append(outs, o)
 	}
 	return outs, nil
 }

@@ -172,7 +172,13 @@ func (s *Server) private(l storage.List, p consensus.Proposal, kind notice.Kind,
 	if lt.inReplyTo != "" {
 		lt.refs = []string{lt.inReplyTo}
 	}
-	return s.toOne(l, s.compose(lt), to, now), nil
+	c := s.compose(lt)
+	o := s.toOne(l, c, to, now)
+	if p.Number > 0 {
+		// A plain Reply to it (to the list) threads to the proposal.
+		o.MessageIDHeader, o.Thread = c.messageID, storage.ProposalRef{List: l.Address, Number: p.Number}
+	}
+	return o, nil
 }
 
 // reply applies a member's reply to a proposal: one reply event, then one
