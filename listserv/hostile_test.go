@@ -394,7 +394,7 @@ func TestHostileRepeatedRecipient(t *testing.T) {
 		post("alice@example.org", "twice", "once please\r\n"))
 	h.sink.WaitCount(t, 2, 10*time.Second)
 	waitFor(t, func() bool { ids, _ := h.store.Inbox(); return len(ids) == 0 })
-	time.Sleep(300 * time.Millisecond)
+	h.quiet()
 	if got := h.sink.Recipients(); got["bob@example.org"] != 1 {
 		t.Errorf("bob got %d copies", got["bob@example.org"])
 	}
@@ -447,7 +447,7 @@ func TestHostileProposals(t *testing.T) {
 			t.Errorf("%q: X-Tacit-Deadline %q, deadline %v", tc.deadline, got.Header.Get("X-Tacit-Deadline"), p.Deadline)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	h.quiet()
 	for _, m := range h.sink.Messages() {
 		if slices.Contains(m.To, hostileVictim) {
 			t.Errorf("the victim got a message")

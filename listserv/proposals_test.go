@@ -146,7 +146,7 @@ func TestProposalBlockedThenAdoptedWhenTheObjectionIsLifted(t *testing.T) {
 	h.mustSend("bob@example.org", []string{"jardin@lists.test"}, replyPost("bob@example.org", "r2@example.org",
 		"r1@example.org", "Re: [jardin] [BLOQUÉE #1] Acheter une tondeuse", "Objection levée, on a trouvé un prêt.\r\n"))
 	waitMessages(t, h.sink, "alice@example.org", "[ADOPTÉE #1]", 1)
-	time.Sleep(200 * time.Millisecond)
+	h.quiet()
 	h.srv.Tick(ctx)
 	if n := len(messagesTo(h.sink, "alice@example.org", "[ADOPTÉE #1]")); n != 1 {
 		t.Errorf("%d adoption notices, want 1", n)
@@ -187,7 +187,7 @@ func TestSilenceAdoptsWithOneReminderAndOneNotice(t *testing.T) {
 	h.srv.Tick(ctx)
 	h.srv.Tick(ctx)
 	waitMessages(t, h.sink, "bob@example.org", "[ADOPTÉE #1]", 1)
-	time.Sleep(200 * time.Millisecond)
+	h.quiet()
 	for _, sub := range []string{"[RAPPEL #1]", "[ADOPTÉE #1]"} {
 		if n := len(messagesTo(h.sink, "alice@example.org", sub)); n != 1 {
 			t.Errorf("%d messages %s, want 1", n, sub)
@@ -260,7 +260,7 @@ func TestRequestStatusListsOpenProposalsToMembersOnly(t *testing.T) {
 	if body := readAll(t, stranger[0]); strings.Contains(body, "printemps") || !strings.Contains(body, "Seuls les membres") {
 		t.Errorf("status to a stranger:\n%s", body)
 	}
-	time.Sleep(300 * time.Millisecond)
+	h.quiet()
 	if n := len(messagesTo(h.sink, "carol@example.org", "Réponse")); n != 0 {
 		t.Errorf("%d status replies to a robot", n)
 	}
@@ -329,7 +329,6 @@ func TestOutcomeOnceAcrossRestarts(t *testing.T) {
 		waitFor(t, func() bool { st, _ := h.store.QueueStats(); return st.Entries == 0 })
 		h.stop()
 	}
-	time.Sleep(100 * time.Millisecond)
 	if n := len(messagesTo(sink, "bob@example.org", "[ADOPTÉE #1]")); n != 1 {
 		t.Errorf("%d adoption notices after three restarts, want 1", n)
 	}
@@ -352,7 +351,7 @@ func TestLateObjectionIsRefused(t *testing.T) {
 	}
 	waitMessages(t, h.sink, "carol@example.org", "^[jardin] [ADOPTÉE #1]", 1)
 	h.srv.Tick(context.Background())
-	time.Sleep(200 * time.Millisecond)
+	h.quiet()
 	if n := len(messagesTo(h.sink, "carol@example.org", "^[jardin] [ADOPTÉE #1]")); n != 1 {
 		t.Errorf("%d adoption notices, want 1", n)
 	}

@@ -142,7 +142,7 @@ func TestRequestRepliesAreCapped(t *testing.T) {
 			requestMail("victim@example.net", "jardin-request@lists.test", "help", strings.Repeat("x", i)))
 	}
 	waitMessages(t, h.sink, "victim@example.net", "Réponse", 10)
-	time.Sleep(500 * time.Millisecond)
+	h.quiet()
 	if n := len(messagesTo(h.sink, "victim@example.net", "")); n != 10 {
 		t.Errorf("%d replies in an hour, want 10", n)
 	}
@@ -210,7 +210,7 @@ func TestModerationByMailAndCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitMessages(t, h.sink, "carol@example.org", "[jardin] Message de Bob", 1)
-	time.Sleep(300 * time.Millisecond)
+	h.quiet()
 	if n := len(messagesTo(h.sink, "alice@example.org", "Vends vélo")); n != 1 {
 		t.Errorf("the approved post went out %d times", n)
 	}
@@ -237,7 +237,7 @@ func TestModerationByMailAndCLI(t *testing.T) {
 	if held, _ := h.store.HeldPosts("jardin@lists.test"); len(held) != 0 {
 		t.Errorf("still held after the CLI's rejection: %+v", held)
 	}
-	time.Sleep(300 * time.Millisecond)
+	h.quiet()
 	if n := len(messagesTo(h.sink, "alice@example.org", "Doublon de Bob")); n != 0 {
 		t.Errorf("the post rejected with the CLI went out")
 	}

@@ -412,6 +412,18 @@ func TestMaildirDelivery(t *testing.T) {
 	}
 }
 
+// quiet waits until the server has nothing left to do: every received
+// message processed and every queued copy delivered, so that a check of
+// "nothing more arrived" reads a final state.
+func (h *harness) quiet() {
+	h.t.Helper()
+	waitFor(h.t, func() bool {
+		ids, _ := h.store.Inbox()
+		st, _ := h.store.QueueStats()
+		return len(ids) == 0 && st.Entries == 0
+	})
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
