@@ -8,6 +8,7 @@ import (
 	"tacit/listserv/classify"
 	"tacit/listserv/dkim"
 	"tacit/listserv/notice"
+	"tacit/listserv/rewrite"
 	"tacit/storage"
 )
 
@@ -134,9 +135,12 @@ func (s *Server) confirmCommands(d *storage.Disposition, l storage.List, c stora
 		return err
 	}
 	who := sender{addr: c.Address, member: member, auth: storage.AuthByConfirm, msg: c.Message}
+	if h, _, err := rewrite.Split(raw); err == nil {
+		who.name = displayName(h)
+	}
 	var timeline []storage.ProposalEvent
 	for _, cmd := range r.Parse.Commands {
-		e := consensus.Event{Kind: cmd.Kind, From: c.Address, Member: member, At: c.Received,
+		e := consensus.Event{Kind: cmd.Kind, From: c.Address, FromName: who.name, Member: member, At: c.Received,
 			Reason: cmd.Reason, Text: cmd.Text}
 		var out []storage.Outgoing
 		p, out, timeline, err = s.applyCommand(l, p, e, who, timeline, now)

@@ -82,11 +82,15 @@ func (c Checker) relayResult(h textproto.Header, remoteAddr, fromDomain string) 
 			switch r := r.(type) {
 			case *authres.DMARCResult:
 				if r.Value == authres.ResultPass && aligned(domainOf(r.From), fromDomain) {
-					return Result{OK: true, How: "dmarc=pass from relay " + host}, true
+					// A signature the relay checked counts once, as one
+					// tacit checked: a replayed message is not new.
+					return Result{OK: true, How: "dmarc=pass from relay " + host,
+						Signature: alignedSignatureID(h, fromDomain)}, true
 				}
 			case *authres.DKIMResult:
 				if r.Value == authres.ResultPass && aligned(strings.ToLower(r.Domain), fromDomain) {
-					return Result{OK: true, How: "dkim=pass (" + r.Domain + ") from relay " + host}, true
+					return Result{OK: true, How: "dkim=pass (" + r.Domain + ") from relay " + host,
+						Signature: signatureID(h, strings.ToLower(r.Domain))}, true
 				}
 			case *authres.SPFResult:
 				if r.Value == authres.ResultPass && aligned(domainOf(r.From), fromDomain) {
@@ -155,19 +159,34 @@ func signsFrom(v *dkim.Verification) bool {
 	return false
 }
 
+// alignedSignatureID returns the id of the first DKIM signature whose
+// d= is aligned with the From domain, "" when there is none.
+func alignedSignatureID(h textproto.Header, fromDomain string) string {
+	for _, v := range h.Values("DKIM-Signature") {
+		d := strings.ToLower(dkimTag(v, "d"))
+		if aligned(d, fromDomain) {
+			return signatureID(h, d)
+		}
+	}
+	return ""
+}
+
+// dkimTag returns one tag of a DKIM-Signature value, without spaces.
+func dkimTag(v, name string) string {
+	for _, t := range strings.Split(v, ";") {
+		if k, val, ok := strings.Cut(t, "="); ok && strings.TrimSpace(k) == name {
+			return strings.Join(strings.Fields(val), "")
+		}
+	}
+	return ""
+}
+
 // signatureID returns a hash of the b= value of the first DKIM-Signature
 // of domain d: the same signature replayed has the same id.
 func signatureID(h textproto.Header, d string) string {
 	for _, v := range h.Values("DKIM-Signature") {
-		tags := map[string]string{}
-		for _, t := range strings.Split(v, ";") {
-			k, val, ok := strings.Cut(t, "=")
-			if ok {
-				tags[strings.TrimSpace(k)] = strings.Join(strings.Fields(val), "")
-			}
-		}
-		if strings.EqualFold(tags["d"], d) && tags["b"] != "" {
-			sum := sha256.Sum256([]byte(tags["b"]))
+		if b := dkimTag(v, "b"); strings.EqualFold(dkimTag(v, "d"), d) && b != "" {
+			sum := sha256.Sum256([]byte(b))
 			return hex.EncodeToString(sum[:16])
 		}
 	}

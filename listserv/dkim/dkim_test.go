@@ -102,6 +102,12 @@ func TestSignAndCheck(t *testing.T) {
 	if ok, _ := c.auth(forgedBelow, "127.0.0.1:4242"); ok {
 		t.Errorf("a sender's own Authentication-Results below the relay's is believed")
 	}
+	// A signature the relay vouched for has its id too: replayed through
+	// the relay, it is the same message.
+	viaRelay := append([]byte("Authentication-Results: mx.lists.test; dmarc=pass header.from=example.org\r\n"), signed...)
+	if r := c.Authenticate(viaRelay, "127.0.0.1:25"); !r.OK || r.Signature == "" {
+		t.Errorf("relay-vouched signed message: %+v", r)
+	}
 	// A DKIM signature has an id, the same when replayed.
 	r1, r2 := c.Authenticate(signed, "192.0.2.1:25"), c.Authenticate([]byte(personal), "192.0.2.1:25")
 	if r1.Signature == "" || r1.Signature != r2.Signature {
