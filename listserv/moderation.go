@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/emersion/go-message/textproto"
 
@@ -23,6 +24,22 @@ import (
 // `tacit held approve|reject`. A decision puts the post back in the inbox
 // with the decision on its envelope, so that distributing it and telling
 // its author happen in the post path, once, whichever way it was taken.
+//
+// The owners' notices are capped (SPEC section 11): in one clock hour a
+// list sends a notice for its first heldNoticesPerHour held posts only.
+// The posts beyond are held and listed all the same, and the first post
+// held in a later hour brings the owners one summary of those of them
+// that still wait. Every count comes from the store's held log (when
+// each list held each post, whatever became of it since), so a restart
+// neither resets the cap nor sends a summary twice: the summary goes
+// with the one post that is the first of its hour.
+
+// heldNoticesPerHour caps the owners' notices of held posts, per list
+// and clock hour.
+const heldNoticesPerHour = 10
+
+// heldSummaryLines bounds the posts a summary names one by one.
+const heldSummaryLines = 25
 
 // holdReason says why list l must hold a post by author, "" when it must
 // not.
@@ -53,6 +70,10 @@ func (s *Server) holdReason(l storage.List, author string) (string, error) {
 // hold keeps a post for the owners, sends them the notice with the post
 // attached, and tells the author the post waits.
 func (s *Server) hold(d *storage.Disposition, l storage.List, id uint64, raw []byte, author, subject, reason string, now time.Time) error {
+	rank, err := s.heldRank(d, l, now)
+	if err != nil {
+		return err
+	}
 	tok := newToken()
 	d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: id, From: author,
 		Subject: subject, Reason: reason, At: now, Token: tok})
@@ -60,18 +81,136 @@ func (s *Server) hold(d *storage.Disposition, l storage.List, id uint64, raw []b
 	data.Token = tok
 	data.Post = notice.HeldPost{From: author, Subject: subject, Reason: reason}
 	if len(l.Owners) > 0 {
-		txt, err := s.notices.Render(notice.HeldOwner, s.listLang(l), data)
-		if err != nil {
-			return err
+		if rank == 1 {
+			if err := s.heldSummary(d, l, now); err != nil {
+				return err
+			}
 		}
-		c := s.composeWithAttachment(letter{list: l, from: requestAddress(l), to: strings.Join(l.Owners, ", "),
-			text: txt, now: now}, raw)
-		out := s.toOne(l, c, l.Owners[0], now)
-		out.Queue = s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l),
-			Created: now, NextAttempt: now}, l.Owners)
-		d.Outgoing = append(d.Outgoing, out)
+		if rank <= heldNoticesPerHour {
+			txt, err := s.notices.Render(notice.HeldOwner, s.listLang(l), data)
+			if err != nil {
+				return err
+			}
+			s.toOwners(d, l, s.composeWithAttachment(letter{list: l, from: requestAddress(l),
+				to: strings.Join(l.Owners, ", "), text: txt, now: now}, raw), now)
+		} else {
+			s.o.Logger.Info("post: held without a notice to the owners", "list", l.Address, "from", author,
+				"held_this_hour", rank)
+		}
 	}
 	return s.tell(d, l, author, notice.HeldAuthor, data, "", now)
+}
+
+// toOwners sends c, written to the owners of list l, to each of them.
+func (s *Server) toOwners(d *storage.Disposition, l storage.List, c composed, now time.Time) {
+	out := s.toOne(l, c, l.Owners[0], now)
+	out.Queue = s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l),
+		Created: now, NextAttempt: now}, l.Owners)
+	d.Outgoing = append(d.Outgoing, out)
+}
+
+// heldRank returns the place of a post list l holds now among the posts
+// it held in the same clock hour: 1 for the first. The posts this
+// disposition already holds count, they are not in the store yet.
+func (s *Server) heldRank(d *storage.Disposition, l storage.List, now time.Time) (int, error) {
+	log, err := s.o.Store.HeldLog(l.Address, now.Truncate(time.Hour), now.Add(time.Nanosecond))
+	if err != nil {
+		return 0, err
+	}
+	n := len(log)
+	for _, h := range d.Held {
+		if h.List == l.Address {
+			n++
+		}
+	}
+	return n + 1, nil
+}
+
+// heldSummary tells the owners of list l, as the first post of a new
+// hour is held, about the posts of the last hour that had posts held
+// which went without a notice (beyond the cap) and still wait.
+func (s *Server) heldSummary(d *storage.Disposition, l storage.List, now time.Time) error {
+	last, err := s.o.Store.LastHeldBefore(l.Address, now.Truncate(time.Hour))
+	if err != nil || last.IsZero() {
+		return err
+	}
+	hour := last.Truncate(time.Hour)
+	log, err := s.o.Store.HeldLog(l.Address, hour, hour.Add(time.Hour))
+	if err != nil || len(log) <= heldNoticesPerHour {
+		return err
+	}
+	silent := make(map[uint64]bool, len(log)-heldNoticesPerHour)
+	for _, e := range log[heldNoticesPerHour:] {
+		silent[e.ID] = true
+	}
+	held, err := s.o.Store.HeldPosts(l.Address)
+	if err != nil {
+		return err
+	}
+	var waiting []storage.Held
+	for _, h := range held {
+		if silent[h.ID] {
+			waiting = append(waiting, h)
+		}
+	}
+	if len(waiting) == 0 {
+		return nil // all decided already
+	}
+	s.o.Logger.Info("post: summary of held posts to the owners", "list", l.Address, "hour", hour, "waiting", len(waiting))
+	txt := s.heldSummaryText(l, hour, len(log), waiting)
+	s.toOwners(d, l, s.compose(letter{list: l, from: requestAddress(l), to: strings.Join(l.Owners, ", "),
+		text: txt, now: now}), now)
+	return nil
+}
+
+// heldSummaryText writes the summary of the posts held in the hour from
+// hour, total in all, that went without a notice and still wait.
+func (s *Server) heldSummaryText(l storage.List, hour time.Time, total int, waiting []storage.Held) notice.Text {
+	loc := s.o.Consensus.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	from, to := hour.In(loc).Format("15:04"), hour.Add(time.Hour).In(loc).Format("15:04")
+	day := hour.In(loc).Format("2006-01-02")
+	var lines strings.Builder
+	for i, h := range waiting {
+		if i == heldSummaryLines {
+			fmt.Fprintf(&lines, "  … (%d)\n", len(waiting)-i)
+			break
+		}
+		fmt.Fprintf(&lines, "  %d  %s  « %s »  %s\n", h.ID, oneLine(h.From, 60), oneLine(h.Subject, 60), h.Token)
+	}
+	n, name, addr := len(waiting), l.LocalPart(), l.Address
+	if s.listLang(l) == "en" {
+		return notice.Text{
+			Subject: fmt.Sprintf("[%s] %d more messages await your decision", name, n),
+			Body: fmt.Sprintf("Hello,\n\nOn %s between %s and %s, the list %s held %d messages; you were sent a notice "+
+				"for the first %d only.\n\n%d more messages await your decision: tacit held ls, or reply to this "+
+				"message with one line per message, \"approve TOKEN\" or \"reject TOKEN reason\".\n\n"+
+				"NUMBER  SENDER  SUBJECT  TOKEN\n%s\nOn the command line: tacit held approve NUMBER or tacit held reject NUMBER.\n\n--\nThe list %s\n",
+				day, from, to, addr, total, heldNoticesPerHour, n, lines.String(), addr),
+		}
+	}
+	return notice.Text{
+		Subject: fmt.Sprintf("[%s] %d autres messages attendent votre décision", name, n),
+		Body: fmt.Sprintf("Bonjour,\n\nLe %s entre %s et %s, la liste %s a retenu %d messages ; vous n'avez reçu d'avis "+
+			"que pour les %d premiers.\n\n%d autres messages attendent votre décision : tacit held ls, ou répondez à ce "+
+			"message avec une ligne par message, « accepter JETON » ou « refuser JETON raison ».\n\n"+
+			"NUMÉRO  EXPÉDITEUR  OBJET  JETON\n%s\nEn ligne de commande : tacit held approve NUMÉRO ou tacit held reject NUMÉRO.\n\n--\nLa liste %s\n",
+			day, from, to, addr, total, heldNoticesPerHour, n, lines.String(), addr),
+	}
+}
+
+// oneLine returns s on one line, control characters and runs of spaces
+// made one space, cut at max characters.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+	}), " ")
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
 }
 
 // tell sends one of our texts to a person from NAME-request, unless the
@@ -121,15 +260,8 @@ func (s *Server) moderateByMail(l storage.List, h textproto.Header, sender strin
 			"Only the owners of %s can approve or reject a message.", l.Address)
 		return nil
 	}
-	subject := decodedSubject(h)
-	tok := tokenWord.FindString(subject)
-	reason := c.arg
-	if tok == "" {
-		tok = tokenWord.FindString(c.arg)
-		reason = strings.TrimSpace(strings.Replace(c.arg, tok, "", 1))
-	}
-	held, err := s.o.Store.HeldByToken(tok)
-	if errors.Is(err, storage.ErrNotFound) || tok == "" {
+	held, reason, err := s.heldNamed(decodedSubject(h), c.arg)
+	if errors.Is(err, storage.ErrNotFound) {
 		say("Ce message n'attend plus de décision (déjà accepté ou refusé ?).",
 			"That message no longer waits for a decision (already approved or rejected?).")
 		return nil
@@ -153,6 +285,31 @@ func (s *Server) moderateByMail(l storage.List, h textproto.Header, sender strin
 		say("Le message de %s est refusé ; son auteur en est informé.", "The message from %s is rejected; its author is told.", held.From)
 	}
 	return nil
+}
+
+// heldNamed finds the held post an owner's "approve"/"reject" names: by
+// a token on the command's line ("accepter JETON", in reply to a
+// summary), else by the token in the Subject (a reply to the post's own
+// notice). A word that looks like a token but names no held post is
+// part of the reason. It returns the reason, and ErrNotFound when no
+// held post is named.
+func (s *Server) heldNamed(subject, arg string) (storage.Held, string, error) {
+	for _, tok := range tokenWord.FindAllString(arg, -1) {
+		h, err := s.o.Store.HeldByToken(tok)
+		if err == nil {
+			return h, strings.TrimSpace(strings.Replace(arg, tok, "", 1)), nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return h, "", err
+		}
+	}
+	for _, tok := range tokenWord.FindAllString(subject, -1) {
+		h, err := s.o.Store.HeldByToken(tok)
+		if err == nil || !errors.Is(err, storage.ErrNotFound) {
+			return h, arg, err
+		}
+	}
+	return storage.Held{}, arg, storage.ErrNotFound
 }
 
 // setPassword gives a member a new IMAP password and returns it.
