@@ -100,8 +100,12 @@ func TestRelayThroughPostfix(t *testing.T) {
 			continue
 		}
 		rcpt := m.To[0]
-		if want := "jardin-bounces+" + strings.Replace(rcpt, "@", "=", 1) + "@lists.test"; m.From != want {
-			t.Errorf("envelope sender %q for %s, want %q", m.From, rcpt, want)
+		// NAME-bounces+member=domain+TAG@DOMAIN: the keyed tag proves a
+		// report is about mail the list sent to that member.
+		prefix := "jardin-bounces+" + strings.Replace(rcpt, "@", "=", 1) + "+"
+		if tag, ok := strings.CutSuffix(strings.TrimPrefix(m.From, prefix), "@lists.test"); !strings.HasPrefix(m.From, prefix) ||
+			!ok || len(tag) < 8 || strings.ContainsAny(tag, "+=@") {
+			t.Errorf("envelope sender %q for %s, want %sTAG@lists.test", m.From, rcpt, prefix)
 		}
 		if got := bodyOf(m.Data); !bytes.Equal(got, []byte(body)) {
 			t.Errorf("body to %s changed:\n got %q\nwant %q", rcpt, got, body)
