@@ -41,6 +41,25 @@ const heldNoticesPerHour = 10
 // heldSummaryLines bounds the posts a summary names one by one.
 const heldSummaryLines = 25
 
+// forOwners reports whether a post held for reason waits for the owners
+// (and is capped): a proposal waiting for its author's confirmation, or
+// a message held for a broken header, is not announced to them. An
+// empty reason is a post logged before reasons were (schema 8).
+func forOwners(reason string) bool {
+	switch reason {
+	case notice.ReasonNotMember, notice.ReasonModerated, notice.ReasonModeratedAll, notice.ReasonAnnounceOnly, "":
+		return true
+	}
+	return false
+}
+
+// ownersLog returns the posts of the held log of list l, from from to
+// to, that wait for the owners.
+func (s *Server) ownersLog(l storage.List, from, to time.Time) ([]storage.HeldEntry, error) {
+	log, err := s.o.Store.HeldLog(l.Address, from, to)
+	return slices.DeleteFunc(log, func(e storage.HeldEntry) bool { return !forOwners(e.Reason) }), err
+}
+
 // holdReason says why list l must hold a post by author, "" when it must
 // not.
 func (s *Server) holdReason(l storage.List, author string) (string, error) {
@@ -109,17 +128,18 @@ func (s *Server) toOwners(d *storage.Disposition, l storage.List, c composed, no
 	d.Outgoing = append(d.Outgoing, out)
 }
 
-// heldRank returns the place of a post list l holds now among the posts
-// it held in the same clock hour: 1 for the first. The posts this
-// disposition already holds count, they are not in the store yet.
+// heldRank returns the place of a post list l holds now for its owners
+// among those it held in the same clock hour: 1 for the first. The
+// posts this disposition already holds count: they are not in the store
+// yet.
 func (s *Server) heldRank(d *storage.Disposition, l storage.List, now time.Time) (int, error) {
-	log, err := s.o.Store.HeldLog(l.Address, now.Truncate(time.Hour), now.Add(time.Nanosecond))
+	log, err := s.ownersLog(l, now.Truncate(time.Hour), now.Add(time.Nanosecond))
 	if err != nil {
 		return 0, err
 	}
 	n := len(log)
 	for _, h := range d.Held {
-		if h.List == l.Address {
+		if h.List == l.Address && forOwners(h.Reason) {
 			n++
 		}
 	}
@@ -130,12 +150,12 @@ func (s *Server) heldRank(d *storage.Disposition, l storage.List, now time.Time)
 // hour is held, about the posts of the last hour that had posts held
 // which went without a notice (beyond the cap) and still wait.
 func (s *Server) heldSummary(d *storage.Disposition, l storage.List, now time.Time) error {
-	last, err := s.o.Store.LastHeldBefore(l.Address, now.Truncate(time.Hour))
+	last, err := s.o.Store.LastHeldBefore(l.Address, now.Truncate(time.Hour), forOwners)
 	if err != nil || last.IsZero() {
 		return err
 	}
 	hour := last.Truncate(time.Hour)
-	log, err := s.o.Store.HeldLog(l.Address, hour, hour.Add(time.Hour))
+	log, err := s.ownersLog(l, hour, hour.Add(time.Hour))
 	if err != nil || len(log) <= heldNoticesPerHour {
 		return err
 	}

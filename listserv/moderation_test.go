@@ -126,3 +126,33 @@ func TestHeldNoticesAreCappedPerHour(t *testing.T) {
 		t.Errorf("held ls lists %d posts after one rejection and one approval of 28, want 26", len(ids))
 	}
 }
+
+// Proposals held for their author's confirmation are no business of the
+// owners: they neither use up the owners' notices nor appear in a
+// summary.
+func TestHeldForConfirmationDoNotCountForTheCap(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 5, 0, 0, time.UTC)}
+	h := start(t, harnessOptions{now: c.Now})
+	h.list("jardin@lists.test", "alice@example.org")
+	for i := range 2 * heldNoticesPerHour {
+		id, err := h.store.Receive(storage.Envelope{From: "alice@example.org"}, []byte("Subject: p\r\n\r\nx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.store.Dispose(id, storage.Disposition{Held: []storage.Held{{List: "jardin@lists.test", MessageID: id,
+			From: "alice@example.org", Reason: ReasonUnconfirmed, At: c.Now().Add(time.Duration(i) * time.Second)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Add(time.Minute)
+	spam(h, 1) // the same hour
+	waitMessages(t, h.sink, "owner@example.net", "À modérer : Gagnez 1 euros", 1)
+	c.Add(time.Hour)
+	spam(h, 2)
+	waitMessages(t, h.sink, "owner@example.net", "À modérer : Gagnez 2 euros", 1)
+	time.Sleep(200 * time.Millisecond)
+	if n := len(messagesTo(h.sink, "owner@example.net", "")); n != 2 {
+		t.Errorf("the owners got %d messages, want the two notices (no summary of proposals awaiting confirmation)", n)
+	}
+}

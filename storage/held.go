@@ -11,7 +11,7 @@ import (
 
 // bucketHeldLog (schema 8) records when each list held each post:
 //
-//	held_log  list ‖ 0 ‖ UnixNano ‖ held id → nothing
+//	held_log  list ‖ 0 ‖ UnixNano ‖ held id → the post's Held.Reason
 //
 // Unlike held, whose records leave when an owner decides, the log keeps
 // every held post for heldLogKeep, so that the server can count the
@@ -34,7 +34,7 @@ func migrateHeldLog(tx *bolt.Tx) error {
 		if err := getJSON(tx.Bucket(bucketHeld), k, &h); err != nil {
 			return nil // an unreadable record is left for its reader to report
 		}
-		return log.Put(heldLogKey(h.List, h.At, h.ID), nil)
+		return log.Put(heldLogKey(h.List, h.At, h.ID), []byte(h.Reason))
 	})
 }
 
@@ -81,13 +81,15 @@ func logHeld(tx *bolt.Tx, h Held) error {
 			return err
 		}
 	}
-	return log.Put(heldLogKey(h.List, h.At, h.ID), nil)
+	return log.Put(heldLogKey(h.List, h.At, h.ID), []byte(h.Reason))
 }
 
-// HeldEntry is one post of the held log: which held post, and when.
+// HeldEntry is one post of the held log: which held post, when, and
+// why it was held (Held.Reason).
 type HeldEntry struct {
-	ID uint64
-	At time.Time
+	ID     uint64
+	At     time.Time
+	Reason string
 }
 
 // HeldLog returns the posts list held at or after from and before to,
@@ -100,13 +102,13 @@ func (s *Store) HeldLog(list string, from, to time.Time) ([]HeldEntry, error) {
 		start := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(from.UnixNano()))
 		end := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(to.UnixNano()))
 		c := tx.Bucket(bucketHeldLog).Cursor()
-		for k, _ := c.Seek(start); k != nil && bytes.Compare(k, end) < 0; k, _ = c.Next() {
+		for k, v := c.Seek(start); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
 			rest := k[len(prefix):]
 			if len(rest) != 16 {
 				continue
 			}
 			out = append(out, HeldEntry{ID: binary.BigEndian.Uint64(rest[8:]),
-				At: time.Unix(0, int64(binary.BigEndian.Uint64(rest[:8]))).UTC()})
+				At: time.Unix(0, int64(binary.BigEndian.Uint64(rest[:8]))).UTC(), Reason: string(v)})
 		}
 		return nil
 	})
@@ -116,22 +118,26 @@ func (s *Store) HeldLog(list string, from, to time.Time) ([]HeldEntry, error) {
 	return out, nil
 }
 
-// LastHeldBefore returns when list last held a post before t, according
-// to the held log; the zero time when it remembers none.
-func (s *Store) LastHeldBefore(list string, t time.Time) (time.Time, error) {
+// LastHeldBefore returns when list last held a post before t whose
+// reason keep accepts (nil accepts any), according to the held log; the
+// zero time when it remembers none.
+func (s *Store) LastHeldBefore(list string, t time.Time, keep func(reason string) bool) (time.Time, error) {
 	var at time.Time
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := heldLogPrefix(list)
 		end := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(t.UnixNano()))
 		c := tx.Bucket(bucketHeldLog).Cursor()
-		k, _ := c.Seek(end)
+		k, v := c.Seek(end)
 		if k == nil {
-			k, _ = c.Last()
+			k, v = c.Last()
 		} else {
-			k, _ = c.Prev()
+			k, v = c.Prev()
 		}
-		if k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+16 {
-			at = time.Unix(0, int64(binary.BigEndian.Uint64(k[len(prefix):]))).UTC()
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+			if len(k) == len(prefix)+16 && (keep == nil || keep(string(v))) {
+				at = time.Unix(0, int64(binary.BigEndian.Uint64(k[len(prefix):]))).UTC()
+				return nil
+			}
 		}
 		return nil
 	})

@@ -16,7 +16,8 @@ func holdAt(t *testing.T, s *Store, list string, at time.Time) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Dispose(id, Disposition{Held: []Held{{List: list, MessageID: id, From: "m@example.com", At: at}}}); err != nil {
+	if err := s.Dispose(id, Disposition{Held: []Held{{List: list, MessageID: id, From: "m@example.com", At: at,
+		Reason: "not a member"}}}); err != nil {
 		t.Fatal(err)
 	}
 	held, err := s.HeldPosts(list)
@@ -45,21 +46,26 @@ func TestHeldLogSurvivesDecisions(t *testing.T) {
 		t.Fatal(err)
 	}
 	log, err := s.HeldLog("jardin@lists.test", t0.Add(-time.Hour), t0.Add(time.Hour))
-	if err != nil || len(log) != 2 || log[0].ID != a || log[1].ID != b || !log[1].At.Equal(t0.Add(2*time.Minute)) {
+	if err != nil || len(log) != 2 || log[0].ID != a || log[1].ID != b || !log[1].At.Equal(t0.Add(2*time.Minute)) ||
+		log[0].Reason != "not a member" {
 		t.Fatalf("held log: %+v, %v; want posts %d and %d", log, err, a, b)
 	}
 	if old, _ := s.HeldLog("jardin@lists.test", time.Unix(0, 0), t0.Add(-time.Hour)); len(old) != 0 {
 		t.Errorf("post %d, held 40 days before, still in the log: %+v", ancient, old)
 	}
-	last, err := s.LastHeldBefore("jardin@lists.test", t0.Add(2*time.Minute))
+	last, err := s.LastHeldBefore("jardin@lists.test", t0.Add(2*time.Minute), nil)
 	if err != nil || !last.Equal(t0) {
 		t.Errorf("last held before the third post: %v, %v; want %v", last, err, t0)
 	}
-	if last, _ := s.LastHeldBefore("velo@lists.test", t0); !last.IsZero() {
+	if last, _ := s.LastHeldBefore("velo@lists.test", t0, nil); !last.IsZero() {
 		t.Errorf("velo held nothing before t0, got %v", last)
 	}
-	if last, _ := s.LastHeldBefore("velo@lists.test", t0.Add(time.Hour)); !last.Equal(t0.Add(time.Minute)) {
+	if last, _ := s.LastHeldBefore("velo@lists.test", t0.Add(time.Hour), nil); !last.Equal(t0.Add(time.Minute)) {
 		t.Errorf("velo's last held post: %v", last)
+	}
+	other := func(reason string) bool { return reason != "not a member" }
+	if last, _ := s.LastHeldBefore("jardin@lists.test", t0.Add(time.Hour), other); !last.IsZero() {
+		t.Errorf("no post of jardin was held for another reason, got %v", last)
 	}
 }
 
@@ -81,7 +87,7 @@ func TestMigrationLogsHeldPosts(t *testing.T) {
 	s.Close()
 	s = openAt(t, path)
 	log, err := s.HeldLog("jardin@lists.test", t0, t0.Add(time.Second))
-	if err != nil || len(log) != 1 || log[0].ID != id {
+	if err != nil || len(log) != 1 || log[0].ID != id || log[0].Reason != "not a member" {
 		t.Fatalf("held log after the upgrade: %+v, %v", log, err)
 	}
 }
