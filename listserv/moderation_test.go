@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"tacit/listserv/admin"
+	"tacit/listserv/outbound"
 	"tacit/listserv/rewrite"
 	"tacit/storage"
 )
@@ -154,5 +158,43 @@ func TestHeldForConfirmationDoNotCountForTheCap(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if n := len(messagesTo(h.sink, "owner@example.net", "")); n != 2 {
 		t.Errorf("the owners got %d messages, want the two notices (no summary of proposals awaiting confirmation)", n)
+	}
+}
+
+// The admin socket, by which `tacit held approve` reaches a running
+// server, is mode 0600 after start even under a umask of 0. Not
+// parallel: the umask belongs to the process.
+func TestAdminSocketIsPrivate(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir, err := os.MkdirTemp("", "tacit") // short: a socket path has ~100 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	store, err := storage.Open(filepath.Join(dir, "tacit.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	sock := filepath.Join(dir, "tacit.sock")
+	srv, err := New(Options{Store: store, Domain: "lists.test",
+		SMTP:        SMTPOptions{Listen: "127.0.0.1:0", Hostname: "lists.test"},
+		Delivery:    DeliveryOptions{Transport: outbound.NewMaildir(filepath.Join(dir, "maildir"))},
+		AdminSocket: sock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	fi, err := os.Stat(sock)
+	if err != nil || fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("admin socket after start: %v, %v; want a socket of mode 0600", fi.Mode(), err)
+	}
+	var out strings.Builder
+	if err := admin.Call(ctx, sock, []string{"list", "ls"}, &out); err != nil || !strings.Contains(out.String(), "ADDRESS") {
+		t.Errorf("list ls through the socket: %q, %v", out.String(), err)
 	}
 }
