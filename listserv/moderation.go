@@ -190,34 +190,45 @@ func (s *Server) heldSummaryText(l storage.List, hour time.Time, total int, wait
 	if loc == nil {
 		loc = time.UTC
 	}
-	from, to := hour.In(loc).Format("15:04"), hour.Add(time.Hour).In(loc).Format("15:04")
-	day := hour.In(loc).Format("2006-01-02")
+	en := s.listLang(l) == "en"
+	open, closing := "« ", " »"
+	if en {
+		open, closing = `"`, `"`
+	}
 	var lines strings.Builder
 	for i, h := range waiting {
 		if i == heldSummaryLines {
 			fmt.Fprintf(&lines, "  … (%d)\n", len(waiting)-i)
 			break
 		}
-		fmt.Fprintf(&lines, "  %d  %s  « %s »  %s\n", h.ID, oneLine(h.From, 60), oneLine(h.Subject, 60), h.Token)
+		fmt.Fprintf(&lines, "  %d  %s  %s%s%s  %s\n", h.ID, oneLine(h.From, 60), open, oneLine(h.Subject, 60), closing, h.Token)
 	}
+	day := hour.In(loc).Format("2006-01-02")
+	from, to := hour.In(loc).Format("15:04"), hour.Add(time.Hour).In(loc).Format("15:04")
 	n, name, addr := len(waiting), l.LocalPart(), l.Address
-	if s.listLang(l) == "en" {
+	if en {
 		return notice.Text{
 			Subject: fmt.Sprintf("[%s] %d more messages await your decision", name, n),
-			Body: fmt.Sprintf("Hello,\n\nOn %s between %s and %s, the list %s held %d messages; you were sent a notice "+
-				"for the first %d only.\n\n%d more messages await your decision: tacit held ls, or reply to this "+
-				"message with one line per message, \"approve TOKEN\" or \"reject TOKEN reason\".\n\n"+
-				"NUMBER  SENDER  SUBJECT  TOKEN\n%s\nOn the command line: tacit held approve NUMBER or tacit held reject NUMBER.\n\n--\nThe list %s\n",
-				day, from, to, addr, total, heldNoticesPerHour, n, lines.String(), addr),
+			Body: fmt.Sprintf("Hello,\n\nOn %s between %s and %s, the list %s held %d messages\n"+
+				"for you; you were sent a notice for the first %d only.\n\n"+
+				"%d more messages await your decision: tacit held ls %s,\n"+
+				"or reply to this message with one line per message,\n"+
+				"\"approve TOKEN\" or \"reject TOKEN reason\".\n\n"+
+				"NUMBER  SENDER  SUBJECT  TOKEN\n%s\n"+
+				"On the command line: tacit held approve NUMBER\nor tacit held reject NUMBER.\n\n--\nThe list %s\n",
+				day, from, to, addr, total, heldNoticesPerHour, n, addr, lines.String(), addr),
 		}
 	}
 	return notice.Text{
 		Subject: fmt.Sprintf("[%s] %d autres messages attendent votre décision", name, n),
-		Body: fmt.Sprintf("Bonjour,\n\nLe %s entre %s et %s, la liste %s a retenu %d messages ; vous n'avez reçu d'avis "+
-			"que pour les %d premiers.\n\n%d autres messages attendent votre décision : tacit held ls, ou répondez à ce "+
-			"message avec une ligne par message, « accepter JETON » ou « refuser JETON raison ».\n\n"+
-			"NUMÉRO  EXPÉDITEUR  OBJET  JETON\n%s\nEn ligne de commande : tacit held approve NUMÉRO ou tacit held reject NUMÉRO.\n\n--\nLa liste %s\n",
-			day, from, to, addr, total, heldNoticesPerHour, n, lines.String(), addr),
+		Body: fmt.Sprintf("Bonjour,\n\nLe %s entre %s et %s, la liste %s a retenu %d messages\n"+
+			"pour vous ; vous n'avez reçu d'avis que pour les %d premiers.\n\n"+
+			"%d autres messages attendent votre décision : tacit held ls %s,\n"+
+			"ou répondez à ce message avec une ligne par message,\n"+
+			"« accepter JETON » ou « refuser JETON raison ».\n\n"+
+			"NUMÉRO  EXPÉDITEUR  OBJET  JETON\n%s\n"+
+			"En ligne de commande : tacit held approve NUMÉRO\nou tacit held reject NUMÉRO.\n\n--\nLa liste %s\n",
+			day, from, to, addr, total, heldNoticesPerHour, n, addr, lines.String(), addr),
 	}
 }
 
