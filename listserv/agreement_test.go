@@ -91,7 +91,10 @@ func loadAgreeFixtures(t *testing.T) map[string][]agreeFixture {
 		if _, ok := agreeLists[side.List]; !ok {
 			t.Fatalf("%s: unknown list %q", name, side.List)
 		}
-		raw := crlf(data)
+		// The fixtures were written to NAME@example.org; the test's lists
+		// are NAME@lists.test, and a command counts only from a message
+		// addressed to the list.
+		raw := bytes.ReplaceAll(crlf(data), []byte(side.List+"@example.org"), []byte(side.List+"@lists.test"))
 		h, _, err := rewrite.Split(raw)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

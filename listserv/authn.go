@@ -2,6 +2,8 @@ package listserv
 
 import (
 	"fmt"
+	"net/mail"
+	"strings"
 	"time"
 
 	"tacit/consensus"
@@ -62,6 +64,11 @@ func (s *Server) confirmWindow() time.Duration {
 // authenticated a message of the list does not count again.
 func (s *Server) authenticate(l storage.List, msg message) (dkim.Result, error) {
 	r := s.o.Authenticity.Authenticate(msg.raw, msg.env.RemoteAddr)
+	if r.OK && !addressedTo(msg.raw, l.Address) {
+		// A signature proves who wrote, not to whom: a member's private
+		// reply resent to the list is not their word to the list.
+		return dkim.Result{How: "the list is not among the message's recipients (To, Cc)"}, nil
+	}
 	if r.OK && r.Signature != "" {
 		used, err := s.o.Store.SignatureUsed(l.Address, r.Signature)
 		if err != nil {
@@ -72,6 +79,31 @@ func (s *Server) authenticate(l storage.List, msg message) (dkim.Result, error) 
 		}
 	}
 	return r, nil
+}
+
+// addressedTo reports whether raw's To or Cc names list.
+func addressedTo(raw []byte, list string) bool {
+	h, _, err := rewrite.Split(raw)
+	if err != nil {
+		return false
+	}
+	for _, field := range []string{"To", "Cc"} {
+		for _, v := range h.Values(field) {
+			as, err := mail.ParseAddressList(v)
+			if err != nil {
+				if strings.Contains(strings.ToLower(v), strings.ToLower(list)) {
+					return true // unparsable, but it names the list
+				}
+				continue
+			}
+			for _, a := range as {
+				if storage.NormalizeAddress(a.Address) == storage.NormalizeAddress(list) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // holdForConfirmation keeps an unauthenticated proposal until its author
@@ -90,9 +122,20 @@ func (s *Server) holdForConfirmation(d *storage.Disposition, l storage.List, msg
 }
 
 // awaitConfirmation records that the commands of an unauthenticated
-// reply wait for its sender's confirmation, and asks for it.
+// reply wait for its sender's confirmation, and asks for it — within the
+// cap on what the list writes to one address in an hour, so that forged
+// replies cannot flood a member with questions (beyond it, the commands
+// count for nothing).
 func (s *Server) awaitConfirmation(l storage.List, p consensus.Proposal, r classify.Reading, msg message,
-	who sender, now time.Time) (consensus.Proposal, []storage.Outgoing, storage.Confirmation, error) {
+	who sender, now time.Time) (consensus.Proposal, hook, error) {
+	n, err := s.o.Store.RepliesSince(who.addr, now.Add(-time.Hour))
+	if err != nil {
+		return p, hook{}, err
+	}
+	if n >= s.o.MaxRepliesPerHour {
+		s.o.Logger.Warn("reply cap reached: no confirmation question", "list", l.Address, "to", who.addr, "replies", n)
+		return p, hook{}, nil
+	}
 	tok := newToken()
 	received := msg.received
 	until := received.Add(s.confirmWindow())
@@ -106,10 +149,11 @@ func (s *Server) awaitConfirmation(l storage.List, p consensus.Proposal, r class
 	}
 	txt, err := s.notices.Render(notice.ConfirmCommand, s.listLang(l), data)
 	if err != nil {
-		return p, nil, c, err
+		return p, hook{}, err
 	}
 	lt := letter{list: l, from: requestAddress(l), to: who.addr, text: txt, inReplyTo: r.MessageID, now: now}
-	return p, []storage.Outgoing{s.toOne(l, s.compose(lt), who.addr, now)}, c, nil
+	return p, hook{outgoing: []storage.Outgoing{s.toOne(l, s.compose(lt), who.addr, now)},
+		confirmations: []storage.Confirmation{c}, replies: []storage.Reply{{Address: who.addr, At: now}}}, nil
 }
 
 // confirmCommands counts the commands of a reply whose sender just

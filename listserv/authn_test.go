@@ -3,6 +3,7 @@ package listserv
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -179,5 +180,42 @@ func TestForgedPasswordRequestChangesNothing(t *testing.T) {
 	after, _ := h.store.Member("jardin@lists.test", "bob@example.org")
 	if after.PasswordHash != before.PasswordHash || old == "" || strings.Contains(after.PasswordHash, old) {
 		t.Errorf("the password changed before any confirmation")
+	}
+}
+
+// A signature proves who wrote, not to whom: bob's private reply to the
+// author, resent to the list, is not bob's word to the list.
+func TestPrivateReplyResentToTheListDoesNotCount(t *testing.T) {
+	t.Parallel()
+	h, _ := startDecisions(t)
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
+		proposalPost("[PROPOSITION] Tondeuse", "Acheter une tondeuse.\r\n"))
+	waitMessages(t, h.sink, "bob@example.org", "[PROPOSITION #1]", 1)
+	private := strings.Replace(replyPost("bob@example.org", "private@example.org", "prop1@example.org",
+		"Re: [jardin] [PROPOSITION #1] Tondeuse", "OBJECTION, entre nous\r\n"), "To: jardin@lists.test", "To: alice@example.org", 1)
+	h.mustSend("bob@example.org", []string{"jardin@lists.test"}, private)
+	confirmTo(t, h, "bob@example.org", 1)
+	if p, _ := h.store.Proposal(storage.ProposalRef{List: "jardin@lists.test", Number: 1}); len(p.Objections) != 0 {
+		t.Errorf("a private reply resent to the list counted: %v", p.Objections)
+	}
+}
+
+// Forged replies cannot flood a member with confirmation questions: the
+// list writes to one address at most MaxRepliesPerHour times an hour.
+func TestConfirmationQuestionsAreCapped(t *testing.T) {
+	t.Parallel()
+	h, _ := startDecisions(t)
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
+		proposalPost("[PROPOSITION] Tondeuse", "Acheter une tondeuse.\r\n"))
+	waitMessages(t, h.sink, "bob@example.org", "[PROPOSITION #1]", 1)
+	for i := range 14 {
+		if err := h.sendForged("bob@example.org", []string{"jardin@lists.test"}, replyPost("bob@example.org",
+			fmt.Sprintf("flood%d@example.org", i), "prop1@example.org", "Re: #1", "OBJECTION\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.quiet()
+	if n := len(messagesTo(h.sink, "bob@example.org", "confirm ")); n != 10 {
+		t.Errorf("%d confirmation questions to bob in an hour, want 10", n)
 	}
 }

@@ -194,6 +194,7 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 	d.Seen = append(d.Seen, storage.SeenMessage{List: l.Address, MessageID: mid})
 	d.Outgoing = append(d.Outgoing, hk.outgoing...)
 	d.Confirmations = append(d.Confirmations, hk.confirmations...)
+	d.Replies = append(d.Replies, hk.replies...)
 	d.Signatures = append(d.Signatures, hk.signatures...)
 	proto := storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now, Personal: s.personal()}
 	if footerBody != nil {

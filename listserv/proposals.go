@@ -31,6 +31,7 @@ type hook struct {
 	outgoing      []storage.Outgoing
 	confirmations []storage.Confirmation
 	signatures    []storage.SeenMessage
+	replies       []storage.Reply
 	// confirm: the post is an unauthenticated proposal, held until its
 	// author confirms it.
 	confirm bool
@@ -219,18 +220,21 @@ func (s *Server) reply(l storage.List, r classify.Reading, msg message, who send
 	}
 	switch {
 	case !auth.OK && mode == storage.AuthDKIMOrConfirm:
-		var c storage.Confirmation
-		var outs []storage.Outgoing
 		msg.received = received
-		p, outs, c, err = s.awaitConfirmation(l, p, r, msg, who, now)
-		if err != nil {
+		var asked hook
+		if p, asked, err = s.awaitConfirmation(l, p, r, msg, who, now); err != nil {
 			return hook{}, err
 		}
-		hk.outgoing = append(hk.outgoing, outs...)
-		hk.confirmations = append(hk.confirmations, c)
+		hk.outgoing = append(hk.outgoing, asked.outgoing...)
+		hk.confirmations = append(hk.confirmations, asked.confirmations...)
+		hk.replies = append(hk.replies, asked.replies...)
+		note := auth.How
+		if len(asked.confirmations) == 0 {
+			note += "; no question sent: the cap on mail to this address was reached"
+		}
 		timeline = append(timeline, storage.ProposalEvent{Kind: storage.EventAwaiting, From: who.addr, At: received,
 			MessageID: msg.id, Commands: commandKinds(r.Parse.Commands), Channel: storage.ChannelMail,
-			Auth: storage.AuthByNotProven, Note: auth.How})
+			Auth: storage.AuthByNotProven, Note: note})
 	case !auth.OK:
 		// A forged objection would block a decision: not counted.
 		for _, c := range r.Parse.Commands {

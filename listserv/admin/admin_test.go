@@ -198,3 +198,31 @@ func TestSocketRoundTrip(t *testing.T) {
 		t.Fatalf("usage error over the socket: %v", err)
 	}
 }
+
+// A list's own authentication mode: set, the older flag mapped onto it,
+// and a warning for "none".
+func TestListAuthenticationFlag(t *testing.T) {
+	t.Parallel()
+	a, store := newAdmin(t)
+	var out strings.Builder
+	if err := a.Execute(context.Background(), []string{"list", "create", "jardin", "--authentication", "none"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "warning") || !strings.Contains(out.String(), "trusts From") {
+		t.Errorf("no warning for authentication none:\n%s", out.String())
+	}
+	l, _ := store.List("jardin@lists.test")
+	if l.Authentication != storage.AuthNone {
+		t.Errorf("authentication %q", l.Authentication)
+	}
+	out.Reset()
+	if err := a.Execute(context.Background(), []string{"list", "set", "jardin", "--require-auth"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ = store.List("jardin@lists.test"); l.Authentication != storage.AuthDKIM || strings.Contains(out.String(), "warning") {
+		t.Errorf("--require-auth gave %q, output %q", l.Authentication, out.String())
+	}
+	if err := a.Execute(context.Background(), []string{"list", "set", "jardin", "--authentication", "trust-me"}, &out); err == nil {
+		t.Errorf("an unknown mode is accepted")
+	}
+}

@@ -59,6 +59,7 @@ type listFlags struct {
 	publicRegister, noPrefix          bool
 	moderated, announceOnly           bool
 	requireAuth                       bool
+	authentication                    string
 }
 
 func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
@@ -73,7 +74,8 @@ func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
 	fs.BoolVar(&f.noPrefix, "no-prefix", false, "no [name] Subject prefix")
 	fs.BoolVar(&f.moderated, "moderated", false, "hold every post but the owners' for moderation")
 	fs.BoolVar(&f.announceOnly, "announce-only", false, "only the owners may post")
-	fs.BoolVar(&f.requireAuth, "require-auth", false, "count objections only from DKIM-authenticated replies")
+	fs.BoolVar(&f.requireAuth, "require-auth", false, "count proposals and commands only from authenticated mail (--authentication dkim)")
+	fs.StringVar(&f.authentication, "authentication", "", "dkim-or-confirm, dkim or none (default: the server's)")
 	return fs, f
 }
 
@@ -118,7 +120,21 @@ func (f *listFlags) apply(fs *flag.FlagSet, l *storage.List) error {
 		case "announce-only":
 			l.AnnounceOnly = f.announceOnly
 		case "require-auth":
-			l.RequireAuth = f.requireAuth
+			// The older flag is the "dkim" mode.
+			l.RequireAuth = false
+			switch {
+			case f.requireAuth:
+				l.Authentication = storage.AuthDKIM
+			case l.Authentication == storage.AuthDKIM:
+				l.Authentication = ""
+			}
+		case "authentication":
+			switch f.authentication {
+			case storage.AuthDKIMOrConfirm, storage.AuthDKIM, storage.AuthNone:
+				l.Authentication = f.authentication
+			default:
+				errs = append(errs, fmt.Errorf("--authentication must be dkim-or-confirm, dkim or none, not %q", f.authentication))
+			}
 		}
 	})
 	return errors.Join(errs...)
@@ -182,7 +198,7 @@ func (a *Admin) checkListAddress(addr string) (string, error) {
 
 func (a *Admin) listCreate(args []string, w io.Writer) error {
 	fs, f := newListFlags("list create")
-	pos, err := parseN(fs, args, 1, "usage: tacit list create ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]")
+	pos, err := parseN(fs, args, 1, "usage: tacit list create ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix] [--authentication dkim-or-confirm|dkim|none]")
 	if err != nil {
 		return err
 	}
@@ -201,12 +217,22 @@ func (a *Admin) listCreate(args []string, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "created list %s\n", addr)
+	warnAuthentication(w, l)
 	return nil
+}
+
+// warnAuthentication says what "none" gives up: From is then trusted.
+func warnAuthentication(w io.Writer, l storage.List) {
+	if l.Authentication == storage.AuthNone {
+		fmt.Fprintf(w, "warning: %s trusts From (--authentication none): anyone who can send mail can object, "+
+			"lift or propose in a member's name. Use it only when every post comes through an MTA that refuses "+
+			"forged senders.\n", l.Address)
+	}
 }
 
 func (a *Admin) listSet(args []string, w io.Writer) error {
 	fs, f := newListFlags("list set")
-	pos, err := parseN(fs, args, 1, "usage: tacit list set ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]")
+	pos, err := parseN(fs, args, 1, "usage: tacit list set ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix] [--authentication dkim-or-confirm|dkim|none]")
 	if err != nil {
 		return err
 	}
@@ -214,13 +240,15 @@ func (a *Admin) listSet(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.o.Store.UpdateList(addr, func(l *storage.List) error { return f.apply(fs, l) }); err != nil {
+	l, err := a.o.Store.UpdateList(addr, func(l *storage.List) error { return f.apply(fs, l) })
+	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return fmt.Errorf("no list %s", addr)
 		}
 		return err
 	}
 	fmt.Fprintf(w, "updated list %s\n", addr)
+	warnAuthentication(w, l)
 	return nil
 }
 
