@@ -38,7 +38,7 @@ var suffixes = []struct {
 
 // resolve finds the list an address belongs to and what the address is
 // for. ok is false when the address is not one of ours.
-func (s *Server) resolve(addr string) (l storage.List, r role, ok bool, err error) {
+func (s *processor) resolve(addr string) (l storage.List, r role, ok bool, err error) {
 	addr = storage.NormalizeAddress(addr)
 	local, domain, found := strings.Cut(addr, "@")
 	if !found || local == "" || domain == "" {

@@ -40,7 +40,7 @@ type message struct {
 
 // authMode returns how list l authenticates senders: its own setting,
 // "dkim" for the older require-auth flag, else the server's.
-func (s *Server) authMode(l storage.List) string {
+func (s *processor) authMode(l storage.List) string {
 	switch {
 	case l.Authentication != "":
 		return l.Authentication
@@ -53,7 +53,7 @@ func (s *Server) authMode(l storage.List) string {
 }
 
 // confirmWindow is how long a command waits for its confirmation.
-func (s *Server) confirmWindow() time.Duration {
+func (s *processor) confirmWindow() time.Duration {
 	if s.o.Consensus.ConfirmWindow > 0 {
 		return s.o.Consensus.ConfirmWindow
 	}
@@ -62,7 +62,7 @@ func (s *Server) confirmWindow() time.Duration {
 
 // authenticate checks msg for list l; a DKIM signature that already
 // authenticated a message of the list does not count again.
-func (s *Server) authenticate(l storage.List, msg message) (dkim.Result, error) {
+func (s *processor) authenticate(l storage.List, msg message) (dkim.Result, error) {
 	r := s.o.Authenticity.Authenticate(msg.raw, msg.env.RemoteAddr)
 	if r.OK && !addressedTo(msg.raw, l.Address) {
 		// A signature proves who wrote, not to whom: a member's private
@@ -108,7 +108,7 @@ func addressedTo(raw []byte, list string) bool {
 
 // holdForConfirmation keeps an unauthenticated proposal until its author
 // confirms it by a plain reply; it opens then.
-func (s *Server) holdForConfirmation(d *storage.Disposition, l storage.List, msg message, author, subject string,
+func (s *processor) holdForConfirmation(d *storage.Disposition, l storage.List, msg message, author, subject string,
 	now time.Time) error {
 	tok := newToken()
 	d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: msg.id, From: author,
@@ -126,7 +126,7 @@ func (s *Server) holdForConfirmation(d *storage.Disposition, l storage.List, msg
 // cap on what the list writes to one address in an hour, so that forged
 // replies cannot flood a member with questions (beyond it, the commands
 // count for nothing).
-func (s *Server) awaitConfirmation(l storage.List, p consensus.Proposal, r classify.Reading, msg message,
+func (s *processor) awaitConfirmation(l storage.List, p consensus.Proposal, r classify.Reading, msg message,
 	who sender, now time.Time) (consensus.Proposal, hook, error) {
 	n, err := s.o.Store.RepliesSince(who.addr, now.Add(-time.Hour))
 	if err != nil {
@@ -158,8 +158,8 @@ func (s *Server) awaitConfirmation(l storage.List, p consensus.Proposal, r class
 
 // confirmCommands counts the commands of a reply whose sender just
 // confirmed them, as of the reply's receipt.
-func (s *Server) confirmCommands(d *storage.Disposition, l storage.List, c storage.Confirmation,
-	say func(fr, en string, args ...any), now time.Time) error {
+func (s *processor) confirmCommands(rq *requestRun, c storage.Confirmation) error {
+	d, l, now, say := rq.d, rq.l, rq.now, rq.say
 	raw, _, err := s.o.Store.Message(c.Message)
 	if err != nil {
 		return fmt.Errorf("confirmed reply %d: %w", c.Message, err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tacit/consensus"
+	"tacit/listserv/admin"
 	"tacit/listserv/dkim"
 	"tacit/storage"
 )
@@ -167,7 +168,7 @@ func TestReplayedSignatureCountsOnce(t *testing.T) {
 func TestForgedPasswordRequestChangesNothing(t *testing.T) {
 	t.Parallel()
 	h, _ := startDecisions(t)
-	old, err := h.srv.setPassword(storage.List{Address: "jardin@lists.test"}, "bob@example.org")
+	old, err := admin.SetPassword(h.store, "jardin@lists.test", "bob@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}

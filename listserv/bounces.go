@@ -27,7 +27,7 @@ import (
 // owners are told. A refusal of our content (spam, policy, DMARC) never
 // counts against a member. The report's own recipient fields are not
 // trusted to name the member: the tag does.
-func (s *Server) bounce(d *storage.Disposition, l storage.List, rcpt string, raw []byte, env storage.Envelope, now time.Time) error {
+func (s *processor) bounce(d *storage.Disposition, l storage.List, rcpt string, raw []byte, env storage.Envelope, now time.Time) error {
 	// The probes whose window ended pass first, so that this report
 	// counts against a fresh score.
 	if err := s.settleProbes(now); err != nil {
@@ -61,7 +61,7 @@ func (s *Server) bounce(d *storage.Disposition, l storage.List, rcpt string, raw
 
 // countsForNobody logs and records a delivery report that changes
 // nothing.
-func (s *Server) countsForNobody(d *storage.Disposition, l storage.List, rcpt string, env storage.Envelope, reason string, now time.Time) {
+func (s *processor) countsForNobody(d *storage.Disposition, l storage.List, rcpt string, env storage.Envelope, reason string, now time.Time) {
 	s.o.Logger.Warn("bounce: "+reason, "list", l.Address, "rcpt", rcpt, "remote", env.RemoteAddr, "helo", env.Helo)
 	d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: reason, At: now})
 }
@@ -70,7 +70,7 @@ func (s *Server) countsForNobody(d *storage.Disposition, l storage.List, rcpt st
 // member: a hard one. Refusals of our content are logged for the
 // operator; temporary failures and delays are not failures of the
 // address.
-func (s *Server) hardFailure(l storage.List, member string, rep bounce.Report) (bounce.Failure, bool) {
+func (s *processor) hardFailure(l storage.List, member string, rep bounce.Report) (bounce.Failure, bool) {
 	for _, f := range rep.Failures {
 		switch f.Kind {
 		case bounce.Hard:
@@ -85,7 +85,7 @@ func (s *Server) hardFailure(l storage.List, member string, rep bounce.Report) (
 
 // recordBounce counts one day of hard failure for a member, and sends
 // the member a probe when the score is reached.
-func (s *Server) recordBounce(d *storage.Disposition, l storage.List, who string, f bounce.Failure, now time.Time) error {
+func (s *processor) recordBounce(d *storage.Disposition, l storage.List, who string, f bounce.Failure, now time.Time) error {
 	day := now.UTC().Format(time.DateOnly)
 	oldest := now.Add(-s.o.BounceWindow).UTC().Format(time.DateOnly)
 	m, err := s.o.Store.UpdateMember(l.Address, who, func(m *storage.Member) error {
@@ -117,7 +117,7 @@ func (s *Server) recordBounce(d *storage.Disposition, l storage.List, who string
 // disabling a member and telling the owners (a probe's failure now does
 // both in one transaction). The notice and the mark that it was sent are
 // written together.
-func (s *Server) disabledNotice(d *storage.Disposition, l storage.List, m storage.Member, now time.Time) error {
+func (s *processor) disabledNotice(d *storage.Disposition, l storage.List, m storage.Member, now time.Time) error {
 	if m.DisabledNoticeSent || len(l.Owners) == 0 {
 		return nil
 	}
@@ -131,7 +131,7 @@ func (s *Server) disabledNotice(d *storage.Disposition, l storage.List, m storag
 }
 
 // disabledOutgoing is the owners' notice that delivery to member stopped.
-func (s *Server) disabledOutgoing(l storage.List, member string, now time.Time) (storage.Outgoing, error) {
+func (s *processor) disabledOutgoing(l storage.List, member string, now time.Time) (storage.Outgoing, error) {
 	data := s.noticeData(l, consensus.Proposal{}, now)
 	data.Member = member
 	txt, err := s.notices.Render(notice.Disabled, s.listLang(l), data)

@@ -42,7 +42,7 @@ func TestBouncesProbeThenDisableAMember(t *testing.T) {
 	h.sink.WaitCount(t, 3, 10*time.Second)
 	for _, m := range h.sink.Messages() {
 		prefix := "jardin-bounces+" + strings.Replace(m.To[0], "@", "=", 1) + "+"
-		if len(m.To) != 1 || !strings.HasPrefix(m.From, prefix) || m.From != h.srv.verpAddress("jardin@lists.test", m.To[0]) {
+		if len(m.To) != 1 || !strings.HasPrefix(m.From, prefix) || m.From != h.srv.proc.verpAddress("jardin@lists.test", m.To[0]) {
 			t.Errorf("VERP: %v from %q, want %sTAG@lists.test", m.To, m.From, prefix)
 		}
 	}
@@ -114,7 +114,7 @@ func TestDisabledNoticeSurvivesACrashAndGoesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	report := dsn("bob@example.org", "5.1.1", "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown")
-	bobVERP := h.srv.verpAddress("jardin@lists.test", "bob@example.org")
+	bobVERP := h.srv.proc.verpAddress("jardin@lists.test", "bob@example.org")
 	h.mustSend("", []string{bobVERP}, report)
 	waitMessages(t, h.sink, "owner@example.net", "Distribution suspendue pour bob@example.org", 1)
 	waitFor(t, func() bool { ids, _ := h.store.Inbox(); return len(ids) == 0 })
@@ -197,7 +197,7 @@ func TestBounceFixturesOverSMTP(t *testing.T) {
 	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
 	h := start(t, harnessOptions{verp: true, now: c.Now})
 	h.list("jardin@lists.test", "bob@example.org")
-	bobVERP := h.srv.verpAddress("jardin@lists.test", "bob@example.org")
+	bobVERP := h.srv.proc.verpAddress("jardin@lists.test", "bob@example.org")
 	cases := []struct {
 		file  string
 		count bool

@@ -43,7 +43,7 @@ type letter struct {
 // compose writes a letter as a MIME message: UTF-8 text in
 // quoted-printable, the list's List-* headers, Auto-Submitted so that no
 // robot answers it, and threading headers.
-func (s *Server) compose(lt letter) composed {
+func (s *processor) compose(lt letter) composed {
 	l := lt.list
 	from, to := lt.from, lt.to
 	if from == "" {
@@ -110,7 +110,7 @@ func writableIDs(ids []string) []string {
 }
 
 // signed returns c with its DKIM signature, when signing is configured.
-func (s *Server) signed(c composed) composed {
+func (s *processor) signed(c composed) composed {
 	hdr := s.sign(c.raw[:c.bodyOff:c.bodyOff], c.raw[c.bodyOff:])
 	if len(hdr) == c.bodyOff {
 		return c
@@ -122,7 +122,7 @@ func (s *Server) signed(c composed) composed {
 
 // sign prepends the list's DKIM-Signature to a header, when signing is
 // configured; a failure is logged and the message goes unsigned.
-func (s *Server) sign(header, body []byte) []byte {
+func (s *processor) sign(header, body []byte) []byte {
 	if s.o.DKIM == nil {
 		return header
 	}
@@ -135,7 +135,7 @@ func (s *Server) sign(header, body []byte) []byte {
 }
 
 // composeWithAttachment is compose with raw attached as message/rfc822.
-func (s *Server) composeWithAttachment(lt letter, raw []byte) composed {
+func (s *processor) composeWithAttachment(lt letter, raw []byte) composed {
 	lt.attach = raw
 	return s.compose(lt)
 }
@@ -184,7 +184,7 @@ func newBoundary() string {
 
 // toList returns the Outgoing that sends c to every member of list l and
 // archives it there.
-func (s *Server) toList(l storage.List, c composed, subject string, now time.Time, thread storage.ProposalRef,
+func (s *processor) toList(l storage.List, c composed, subject string, now time.Time, thread storage.ProposalRef,
 	rc recipientCache) (storage.Outgoing, error) {
 	addrs, err := rc.get(s, l)
 	if err != nil {
@@ -200,7 +200,7 @@ func (s *Server) toList(l storage.List, c composed, subject string, now time.Tim
 }
 
 // toOne returns the Outgoing that sends c privately to one address.
-func (s *Server) toOne(l storage.List, c composed, rcpt string, now time.Time) storage.Outgoing {
+func (s *processor) toOne(l storage.List, c composed, rcpt string, now time.Time) storage.Outgoing {
 	return storage.Outgoing{
 		Raw: c.raw, BodyOffset: c.bodyOff, At: now,
 		Queue: s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l),
@@ -209,7 +209,7 @@ func (s *Server) toOne(l storage.List, c composed, rcpt string, now time.Time) s
 }
 
 // listLang returns the language of list l's texts.
-func (s *Server) listLang(l storage.List) string {
+func (s *processor) listLang(l storage.List) string {
 	if l.Lang != "" {
 		return l.Lang
 	}

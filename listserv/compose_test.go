@@ -54,7 +54,7 @@ func TestComposedHeaderLinesAreFolded(t *testing.T) {
 		refs = append(refs, fmt.Sprintf("<message.%03d.%s@example.org>", i, strings.Repeat("r", 40)))
 	}
 	refs = append(refs, "<"+strings.Repeat("x", 2000)+"@example.org>") // no line can hold it
-	s := &Server{o: Options{Domain: "lists.test", SMTP: SMTPOptions{Hostname: "lists.test"}}}
+	s := &processor{o: Options{Domain: "lists.test", SMTP: SMTPOptions{Hostname: "lists.test"}}}
 	l := storage.List{Address: "jardin@lists.test", Name: strings.Repeat("Jardin partagé ", 100), Owners: owners}
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	for _, lt := range []letter{

@@ -64,6 +64,11 @@ func (s *Server) tickOnce(ctx context.Context) {
 // notices and their queue entries) committed in one transaction.
 func (s *Server) Tick(ctx context.Context) (int, error) {
 	now := s.o.Now().UTC()
+	// Bounce probes whose window ended without a failure report: their
+	// members' scores start again.
+	if err := s.proc.settleProbes(now); err != nil {
+		s.o.Logger.Error("engine: settle bounce probes", "err", err)
+	}
 	refs, err := s.o.Store.DueProposals(now, 0)
 	if err != nil {
 		return 0, err
@@ -75,7 +80,7 @@ func (s *Server) Tick(ctx context.Context) (int, error) {
 		}
 		batch := refs[:min(len(refs), tickBatchSize)]
 		refs = refs[len(batch):]
-		if err := s.tickBatch(batch, now); err != nil {
+		if err := s.proc.tickBatch(batch, now); err != nil {
 			return done, fmt.Errorf("engine: %w", err)
 		}
 		done += len(batch)
@@ -91,9 +96,9 @@ const tickBatchSize = 1024
 // worker w taking proposals w, w+workers, …: it reads them, decides them
 // and writes their notices, and hands each in order to the transaction,
 // which writes decision i while the workers prepare the next ones.
-func (s *Server) tickBatch(refs []storage.ProposalRef, now time.Time) error {
-	s.proposalMu.Lock()
-	defer s.proposalMu.Unlock()
+func (s *processor) tickBatch(refs []storage.ProposalRef, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	lists := map[string]*storage.List{} // nil: the list is gone
 	rc := recipientCache{}              // filled here, only read by the workers
 	for _, ref := range refs {
@@ -199,7 +204,7 @@ func statusEvents(before, after consensus.Proposal, now time.Time) []storage.Pro
 // effectMessages turns the effects of consensus.Apply into messages:
 // notices to the list, acknowledgments and refusals to their sender.
 // reason is the objection's reason, for acknowledgments.
-func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []consensus.Effect, reason string,
+func (s *processor) effectMessages(l storage.List, p consensus.Proposal, fx []consensus.Effect, reason string,
 	now time.Time, rc recipientCache) ([]storage.Outgoing, error) {
 	var outs []storage.Outgoing
 	ref := storage.ProposalRef{List: p.List, Number: p.Number}
@@ -253,7 +258,7 @@ func (s *Server) effectMessages(l storage.List, p consensus.Proposal, fx []conse
 }
 
 // noticeData is what the texts need about a proposal of list l.
-func (s *Server) noticeData(l storage.List, p consensus.Proposal, now time.Time) notice.Data {
+func (s *processor) noticeData(l storage.List, p consensus.Proposal, now time.Time) notice.Data {
 	return notice.Data{ListName: l.LocalPart(), ListAddress: l.Address, Proposal: p,
 		Location: s.o.Consensus.Location, Now: now}
 }

@@ -28,7 +28,7 @@ func (s *Server) newHTTP() http.Handler {
 			if err != nil {
 				return s.o.Language
 			}
-			return s.listLang(l)
+			return s.proc.listLang(l)
 		},
 		ListName: func(list string) string {
 			if l, err := s.o.Store.List(list); err == nil {

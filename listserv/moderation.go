@@ -8,10 +8,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/emersion/go-message/textproto"
-
 	"tacit/consensus"
-	"tacit/listserv/admin"
 	"tacit/listserv/notice"
 	"tacit/storage"
 )
@@ -55,14 +52,14 @@ func forOwners(reason string) bool {
 
 // ownersLog returns the posts of the held log of list l, from from to
 // to, that wait for the owners.
-func (s *Server) ownersLog(l storage.List, from, to time.Time) ([]storage.HeldEntry, error) {
+func (s *processor) ownersLog(l storage.List, from, to time.Time) ([]storage.HeldEntry, error) {
 	log, err := s.o.Store.HeldLog(l.Address, from, to)
 	return slices.DeleteFunc(log, func(e storage.HeldEntry) bool { return !forOwners(e.Reason) }), err
 }
 
 // holdReason says why list l must hold a post by author, "" when it must
 // not.
-func (s *Server) holdReason(l storage.List, author string) (string, error) {
+func (s *processor) holdReason(l storage.List, author string) (string, error) {
 	owner := slices.Contains(l.Owners, author)
 	if l.AnnounceOnly && !owner {
 		return notice.ReasonAnnounceOnly, nil
@@ -88,7 +85,7 @@ func (s *Server) holdReason(l storage.List, author string) (string, error) {
 
 // hold keeps a post for the owners, sends them the notice with the post
 // attached, and tells the author the post waits.
-func (s *Server) hold(d *storage.Disposition, l storage.List, id uint64, raw []byte, author, subject, reason string, now time.Time) error {
+func (s *processor) hold(d *storage.Disposition, l storage.List, id uint64, raw []byte, author, subject, reason string, now time.Time) error {
 	rank, err := s.heldRank(d, l, now)
 	if err != nil {
 		return err
@@ -121,7 +118,7 @@ func (s *Server) hold(d *storage.Disposition, l storage.List, id uint64, raw []b
 }
 
 // toOwners sends c, written to the owners of list l, to each of them.
-func (s *Server) toOwners(d *storage.Disposition, l storage.List, c composed, now time.Time) {
+func (s *processor) toOwners(d *storage.Disposition, l storage.List, c composed, now time.Time) {
 	out := s.toOne(l, c, l.Owners[0], now)
 	out.Queue = s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l),
 		Created: now, NextAttempt: now}, l.Owners)
@@ -132,7 +129,7 @@ func (s *Server) toOwners(d *storage.Disposition, l storage.List, c composed, no
 // among those it held in the same clock hour: 1 for the first. The
 // posts this disposition already holds count: they are not in the store
 // yet.
-func (s *Server) heldRank(d *storage.Disposition, l storage.List, now time.Time) (int, error) {
+func (s *processor) heldRank(d *storage.Disposition, l storage.List, now time.Time) (int, error) {
 	log, err := s.ownersLog(l, now.Truncate(time.Hour), now.Add(time.Nanosecond))
 	if err != nil {
 		return 0, err
@@ -149,7 +146,7 @@ func (s *Server) heldRank(d *storage.Disposition, l storage.List, now time.Time)
 // heldSummary tells the owners of list l, as the first post of a new
 // hour is held, about the posts of the last hour that had posts held
 // which went without a notice (beyond the cap) and still wait.
-func (s *Server) heldSummary(d *storage.Disposition, l storage.List, now time.Time) error {
+func (s *processor) heldSummary(d *storage.Disposition, l storage.List, now time.Time) error {
 	last, err := s.o.Store.LastHeldBefore(l.Address, now.Truncate(time.Hour), forOwners)
 	if err != nil || last.IsZero() {
 		return err
@@ -185,7 +182,7 @@ func (s *Server) heldSummary(d *storage.Disposition, l storage.List, now time.Ti
 
 // heldSummaryText writes the summary of the posts held in the hour from
 // hour, total in all, that went without a notice and still wait.
-func (s *Server) heldSummaryText(l storage.List, hour time.Time, total int, waiting []storage.Held) notice.Text {
+func (s *processor) heldSummaryText(l storage.List, hour time.Time, total int, waiting []storage.Held) notice.Text {
 	loc := s.o.Consensus.Location
 	if loc == nil {
 		loc = time.UTC
@@ -248,7 +245,7 @@ func oneLine(s string, max int) string {
 // list already wrote to them MaxRepliesPerHour times in the last hour:
 // then the text is dropped (and the drop recorded), so that the list can
 // never be made to flood anybody.
-func (s *Server) tell(d *storage.Disposition, l storage.List, to string, kind notice.Kind, data notice.Data,
+func (s *processor) tell(d *storage.Disposition, l storage.List, to string, kind notice.Kind, data notice.Data,
 	inReplyTo string, now time.Time) error {
 	n, err := s.o.Store.RepliesSince(to, now.Add(-time.Hour))
 	if err != nil {
@@ -271,7 +268,7 @@ func (s *Server) tell(d *storage.Disposition, l storage.List, to string, kind no
 }
 
 // tellModerated tells an author what the owners decided.
-func (s *Server) tellModerated(d *storage.Disposition, l storage.List, author, subject string, m storage.Moderation, now time.Time) error {
+func (s *processor) tellModerated(d *storage.Disposition, l storage.List, author, subject string, m storage.Moderation, now time.Time) error {
 	data := s.noticeData(l, consensus.Proposal{}, now)
 	data.Post = notice.HeldPost{From: author, Subject: subject, Approved: m.Approved, Rejection: m.Reason}
 	s.o.Logger.Info("post: moderated", "list", l.Address, "from", author, "approved", m.Approved, "by", m.By)
@@ -284,8 +281,8 @@ func (s *Server) tellModerated(d *storage.Disposition, l storage.List, author, s
 
 // moderateByMail carries out an owner's "approve" or "reject" sent to
 // NAME-request in reply to the notice of a held post.
-func (s *Server) moderateByMail(l storage.List, h textproto.Header, sender string, c reqCommand,
-	say func(fr, en string, args ...any), now time.Time) error {
+func (s *processor) moderateByMail(rq *requestRun, c reqCommand) error {
+	l, h, sender, now, say := rq.l, rq.h, rq.sender, rq.now, rq.say
 	if !slices.Contains(l.Owners, sender) {
 		say("Seuls les responsables de %s peuvent accepter ou refuser un message.",
 			"Only the owners of %s can approve or reject a message.", l.Address)
@@ -305,11 +302,8 @@ func (s *Server) moderateByMail(l storage.List, h textproto.Header, sender strin
 		return nil
 	}
 	approved := c.verb == "approve"
-	if _, err := s.o.Store.ModerateHeld(held.ID, storage.Moderation{Approved: approved, Reason: reason,
-		By: sender, At: now}); err != nil {
-		return err
-	}
-	s.wakeInbox()
+	rq.d.HeldDecisions = append(rq.d.HeldDecisions, storage.HeldDecision{ID: held.ID,
+		Moderation: storage.Moderation{Approved: approved, Reason: reason, By: sender, At: now}})
 	if approved {
 		say("Le message de %s est accepté : il part vers la liste.", "The message from %s is approved: it goes to the list.", held.From)
 	} else {
@@ -324,7 +318,7 @@ func (s *Server) moderateByMail(l storage.List, h textproto.Header, sender strin
 // notice). A word that looks like a token but names no held post is
 // part of the reason. It returns the reason, and ErrNotFound when no
 // held post is named.
-func (s *Server) heldNamed(subject, arg string) (storage.Held, string, error) {
+func (s *processor) heldNamed(subject, arg string) (storage.Held, string, error) {
 	for _, tok := range tokenWord.FindAllString(arg, -1) {
 		h, err := s.o.Store.HeldByToken(tok)
 		if err == nil {
@@ -343,14 +337,9 @@ func (s *Server) heldNamed(subject, arg string) (storage.Held, string, error) {
 	return storage.Held{}, arg, storage.ErrNotFound
 }
 
-// setPassword gives a member a new IMAP password and returns it.
-func (s *Server) setPassword(l storage.List, member string) (string, error) {
-	return admin.SetPassword(s.o.Store, l.Address, member)
-}
-
 // recipients returns the addresses list l delivers to: its members whose
 // delivery is not disabled.
-func (s *Server) recipients(l storage.List) ([]string, error) {
+func (s *processor) recipients(l storage.List) ([]string, error) {
 	members, err := s.o.Store.Members(l.Address)
 	if err != nil {
 		return nil, err
@@ -376,7 +365,7 @@ func (s *Server) wakeInbox() {
 // piece of work (a batch of the engine's tick); nil caches nothing.
 type recipientCache map[string][]string
 
-func (rc recipientCache) get(s *Server, l storage.List) ([]string, error) {
+func (rc recipientCache) get(s *processor, l storage.List) ([]string, error) {
 	if addrs, ok := rc[l.Address]; ok {
 		return addrs, nil
 	}

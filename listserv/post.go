@@ -26,17 +26,25 @@ func (s *Server) processLoop(ctx context.Context) {
 		if err != nil {
 			s.o.Logger.Error("post: read inbox", "err", err)
 		}
+		disposed := 0
 		for _, id := range ids {
 			if ctx.Err() != nil {
 				return
 			}
-			if err := s.process(ctx, id); err != nil {
+			if err := s.proc.process(ctx, id); err != nil {
 				// Left in the inbox: tried again on the next pass.
 				s.o.Logger.Error("post: process message", "message", id, "err", err)
+				continue
 			}
+			disposed++
 		}
 		if len(ids) > 0 {
 			s.runner.Wake()
+		}
+		if disposed > 0 {
+			// What was disposed of may have put messages back in the
+			// inbox (a held post decided by mail): read it again now.
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -49,10 +57,10 @@ func (s *Server) processLoop(ctx context.Context) {
 
 // process decides what becomes of one received message, for each of its
 // recipients, and records it all in one transaction.
-func (s *Server) process(ctx context.Context, id uint64) error {
+func (s *processor) process(ctx context.Context, id uint64) error {
 	// Proposals read here are written by Dispose below: no tick between.
-	s.proposalMu.Lock()
-	defer s.proposalMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	raw, env, err := s.o.Store.Message(id)
 	if err != nil {
 		return err
@@ -90,7 +98,7 @@ func (s *Server) process(ctx context.Context, id uint64) error {
 
 // post is the path of a message sent to a list's posting address: loop
 // and auto-reply checks, membership, then archive and fan-out.
-func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.List, id uint64,
+func (s *processor) post(ctx context.Context, d *storage.Disposition, l storage.List, id uint64,
 	raw []byte, env storage.Envelope, now time.Time) error {
 	rl := s.rewriteList(l)
 	h, bodyOff, err := rewrite.Split(raw)
@@ -222,7 +230,7 @@ func (s *Server) post(ctx context.Context, d *storage.Disposition, l storage.Lis
 
 // forwardToOwners sends mail for NAME-owner to the list's owners,
 // unchanged but for an X-Loop line that stops it from coming back.
-func (s *Server) forwardToOwners(d *storage.Disposition, l storage.List, id uint64, raw []byte, now time.Time) error {
+func (s *processor) forwardToOwners(d *storage.Disposition, l storage.List, id uint64, raw []byte, now time.Time) error {
 	ownerAddr := l.LocalPart() + "-owner@" + l.Domain()
 	h, off, err := rewrite.Split(raw)
 	if err != nil {
@@ -249,7 +257,7 @@ func (s *Server) forwardToOwners(d *storage.Disposition, l storage.List, id uint
 
 // fanOut splits recipients into queue entries of one domain and at most
 // RecipientsPerTransaction recipients each, all copies of proto.
-func (s *Server) fanOut(proto storage.QueueEntry, recipients []string) []storage.QueueEntry {
+func (s *processor) fanOut(proto storage.QueueEntry, recipients []string) []storage.QueueEntry {
 	byDomain := make(map[string][]string)
 	for _, r := range recipients {
 		_, dom, _ := strings.Cut(r, "@")
@@ -275,7 +283,7 @@ func (s *Server) fanOut(proto storage.QueueEntry, recipients []string) []storage
 // rewriteList describes list l for the rewrite package. List-Archive
 // announces the list's decision register when it is public and the HTTP
 // server is on (register.ArchiveURL says "" otherwise).
-func (s *Server) rewriteList(l storage.List) rewrite.List {
+func (s *processor) rewriteList(l storage.List) rewrite.List {
 	return rewrite.List{Address: l.Address, Name: l.Name, NoPrefix: l.NoPrefix, FromRewrite: l.FromRewrite,
 		ArchiveURL: register.ArchiveURL(s.o.HTTPBaseURL, s.o.Domain, l)}
 }

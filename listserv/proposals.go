@@ -43,7 +43,7 @@ type hook struct {
 // proposals, and a non-member's commands are refused (a non-member's
 // post reaches the list only when its owners approve it). Callers hold
 // s.proposalMu until the result is committed.
-func (s *Server) consensusHook(l storage.List, msg message, h textproto.Header, author string, member bool,
+func (s *processor) consensusHook(l storage.List, msg message, h textproto.Header, author string, member bool,
 	now time.Time) (hook, error) {
 	received := msg.env.ReceivedAt
 	if received.IsZero() {
@@ -103,7 +103,7 @@ type sender struct {
 // propose opens a proposal from a member's post. A deadline line that
 // cannot be read is never ignored silently: the default applies, the
 // distributed copy says so, and the author is told at once.
-func (s *Server) propose(l storage.List, id uint64, r classify.Reading, who sender, received, now time.Time) (hook, error) {
+func (s *processor) propose(l storage.List, id uint64, r classify.Reading, who sender, received, now time.Time) (hook, error) {
 	n, err := s.o.Store.ReserveProposalNumber(l.Address, id)
 	if err != nil {
 		return hook{}, err
@@ -159,7 +159,7 @@ func (s *Server) propose(l storage.List, id uint64, r classify.Reading, who send
 
 // private returns one of our texts about proposal p, sent to one person
 // from the list (answers to it belong on the list), threaded to p.
-func (s *Server) private(l storage.List, p consensus.Proposal, kind notice.Kind, to string, now time.Time,
+func (s *processor) private(l storage.List, p consensus.Proposal, kind notice.Kind, to string, now time.Time,
 	fill func(*notice.Data)) (storage.Outgoing, error) {
 	d := s.noticeData(l, p, now)
 	if fill != nil {
@@ -188,7 +188,7 @@ func (s *Server) private(l storage.List, p consensus.Proposal, kind notice.Kind,
 // and the list hears of any outcome or amendment. Commands count only
 // from an authenticated message (SPEC section 11); otherwise they wait
 // for the sender's confirmation, or are refused on "dkim" lists.
-func (s *Server) reply(l storage.List, r classify.Reading, msg message, who sender, received, now time.Time) (hook, error) {
+func (s *processor) reply(l storage.List, r classify.Reading, msg message, who sender, received, now time.Time) (hook, error) {
 	p, err := s.o.Store.Proposal(r.Answers)
 	if err != nil {
 		return hook{}, err
@@ -279,7 +279,7 @@ func (s *Server) reply(l storage.List, r classify.Reading, msg message, who send
 // applyCommand applies one counted command to p: the timeline entries,
 // the acknowledgment or refusal, any notice to the list, and for an
 // amendment whose deadline line cannot be read, the author's notice.
-func (s *Server) applyCommand(l storage.List, p consensus.Proposal, e consensus.Event, who sender,
+func (s *processor) applyCommand(l storage.List, p consensus.Proposal, e consensus.Event, who sender,
 	timeline []storage.ProposalEvent, now time.Time) (consensus.Proposal, []storage.Outgoing, []storage.ProposalEvent, error) {
 	unread := ""
 	if e.Kind == consensus.EventAmend {
@@ -318,7 +318,7 @@ func commandKinds(cs []consensus.Command) []consensus.EventKind {
 // amendedDeadline reads the deadline line of an amendment's text: the
 // deadline it asks for, raised to the minimum (zero when it has none, or
 // an unreadable one, whose line is returned).
-func (s *Server) amendedDeadline(text string, received time.Time) (time.Time, string) {
+func (s *processor) amendedDeadline(text string, received time.Time) (time.Time, string) {
 	dl, line, err := consensus.FindDeadline(text, received, s.o.Consensus.Location)
 	switch {
 	case errors.Is(err, consensus.ErrNoDeadline):

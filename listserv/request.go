@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"tacit/consensus"
+	"tacit/listserv/admin"
 	"tacit/listserv/classify"
 	"tacit/listserv/notice"
 	"tacit/listserv/rewrite"
@@ -128,7 +129,7 @@ func argumentOf(line, words string) string {
 
 // request handles mail to a list's -request address (or -subscribe and
 // -unsubscribe, whose address is the command).
-func (s *Server) request(d *storage.Disposition, l storage.List, r role, raw []byte, env storage.Envelope, now time.Time) error {
+func (s *processor) request(d *storage.Disposition, l storage.List, r role, raw []byte, env storage.Envelope, now time.Time) error {
 	h, _, err := rewrite.Split(raw)
 	if err != nil {
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "request with unreadable header", At: now})
@@ -159,27 +160,44 @@ func (s *Server) request(d *storage.Disposition, l storage.List, r role, raw []b
 			cmds = []reqCommand{{verb: "confirm", arg: tok}}
 		}
 	}
-	answer, err := s.runRequest(d, l, h, sender, cmds, unknown, now)
+	answer, err := s.runRequest(&requestRun{d: d, l: l, h: h, sender: sender, now: now}, cmds, unknown)
 	if err != nil || answer == nil {
 		return err
 	}
 	return s.answer(d, l, sender, h, *answer, now)
 }
 
+// requestRun is one mail to NAME-request as its commands see it: what
+// it records, who sent it, and the answer being written.
+type requestRun struct {
+	d      *storage.Disposition
+	l      storage.List
+	h      textproto.Header
+	sender string
+	now    time.Time
+	lang   string
+	// data is the answer: each command adds its sentence to Results.
+	data notice.Data
+}
+
+// say adds one sentence to the answer, in the list's language.
+func (rq *requestRun) say(fr, en string, args ...any) {
+	msg := fmt.Sprintf(fr, args...)
+	if rq.lang == "en" {
+		msg = fmt.Sprintf(en, args...)
+	}
+	rq.data.Results = append(rq.data.Results, msg)
+}
+
 // runRequest carries out the commands and returns the reply to send (nil
 // for none).
-func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.Header, sender string,
-	cmds []reqCommand, unknown []string, now time.Time) (*notice.Data, error) {
-	lang := s.listLang(l)
-	data := s.noticeData(l, consensus.Proposal{}, now)
-	data.Member = sender
-	say := func(fr, en string, args ...any) {
-		msg := fmt.Sprintf(fr, args...)
-		if lang == "en" {
-			msg = fmt.Sprintf(en, args...)
-		}
-		data.Results = append(data.Results, msg)
-	}
+func (s *processor) runRequest(rq *requestRun, cmds []reqCommand, unknown []string) (*notice.Data, error) {
+	d, l, sender, now := rq.d, rq.l, rq.sender, rq.now
+	rq.lang = s.listLang(l)
+	rq.data = s.noticeData(l, consensus.Proposal{}, now)
+	rq.data.Member = sender
+	say := rq.say
+	data := &rq.data
 	member, err := s.o.Store.IsMember(l.Address, sender)
 	if err != nil {
 		return nil, err
@@ -211,7 +229,7 @@ func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.
 					"You asked to unsubscribe %s from %s.", l.Address, sender)
 			}
 		case "confirm":
-			if err := s.confirm(d, l, h, sender, c.arg, say, now); err != nil {
+			if err := s.confirm(rq, c.arg); err != nil {
 				return nil, err
 			}
 			// The commands after a confirmation see its outcome.
@@ -222,7 +240,7 @@ func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.
 				}
 			}
 		case "approve", "reject":
-			if err := s.moderateByMail(l, h, sender, c, say, now); err != nil {
+			if err := s.moderateByMail(rq, c); err != nil {
 				return nil, err
 			}
 		case "help":
@@ -232,7 +250,7 @@ func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.
 				say("Seuls les membres de %s peuvent voir ses propositions.", "Only members of %s can see its proposals.", l.Address)
 				continue
 			}
-			if err := s.statusLines(l, &data, say); err != nil {
+			if err := s.statusLines(rq); err != nil {
 				return nil, err
 			}
 		case "password":
@@ -267,12 +285,12 @@ func (s *Server) runRequest(d *storage.Disposition, l storage.List, h textproto.
 				"No command found in your message (for instance \"%s\").", unknown[0])
 		}
 	}
-	return &data, nil
+	return data, nil
 }
 
 // confirm completes a subscription or an unsubscription.
-func (s *Server) confirm(d *storage.Disposition, l storage.List, h textproto.Header, sender, token string,
-	say func(fr, en string, args ...any), now time.Time) error {
+func (s *processor) confirm(rq *requestRun, token string) error {
+	d, l, h, sender, now, say := rq.d, rq.l, rq.h, rq.sender, rq.now, rq.say
 	if token == "" {
 		token = tokenWord.FindString(decodedSubject(h))
 	}
@@ -280,11 +298,8 @@ func (s *Server) confirm(d *storage.Disposition, l storage.List, h textproto.Hea
 		if held.Reason == ReasonUnconfirmed && held.From == sender && held.List == l.Address {
 			// The author confirms an unauthenticated proposal: it
 			// goes to the list and opens now.
-			if _, err := s.o.Store.ModerateHeld(held.ID, storage.Moderation{Approved: true, By: sender,
-				Confirmed: true, At: now}); err != nil {
-				return err
-			}
-			s.wakeInbox()
+			d.HeldDecisions = append(d.HeldDecisions, storage.HeldDecision{ID: held.ID,
+				Moderation: storage.Moderation{Approved: true, By: sender, Confirmed: true, At: now}})
 			say("Merci : votre proposition « %s » est confirmée ; elle part vers la liste.",
 				"Thank you: your proposal \"%s\" is confirmed; it goes to the list.", held.Subject)
 			return nil
@@ -320,10 +335,10 @@ func (s *Server) confirm(d *storage.Disposition, l storage.List, h textproto.Hea
 	}
 	switch c.Action {
 	case "command":
-		return s.confirmCommands(d, l, c, say, now)
+		return s.confirmCommands(rq, c)
 	case "password":
 		d.UsedTokens = append(d.UsedTokens, token)
-		return s.sendPassword(l, sender, say)
+		return s.sendPassword(rq)
 	}
 	d.UsedTokens = append(d.UsedTokens, token)
 	d.Members = append(d.Members, storage.MemberChange{List: l.Address, Address: c.Address,
@@ -339,7 +354,8 @@ func (s *Server) confirm(d *storage.Disposition, l storage.List, h textproto.Hea
 }
 
 // statusLines lists the open and blocked proposals in the reply.
-func (s *Server) statusLines(l storage.List, data *notice.Data, say func(fr, en string, args ...any)) error {
+func (s *processor) statusLines(rq *requestRun) error {
+	l, say := rq.l, rq.say
 	all, err := s.o.Store.Proposals(l.Address)
 	if err != nil {
 		return err
@@ -362,21 +378,26 @@ func (s *Server) statusLines(l storage.List, data *notice.Data, say func(fr, en 
 }
 
 // answer sends the answer to a request, within the cap on replies.
-func (s *Server) answer(d *storage.Disposition, l storage.List, to string, h textproto.Header, data notice.Data, now time.Time) error {
+func (s *processor) answer(d *storage.Disposition, l storage.List, to string, h textproto.Header, data notice.Data, now time.Time) error {
 	return s.tell(d, l, to, notice.Request, data, strings.TrimSpace(h.Get("Message-Id")), now)
 }
 
-// sendPassword sets a member's new IMAP password and says it, with how
+// sendPassword gives a member who confirmed their request a new IMAP
+// password, recorded with the confirming message, and says it with how
 // to reach the archive.
-func (s *Server) sendPassword(l storage.List, member string, say func(fr, en string, args ...any)) error {
-	pw, err := s.setPassword(l, member)
-	if errors.Is(err, storage.ErrNotFound) {
+func (s *processor) sendPassword(rq *requestRun) error {
+	l, member, say := rq.l, rq.sender, rq.say
+	if ok, err := s.o.Store.IsMember(l.Address, member); err != nil {
+		return err
+	} else if !ok {
 		say("Seuls les membres de %s ont un mot de passe.", "Only members of %s have a password.", l.Address)
 		return nil
 	}
+	pw, hash, err := admin.NewPassword()
 	if err != nil {
 		return err
 	}
+	rq.d.Passwords = append(rq.d.Passwords, storage.PasswordChange{List: l.Address, Member: member, Hash: hash})
 	say("Votre nouveau mot de passe pour lire les archives de %s dans votre logiciel de messagerie : %s",
 		"Your new password to read the archive of %s in your mail program: %s", l.Address, pw)
 	if host, port, ok := s.imapAccess(); !ok {
@@ -395,8 +416,8 @@ func (s *Server) sendPassword(l storage.List, member string, say func(fr, en str
 // imapAccess returns how a member reaches the IMAP archive: the server's
 // name (the listening host when it is a public one, else the SMTP host
 // name) and the port; ok is false when the archive is off.
-func (s *Server) imapAccess() (host, port string, ok bool) {
-	host, port, err := net.SplitHostPort(s.IMAPAddr())
+func (s *processor) imapAccess() (host, port string, ok bool) {
+	host, port, err := net.SplitHostPort(s.imapAddr)
 	if err != nil {
 		return "", "", false
 	}

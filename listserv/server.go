@@ -150,14 +150,10 @@ type Server struct {
 	runner   *outbound.Runner
 	admin    *admin.Admin
 	incoming chan struct{}
-	notices  *notice.Renderer
 	metrics  *metrics.Metrics
 	engine   engineHealth
-	// verpKey keys the tags of bounce addresses (verp.go).
-	verpKey []byte
-	// proposalMu serialises the read-apply-write of proposals between
-	// the post path and the engine's tick.
-	proposalMu sync.Mutex
+	// proc decides what received messages and due proposals cause.
+	proc *processor
 }
 
 // New checks the options and binds the listeners, so that their
@@ -197,10 +193,11 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{o: o, incoming: make(chan struct{}, 1), notices: notices,
+	s := &Server{o: o, incoming: make(chan struct{}, 1),
 		metrics: metrics.New(metrics.Options{Store: o.Store, Now: o.Now})}
 	s.engine.every = tickInterval(o.Consensus.Schedule)
-	if s.verpKey, err = verpKey(o.Store); err != nil {
+	vk, err := verpKey(o.Store)
+	if err != nil {
 		return nil, err
 	}
 	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now,
@@ -274,6 +271,7 @@ func New(o Options) (*Server, error) {
 		}
 		s.adminLn = aln
 	}
+	s.proc = &processor{o: s.o, notices: notices, metrics: s.metrics, verpKey: vk, imapAddr: s.IMAPAddr()}
 	return s, nil
 }
 
@@ -283,7 +281,7 @@ func New(o Options) (*Server, error) {
 func (s *Server) personalize(e *storage.QueueEntry, rcpt string) (string, []byte) {
 	from := e.From
 	if s.o.VERP {
-		from = s.verpAddress(e.List, rcpt)
+		from = s.proc.verpAddress(e.List, rcpt)
 	}
 	if s.o.HTTPBaseURL == "" {
 		return from, nil
@@ -385,7 +383,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 // accept tells smtpin whether rcpt is one of our addresses.
 func (s *Server) accept(_ context.Context, rcpt string) (bool, error) {
-	_, _, ok, err := s.resolve(rcpt)
+	_, _, ok, err := s.proc.resolve(rcpt)
 	return ok, err
 }
 

@@ -23,6 +23,6 @@ func verpKey(st *storage.Store) ([]byte, error) {
 }
 
 // verpAddress is the tagged envelope sender of list's mail to member.
-func (s *Server) verpAddress(list, member string) string {
+func (s *processor) verpAddress(list, member string) string {
 	return bounce.VERPAddress(list, member, s.verpKey)
 }

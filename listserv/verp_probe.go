@@ -36,7 +36,7 @@ import (
 const probeWindow = 72 * time.Hour
 
 // sendProbe records and queues a probe to member m of list l.
-func (s *Server) sendProbe(l storage.List, m storage.Member, now time.Time) error {
+func (s *processor) sendProbe(l storage.List, m storage.Member, now time.Time) error {
 	id, err := newProbeID()
 	if err != nil {
 		return err
@@ -62,7 +62,7 @@ func (s *Server) sendProbe(l storage.List, m storage.Member, now time.Time) erro
 // failure of the member's pending probe disables the member. A report
 // for a probe the member no longer waits for, or with a wrong tag,
 // counts for nobody.
-func (s *Server) probeReport(d *storage.Disposition, l storage.List, rcpt string, v bounce.VERP,
+func (s *processor) probeReport(d *storage.Disposition, l storage.List, rcpt string, v bounce.VERP,
 	rep bounce.Report, env storage.Envelope, now time.Time) error {
 	m, err := s.o.Store.Member(l.Address, v.Member)
 	switch {
@@ -112,7 +112,7 @@ func (s *Server) probeReport(d *storage.Disposition, l storage.List, rcpt string
 // settleProbes ends the probes whose window is over without a failure
 // report: the member's score starts again. A probe still in our delivery
 // queue (its next hop keeps deferring it) waits for its delivery.
-func (s *Server) settleProbes(now time.Time) error {
+func (s *processor) settleProbes(now time.Time) error {
 	refs, err := s.o.Store.DueProbes(now, 0)
 	if err != nil {
 		return err

@@ -59,8 +59,8 @@ func TestForgedBouncesCountForNobody(t *testing.T) {
 	if err := h.store.CreateList(storage.List{Address: "potager@lists.test", Owners: []string{"owner@example.net"}}); err != nil {
 		t.Fatal(err)
 	}
-	aliceTag := bounce.Tag(h.srv.verpKey, "jardin@lists.test", "alice@example.org")
-	potagerTag := bounce.Tag(h.srv.verpKey, "potager@lists.test", "bob@example.org")
+	aliceTag := bounce.Tag(h.srv.proc.verpKey, "jardin@lists.test", "alice@example.org")
+	potagerTag := bounce.Tag(h.srv.proc.verpKey, "potager@lists.test", "bob@example.org")
 	forged := []string{
 		"jardin-bounces+bob=example.org@lists.test",                    // no tag
 		"jardin-bounces@lists.test",                                    // the plain bounce address
@@ -126,7 +126,7 @@ func TestProbeNotBouncedLeavesTheMemberEnabled(t *testing.T) {
 	local, _, _ := strings.Cut(probeAddr, "@")
 	v, ok := bounce.ParseVERP(local, "jardin")
 	bob, _ := h.store.Member("jardin@lists.test", "bob@example.org")
-	if !ok || !v.Probe || v.Member != "bob@example.org" || !v.ValidProbe(h.srv.verpKey, "jardin@lists.test", bob.Probe.ID) {
+	if !ok || !v.Probe || v.Member != "bob@example.org" || !v.ValidProbe(h.srv.proc.verpKey, "jardin@lists.test", bob.Probe.ID) {
 		t.Fatalf("probe sent from %q (%+v), want bob's probe tag", probeAddr, v)
 	}
 	// Not the probe's failure: nothing is disabled.
@@ -177,7 +177,7 @@ func TestProbeInEnglishFailsOnce(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	h.mustSend("", []string{h.srv.verpAddress("jardin@lists.test", "bob@example.org")}, userUnknown)
+	h.mustSend("", []string{h.srv.proc.verpAddress("jardin@lists.test", "bob@example.org")}, userUnknown)
 	probe := waitMessages(t, h.sink, "bob@example.org", "Checking your address", 1)[0]
 	checkProbe(t, probe, "jardin-request@lists.test", "nothing to do")
 	probeAddr := envelopeSender(t, h, "bob@example.org", "Checking your address")

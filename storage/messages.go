@@ -125,6 +125,12 @@ type Disposition struct {
 	Outgoing []Outgoing
 	// Members are the subscriptions and unsubscriptions it confirmed.
 	Members []MemberChange
+	// HeldDecisions are the decisions on held posts it took (an owner's
+	// reply, an author's confirmation): each post goes back to the inbox
+	// with its decision.
+	HeldDecisions []HeldDecision
+	// Passwords are the IMAP passwords it set (a confirmed request).
+	Passwords []PasswordChange
 	// Confirmations are the confirmation requests it sent; UsedTokens
 	// the confirmations it consumed.
 	Confirmations []Confirmation

@@ -158,29 +158,9 @@ func (s *Store) HeldByToken(token string) (Held, error) {
 func (s *Store) ModerateHeld(id uint64, m Moderation) (Held, error) {
 	var h Held
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		held := tx.Bucket(bucketHeld)
-		if err := getJSON(held, u64(id), &h); err != nil {
-			return err
-		}
-		if err := held.Delete(u64(id)); err != nil {
-			return err
-		}
-		if h.Token != "" {
-			if err := tx.Bucket(bucketHeldTokens).Delete([]byte(h.Token)); err != nil {
-				return err
-			}
-		}
-		var env Envelope
-		envs := tx.Bucket(bucketEnvelopes)
-		if err := getJSON(envs, u64(h.MessageID), &env); err != nil {
-			return err
-		}
-		m.List = h.List
-		env.Moderation = &m
-		if err := putJSON(envs, u64(h.MessageID), env); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketInbox).Put(u64(h.MessageID), nil)
+		var err error
+		h, err = moderateHeld(tx, id, m)
+		return err
 	})
 	if err != nil {
 		return h, fmt.Errorf("storage: moderate held post %d: %w", id, err)
@@ -188,8 +168,66 @@ func (s *Store) ModerateHeld(id uint64, m Moderation) (Held, error) {
 	return h, nil
 }
 
+// HeldDecision is a decision on a held post taken by mail (an owner's
+// approve or reject, an author's confirmation), recorded with the
+// message that took it.
+type HeldDecision struct {
+	ID         uint64
+	Moderation Moderation
+}
+
+// PasswordChange sets a member's IMAP password hash (a mailed password,
+// once confirmed).
+type PasswordChange struct {
+	List, Member, Hash string
+}
+
+// moderateHeld is ModerateHeld inside a transaction.
+func moderateHeld(tx *bolt.Tx, id uint64, m Moderation) (Held, error) {
+	var h Held
+	held := tx.Bucket(bucketHeld)
+	if err := getJSON(held, u64(id), &h); err != nil {
+		return h, err
+	}
+	if err := held.Delete(u64(id)); err != nil {
+		return h, err
+	}
+	if h.Token != "" {
+		if err := tx.Bucket(bucketHeldTokens).Delete([]byte(h.Token)); err != nil {
+			return h, err
+		}
+	}
+	var env Envelope
+	envs := tx.Bucket(bucketEnvelopes)
+	if err := getJSON(envs, u64(h.MessageID), &env); err != nil {
+		return h, err
+	}
+	m.List = h.List
+	env.Moderation = &m
+	if err := putJSON(envs, u64(h.MessageID), env); err != nil {
+		return h, err
+	}
+	return h, tx.Bucket(bucketInbox).Put(u64(h.MessageID), nil)
+}
+
 // putRequestEffects records the membership side of a disposition.
 func putRequestEffects(tx *bolt.Tx, d Disposition) error {
+	for _, hd := range d.HeldDecisions {
+		// Decided already (by another owner, or on the command line):
+		// the first decision stands.
+		if _, err := moderateHeld(tx, hd.ID, hd.Moderation); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	for _, pc := range d.Passwords {
+		_, err := updateMember(tx, NormalizeAddress(pc.List), NormalizeAddress(pc.Member), func(m *Member) error {
+			m.PasswordHash = pc.Hash
+			return nil
+		})
+		if err != nil && !errors.Is(err, ErrNotFound) { // left the list meanwhile
+			return err
+		}
+	}
 	for _, mc := range d.Members {
 		b, err := membersBucket(tx, NormalizeAddress(mc.List))
 		if err != nil {

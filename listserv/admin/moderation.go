@@ -121,16 +121,26 @@ func (a *Admin) memberPasswd(args []string, w io.Writer) error {
 // SetPassword gives a member a new random IMAP password, stores its
 // bcrypt hash (never the password) and returns it.
 func SetPassword(store *storage.Store, list, member string) (string, error) {
-	pw := newPassword()
-	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	pw, hash, err := NewPassword()
 	if err != nil {
-		return "", fmt.Errorf("admin: hash password: %w", err)
+		return "", err
 	}
 	_, err = store.UpdateMember(list, member, func(m *storage.Member) error {
-		m.PasswordHash = string(hash)
+		m.PasswordHash = hash
 		return nil
 	})
 	return pw, err
+}
+
+// NewPassword returns a new random IMAP password and its bcrypt hash (the
+// only form that is stored).
+func NewPassword() (pw, hash string, err error) {
+	pw = newPassword()
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	if err != nil {
+		return "", "", fmt.Errorf("admin: hash password: %w", err)
+	}
+	return pw, string(h), nil
 }
 
 // newPassword returns four groups of four easy-to-read characters
