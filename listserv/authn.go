@@ -2,6 +2,8 @@ package listserv
 
 import (
 	"fmt"
+
+	"github.com/emersion/go-message/textproto"
 	"net/mail"
 	"strings"
 	"time"
@@ -28,16 +30,6 @@ import (
 // author's confirmation.
 const ReasonUnconfirmed = notice.ReasonUnconfirmed
 
-// message is one received message as the post path reads it.
-type message struct {
-	id  uint64
-	raw []byte
-	env storage.Envelope
-	// received is when the message counts from: its SMTP receipt, or
-	// its approval for a post that was held.
-	received time.Time
-}
-
 // authMode returns how list l authenticates senders: its own setting,
 // "dkim" for the older require-auth flag, else the server's.
 func (s *processor) authMode(l storage.List) string {
@@ -46,25 +38,18 @@ func (s *processor) authMode(l storage.List) string {
 		return l.Authentication
 	case l.RequireAuth:
 		return storage.AuthDKIM
-	case s.o.Consensus.Authentication != "":
-		return s.o.Consensus.Authentication
 	}
-	return storage.AuthDKIMOrConfirm
+	return s.o.Consensus.Authentication
 }
 
 // confirmWindow is how long a command waits for its confirmation.
-func (s *processor) confirmWindow() time.Duration {
-	if s.o.Consensus.ConfirmWindow > 0 {
-		return s.o.Consensus.ConfirmWindow
-	}
-	return 24 * time.Hour
-}
+func (s *processor) confirmWindow() time.Duration { return s.o.Consensus.ConfirmWindow }
 
 // authenticate checks msg for list l; a DKIM signature that already
 // authenticated a message of the list does not count again.
-func (s *processor) authenticate(l storage.List, msg message) (dkim.Result, error) {
-	r := s.o.Authenticity.Authenticate(msg.raw, msg.env.RemoteAddr)
-	if r.OK && !addressedTo(msg.raw, l.Address) {
+func (s *processor) authenticate(l storage.List, in *inbound) (dkim.Result, error) {
+	r := s.o.Authenticity.Authenticate(in.raw, in.env.RemoteAddr)
+	if r.OK && !addressedTo(in.h, l.Address) {
 		// A signature proves who wrote, not to whom: a member's private
 		// reply resent to the list is not their word to the list.
 		return dkim.Result{How: "the list is not among the message's recipients (To, Cc)"}, nil
@@ -81,12 +66,8 @@ func (s *processor) authenticate(l storage.List, msg message) (dkim.Result, erro
 	return r, nil
 }
 
-// addressedTo reports whether raw's To or Cc names list.
-func addressedTo(raw []byte, list string) bool {
-	h, _, err := rewrite.Split(raw)
-	if err != nil {
-		return false
-	}
+// addressedTo reports whether the To or Cc of header h names list.
+func addressedTo(h textproto.Header, list string) bool {
 	for _, field := range []string{"To", "Cc"} {
 		for _, v := range h.Values(field) {
 			as, err := mail.ParseAddressList(v)
@@ -108,15 +89,15 @@ func addressedTo(raw []byte, list string) bool {
 
 // holdForConfirmation keeps an unauthenticated proposal until its author
 // confirms it by a plain reply; it opens then.
-func (s *processor) holdForConfirmation(d *storage.Disposition, l storage.List, msg message, author, subject string,
-	now time.Time) error {
+func (s *processor) holdForConfirmation(l storage.List, in *inbound) error {
+	d, author, subject, now := in.d, in.author, in.subject, in.now
 	tok := newToken()
-	d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: msg.id, From: author,
+	d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: in.id, From: author,
 		Subject: subject, Reason: ReasonUnconfirmed, At: now, Token: tok})
 	data := s.noticeData(l, consensus.Proposal{}, now)
 	data.Token = tok
 	data.Post = notice.HeldPost{From: author, Subject: subject, Reason: ReasonUnconfirmed}
-	s.o.Logger.Info("post: proposal waits for its author's confirmation", "message", msg.id, "list", l.Address,
+	s.o.Logger.Info("post: proposal waits for its author's confirmation", "message", in.id, "list", l.Address,
 		"from", author)
 	return s.tell(d, l, author, notice.ConfirmProposal, data, "", now)
 }
@@ -126,8 +107,9 @@ func (s *processor) holdForConfirmation(d *storage.Disposition, l storage.List, 
 // cap on what the list writes to one address in an hour, so that forged
 // replies cannot flood a member with questions (beyond it, the commands
 // count for nothing).
-func (s *processor) awaitConfirmation(l storage.List, p consensus.Proposal, r classify.Reading, msg message,
-	who sender, now time.Time) (consensus.Proposal, hook, error) {
+func (s *processor) awaitConfirmation(l storage.List, p consensus.Proposal, r classify.Reading, in *inbound,
+	who sender) (consensus.Proposal, hook, error) {
+	now := in.now
 	n, err := s.o.Store.RepliesSince(who.addr, now.Add(-time.Hour))
 	if err != nil {
 		return p, hook{}, err
@@ -137,11 +119,11 @@ func (s *processor) awaitConfirmation(l storage.List, p consensus.Proposal, r cl
 		return p, hook{}, nil
 	}
 	tok := newToken()
-	received := msg.received
+	received := in.received
 	until := received.Add(s.confirmWindow())
 	p = p.WithAwaiting(consensus.Awaiting{Token: tok, Member: who.addr, At: received, Until: until})
 	c := storage.Confirmation{Token: tok, List: l.Address, Address: who.addr, Action: "command",
-		Created: now, Expires: until, Message: msg.id, Proposal: r.Answers, Received: received}
+		Created: now, Expires: until, Message: in.id, Proposal: r.Answers, Received: received}
 	data := s.noticeData(l, p, now)
 	data.Token = tok
 	for _, cmd := range r.Parse.Commands {

@@ -27,7 +27,8 @@ import (
 // owners are told. A refusal of our content (spam, policy, DMARC) never
 // counts against a member. The report's own recipient fields are not
 // trusted to name the member: the tag does.
-func (s *processor) bounce(d *storage.Disposition, l storage.List, rcpt string, raw []byte, env storage.Envelope, now time.Time) error {
+func (s *processor) bounce(l storage.List, rcpt string, in *inbound) error {
+	d, raw, env, now := in.d, in.raw, in.env, in.now
 	// The probes whose window ended pass first, so that this report
 	// counts against a fresh score.
 	if err := s.settleProbes(now); err != nil {

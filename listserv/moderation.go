@@ -85,7 +85,8 @@ func (s *processor) holdReason(l storage.List, author string) (string, error) {
 
 // hold keeps a post for the owners, sends them the notice with the post
 // attached, and tells the author the post waits.
-func (s *processor) hold(d *storage.Disposition, l storage.List, id uint64, raw []byte, author, subject, reason string, now time.Time) error {
+func (s *processor) hold(l storage.List, in *inbound, reason string) error {
+	d, id, raw, author, subject, now := in.d, in.id, in.raw, in.author, in.subject, in.now
 	rank, err := s.heldRank(d, l, now)
 	if err != nil {
 		return err

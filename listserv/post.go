@@ -55,118 +55,82 @@ func (s *Server) processLoop(ctx context.Context) {
 	}
 }
 
-// process decides what becomes of one received message, for each of its
-// recipients, and records it all in one transaction.
-func (s *processor) process(ctx context.Context, id uint64) error {
-	// Proposals read here are written by Dispose below: no tick between.
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	raw, env, err := s.o.Store.Message(id)
-	if err != nil {
-		return err
-	}
-	now := s.o.Now().UTC()
-	var d storage.Disposition
-	for _, rcpt := range env.To {
-		l, r, ok, err := s.resolve(rcpt)
-		if err != nil {
-			return err
-		}
-		if !ok { // the list was deleted since RCPT
-			d.Discards = append(d.Discards, storage.Discard{Reason: "no such list: " + rcpt, At: now})
-			continue
-		}
-		if m := env.Moderation; m != nil && (r != rolePost || l.Address != m.List) {
-			continue // a moderated post comes back for its list only
-		}
-		switch r {
-		case rolePost:
-			err = s.post(ctx, &d, l, id, raw, env, now)
-		case roleOwner:
-			err = s.forwardToOwners(&d, l, id, raw, now)
-		case roleRequest, roleSubscribe, roleUnsubscribe:
-			err = s.request(&d, l, r, raw, env, now)
-		case roleBounces:
-			err = s.bounce(&d, l, rcpt, raw, env, now)
-		}
-		if err != nil {
-			return fmt.Errorf("message %d to %s: %w", id, rcpt, err)
-		}
-	}
-	return s.o.Store.Dispose(id, d)
-}
-
-// post is the path of a message sent to a list's posting address: loop
-// and auto-reply checks, membership, then archive and fan-out.
-func (s *processor) post(ctx context.Context, d *storage.Disposition, l storage.List, id uint64,
-	raw []byte, env storage.Envelope, now time.Time) error {
-	rl := s.rewriteList(l)
-	h, bodyOff, err := rewrite.Split(raw)
-	if err != nil {
-		d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: id, From: env.From,
-			Reason: "unreadable header: " + err.Error(), At: now})
+// post is the path of a message sent to a list's posting address: loop,
+// replay and auto-reply checks, membership and moderation, the consensus
+// reading, then archive and fan-out.
+func (s *processor) post(ctx context.Context, l storage.List, in *inbound) error {
+	d, now := in.d, in.now
+	if in.badHeader != nil {
+		d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: in.id, From: in.env.From,
+			Reason: "unreadable header: " + in.badHeader.Error(), At: now})
 		return nil
 	}
-	if why := rewrite.Loop(h, env.From, rl); why != "" {
-		s.o.Logger.Info("post: not distributed", "message", id, "list", l.Address, "reason", why)
+	if why := rewrite.Loop(in.h, in.env.From, s.rewriteList(l)); why != "" {
+		s.o.Logger.Info("post: not distributed", "message", in.id, "list", l.Address, "reason", why)
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: why, At: now})
 		return nil
 	}
-	mid := strings.TrimSpace(h.Get("Message-Id"))
+	mid := strings.TrimSpace(in.h.Get("Message-Id"))
 	if seen, err := s.o.Store.Distributed(l.Address, mid); err != nil {
 		return err
 	} else if seen {
 		// A reply-all that reached the list twice, a server retrying:
 		// neither distributed nor counted again.
-		s.o.Logger.Info("post: replay not distributed", "message", id, "list", l.Address, "message_id", mid)
+		s.o.Logger.Info("post: replay not distributed", "message", in.id, "list", l.Address, "message_id", mid)
 		s.metrics.Replay()
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "replay: Message-ID already distributed", At: now})
 		return nil
 	}
-	author := authorOf(h, env.From)
-	subject := decodedSubject(h)
-	if m := env.Moderation; m != nil && !m.Approved {
-		return s.tellModerated(d, l, author, subject, *m, now)
+	m := in.env.Moderation
+	if m != nil && !m.Approved {
+		return s.tellModerated(d, l, in.author, in.subject, *m, now)
 	}
-	if env.Moderation == nil {
-		reason, err := s.holdReason(l, author)
+	member := true // a post that was not held is a member's (or an announcing owner's)
+	if m == nil {
+		reason, err := s.holdReason(l, in.author)
 		if err != nil {
 			return err
 		}
 		if reason != "" {
-			s.o.Logger.Info("post: held", "message", id, "list", l.Address, "from", author, "reason", reason)
-			return s.hold(d, l, id, raw, author, subject, reason, now)
+			s.o.Logger.Info("post: held", "message", in.id, "list", l.Address, "from", in.author, "reason", reason)
+			return s.hold(l, in, reason)
 		}
-	}
-	member := true // a post that was not held is a member's (or an announcing owner's)
-	if env.Moderation != nil {
+	} else {
 		// Approved by an owner: distributed, and its author told. It
 		// counts from now, when the list sees it: a proposal's deadline
 		// runs from its approval, not from when it was held.
-		if !env.Moderation.Confirmed { // its author, who confirmed it, was already answered
-			if err := s.tellModerated(d, l, author, subject, *env.Moderation, now); err != nil {
+		if !m.Confirmed { // its author, who confirmed it, was already answered
+			if err := s.tellModerated(d, l, in.author, in.subject, *m, now); err != nil {
 				return err
 			}
 		}
-		env.ReceivedAt = now
+		in.received = now
 		var err error
-		if member, err = s.o.Store.IsMember(l.Address, author); err != nil {
+		if member, err = s.o.Store.IsMember(l.Address, in.author); err != nil {
 			return err
 		}
 	}
-	hk, err := s.consensusHook(l, message{id: id, raw: raw, env: env}, h, author, member, now)
+	hk, err := s.consensusHook(l, in, member)
 	if err != nil {
 		return err
 	}
 	if hk.confirm {
-		return s.holdForConfirmation(d, l, message{id: id, raw: raw, env: env}, author, subject, now)
+		return s.holdForConfirmation(l, in)
 	}
-	ro := rewrite.Options{List: rl, DMARC: s.o.DMARC, Subject: hk.subject, Extra: hk.extra,
+	return s.distribute(ctx, l, in, hk)
+}
+
+// distribute archives a post and queues a copy for every member: its
+// header rewritten (List-* fields, Subject, DMARC), a proposal's footer
+// added, signed; and records what the consensus side decided with it.
+func (s *processor) distribute(ctx context.Context, l storage.List, in *inbound, hk hook) error {
+	d, now, raw := in.d, in.now, in.raw
+	ro := rewrite.Options{List: s.rewriteList(l), DMARC: s.o.DMARC, Subject: hk.subject, Extra: hk.extra,
 		NoUnsubscribe: s.o.HTTPBaseURL != ""}
-	var footerFields []string
 	var footerBody []byte
 	if hk.footer != "" {
-		footerFields, footerBody = withFooter(h, raw[bodyOff:], hk.footer, newBoundary())
+		var footerFields []string
+		footerFields, footerBody = withFooter(in.h, raw[in.bodyOff:], hk.footer, newBoundary())
 		ro.Drop = contentFields
 		ro.Extra = append(ro.Extra, footerFields...)
 	}
@@ -178,13 +142,14 @@ func (s *processor) post(ctx context.Context, d *storage.Disposition, l storage.
 		return err // left in the inbox, tried again on the next pass
 	}
 	if err != nil {
-		d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: id, From: author,
-			Subject: subject, Reason: "header cannot be rewritten: " + err.Error(), At: now})
+		d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: in.id, From: in.author,
+			Subject: in.subject, Reason: "header cannot be rewritten: " + err.Error(), At: now})
 		return nil
 	}
-	if strings.TrimSpace(h.Get("Message-Id")) == "" {
+	mid := strings.TrimSpace(in.h.Get("Message-Id"))
+	if mid == "" {
 		// Replies must be able to point at every distributed message.
-		hdr = append([]byte(fmt.Sprintf("Message-ID: <tacit.%d.%d@%s>\r\n", id, now.Unix(), s.o.SMTP.Hostname)), hdr...)
+		hdr = append([]byte(fmt.Sprintf("Message-ID: <tacit.%d.%d@%s>\r\n", in.id, now.Unix(), s.o.SMTP.Hostname)), hdr...)
 	}
 	body := raw[off:]
 	if footerBody != nil {
@@ -195,22 +160,15 @@ func (s *processor) post(ctx context.Context, d *storage.Disposition, l storage.
 	if err != nil {
 		return err
 	}
-	if hk.update != nil {
-		d.Proposals = append(d.Proposals, *hk.update)
-	}
-	d.Threads = append(d.Threads, hk.threads...)
+	hk.record(d)
 	d.Seen = append(d.Seen, storage.SeenMessage{List: l.Address, MessageID: mid})
-	d.Outgoing = append(d.Outgoing, hk.outgoing...)
-	d.Confirmations = append(d.Confirmations, hk.confirmations...)
-	d.Replies = append(d.Replies, hk.replies...)
-	d.Signatures = append(d.Signatures, hk.signatures...)
 	proto := storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now, Personal: s.personal()}
 	if footerBody != nil {
 		// The distributed copy differs from the post: store it as ours.
-		proto.Post = id
+		proto.Post = in.id
 		out := storage.Outgoing{
 			Raw: append(hdr, footerBody...), BodyOffset: len(hdr), At: now,
-			Archive: storage.ArchiveEntry{List: l.Address, At: now, From: author, Subject: subject},
+			Archive: storage.ArchiveEntry{List: l.Address, At: now, From: in.author, Subject: in.subject},
 			Queue:   s.fanOut(proto, addrs),
 		}
 		if hk.update != nil {
@@ -218,41 +176,40 @@ func (s *processor) post(ctx context.Context, d *storage.Disposition, l storage.
 		}
 		d.Outgoing = append(d.Outgoing, out)
 	} else {
-		d.Archive = append(d.Archive, storage.ArchiveEntry{List: l.Address, MessageID: id, At: now,
-			From: author, Subject: subject, Header: hdr, BodyOffset: off})
-		proto.MessageID, proto.Header, proto.BodyOffset = id, hdr, off
+		d.Archive = append(d.Archive, storage.ArchiveEntry{List: l.Address, MessageID: in.id, At: now,
+			From: in.author, Subject: in.subject, Header: hdr, BodyOffset: off})
+		proto.MessageID, proto.Header, proto.BodyOffset = in.id, hdr, off
 		d.Queue = append(d.Queue, s.fanOut(proto, addrs)...)
 	}
-	s.o.Logger.Info("post: distributed", "message", id, "list", l.Address, "from", author,
+	s.o.Logger.Info("post: distributed", "message", in.id, "list", l.Address, "from", in.author,
 		"recipients", len(addrs))
 	return nil
 }
 
 // forwardToOwners sends mail for NAME-owner to the list's owners,
 // unchanged but for an X-Loop line that stops it from coming back.
-func (s *processor) forwardToOwners(d *storage.Disposition, l storage.List, id uint64, raw []byte, now time.Time) error {
+func (s *processor) forwardToOwners(l storage.List, in *inbound) {
+	d, now := in.d, in.now
 	ownerAddr := l.LocalPart() + "-owner@" + l.Domain()
-	h, off, err := rewrite.Split(raw)
-	if err != nil {
+	if in.badHeader != nil {
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "owner mail with unreadable header", At: now})
-		return nil
+		return
 	}
-	for _, v := range h.Values("X-Loop") {
+	for _, v := range in.h.Values("X-Loop") {
 		if strings.EqualFold(strings.TrimSpace(v), ownerAddr) {
 			d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "owner mail loop", At: now})
-			return nil
+			return
 		}
 	}
 	if len(l.Owners) == 0 {
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "owner mail but the list has no owner", At: now})
-		return nil
+		return
 	}
-	hdr := append([]byte("X-Loop: "+ownerAddr+"\r\n"), raw[:off]...)
+	hdr := append([]byte("X-Loop: "+ownerAddr+"\r\n"), in.raw[:in.bodyOff]...)
 	d.Queue = append(d.Queue, s.fanOut(storage.QueueEntry{
-		MessageID: id, List: l.Address, Header: hdr, BodyOffset: off,
+		MessageID: in.id, List: l.Address, Header: hdr, BodyOffset: in.bodyOff,
 		From: bounceAddress(l), Created: now, NextAttempt: now,
 	}, l.Owners)...)
-	return nil
 }
 
 // fanOut splits recipients into queue entries of one domain and at most

@@ -1,10 +1,17 @@
 package listserv
 
 import (
+	"context"
+	"fmt"
 	"sync"
+	"time"
+
+	"github.com/emersion/go-message/textproto"
 
 	"tacit/listserv/metrics"
 	"tacit/listserv/notice"
+	"tacit/listserv/rewrite"
+	"tacit/storage"
 )
 
 // processor is what a received message goes through, and what the
@@ -32,3 +39,81 @@ type processor struct {
 // personal reports whether each member's copy of list mail is written
 // for them (VERP sender, one-click unsubscribe URL).
 func (s *processor) personal() bool { return s.o.VERP || s.o.HTTPBaseURL != "" }
+
+// inbound is one received message, read once: every step of the
+// processor reads it from here, and writes what it decides into d.
+type inbound struct {
+	id  uint64
+	raw []byte
+	env storage.Envelope
+	// h is the parsed header and bodyOff where the body starts; badHeader
+	// says why the header could not be read (h is then empty).
+	h         textproto.Header
+	bodyOff   int
+	badHeader error
+	// author is the From address (else the envelope sender), name its
+	// display name, subject the decoded Subject.
+	author, name, subject string
+	// received is when the message counts from: its SMTP receipt, or
+	// its approval for a post that was held.
+	received time.Time
+	// now is when it is processed.
+	now time.Time
+	// d is what processing it records, in one transaction.
+	d *storage.Disposition
+}
+
+// process decides what becomes of one received message, for each of its
+// recipients, and records it all in one transaction: the one store write
+// of the post path.
+func (s *processor) process(ctx context.Context, id uint64) error {
+	// Proposals read here are written by Dispose below: no tick between.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	raw, env, err := s.o.Store.Message(id)
+	if err != nil {
+		return err
+	}
+	in := read(id, raw, env, s.o.Now().UTC())
+	for _, rcpt := range env.To {
+		l, r, ok, err := s.resolve(rcpt)
+		if err != nil {
+			return err
+		}
+		if !ok { // the list was deleted since RCPT
+			in.d.Discards = append(in.d.Discards, storage.Discard{Reason: "no such list: " + rcpt, At: in.now})
+			continue
+		}
+		if m := env.Moderation; m != nil && (r != rolePost || l.Address != m.List) {
+			continue // a moderated post comes back for its list only
+		}
+		switch r {
+		case rolePost:
+			err = s.post(ctx, l, in)
+		case roleOwner:
+			s.forwardToOwners(l, in)
+		case roleRequest, roleSubscribe, roleUnsubscribe:
+			err = s.request(l, r, in)
+		case roleBounces:
+			err = s.bounce(l, rcpt, in)
+		}
+		if err != nil {
+			return fmt.Errorf("message %d to %s: %w", id, rcpt, err)
+		}
+	}
+	return s.o.Store.Dispose(id, *in.d)
+}
+
+// read parses a received message once.
+func read(id uint64, raw []byte, env storage.Envelope, now time.Time) *inbound {
+	in := &inbound{id: id, raw: raw, env: env, now: now, received: env.ReceivedAt, d: &storage.Disposition{}}
+	if in.received.IsZero() {
+		in.received = now
+	}
+	in.h, in.bodyOff, in.badHeader = rewrite.Split(raw)
+	in.author = authorOf(in.h, env.From)
+	if in.badHeader == nil {
+		in.name, in.subject = displayName(in.h), decodedSubject(in.h)
+	}
+	return in
+}

@@ -6,14 +6,24 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-message/textproto"
-
 	"tacit/consensus"
 	"tacit/listserv/classify"
 	"tacit/listserv/dkim"
 	"tacit/listserv/notice"
 	"tacit/storage"
 )
+
+// record writes what the consensus side decided into d.
+func (hk hook) record(d *storage.Disposition) {
+	if hk.update != nil {
+		d.Proposals = append(d.Proposals, *hk.update)
+	}
+	d.Threads = append(d.Threads, hk.threads...)
+	d.Outgoing = append(d.Outgoing, hk.outgoing...)
+	d.Confirmations = append(d.Confirmations, hk.confirmations...)
+	d.Replies = append(d.Replies, hk.replies...)
+	d.Signatures = append(d.Signatures, hk.signatures...)
+}
 
 // hook is what the consensus side of the post path decided about one
 // member's post: how to distribute it and what to record with it.
@@ -43,37 +53,32 @@ type hook struct {
 // proposals, and a non-member's commands are refused (a non-member's
 // post reaches the list only when its owners approve it). Callers hold
 // s.proposalMu until the result is committed.
-func (s *processor) consensusHook(l storage.List, msg message, h textproto.Header, author string, member bool,
-	now time.Time) (hook, error) {
-	received := msg.env.ReceivedAt
-	if received.IsZero() {
-		received = now
-	}
-	r, err := classify.Read(classify.Input{Raw: msg.raw, Header: h, List: l.Address, Received: received,
+func (s *processor) consensusHook(l storage.List, in *inbound, member bool) (hook, error) {
+	r, err := classify.Read(classify.Input{Raw: in.raw, Header: in.h, List: l.Address, Received: in.received,
 		Location: s.o.Consensus.Location}, s.o.Store)
 	if err != nil {
 		return hook{}, err
 	}
-	who := sender{addr: author, name: displayName(h), member: member, msg: msg.id}
+	who := sender{addr: in.author, name: in.name, member: member, msg: in.id}
 	switch {
 	case r.Kind == classify.Reply:
-		return s.reply(l, r, msg, who, received, now)
+		return s.reply(l, r, in, who)
 	case r.Kind == classify.Proposal && member:
-		if m := msg.env.Moderation; m != nil && m.Approved {
+		if m := in.env.Moderation; m != nil && m.Approved {
 			// Confirmed by its author, or approved by an owner.
-			return s.propose(l, msg.id, r, who, received, now)
+			return s.propose(l, r, in, who)
 		}
 		mode := s.authMode(l)
 		if mode == storage.AuthNone {
-			return s.propose(l, msg.id, r, who, received, now)
+			return s.propose(l, r, in, who)
 		}
-		auth, err := s.authenticate(l, msg)
+		auth, err := s.authenticate(l, in)
 		if err != nil {
 			return hook{}, err
 		}
 		switch {
 		case auth.OK:
-			hk, err := s.propose(l, msg.id, r, who, received, now)
+			hk, err := s.propose(l, r, in, who)
 			if auth.Signature != "" {
 				hk.signatures = append(hk.signatures, storage.SeenMessage{List: l.Address, MessageID: auth.Signature})
 			}
@@ -83,8 +88,8 @@ func (s *processor) consensusHook(l storage.List, msg message, h textproto.Heade
 		}
 		// "dkim": distributed as a plain post; the author hears why it
 		// opened nothing.
-		s.o.Logger.Info("post: unauthenticated proposal not opened", "list", l.Address, "from", author, "why", auth.How)
-		o, err := s.private(l, consensus.Proposal{Title: r.Parsed.Title}, notice.NotAuthenticated, author, now, nil)
+		s.o.Logger.Info("post: unauthenticated proposal not opened", "list", l.Address, "from", in.author, "why", auth.How)
+		o, err := s.private(l, consensus.Proposal{Title: r.Parsed.Title}, notice.NotAuthenticated, in.author, in.now, nil)
 		return hook{outgoing: []storage.Outgoing{o}}, err
 	}
 	return hook{}, nil
@@ -103,7 +108,8 @@ type sender struct {
 // propose opens a proposal from a member's post. A deadline line that
 // cannot be read is never ignored silently: the default applies, the
 // distributed copy says so, and the author is told at once.
-func (s *processor) propose(l storage.List, id uint64, r classify.Reading, who sender, received, now time.Time) (hook, error) {
+func (s *processor) propose(l storage.List, r classify.Reading, in *inbound, who sender) (hook, error) {
+	id, received, now := in.id, in.received, in.now
 	n, err := s.o.Store.ReserveProposalNumber(l.Address, id)
 	if err != nil {
 		return hook{}, err
@@ -188,7 +194,8 @@ func (s *processor) private(l storage.List, p consensus.Proposal, kind notice.Ki
 // and the list hears of any outcome or amendment. Commands count only
 // from an authenticated message (SPEC section 11); otherwise they wait
 // for the sender's confirmation, or are refused on "dkim" lists.
-func (s *processor) reply(l storage.List, r classify.Reading, msg message, who sender, received, now time.Time) (hook, error) {
+func (s *processor) reply(l storage.List, r classify.Reading, in *inbound, who sender) (hook, error) {
+	received, now := in.received, in.now
 	p, err := s.o.Store.Proposal(r.Answers)
 	if err != nil {
 		return hook{}, err
@@ -203,7 +210,7 @@ func (s *processor) reply(l storage.List, r classify.Reading, msg message, who s
 	mode := s.authMode(l)
 	auth := dkim.Result{OK: true}
 	if len(r.Parse.Commands) > 0 && who.member && mode != storage.AuthNone && !p.Status.Terminal() {
-		if auth, err = s.authenticate(l, msg); err != nil {
+		if auth, err = s.authenticate(l, in); err != nil {
 			return hook{}, err
 		}
 		if auth.OK && auth.Signature != "" {
@@ -220,9 +227,8 @@ func (s *processor) reply(l storage.List, r classify.Reading, msg message, who s
 	}
 	switch {
 	case !auth.OK && mode == storage.AuthDKIMOrConfirm:
-		msg.received = received
 		var asked hook
-		if p, asked, err = s.awaitConfirmation(l, p, r, msg, who, now); err != nil {
+		if p, asked, err = s.awaitConfirmation(l, p, r, in, who); err != nil {
 			return hook{}, err
 		}
 		hk.outgoing = append(hk.outgoing, asked.outgoing...)
@@ -233,7 +239,7 @@ func (s *processor) reply(l storage.List, r classify.Reading, msg message, who s
 			note += "; no question sent: the cap on mail to this address was reached"
 		}
 		timeline = append(timeline, storage.ProposalEvent{Kind: storage.EventAwaiting, From: who.addr, At: received,
-			MessageID: msg.id, Commands: commandKinds(r.Parse.Commands), Channel: storage.ChannelMail,
+			MessageID: in.id, Commands: commandKinds(r.Parse.Commands), Channel: storage.ChannelMail,
 			Auth: storage.AuthByNotProven, Note: note})
 	case !auth.OK:
 		// A forged objection would block a decision: not counted.
@@ -241,7 +247,7 @@ func (s *processor) reply(l storage.List, r classify.Reading, msg message, who s
 			fx := []consensus.Effect{{Kind: consensus.EffectRefused, To: who.addr, Command: c.Kind,
 				Why: consensus.WhyUnauthenticated}}
 			timeline = append(timeline, storage.ProposalEvent{Kind: string(c.Kind), From: who.addr, At: received,
-				MessageID: msg.id, Reason: c.Reason, Refusal: consensus.WhyUnauthenticated, Channel: storage.ChannelMail,
+				MessageID: in.id, Reason: c.Reason, Refusal: consensus.WhyUnauthenticated, Channel: storage.ChannelMail,
 				Auth: storage.AuthByNotProven, Note: auth.How})
 			o, err := s.effectMessages(l, p, fx, c.Reason, now, nil)
 			if err != nil {

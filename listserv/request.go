@@ -129,9 +129,9 @@ func argumentOf(line, words string) string {
 
 // request handles mail to a list's -request address (or -subscribe and
 // -unsubscribe, whose address is the command).
-func (s *processor) request(d *storage.Disposition, l storage.List, r role, raw []byte, env storage.Envelope, now time.Time) error {
-	h, _, err := rewrite.Split(raw)
-	if err != nil {
+func (s *processor) request(l storage.List, r role, in *inbound) error {
+	d, h, raw, env, now := in.d, in.h, in.raw, in.env, in.now
+	if in.badHeader != nil {
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "request with unreadable header", At: now})
 		return nil
 	}
@@ -139,12 +139,12 @@ func (s *processor) request(d *storage.Disposition, l storage.List, r role, raw 
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "request not answered: " + why, At: now})
 		return nil
 	}
-	sender := authorOf(h, env.From)
+	sender := in.author
 	if sender == storage.NormalizeAddress(l.Address) || strings.HasPrefix(sender, l.LocalPart()+"-") && strings.HasSuffix(sender, "@"+l.Domain()) {
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "request from the list itself", At: now})
 		return nil
 	}
-	subject := decodedSubject(h)
+	subject := in.subject
 	text, _ := classify.BodyText(raw)
 	cmds, unknown := parseRequest(subject, text)
 	switch r {

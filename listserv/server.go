@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"tacit/config"
 	"tacit/listserv/admin"
 	"tacit/listserv/dkim"
 	"tacit/listserv/imaparchive"
@@ -156,12 +157,10 @@ type Server struct {
 	proc *processor
 }
 
-// New checks the options and binds the listeners, so that their
-// addresses are known before Run.
-func New(o Options) (*Server, error) {
-	if o.Store == nil || o.Delivery.Transport == nil {
-		return nil, errors.New("listserv: Options.Store and Options.Delivery.Transport are required")
-	}
+// withDefaults fills the options left at zero with the defaults of the
+// configuration (config.Default, their one home).
+func (o Options) withDefaults() Options {
+	def := config.Default()
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -174,21 +173,37 @@ func New(o Options) (*Server, error) {
 	if o.Consensus.Location == nil {
 		o.Consensus.Location = time.UTC
 	}
+	if o.Consensus.Authentication == "" {
+		o.Consensus.Authentication = def.Consensus.Authentication
+	}
+	if o.Consensus.ConfirmWindow <= 0 {
+		o.Consensus.ConfirmWindow = def.Consensus.ConfirmWindow.Duration
+	}
 	if o.MaxRepliesPerHour <= 0 {
-		o.MaxRepliesPerHour = 10
+		o.MaxRepliesPerHour = def.Delivery.MaxRepliesPerHour
 	}
 	if o.BounceThreshold <= 0 {
-		o.BounceThreshold = 3
+		o.BounceThreshold = def.Delivery.BounceDays
 	}
 	if o.BounceWindow <= 0 {
-		o.BounceWindow = 14 * 24 * time.Hour
+		o.BounceWindow = def.Delivery.BounceWindow.Duration
 	}
 	if o.DefaultDeadline <= 0 {
-		o.DefaultDeadline = 72 * time.Hour
+		o.DefaultDeadline = def.Consensus.DefaultDeadline.Duration
 	}
 	if o.Delivery.RecipientsPerTransaction < 1 {
-		o.Delivery.RecipientsPerTransaction = 100
+		o.Delivery.RecipientsPerTransaction = def.Delivery.RecipientsPerTransaction
 	}
+	return o
+}
+
+// New checks the options and binds the listeners, so that their
+// addresses are known before Run.
+func New(o Options) (*Server, error) {
+	if o.Store == nil || o.Delivery.Transport == nil {
+		return nil, errors.New("listserv: Options.Store and Options.Delivery.Transport are required")
+	}
+	o = o.withDefaults()
 	notices, err := notice.NewRenderer()
 	if err != nil {
 		return nil, err
