@@ -37,11 +37,20 @@ var smtpReasons = map[string]bool{
 	"recipient_check": true, "rate_limited": true, "too_many_messages": true,
 }
 
+// Store is what the metrics read from tacit's store at each scrape;
+// *storage.Store is one.
+type Store interface {
+	QueueDepth() (entries int, oldest time.Time, err error)
+	ProposalCounts() (map[consensus.Status]int, error)
+}
+
+var _ Store = (*storage.Store)(nil)
+
 // Options configure Metrics.
 type Options struct {
 	// Store is read at every scrape for the queue and the proposals;
 	// nil leaves those gauges out.
-	Store *storage.Store
+	Store Store
 	// Now is the clock the age of the oldest queue entry is measured
 	// with; nil means time.Now.
 	Now func() time.Time
@@ -152,7 +161,7 @@ func (m *Metrics) IMAPSession(delta int) { m.imapSessions.Add(float64(delta)) }
 // storeCollector reads the store when Prometheus scrapes: the queue's
 // depth and the age of its oldest entry, and the proposals by status.
 type storeCollector struct {
-	store *storage.Store
+	store Store
 	now   func() time.Time
 }
 

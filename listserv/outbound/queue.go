@@ -11,10 +11,23 @@ import (
 	"tacit/storage"
 )
 
+// Queue is what the runner needs of the store: the delivery queue and
+// the messages it delivers. *storage.Store is one.
+type Queue interface {
+	RecoverInFlight(now time.Time) (int, error)
+	Due(now time.Time, limit int, skip func(id uint64) bool) ([]storage.QueueEntry, error)
+	NextDue() (t time.Time, ok bool, err error)
+	BeginAttempt(id uint64, retryAt time.Time) (storage.QueueEntry, error)
+	FinishAttempt(id uint64, r storage.AttemptResult) error
+	Message(id uint64) ([]byte, storage.Envelope, error)
+}
+
+var _ Queue = (*storage.Store)(nil)
+
 // RunnerOptions configure a Runner.
 type RunnerOptions struct {
 	// Store holds the queue.
-	Store *storage.Store
+	Store Queue
 	// Transport hands messages to the next hop.
 	Transport Transport
 	// Concurrency is the number of transactions in flight at once.
