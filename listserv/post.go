@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"tacit/listserv/listaddr"
 	"tacit/listserv/register"
 	"tacit/listserv/rewrite"
 	"tacit/storage"
@@ -190,7 +191,7 @@ func (s *processor) distribute(ctx context.Context, l storage.List, in *inbound,
 // unchanged but for an X-Loop line that stops it from coming back.
 func (s *processor) forwardToOwners(l storage.List, in *inbound) {
 	d, now := in.d, in.now
-	ownerAddr := l.LocalPart() + "-owner@" + l.Domain()
+	ownerAddr := listaddr.Of(l.Address, listaddr.Owner)
 	if in.badHeader != nil {
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "owner mail with unreadable header", At: now})
 		return

@@ -8,6 +8,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"tacit/listserv/listaddr"
 	"tacit/listserv/metrics"
 	"tacit/listserv/notice"
 	"tacit/listserv/rewrite"
@@ -84,17 +85,17 @@ func (s *processor) process(ctx context.Context, id uint64) error {
 			in.d.Discards = append(in.d.Discards, storage.Discard{Reason: "no such list: " + rcpt, At: in.now})
 			continue
 		}
-		if m := env.Moderation; m != nil && (r != rolePost || l.Address != m.List) {
+		if m := env.Moderation; m != nil && (r != listaddr.Post || l.Address != m.List) {
 			continue // a moderated post comes back for its list only
 		}
 		switch r {
-		case rolePost:
+		case listaddr.Post:
 			err = s.post(ctx, l, in)
-		case roleOwner:
+		case listaddr.Owner:
 			s.forwardToOwners(l, in)
-		case roleRequest, roleSubscribe, roleUnsubscribe:
+		case listaddr.Request, listaddr.Subscribe, listaddr.Unsubscribe:
 			err = s.request(l, r, in)
-		case roleBounces:
+		case listaddr.Bounces:
 			err = s.bounce(l, rcpt, in)
 		}
 		if err != nil {

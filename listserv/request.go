@@ -14,6 +14,7 @@ import (
 	"tacit/consensus"
 	"tacit/listserv/admin"
 	"tacit/listserv/classify"
+	"tacit/listserv/listaddr"
 	"tacit/listserv/notice"
 	"tacit/listserv/rewrite"
 	"tacit/storage"
@@ -129,7 +130,7 @@ func argumentOf(line, words string) string {
 
 // request handles mail to a list's -request address (or -subscribe and
 // -unsubscribe, whose address is the command).
-func (s *processor) request(l storage.List, r role, in *inbound) error {
+func (s *processor) request(l storage.List, r listaddr.Role, in *inbound) error {
 	d, h, raw, env, now := in.d, in.h, in.raw, in.env, in.now
 	if in.badHeader != nil {
 		d.Discards = append(d.Discards, storage.Discard{List: l.Address, Reason: "request with unreadable header", At: now})
@@ -148,9 +149,9 @@ func (s *processor) request(l storage.List, r role, in *inbound) error {
 	text, _ := classify.BodyText(raw)
 	cmds, unknown := parseRequest(subject, text)
 	switch r {
-	case roleSubscribe:
+	case listaddr.Subscribe:
 		cmds = []reqCommand{{verb: "subscribe"}}
-	case roleUnsubscribe:
+	case listaddr.Unsubscribe:
 		cmds = []reqCommand{{verb: "unsubscribe"}}
 	}
 	if len(cmds) == 0 {
@@ -427,8 +428,6 @@ func (s *processor) imapAccess() (host, port string, ok bool) {
 	return host, port, true
 }
 
-// requestAddress is NAME-request@DOMAIN.
-func requestAddress(l storage.List) string { return l.LocalPart() + "-request@" + l.Domain() }
 
 // newToken returns 20 random letters and digits.
 func newToken() string {

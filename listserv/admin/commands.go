@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"tacit/listserv/listaddr"
 	"tacit/storage"
 )
 
@@ -188,10 +189,8 @@ func (a *Admin) checkListAddress(addr string) (string, error) {
 	if !listNameRe.MatchString(local) {
 		return "", fmt.Errorf("%q: a list name has only letters, digits, '.', '_' and '-'", addr)
 	}
-	for _, sf := range []string{"-request", "-owner", "-bounces", "-subscribe", "-unsubscribe"} {
-		if strings.HasSuffix(local, sf) {
-			return "", fmt.Errorf("%q: a list name cannot end with %s (reserved)", addr, sf)
-		}
+	if sf, ok := listaddr.Reserved(local); ok {
+		return "", fmt.Errorf("%q: a list name cannot end with %s (reserved)", addr, sf)
 	}
 	return l, nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"strings"
+	"tacit/listserv/listaddr"
 )
 
 // A VERP address says which member a delivery report is about, and
@@ -92,7 +93,7 @@ func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []by
 // say. ok is false when localPart is not a VERP bounce address of that
 // list.
 func ParseVERP(localPart, listLocal string) (VERP, bool) {
-	prefix := listLocal + "-bounces+"
+	prefix := listaddr.BouncesPrefix(listLocal)
 	if listLocal == "" || len(localPart) <= len(prefix) || !strings.EqualFold(localPart[:len(prefix)], prefix) {
 		return VERP{}, false
 	}
@@ -158,7 +159,7 @@ func verpAddress(listAddress, member string, tagOf func(list, member string) str
 	if at <= 0 || at == len(list)-1 {
 		return ""
 	}
-	base, domain := list[:at]+"-bounces", list[at+1:]
+	base, domain := strings.TrimSuffix(listaddr.BouncesPrefix(list[:at]), "+"), list[at+1:]
 	m := normalize(member)
 	mat := strings.LastIndexByte(m, '@')
 	if mat <= 0 || !validLocal(m[:mat]) || !validDomain(m[mat+1:]) {

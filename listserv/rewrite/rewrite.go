@@ -22,9 +22,10 @@ import (
 	"net/mail"
 	"strings"
 
+	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-message/textproto"
 
-	"github.com/emersion/go-message/charset"
+	"tacit/listserv/listaddr"
 )
 
 // List describes the list a message is distributed by.
@@ -261,8 +262,9 @@ func WriteListFields(b *bytes.Buffer, o Options) {
 	}
 	WriteField(b, "List-Id", Phrase(name)+" <"+local+"."+dom+">")
 	fmt.Fprintf(b, "List-Post: <mailto:%s>\r\n", l.Address)
-	fmt.Fprintf(b, "List-Help: <mailto:%s-request@%s?subject=help>\r\n", local, dom)
-	fmt.Fprintf(b, "List-Subscribe: <mailto:%s-request@%s?subject=subscribe>\r\n", local, dom)
+	request := listaddr.Of(l.Address, listaddr.Request)
+	fmt.Fprintf(b, "List-Help: <mailto:%s?subject=help>\r\n", request)
+	fmt.Fprintf(b, "List-Subscribe: <mailto:%s?subject=subscribe>\r\n", request)
 	if !o.NoUnsubscribe {
 		b.Write(UnsubscribeFields(l, o.UnsubscribeURL))
 	}
@@ -279,12 +281,12 @@ func WriteListFields(b *bytes.Buffer, o Options) {
 // UnsubscribeFields returns the List-Unsubscribe field of list l (and
 // List-Unsubscribe-Post when url, a one-click URL, is set), CRLF-ended.
 func UnsubscribeFields(l List, url string) []byte {
-	local, dom := l.LocalPart(), l.Domain()
+	request := listaddr.Of(l.Address, listaddr.Request)
 	if url == "" {
-		return fmt.Appendf(nil, "List-Unsubscribe: <mailto:%s-request@%s?subject=unsubscribe>\r\n", local, dom)
+		return fmt.Appendf(nil, "List-Unsubscribe: <mailto:%s?subject=unsubscribe>\r\n", request)
 	}
-	return fmt.Appendf(nil, "List-Unsubscribe: <%s>,\r\n <mailto:%s-request@%s?subject=unsubscribe>\r\n"+
-		"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", url, local, dom)
+	return fmt.Appendf(nil, "List-Unsubscribe: <%s>,\r\n <mailto:%s?subject=unsubscribe>\r\n"+
+		"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", url, request)
 }
 
 // quotedPair escapes a quoted-string's backslashes and quotes.
