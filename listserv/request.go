@@ -428,7 +428,6 @@ func (s *processor) imapAccess() (host, port string, ok bool) {
 	return host, port, true
 }
 
-
 // newToken returns 20 random letters and digits.
 func newToken() string {
 	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789" // no look-alikes

@@ -123,17 +123,6 @@ func (s *Store) RepliesSince(addr string, t time.Time) (int, error) {
 	return n, nil
 }
 
-// HeldPost returns one held post.
-func (s *Store) HeldPost(id uint64) (Held, error) {
-	var h Held
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return getJSON(tx.Bucket(bucketHeld), u64(id), &h)
-	})
-	if err != nil {
-		return h, fmt.Errorf("storage: held post %d: %w", id, err)
-	}
-	return h, nil
-}
 
 // HeldByToken returns the held post whose owners' notice carries token.
 func (s *Store) HeldByToken(token string) (Held, error) {
