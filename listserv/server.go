@@ -321,9 +321,6 @@ func (s *Server) HTTPAddr() string {
 	return s.httpLn.Addr().String()
 }
 
-// personal reports whether list mail goes out one member at a time.
-func (s *Server) personal() bool { return s.o.VERP || s.o.HTTPBaseURL != "" }
-
 // SMTPAddr returns the address the SMTP server listens on.
 func (s *Server) SMTPAddr() string { return s.smtpLn.Addr().String() }
 

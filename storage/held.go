@@ -127,7 +127,8 @@ func (s *Store) LastHeldBefore(list string, t time.Time, keep func(reason string
 		prefix := heldLogPrefix(list)
 		end := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(t.UnixNano()))
 		c := tx.Bucket(bucketHeldLog).Cursor()
-		k, v := c.Seek(end)
+		var v []byte
+		k, _ := c.Seek(end)
 		if k == nil {
 			k, v = c.Last()
 		} else {

@@ -100,7 +100,7 @@ func (s *Store) DueProbes(now time.Time, limit int) ([]ProbeRef, error) {
 	end := uint64(now.UnixNano())
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketProbes).Cursor()
-		for k, v := c.First(); k != nil && len(k) > 8 && binary.BigEndian.Uint64(k) <= end; k, v = c.Next() {
+		for k, v := c.First(); len(k) > 8 && binary.BigEndian.Uint64(k) <= end; k, v = c.Next() {
 			list, addr, ok := bytes.Cut(k[8:], []byte{0})
 			if !ok {
 				continue

@@ -123,7 +123,6 @@ func (s *Store) RepliesSince(addr string, t time.Time) (int, error) {
 	return n, nil
 }
 
-
 // HeldByToken returns the held post whose owners' notice carries token.
 func (s *Store) HeldByToken(token string) (Held, error) {
 	var h Held
