@@ -183,7 +183,6 @@ func (s *processor) confirmCommands(rq *requestRun, c storage.Confirmation) erro
 		s.o.Logger.Info("confirm: the wait had ended; commands applied as late", "list", l.Address,
 			"proposal", c.Proposal.Number, "from", c.Address)
 	}
-	say("Merci : votre message sur la proposition n° %d est confirmé et compté.",
-		"Thank you: your message on proposal #%d is confirmed and counted.", c.Proposal.Number)
+	say(notice.CommandsConfirmed, c.Proposal.Number)
 	return nil
 }

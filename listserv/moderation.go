@@ -188,44 +188,21 @@ func (s *processor) heldSummaryText(l storage.List, hour time.Time, total int, w
 	if loc == nil {
 		loc = time.UTC
 	}
-	en := s.listLang(l) == "en"
-	open, closing := "« ", " »"
-	if en {
-		open, closing = `"`, `"`
-	}
+	lang := s.listLang(l)
 	var lines strings.Builder
 	for i, h := range waiting {
 		if i == heldSummaryLines {
 			fmt.Fprintf(&lines, "  … (%d)\n", len(waiting)-i)
 			break
 		}
-		fmt.Fprintf(&lines, "  %d  %s  %s%s%s  %s\n", h.ID, oneLine(h.From, 60), open, oneLine(h.Subject, 60), closing, h.Token)
+		lines.WriteString(notice.Say(lang, notice.HeldSummaryLine, h.ID, oneLine(h.From, 60), oneLine(h.Subject, 60), h.Token))
 	}
 	day := hour.In(loc).Format("2006-01-02")
 	from, to := hour.In(loc).Format("15:04"), hour.Add(time.Hour).In(loc).Format("15:04")
 	n, name, addr := len(waiting), l.LocalPart(), l.Address
-	if en {
-		return notice.Text{
-			Subject: fmt.Sprintf("[%s] %d more messages await your decision", name, n),
-			Body: fmt.Sprintf("Hello,\n\nOn %s between %s and %s, the list %s held %d messages\n"+
-				"for you; you were sent a notice for the first %d only.\n\n"+
-				"%d more messages await your decision: tacit held ls %s,\n"+
-				"or reply to this message with one line per message,\n"+
-				"\"approve TOKEN\" or \"reject TOKEN reason\".\n\n"+
-				"NUMBER  SENDER  SUBJECT  TOKEN\n%s\n"+
-				"On the command line: tacit held approve NUMBER\nor tacit held reject NUMBER.\n\n--\nThe list %s\n",
-				day, from, to, addr, total, heldNoticesPerHour, n, addr, lines.String(), addr),
-		}
-	}
 	return notice.Text{
-		Subject: fmt.Sprintf("[%s] %d autres messages attendent votre décision", name, n),
-		Body: fmt.Sprintf("Bonjour,\n\nLe %s entre %s et %s, la liste %s a retenu %d messages\n"+
-			"pour vous ; vous n'avez reçu d'avis que pour les %d premiers.\n\n"+
-			"%d autres messages attendent votre décision : tacit held ls %s,\n"+
-			"ou répondez à ce message avec une ligne par message,\n"+
-			"« accepter JETON » ou « refuser JETON raison ».\n\n"+
-			"NUMÉRO  EXPÉDITEUR  OBJET  JETON\n%s\n"+
-			"En ligne de commande : tacit held approve NUMÉRO\nou tacit held reject NUMÉRO.\n\n--\nLa liste %s\n",
+		Subject: notice.Say(lang, notice.HeldSummarySubject, name, n),
+		Body: notice.Say(lang, notice.HeldSummaryBody,
 			day, from, to, addr, total, heldNoticesPerHour, n, addr, lines.String(), addr),
 	}
 }
@@ -285,30 +262,28 @@ func (s *processor) tellModerated(d *storage.Disposition, l storage.List, author
 func (s *processor) moderateByMail(rq *requestRun, c reqCommand) error {
 	l, h, sender, now, say := rq.l, rq.h, rq.sender, rq.now, rq.say
 	if !slices.Contains(l.Owners, sender) {
-		say("Seuls les responsables de %s peuvent accepter ou refuser un message.",
-			"Only the owners of %s can approve or reject a message.", l.Address)
+		say(notice.OwnersOnly, l.Address)
 		return nil
 	}
 	held, reason, err := s.heldNamed(decodedSubject(h), c.arg)
 	if errors.Is(err, storage.ErrNotFound) {
-		say("Ce message n'attend plus de décision (déjà accepté ou refusé ?).",
-			"That message no longer waits for a decision (already approved or rejected?).")
+		say(notice.HeldGone)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	if held.List != l.Address {
-		say("Ce message attend sur une autre liste.", "That message waits on another list.")
+		say(notice.HeldOtherList)
 		return nil
 	}
 	approved := c.verb == "approve"
 	rq.d.HeldDecisions = append(rq.d.HeldDecisions, storage.HeldDecision{ID: held.ID,
 		Moderation: storage.Moderation{Approved: approved, Reason: reason, By: sender, At: now}})
 	if approved {
-		say("Le message de %s est accepté : il part vers la liste.", "The message from %s is approved: it goes to the list.", held.From)
+		say(notice.HeldApproved, held.From)
 	} else {
-		say("Le message de %s est refusé ; son auteur en est informé.", "The message from %s is rejected; its author is told.", held.From)
+		say(notice.HeldRejected, held.From)
 	}
 	return nil
 }

@@ -129,17 +129,13 @@ func (s *processor) propose(l storage.List, r classify.Reading, in *inbound, who
 		RemindBefore: s.o.Consensus.RemindBefore,
 	})
 	lang := s.listLang(l)
-	tag := "PROPOSITION"
-	if lang == "en" {
-		tag = "PROPOSAL"
-	}
 	foot, err := s.notices.Render(notice.Footer, lang, s.noticeData(l, p, now))
 	if err != nil {
 		return hook{}, err
 	}
 	ref := storage.ProposalRef{List: l.Address, Number: n}
 	hk := hook{
-		subject: encodeSubject(fmt.Sprintf("[%s] [%s #%d] %s", l.LocalPart(), tag, n, r.Parsed.Title)),
+		subject: encodeSubject(notice.Say(lang, notice.ProposalSubject, l.LocalPart(), n, r.Parsed.Title)),
 		extra: []string{
 			fmt.Sprintf("X-Tacit-Proposal: %s#%d", l.LocalPart(), n),
 			"X-Tacit-Deadline: " + p.Deadline.In(s.o.Consensus.Location).Format(time.RFC3339),

@@ -3,7 +3,6 @@ package listserv
 import (
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"net"
 	"regexp"
 	"strings"
@@ -182,12 +181,8 @@ type requestRun struct {
 }
 
 // say adds one sentence to the answer, in the list's language.
-func (rq *requestRun) say(fr, en string, args ...any) {
-	msg := fmt.Sprintf(fr, args...)
-	if rq.lang == "en" {
-		msg = fmt.Sprintf(en, args...)
-	}
-	rq.data.Results = append(rq.data.Results, msg)
+func (rq *requestRun) say(key notice.Sentence, args ...any) {
+	rq.data.Results = append(rq.data.Results, notice.Say(rq.lang, key, args...))
 }
 
 // runRequest carries out the commands and returns the reply to send (nil
@@ -209,9 +204,9 @@ func (s *processor) runRequest(rq *requestRun, cmds []reqCommand, unknown []stri
 		case "subscribe", "unsubscribe":
 			if (c.verb == "subscribe") == member {
 				if member {
-					say("Vous êtes déjà abonné·e à %s.", "You are already subscribed to %s.", l.Address)
+					say(notice.AlreadySubscribed, l.Address)
 				} else {
-					say("Vous n'êtes pas abonné·e à %s.", "You are not subscribed to %s.", l.Address)
+					say(notice.NotSubscribed, l.Address)
 				}
 				continue
 			}
@@ -223,11 +218,9 @@ func (s *processor) runRequest(rq *requestRun, cmds []reqCommand, unknown []stri
 				Address: sender, Action: c.verb, Created: now, Expires: now.Add(confirmationLifetime)})
 			data.Token = tok
 			if c.verb == "subscribe" {
-				say("Vous avez demandé à vous abonner à %s avec l'adresse %s.",
-					"You asked to subscribe to %s with the address %s.", l.Address, sender)
+				say(notice.SubscribeAsked, l.Address, sender)
 			} else {
-				say("Vous avez demandé à vous désabonner de %s (adresse %s).",
-					"You asked to unsubscribe %s from %s.", l.Address, sender)
+				say(notice.UnsubscribeAsked, l.Address, sender)
 			}
 		case "confirm":
 			if err := s.confirm(rq, c.arg); err != nil {
@@ -248,7 +241,7 @@ func (s *processor) runRequest(rq *requestRun, cmds []reqCommand, unknown []stri
 			data.Help = true
 		case "status":
 			if !member {
-				say("Seuls les membres de %s peuvent voir ses propositions.", "Only members of %s can see its proposals.", l.Address)
+				say(notice.StatusMembersOnly, l.Address)
 				continue
 			}
 			if err := s.statusLines(rq); err != nil {
@@ -256,12 +249,11 @@ func (s *processor) runRequest(rq *requestRun, cmds []reqCommand, unknown []stri
 			}
 		case "password":
 			if !member {
-				say("Seuls les membres de %s ont un mot de passe.", "Only members of %s have a password.", l.Address)
+				say(notice.PasswordMembersOnly, l.Address)
 				continue
 			}
 			if joined {
-				say("Demandez votre mot de passe dans un prochain message : votre abonnement vient d'être confirmé.",
-					"Ask for your password in another message: your subscription was just confirmed.")
+				say(notice.PasswordAfterJoin)
 				continue
 			}
 			if data.Token != "" {
@@ -273,17 +265,13 @@ func (s *processor) runRequest(rq *requestRun, cmds []reqCommand, unknown []stri
 			d.Confirmations = append(d.Confirmations, storage.Confirmation{Token: tok, List: l.Address,
 				Address: sender, Action: "password", Created: now, Expires: now.Add(confirmationLifetime)})
 			data.Token = tok
-			say("Vous avez demandé un nouveau mot de passe pour les archives de %s (adresse %s). "+
-				"Votre mot de passe actuel reste valable tant que vous n'avez pas confirmé.",
-				"You asked for a new password for the archive of %s (address %s). "+
-					"Your current password stays valid until you confirm.", l.Address, sender)
+			say(notice.PasswordAsked, l.Address, sender)
 		}
 	}
 	if len(cmds) == 0 {
 		data.Help = true
 		if len(unknown) > 0 {
-			say("Aucune commande reconnue dans votre message (par exemple « %s »).",
-				"No command found in your message (for instance \"%s\").", unknown[0])
+			say(notice.NoCommand, unknown[0])
 		}
 	}
 	return data, nil
@@ -301,37 +289,33 @@ func (s *processor) confirm(rq *requestRun, token string) error {
 			// goes to the list and opens now.
 			d.HeldDecisions = append(d.HeldDecisions, storage.HeldDecision{ID: held.ID,
 				Moderation: storage.Moderation{Approved: true, By: sender, Confirmed: true, At: now}})
-			say("Merci : votre proposition « %s » est confirmée ; elle part vers la liste.",
-				"Thank you: your proposal \"%s\" is confirmed; it goes to the list.", held.Subject)
+			say(notice.ProposalConfirmed, held.Subject)
 			return nil
 		}
 		// "confirm" to an owners' notice: nothing to confirm; tell them
 		// how to decide.
-		say("Pour le message de %s, répondez « accepter » ou « refuser ».",
-			"For the message from %s, answer \"approve\" or \"reject\".", held.From)
+		say(notice.AnswerApproveReject, held.From)
 		return nil
 	}
 	c, err := s.o.Store.Confirmation(token, now)
 	switch {
 	case errors.Is(err, storage.ErrExpired):
 		d.UsedTokens = append(d.UsedTokens, token)
-		say("Cette demande de confirmation a expiré ; recommencez votre demande.",
-			"This confirmation request has expired; please ask again.")
+		say(notice.ConfirmationExpired)
 		return nil
 	case errors.Is(err, storage.ErrNotFound):
-		say("Ce code de confirmation est inconnu ou a déjà servi.", "This confirmation code is unknown or was already used.")
+		say(notice.ConfirmationUnknown)
 		return nil
 	case err != nil:
 		return err
 	}
 	if c.List != l.Address {
-		say("Ce code de confirmation concerne une autre liste.", "This confirmation code is for another list.")
+		say(notice.ConfirmationOtherList)
 		return nil
 	}
 	if c.Address != sender {
 		// The token went to c.Address: only that address may use it.
-		say("Ce code de confirmation a été envoyé à une autre adresse que la vôtre.",
-			"This confirmation code was sent to another address than yours.")
+		say(notice.ConfirmationOtherAddress)
 		return nil
 	}
 	switch c.Action {
@@ -345,10 +329,9 @@ func (s *processor) confirm(rq *requestRun, token string) error {
 	d.Members = append(d.Members, storage.MemberChange{List: l.Address, Address: c.Address,
 		Add: c.Action == "subscribe", At: now})
 	if c.Action == "subscribe" {
-		say("Bienvenue : vous êtes maintenant abonné·e à %s. Pour écrire à tous : %s.",
-			"Welcome: you are now subscribed to %s. To write to everyone: %s.", l.Address, l.Address)
+		say(notice.Welcome, l.Address, l.Address)
 	} else {
-		say("C'est fait : vous êtes désabonné·e de %s.", "Done: you are unsubscribed from %s.", l.Address)
+		say(notice.Unsubscribed, l.Address)
 	}
 	s.o.Logger.Info("request: confirmed", "list", l.Address, "address", c.Address, "action", c.Action)
 	return nil
@@ -368,12 +351,10 @@ func (s *processor) statusLines(rq *requestRun) error {
 		}
 		n++
 		dl := notice.Date(p.Deadline, s.listLang(l), s.o.Consensus.Location)
-		say("Proposition n° %d de %s, « %s » : %s, échéance le %s, %d objection(s) debout.",
-			"Proposal #%d by %s, \"%s\": %s, deadline %s, %d objection(s) standing.",
-			p.Number, p.Author, p.Title, notice.StatusWord(p.Status, s.listLang(l)), dl, len(p.Objections))
+		say(notice.StatusLine, p.Number, p.Author, p.Title, notice.StatusWord(p.Status, s.listLang(l)), dl, len(p.Objections))
 	}
 	if n == 0 {
-		say("La liste %s n'a aucune proposition en cours.", "The list %s has no open proposal.", l.Address)
+		say(notice.NoOpenProposal, l.Address)
 	}
 	return nil
 }
@@ -391,7 +372,7 @@ func (s *processor) sendPassword(rq *requestRun) error {
 	if ok, err := s.o.Store.IsMember(l.Address, member); err != nil {
 		return err
 	} else if !ok {
-		say("Seuls les membres de %s ont un mot de passe.", "Only members of %s have a password.", l.Address)
+		say(notice.PasswordMembersOnly, l.Address)
 		return nil
 	}
 	pw, hash, err := admin.NewPassword()
@@ -399,17 +380,13 @@ func (s *processor) sendPassword(rq *requestRun) error {
 		return err
 	}
 	rq.d.Passwords = append(rq.d.Passwords, storage.PasswordChange{List: l.Address, Member: member, Hash: hash})
-	say("Votre nouveau mot de passe pour lire les archives de %s dans votre logiciel de messagerie : %s",
-		"Your new password to read the archive of %s in your mail program: %s", l.Address, pw)
+	say(notice.NewPassword, l.Address, pw)
 	if host, port, ok := s.imapAccess(); !ok {
-		say("Ce serveur ne sert pas encore les archives par IMAP : gardez ce mot de passe pour plus tard.",
-			"This server does not serve the archive over IMAP yet: keep this password for later.")
+		say(notice.NoIMAP)
 	} else if s.o.IMAPTLS != nil {
-		say("Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sécurité STARTTLS, identifiant %s, ce mot de passe.",
-			"To add the account, enter: IMAP server %s, port %s, STARTTLS security, login %s, this password.", host, port, member)
+		say(notice.IMAPStartTLS, host, port, member)
 	} else {
-		say("Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sans chiffrement, identifiant %s, ce mot de passe.",
-			"To add the account, enter: IMAP server %s, port %s, no encryption, login %s, this password.", host, port, member)
+		say(notice.IMAPPlain, host, port, member)
 	}
 	return nil
 }

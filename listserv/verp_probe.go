@@ -150,25 +150,8 @@ func newProbeID() (string, error) {
 // probeText is the probe: it says why it comes, and that nothing needs
 // doing if it arrives.
 func probeText(lang string, l storage.List) notice.Text {
-	if lang == "en" {
-		return notice.Text{
-			Subject: "[" + l.LocalPart() + "] Checking your address",
-			Body: "Hello,\n\n" +
-				"The list " + l.Address + " could not deliver its mail to this\n" +
-				"address lately: the receiving server refused it.\n\n" +
-				"This message only checks the address. If you are reading it,\n" +
-				"there is nothing to do.\n\n" +
-				"--\nThe list " + l.Address + "\n",
-		}
-	}
 	return notice.Text{
-		Subject: "[" + l.LocalPart() + "] Vérification de votre adresse",
-		Body: "Bonjour,\n\n" +
-			"Ces derniers jours, la liste " + l.Address + " n'a pas pu\n" +
-			"distribuer ses messages à cette adresse : le serveur qui la reçoit\n" +
-			"les a refusés.\n\n" +
-			"Ce message sert seulement à vérifier l'adresse. S'il vous parvient,\n" +
-			"vous n'avez rien à faire.\n\n" +
-			"--\nLa liste " + l.Address + "\n",
+		Subject: notice.Say(lang, notice.ProbeSubject, l.LocalPart()),
+		Body:    notice.Say(lang, notice.ProbeBody, l.Address, l.Address),
 	}
 }

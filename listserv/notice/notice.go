@@ -4,7 +4,10 @@
 // refusals and hints a reply gets, and the private word to an author
 // whose deadline line was not understood. The texts are text/template files embedded in the
 // binary, one directory per language (fr, the default, and en). Dates are
-// written in words in the list's timezone.
+// written in words in the list's timezone. The sentences written outside
+// the templates (the answers to NAME-request, the owners' summary of held
+// posts, the address probe, a proposal's Subject) are in sentences.go,
+// named by a Sentence and written by Say.
 //
 // No line of ours starts with a command word (SPEC section 6): clients
 // that quote without ">" would turn a reply into a command. Text that

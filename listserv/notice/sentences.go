@@ -1,0 +1,192 @@
+package notice
+
+import "fmt"
+
+// This file holds the sentences tacit writes outside the templates: the
+// answers to the commands of a mail to NAME-request, the owners' summary
+// of held posts, the address probe and the Subject of a proposal, each in
+// French and in English, named by a Sentence.
+
+// Sentence names a sentence of the catalogue.
+type Sentence int
+
+// The sentences, with their arguments.
+const (
+	// AlreadySubscribed: the list's address.
+	AlreadySubscribed Sentence = iota
+	// NotSubscribed: the list's address.
+	NotSubscribed
+	// SubscribeAsked: the list's address, the member's.
+	SubscribeAsked
+	// UnsubscribeAsked: the list's address, the member's.
+	UnsubscribeAsked
+	// StatusMembersOnly: the list's address.
+	StatusMembersOnly
+	// PasswordMembersOnly: the list's address.
+	PasswordMembersOnly
+	// PasswordAfterJoin: no argument.
+	PasswordAfterJoin
+	// PasswordAsked: the list's address, the member's.
+	PasswordAsked
+	// NoCommand: the first unknown word.
+	NoCommand
+	// ProposalConfirmed: the proposal's Subject.
+	ProposalConfirmed
+	// AnswerApproveReject: the held post's sender.
+	AnswerApproveReject
+	// ConfirmationExpired: no argument.
+	ConfirmationExpired
+	// ConfirmationUnknown: no argument.
+	ConfirmationUnknown
+	// ConfirmationOtherList: no argument.
+	ConfirmationOtherList
+	// ConfirmationOtherAddress: no argument.
+	ConfirmationOtherAddress
+	// Welcome: the list's address, twice.
+	Welcome
+	// Unsubscribed: the list's address.
+	Unsubscribed
+	// StatusLine: the proposal's number, author, title, status in words,
+	// deadline in words and number of standing objections.
+	StatusLine
+	// NoOpenProposal: the list's address.
+	NoOpenProposal
+	// NewPassword: the list's address, the password.
+	NewPassword
+	// NoIMAP: no argument.
+	NoIMAP
+	// IMAPStartTLS: the IMAP host, port and login.
+	IMAPStartTLS
+	// IMAPPlain: the IMAP host, port and login.
+	IMAPPlain
+	// CommandsConfirmed: the proposal's number.
+	CommandsConfirmed
+	// OwnersOnly: the list's address.
+	OwnersOnly
+	// HeldGone: no argument.
+	HeldGone
+	// HeldOtherList: no argument.
+	HeldOtherList
+	// HeldApproved: the held post's sender.
+	HeldApproved
+	// HeldRejected: the held post's sender.
+	HeldRejected
+	// HeldSummaryLine: a held post's number, sender, Subject and token,
+	// one line of the summary.
+	HeldSummaryLine
+	// HeldSummarySubject: the list's NAME, the number of posts waiting.
+	HeldSummarySubject
+	// HeldSummaryBody: the day, the hour's start and end, the list's
+	// address, the posts held that hour, the notices sent per hour, the
+	// posts waiting, the list's address, the summary's lines, the list's
+	// address.
+	HeldSummaryBody
+	// ProbeSubject: the list's NAME.
+	ProbeSubject
+	// ProbeBody: the list's address, twice.
+	ProbeBody
+	// ProposalSubject: the list's NAME, the proposal's number, its
+	// title.
+	ProposalSubject
+
+	numSentences // not a sentence: their number
+)
+
+// sentences holds the French and English format of every Sentence.
+var sentences = [numSentences]struct{ fr, en string }{
+	AlreadySubscribed: {"Vous êtes déjà abonné·e à %s.", "You are already subscribed to %s."},
+	NotSubscribed:     {"Vous n'êtes pas abonné·e à %s.", "You are not subscribed to %s."},
+	SubscribeAsked: {"Vous avez demandé à vous abonner à %s avec l'adresse %s.",
+		"You asked to subscribe to %s with the address %s."},
+	UnsubscribeAsked: {"Vous avez demandé à vous désabonner de %s (adresse %s).",
+		"You asked to unsubscribe %s from %s."},
+	StatusMembersOnly: {"Seuls les membres de %s peuvent voir ses propositions.",
+		"Only members of %s can see its proposals."},
+	PasswordMembersOnly: {"Seuls les membres de %s ont un mot de passe.", "Only members of %s have a password."},
+	PasswordAfterJoin: {"Demandez votre mot de passe dans un prochain message : votre abonnement vient d'être confirmé.",
+		"Ask for your password in another message: your subscription was just confirmed."},
+	PasswordAsked: {"Vous avez demandé un nouveau mot de passe pour les archives de %s (adresse %s). " +
+		"Votre mot de passe actuel reste valable tant que vous n'avez pas confirmé.",
+		"You asked for a new password for the archive of %s (address %s). " +
+			"Your current password stays valid until you confirm."},
+	NoCommand: {"Aucune commande reconnue dans votre message (par exemple « %s »).",
+		"No command found in your message (for instance \"%s\")."},
+	ProposalConfirmed: {"Merci : votre proposition « %s » est confirmée ; elle part vers la liste.",
+		"Thank you: your proposal \"%s\" is confirmed; it goes to the list."},
+	AnswerApproveReject: {"Pour le message de %s, répondez « accepter » ou « refuser ».",
+		"For the message from %s, answer \"approve\" or \"reject\"."},
+	ConfirmationExpired: {"Cette demande de confirmation a expiré ; recommencez votre demande.",
+		"This confirmation request has expired; please ask again."},
+	ConfirmationUnknown: {"Ce code de confirmation est inconnu ou a déjà servi.",
+		"This confirmation code is unknown or was already used."},
+	ConfirmationOtherList: {"Ce code de confirmation concerne une autre liste.",
+		"This confirmation code is for another list."},
+	ConfirmationOtherAddress: {"Ce code de confirmation a été envoyé à une autre adresse que la vôtre.",
+		"This confirmation code was sent to another address than yours."},
+	Welcome: {"Bienvenue : vous êtes maintenant abonné·e à %s. Pour écrire à tous : %s.",
+		"Welcome: you are now subscribed to %s. To write to everyone: %s."},
+	Unsubscribed: {"C'est fait : vous êtes désabonné·e de %s.", "Done: you are unsubscribed from %s."},
+	StatusLine: {"Proposition n° %d de %s, « %s » : %s, échéance le %s, %d objection(s) debout.",
+		"Proposal #%d by %s, \"%s\": %s, deadline %s, %d objection(s) standing."},
+	NoOpenProposal: {"La liste %s n'a aucune proposition en cours.", "The list %s has no open proposal."},
+	NewPassword: {"Votre nouveau mot de passe pour lire les archives de %s dans votre logiciel de messagerie : %s",
+		"Your new password to read the archive of %s in your mail program: %s"},
+	NoIMAP: {"Ce serveur ne sert pas encore les archives par IMAP : gardez ce mot de passe pour plus tard.",
+		"This server does not serve the archive over IMAP yet: keep this password for later."},
+	IMAPStartTLS: {"Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sécurité STARTTLS, identifiant %s, ce mot de passe.",
+		"To add the account, enter: IMAP server %s, port %s, STARTTLS security, login %s, this password."},
+	IMAPPlain: {"Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sans chiffrement, identifiant %s, ce mot de passe.",
+		"To add the account, enter: IMAP server %s, port %s, no encryption, login %s, this password."},
+	CommandsConfirmed: {"Merci : votre message sur la proposition n° %d est confirmé et compté.",
+		"Thank you: your message on proposal #%d is confirmed and counted."},
+	OwnersOnly: {"Seuls les responsables de %s peuvent accepter ou refuser un message.",
+		"Only the owners of %s can approve or reject a message."},
+	HeldGone: {"Ce message n'attend plus de décision (déjà accepté ou refusé ?).",
+		"That message no longer waits for a decision (already approved or rejected?)."},
+	HeldOtherList: {"Ce message attend sur une autre liste.", "That message waits on another list."},
+	HeldApproved: {"Le message de %s est accepté : il part vers la liste.",
+		"The message from %s is approved: it goes to the list."},
+	HeldRejected: {"Le message de %s est refusé ; son auteur en est informé.",
+		"The message from %s is rejected; its author is told."},
+	HeldSummaryLine:    {"  %d  %s  « %s »  %s\n", "  %d  %s  \"%s\"  %s\n"},
+	HeldSummarySubject: {"[%s] %d autres messages attendent votre décision", "[%s] %d more messages await your decision"},
+	HeldSummaryBody: {"Bonjour,\n\nLe %s entre %s et %s, la liste %s a retenu %d messages\n" +
+		"pour vous ; vous n'avez reçu d'avis que pour les %d premiers.\n\n" +
+		"%d autres messages attendent votre décision : tacit held ls %s,\n" +
+		"ou répondez à ce message avec une ligne par message,\n" +
+		"« accepter JETON » ou « refuser JETON raison ».\n\n" +
+		"NUMÉRO  EXPÉDITEUR  OBJET  JETON\n%s\n" +
+		"En ligne de commande : tacit held approve NUMÉRO\nou tacit held reject NUMÉRO.\n\n--\nLa liste %s\n",
+		"Hello,\n\nOn %s between %s and %s, the list %s held %d messages\n" +
+			"for you; you were sent a notice for the first %d only.\n\n" +
+			"%d more messages await your decision: tacit held ls %s,\n" +
+			"or reply to this message with one line per message,\n" +
+			"\"approve TOKEN\" or \"reject TOKEN reason\".\n\n" +
+			"NUMBER  SENDER  SUBJECT  TOKEN\n%s\n" +
+			"On the command line: tacit held approve NUMBER\nor tacit held reject NUMBER.\n\n--\nThe list %s\n"},
+	ProbeSubject: {"[%s] Vérification de votre adresse", "[%s] Checking your address"},
+	ProbeBody: {"Bonjour,\n\n" +
+		"Ces derniers jours, la liste %s n'a pas pu\n" +
+		"distribuer ses messages à cette adresse : le serveur qui la reçoit\n" +
+		"les a refusés.\n\n" +
+		"Ce message sert seulement à vérifier l'adresse. S'il vous parvient,\n" +
+		"vous n'avez rien à faire.\n\n" +
+		"--\nLa liste %s\n",
+		"Hello,\n\n" +
+			"The list %s could not deliver its mail to this\n" +
+			"address lately: the receiving server refused it.\n\n" +
+			"This message only checks the address. If you are reading it,\n" +
+			"there is nothing to do.\n\n" +
+			"--\nThe list %s\n"},
+	ProposalSubject: {"[%s] [PROPOSITION #%d] %s", "[%s] [PROPOSAL #%d] %s"},
+}
+
+// Say writes sentence key in language lang ("fr" unless lang is "en"),
+// its format filled with args.
+func Say(lang string, key Sentence, args ...any) string {
+	format := sentences[key].fr
+	if lang == "en" {
+		format = sentences[key].en
+	}
+	return fmt.Sprintf(format, args...)
+}
