@@ -19,6 +19,9 @@ const (
 	EventWithdraw EventKind = "withdraw"
 	EventAmend    EventKind = "amend"
 	EventTick     EventKind = "tick"
+	// EventSettle is a meeting's decision (Outcome, the note in Reason);
+	// callers let only the list's owners settle.
+	EventSettle EventKind = "settle"
 )
 
 // Event is one thing that happened to a proposal.
@@ -41,6 +44,9 @@ type Event struct {
 	// starts the previous length again. The caller raises it to the
 	// list's minimum.
 	Deadline time.Time
+	// Outcome is a meeting's decision (EventSettle): SettleAdopted,
+	// SettleRejected or SettlePostponed.
+	Outcome string
 	// NoPosition marks a reply (EventReply) that took no position but
 	// held words of disagreement, a question or a near miss: it is
 	// counted in Proposal.Unpositioned.
@@ -59,6 +65,10 @@ const (
 	// NoticeAmended tells the list the new text and deadline of an
 	// amended proposal.
 	NoticeAmended NoticeKind = "amended"
+	// NoticeAdoptedAtMeeting and NoticeRejected tell the list what a
+	// meeting decided.
+	NoticeAdoptedAtMeeting NoticeKind = "adoptedmeeting"
+	NoticeRejected         NoticeKind = "rejected"
 )
 
 // EffectKind names what the caller must do after Apply.
@@ -83,6 +93,7 @@ const (
 	WhyNoObjection  = "no-objection"  // lift without a standing objection
 	WhyDecided      = "decided"       // the proposal is adopted or withdrawn
 	WhyEmptyVersion = "empty-version" // an amendment with no text
+	WhyNotOwner     = "not-owner"     // only the list's owners settle at a meeting
 	// WhyUnauthenticated is not given by Apply: callers refuse commands
 	// of unauthenticated replies on lists that require authentication.
 	WhyUnauthenticated = "unauthenticated"
@@ -118,6 +129,9 @@ func Apply(p Proposal, e Event, now time.Time) (Proposal, []Effect) {
 	fx := p.advance(at)
 	if e.Kind == EventTick {
 		return p, fx
+	}
+	if e.Kind == EventSettle {
+		return p.settle(e, at, fx)
 	}
 	if !e.Member {
 		if e.Kind != EventReply {
@@ -162,7 +176,9 @@ func Apply(p Proposal, e Event, now time.Time) (Proposal, []Effect) {
 		p.Objections = slices.DeleteFunc(p.Objections, func(o Objection) bool { return o.Member == e.From })
 		if p.Status == StatusBlocked && len(p.Objections) == 0 {
 			fx = append(fx, ack(e))
-			return p, append(fx, p.decide(StatusAdopted, at))
+			d := p.decide(StatusAdopted, at)
+			p.DecidedBy = ByLift
+			return p, append(fx, d)
 		}
 	case EventSupport:
 		if p.Status != StatusOpen {
@@ -176,7 +192,9 @@ func Apply(p Proposal, e Event, now time.Time) (Proposal, []Effect) {
 			return p, append(fx, refuse(e, WhyNotAuthor))
 		}
 		fx = append(fx, ack(e))
-		return p, append(fx, p.decide(StatusWithdrawn, at))
+		d := p.decide(StatusWithdrawn, at)
+		p.DecidedBy = ByWithdrawal
+		return p, append(fx, d)
 	case EventAmend:
 		if e.From != p.Author {
 			return p, append(fx, refuse(e, WhyNotAuthor))
@@ -205,7 +223,9 @@ func (p *Proposal) advance(t time.Time) []Effect {
 		if len(p.Objections) > 0 {
 			return []Effect{p.decide(StatusBlocked, p.Deadline)}
 		}
-		return []Effect{p.decide(StatusAdopted, p.Deadline)}
+		d := p.decide(StatusAdopted, p.Deadline)
+		p.DecidedBy = BySilence
+		return []Effect{d}
 	}
 	if r, ok := p.remindAt(); ok && !t.Before(r) {
 		p.Reminded = true
@@ -214,10 +234,37 @@ func (p *Proposal) advance(t time.Time) []Effect {
 	return nil
 }
 
+// settle applies a meeting's decision: adopted ("adoptée en réunion")
+// or rejected ends the proposal; postponed keeps it blocked, for the next
+// meeting's agenda. A decided proposal cannot be settled again.
+func (p Proposal) settle(e Event, at time.Time, fx []Effect) (Proposal, []Effect) {
+	if p.Status.Terminal() {
+		return p, append(fx, refuse(e, WhyDecided))
+	}
+	p.MeetingNote = e.Reason
+	switch e.Outcome {
+	case SettleAdopted:
+		p.decide(StatusAdopted, at)
+		p.DecidedBy = ByMeeting
+		return p, append(fx, ack(e), Effect{Kind: EffectNotice, Notice: NoticeAdoptedAtMeeting})
+	case SettleRejected:
+		p.decide(StatusRejected, at)
+		p.DecidedBy = ByMeeting
+		return p, append(fx, ack(e), Effect{Kind: EffectNotice, Notice: NoticeRejected})
+	case SettlePostponed:
+		// Blocked, it stays so for the next agenda; open, its deadline
+		// still decides.
+		p.Postponed++
+		return p, append(fx, ack(e))
+	}
+	return p, fx
+}
+
 // decide moves p to status s at t and returns the notice saying so.
 func (p *Proposal) decide(s Status, t time.Time) Effect {
 	p.Status = s
 	p.Decided = t
+	p.DecidedBy = ""
 	notice := map[Status]NoticeKind{StatusAdopted: NoticeAdopted, StatusBlocked: NoticeBlocked,
 		StatusWithdrawn: NoticeWithdrawn}[s]
 	return Effect{Kind: EffectNotice, Notice: notice}

@@ -21,19 +21,41 @@ const (
 	StatusAdopted   Status = "adopted"
 	StatusBlocked   Status = "blocked"
 	StatusWithdrawn Status = "withdrawn"
+	// StatusRejected: a meeting decided against it (SPEC section 13).
+	StatusRejected Status = "rejected"
 )
 
-// Terminal reports whether no event can change a proposal in status s.
-func (s Status) Terminal() bool { return s == StatusAdopted || s == StatusWithdrawn }
+// Statuses lists every status, in the order people read them.
+var Statuses = []Status{StatusOpen, StatusAdopted, StatusBlocked, StatusWithdrawn, StatusRejected}
 
-// Valid reports whether s is one of the four statuses.
+// Terminal reports whether no event can change a proposal in status s.
+func (s Status) Terminal() bool {
+	return s == StatusAdopted || s == StatusWithdrawn || s == StatusRejected
+}
+
+// Valid reports whether s is one of the statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusOpen, StatusAdopted, StatusBlocked, StatusWithdrawn:
+	case StatusOpen, StatusAdopted, StatusBlocked, StatusWithdrawn, StatusRejected:
 		return true
 	}
 	return false
 }
+
+// How a proposal was decided (Proposal.DecidedBy).
+const (
+	BySilence    = "silence"    // adopted at its deadline: nobody objected
+	ByLift       = "lift"       // adopted when its last objection was lifted
+	ByMeeting    = "meeting"    // settled at a meeting
+	ByWithdrawal = "withdrawal" // withdrawn by its author
+)
+
+// The outcomes a meeting may give a proposal (EventSettle).
+const (
+	SettleAdopted   = "adopted"
+	SettleRejected  = "rejected"
+	SettlePostponed = "postponed"
+)
 
 // Objection is a member's standing objection.
 type Objection struct {
@@ -116,6 +138,13 @@ type Proposal struct {
 	// Decided is when the proposal reached its current terminal or
 	// blocked status; zero while open.
 	Decided time.Time `json:"decided,omitzero"`
+	// DecidedBy says how a decided proposal was decided (BySilence,
+	// ByLift, ByMeeting, ByWithdrawal); "" while open or blocked.
+	DecidedBy string `json:"decided_by,omitempty"`
+	// MeetingNote is what the meeting that settled it (or postponed it)
+	// wrote; Postponed counts the meetings that postponed it.
+	MeetingNote string `json:"meeting_note,omitempty"`
+	Postponed   int    `json:"postponed,omitempty"`
 }
 
 // Objector reports whether member has a standing objection.

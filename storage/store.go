@@ -70,7 +70,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 10
+const SchemaVersion = 11
 
 var (
 	bucketMeta      = []byte("meta")
@@ -133,6 +133,7 @@ var migrations = []migration{
 	migrateHeldLog,
 	migrateProbes,
 	migrateTypedTimeline,
+	migrateMeetings,
 }
 
 // migrateBigMessages opens schema 5, where a message over bigMessage
