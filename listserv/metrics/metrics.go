@@ -171,12 +171,8 @@ var (
 	queueAgeDesc = prometheus.NewDesc("tacit_queue_oldest_entry_age_seconds",
 		"Age of the oldest entry of the delivery queue; 0 when the queue is empty.", nil, nil)
 	proposalsDesc = prometheus.NewDesc("tacit_proposals",
-		"Proposals of every list, by status.", []string{"status"}, nil)
+		"Proposals of every list, by status (open, adopted, blocked, withdrawn, rejected).", []string{"status"}, nil)
 )
-
-// statuses are the values of the status label, every one present.
-var statuses = []consensus.Status{consensus.StatusOpen, consensus.StatusAdopted,
-	consensus.StatusBlocked, consensus.StatusWithdrawn}
 
 func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- queueEntriesDesc
@@ -201,7 +197,11 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(proposalsDesc, err)
 		return
 	}
-	for _, st := range statuses {
+	// Every status is a series from the start, at 0 until a proposal
+	// reaches it, so that a query on rejected proposals never finds
+	// nothing; a status the store holds that consensus no longer knows
+	// is left out, so that the label stays a closed set.
+	for _, st := range consensus.Statuses {
 		ch <- prometheus.MustNewConstMetric(proposalsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"tacit/consensus"
 	"tacit/storage"
 )
 
@@ -86,5 +87,84 @@ func TestLabelsStayAClosedSet(t *testing.T) {
 	}
 	if _, ok := mf["tacit_queue_entries"]; ok {
 		t.Error("queue gauges served from a closed store")
+	}
+}
+
+// scrape serves m once and returns its samples, keyed "name label=value …".
+func scrape(t *testing.T, m *Metrics) map[string]float64 {
+	t.Helper()
+	w := httptest.NewRecorder()
+	m.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mf, err := p.TextToMetricFamilies(w.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for name, f := range mf {
+		for _, s := range f.GetMetric() {
+			key := name
+			for _, l := range s.GetLabel() {
+				key += " " + l.GetName() + "=" + l.GetValue()
+			}
+			if s.Gauge != nil {
+				got[key] = s.GetGauge().GetValue()
+			}
+		}
+	}
+	return got
+}
+
+// Every status, rejected included, is a series from the first scrape;
+// a proposal a meeting rejected is counted there.
+func TestProposalsByStatusIncludeRejected(t *testing.T) {
+	t.Parallel()
+	store, err := storage.Open(filepath.Join(t.TempDir(), "tacit.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	const list = "jardin@lists.test"
+	if err := store.CreateList(storage.List{Address: list}); err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Store: store})
+	got := scrape(t, m)
+	for _, st := range consensus.Statuses {
+		key := "tacit_proposals status=" + string(st)
+		if v, ok := got[key]; !ok || v != 0 {
+			t.Errorf("%s = %v (present %v), want 0 from the start", key, v, ok)
+		}
+	}
+
+	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	var updates []storage.ProposalUpdate
+	for n, st := range []consensus.Status{consensus.StatusRejected, consensus.StatusRejected, consensus.StatusAdopted, consensus.StatusOpen} {
+		p := consensus.NewProposal(consensus.Draft{List: list, Number: n + 1, Author: "alice@example.org", Title: "p",
+			Received: at, Default: 72 * time.Hour})
+		p.Status = st
+		if st != consensus.StatusOpen {
+			p.Decided, p.DecidedBy = at.Add(96*time.Hour), consensus.ByMeeting
+		}
+		updates = append(updates, storage.ProposalUpdate{Proposal: p})
+	}
+	if err := store.Decide(updates, nil); err != nil {
+		t.Fatal(err)
+	}
+	got = scrape(t, m)
+	for st, want := range map[consensus.Status]float64{consensus.StatusOpen: 1, consensus.StatusAdopted: 1,
+		consensus.StatusBlocked: 0, consensus.StatusWithdrawn: 0, consensus.StatusRejected: 2} {
+		if key := "tacit_proposals status=" + string(st); got[key] != want {
+			t.Errorf("%s = %v, want %v", key, got[key], want)
+		}
+	}
+	n := 0
+	for key := range got {
+		if strings.HasPrefix(key, "tacit_proposals ") {
+			n++
+		}
+	}
+	if n != len(consensus.Statuses) {
+		t.Errorf("%d series of tacit_proposals, want one per status (%d)", n, len(consensus.Statuses))
 	}
 }
