@@ -100,7 +100,7 @@ func TestAmendedNoticeFiledLikeTheOtherNotices(t *testing.T) {
 	where := map[string][]string{} // Message-ID → mailboxes
 	inReplyTo := map[string][]string{}
 	for _, box := range []string{"jardin", "jardin/Proposals/Open", "jardin/Proposals/Adopted", "jardin/Proposals/Blocked",
-		"jardin/Proposals/Withdrawn"} {
+		"jardin/Proposals/Withdrawn", "jardin/Proposals/Rejected"} {
 		if selectBox(t, c, box, true).NumMessages == 0 {
 			continue
 		}

@@ -40,6 +40,7 @@
 //	NAME/Proposals/Adopted
 //	NAME/Proposals/Blocked
 //	NAME/Proposals/Withdrawn
+//	NAME/Proposals/Rejected     (SPEC section 13: a meeting decided against it)
 //
 // In NAME and its Archive slices the UID of a message is its position in
 // the list's archive (storage.ArchiveEntry.Seq) and UIDVALIDITY is the
@@ -55,15 +56,19 @@
 // The proposal mailboxes take their UIDs from storage.ProposalBox: a post
 // that changes status leaves its old mailbox (EXPUNGE) and appears in the
 // new one with a new UID there. Their UIDVALIDITY is the list's plus 1
-// (Open), 2 (Adopted), 3 (Blocked) or 4 (Withdrawn).
+// (Open), 2 (Adopted), 3 (Blocked), 4 (Withdrawn) or 5 (Rejected); a
+// status added later takes the next offset, so that no mailbox's
+// UIDVALIDITY ever changes. A proposal settled at a meeting moves like
+// any other: adopted there, to Adopted; rejected, to Rejected; postponed,
+// nowhere, since its status does not change.
 //
 // A proposal mailbox holds one message per proposal: its post, the bytes
 // the list distributed when the proposal opened. For an amended proposal
 // that is its first version, with the first deadline in X-Tacit-Deadline;
 // an amendment reopens the proposal, so its post moves back to Open. The
 // amendments themselves and every notice of the list about the proposal
-// ([RAPPEL], [BLOQUÉE], [ADOPTÉE], [AMENDÉE], …) are in NAME only,
-// threaded to the post by In-Reply-To and References: a client that
+// ([RAPPEL], [BLOQUÉE], [ADOPTÉE], [AMENDÉE], [REJETÉE], …) are in NAME
+// only, threaded to the post by In-Reply-To and References: a client that
 // threads NAME shows the current text and deadline under the post. The
 // proposal mailboxes are filed from storage.Outgoing.ProposalPost, not
 // from the store's thread links (storage.ThreadLink).

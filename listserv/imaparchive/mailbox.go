@@ -17,10 +17,14 @@ import (
 const delim = '/'
 
 // statuses returns the statuses of the proposal mailboxes, in listing
-// order, which also gives their UIDVALIDITY offsets (1…4).
-func statuses() [4]consensus.Status {
-	return [4]consensus.Status{consensus.StatusOpen, consensus.StatusAdopted,
-		consensus.StatusBlocked, consensus.StatusWithdrawn}
+// order, which also gives their UIDVALIDITY offsets: Open 1, Adopted 2,
+// Blocked 3, Withdrawn 4, Rejected 5. The order is written here, not
+// taken from consensus.Statuses, so that no mailbox's UIDVALIDITY moves
+// when statuses are added or reordered there; a new status goes at the
+// end (a test checks that every status of consensus has its mailbox).
+func statuses() [5]consensus.Status {
+	return [5]consensus.Status{consensus.StatusOpen, consensus.StatusAdopted,
+		consensus.StatusBlocked, consensus.StatusWithdrawn, consensus.StatusRejected}
 }
 
 // boxKind says what a mailbox shows.

@@ -37,7 +37,7 @@ func TestListShowsOnlyOwnLists(t *testing.T) {
 	bobc := f.login(t, jardin, bob)
 	got := strings.Join(listNames(t, bobc, "", "*"), "; ")
 	want := "jardin; jardin/Proposals (noselect); jardin/Proposals/Open; jardin/Proposals/Adopted; " +
-		"jardin/Proposals/Blocked; jardin/Proposals/Withdrawn"
+		"jardin/Proposals/Blocked; jardin/Proposals/Withdrawn; jardin/Proposals/Rejected"
 	if got != want {
 		t.Errorf("bob's LIST *:\n got %s\nwant %s", got, want)
 	}
@@ -111,7 +111,7 @@ func TestSelectExamineStatus(t *testing.T) {
 	}
 	// LIST-STATUS.
 	l, err := c.List("", "jardin*", &imap.ListOptions{ReturnStatus: &imap.StatusOptions{NumMessages: true, NumUnseen: true}}).Collect()
-	if err != nil || len(l) != 6 || l[0].Mailbox != "jardin" || l[0].Status == nil || *l[0].Status.NumMessages != 3 ||
+	if err != nil || len(l) != 7 || l[0].Mailbox != "jardin" || l[0].Status == nil || *l[0].Status.NumMessages != 3 ||
 		*l[0].Status.NumUnseen != 2 || l[1].Status != nil {
 		t.Errorf("LIST RETURN (STATUS): %+v %v", l, err)
 	}
