@@ -151,6 +151,9 @@ type Consensus struct {
 	// confirms by return mail), "dkim" (only those count) or "none" (From
 	// is trusted).
 	Authentication string `toml:"authentication"`
+	// AgendaBefore is how long before each meeting its agenda goes to
+	// the list (SPEC section 13).
+	AgendaBefore Duration `toml:"agenda_before"`
 	// ConfirmWindow is how long a command waits for its confirmation;
 	// a decision never passes over a command waiting, for at most this
 	// long.
@@ -211,6 +214,7 @@ func Default() *Config {
 			Schedule:        "@every 30s",
 			Authentication:  AuthDKIMOrConfirm,
 			ConfirmWindow:   Duration{24 * time.Hour},
+			AgendaBefore:    Duration{72 * time.Hour},
 		},
 	}
 }

@@ -53,6 +53,7 @@ func TestDefaultsMatchSpec(t *testing.T) {
 		{"smtp.authserv_id", c.SMTP.AuthservID, ""},
 		{"consensus.authentication", c.Consensus.Authentication, "dkim-or-confirm"},
 		{"consensus.confirm_window", c.Consensus.ConfirmWindow.Duration, 24 * time.Hour},
+		{"consensus.agenda_before", c.Consensus.AgendaBefore.Duration, 72 * time.Hour},
 		{"dkim.domain", c.DKIM.Domain, ""},
 		{"dkim.selector", c.DKIM.Selector, ""},
 		{"dkim.private_key", c.DKIM.PrivateKey, ""},
@@ -158,6 +159,7 @@ func validWant(name string) *Config {
 			Schedule:        "*/5 * * * *",
 			Authentication:  "dkim-or-confirm",
 			ConfirmWindow:   Duration{24 * time.Hour},
+			AgendaBefore:    Duration{72 * time.Hour},
 		}
 	case "minimal.toml":
 		c.Domain = "listes.exemple.org"

@@ -187,6 +187,7 @@ func (c *Config) check() []problem {
 			AuthDKIMOrConfirm, AuthDKIM, AuthNone, c.Consensus.Authentication)
 	}
 	positive("consensus.confirm_window", c.Consensus.ConfirmWindow)
+	positive("consensus.agenda_before", c.Consensus.AgendaBefore)
 	return ps
 }
 

@@ -42,3 +42,24 @@ func TestSettleAtAMeeting(t *testing.T) {
 		t.Errorf("decided by %q and %q", silent.DecidedBy, lifted.DecidedBy)
 	}
 }
+
+func TestParseWhen(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, paris)
+	for text, want := range map[string]struct {
+		at   time.Time
+		rest string
+	}{
+		"12/01/2027 18h30 Maison du libre": {time.Date(2027, 1, 12, 18, 30, 0, 0, paris), "Maison du libre"},
+		"2027-01-12 18:30":                 {time.Date(2027, 1, 12, 18, 30, 0, 0, paris), ""},
+		"mardi 18h salle des fêtes":        {time.Date(2026, 12, 8, 18, 0, 0, 0, paris), "salle des fêtes"},
+	} {
+		at, rest, err := ParseWhen(text, now, paris)
+		if err != nil || !at.Equal(want.at) || rest != want.rest {
+			t.Errorf("%q: %v %q %v, want %v %q", text, at, rest, err, want.at, want.rest)
+		}
+	}
+	if _, _, err := ParseWhen("bientôt, on verra", now, paris); err == nil {
+		t.Errorf("no date read as one")
+	}
+}

@@ -42,6 +42,8 @@ var verbs = []struct{ words, verb string }{
 	{"confirmer", "confirm"}, {"confirm", "confirm"},
 	{"mot de passe", "password"}, {"password", "password"},
 	{"aide", "help"}, {"help", "help"},
+	{"reunion", "meeting"}, {"meeting", "meeting"},
+	{"decision", "settle"},
 	{"etat", "status"}, {"status", "status"},
 	{"accepter", "approve"}, {"approuver", "approve"}, {"approve", "approve"},
 	{"refuser", "reject"}, {"rejeter", "reject"}, {"reject", "reject"},
@@ -160,7 +162,7 @@ func (s *processor) request(l storage.List, r listaddr.Role, in *inbound) error 
 			cmds = []reqCommand{{verb: "confirm", arg: tok}}
 		}
 	}
-	answer, err := s.runRequest(&requestRun{d: d, l: l, h: h, sender: sender, now: now}, cmds, unknown)
+	answer, err := s.runRequest(&requestRun{in: in, d: d, l: l, h: h, sender: sender, now: now}, cmds, unknown)
 	if err != nil || answer == nil {
 		return err
 	}
@@ -170,6 +172,7 @@ func (s *processor) request(l storage.List, r listaddr.Role, in *inbound) error 
 // requestRun is one mail to NAME-request as its commands see it: what
 // it records, who sent it, and the answer being written.
 type requestRun struct {
+	in     *inbound
 	d      *storage.Disposition
 	l      storage.List
 	h      textproto.Header
@@ -178,6 +181,9 @@ type requestRun struct {
 	lang   string
 	// data is the answer: each command adds its sentence to Results.
 	data notice.Data
+	// owner is set once the sender is known to speak for an owner:
+	// authenticated, or confirmed by return mail.
+	owner bool
 }
 
 // say adds one sentence to the answer, in the list's language.
@@ -235,6 +241,10 @@ func (s *processor) runRequest(rq *requestRun, cmds []reqCommand, unknown []stri
 			}
 		case "approve", "reject":
 			if err := s.moderateByMail(rq, c); err != nil {
+				return nil, err
+			}
+		case "meeting", "settle":
+			if err := s.ownerCommand(rq, c); err != nil {
 				return nil, err
 			}
 		case "help":
@@ -324,6 +334,9 @@ func (s *processor) confirm(rq *requestRun, token string) error {
 	case "password":
 		d.UsedTokens = append(d.UsedTokens, token)
 		return s.sendPassword(rq)
+	case "owner":
+		d.UsedTokens = append(d.UsedTokens, token)
+		return s.confirmOwnerCommands(rq, c)
 	}
 	d.UsedTokens = append(d.UsedTokens, token)
 	d.Members = append(d.Members, storage.MemberChange{List: l.Address, Address: c.Address,

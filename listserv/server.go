@@ -82,6 +82,9 @@ type ConsensusOptions struct {
 	// command waits for its confirmation (24h when 0).
 	Authentication string
 	ConfirmWindow  time.Duration
+	// AgendaBefore is how long before a meeting its agenda goes out
+	// (72h when 0).
+	AgendaBefore time.Duration
 }
 
 // Options configure a Server.
@@ -179,6 +182,9 @@ func (o Options) withDefaults() Options {
 	if o.Consensus.ConfirmWindow <= 0 {
 		o.Consensus.ConfirmWindow = def.Consensus.ConfirmWindow.Duration
 	}
+	if o.Consensus.AgendaBefore <= 0 {
+		o.Consensus.AgendaBefore = def.Consensus.AgendaBefore.Duration
+	}
 	if o.MaxRepliesPerHour <= 0 {
 		o.MaxRepliesPerHour = def.Delivery.MaxRepliesPerHour
 	}
@@ -216,7 +222,10 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now,
-		Wake: s.wakeInbox, Location: o.Consensus.Location})
+		Wake: s.wakeInbox, Location: o.Consensus.Location,
+		Settle: func(list string, number int, outcome, note string) error {
+			return s.proc.Settle(list, number, outcome, note)
+		}})
 	if o.UnsubscribeSecret == nil {
 		secret, err := o.Store.Secret()
 		if err != nil {

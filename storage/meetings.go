@@ -47,23 +47,30 @@ func meetingKey(list string, id uint64) []byte {
 
 // AddMeeting records a meeting and returns it with its id.
 func (s *Store) AddMeeting(m Meeting) (Meeting, error) {
-	m.List = NormalizeAddress(m.List)
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketLists).Get([]byte(m.List)) == nil {
-			return fmt.Errorf("list %s: %w", m.List, ErrNotFound)
-		}
-		b := tx.Bucket(bucketMeetings)
-		id, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		m.ID = id
-		return putJSON(b, meetingKey(m.List, id), m)
+		var err error
+		m, err = putMeeting(tx, m)
+		return err
 	})
 	if err != nil {
 		return m, fmt.Errorf("storage: add meeting: %w", err)
 	}
 	return m, nil
+}
+
+// putMeeting stores a new meeting and returns it with its id.
+func putMeeting(tx *bolt.Tx, m Meeting) (Meeting, error) {
+	m.List = NormalizeAddress(m.List)
+	if tx.Bucket(bucketLists).Get([]byte(m.List)) == nil {
+		return m, fmt.Errorf("list %s: %w", m.List, ErrNotFound)
+	}
+	b := tx.Bucket(bucketMeetings)
+	id, err := b.NextSequence()
+	if err != nil {
+		return m, err
+	}
+	m.ID = id
+	return m, putJSON(b, meetingKey(m.List, id), m)
 }
 
 // Meetings returns the meetings of list ("" for every list), earliest

@@ -131,6 +131,8 @@ type Disposition struct {
 	HeldDecisions []HeldDecision
 	// Passwords are the IMAP passwords it set (a confirmed request).
 	Passwords []PasswordChange
+	// Meetings are the meetings an owner announced by mail.
+	Meetings []Meeting
 	// Confirmations are the confirmation requests it sent; UsedTokens
 	// the confirmations it consumed.
 	Confirmations []Confirmation

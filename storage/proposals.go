@@ -86,6 +86,9 @@ type ProposalEvent struct {
 	Refusal string `json:"refusal,omitempty"`
 	// Status is the new status of an EventStatus.
 	Status consensus.Status `json:"status,omitempty"`
+	// Outcome is a meeting's decision (kind "settle"): adopted, rejected
+	// or postponed; its note is Reason.
+	Outcome string `json:"outcome,omitempty"`
 	// Commands are the commands that wait (EventAwaiting).
 	Commands []consensus.EventKind `json:"commands,omitempty"`
 	// Channel is how the command came: ChannelMail ("" in older records)

@@ -207,6 +207,11 @@ func putRequestEffects(tx *bolt.Tx, d Disposition) error {
 			return err
 		}
 	}
+	for _, m := range d.Meetings {
+		if _, err := putMeeting(tx, m); err != nil {
+			return err
+		}
+	}
 	for _, pc := range d.Passwords {
 		_, err := updateMember(tx, NormalizeAddress(pc.List), NormalizeAddress(pc.Member), func(m *Member) error {
 			m.PasswordHash = pc.Hash

@@ -47,6 +47,10 @@ const usage = `usage: tacit [--config FILE] COMMAND
   held approve ID | held reject ID [--reason TEXT]
   proposal ls [LIST] [--status open|adopted|blocked|withdrawn] [--json]
   proposal show LIST#N [--json]
+  proposal settle LIST#N adopted|rejected|postponed [--note TEXT]   what a meeting decided
+  meeting add LIST WHEN [--place TEXT] [--title TEXT]               WHEN: 12/01/2027 18h30
+  meeting ls [LIST] [--json]
+  meeting rm LIST ID
   explain FILE|- [--list NAME] [--json]   what tacit reads in one message
   backup FILE                       a consistent copy of the store, server running or not
   version
@@ -140,7 +144,13 @@ func adminCommand(cfg *config.Config, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	a := admin.New(admin.Options{Store: store, Domain: cfg.Domain, Language: cfg.Language})
+	a := admin.New(admin.Options{Store: store, Domain: cfg.Domain, Language: cfg.Language, Location: cfg.Location(),
+		Settle: func(list string, number int, outcome, note string) error {
+			return listserv.Settle(listserv.Options{Store: store, Domain: cfg.Domain, Language: cfg.Language,
+				SMTP: listserv.SMTPOptions{Hostname: cfg.SMTP.Hostname}, HTTPBaseURL: cfg.HTTP.BaseURL,
+				HTTPListen: cfg.HTTP.Listen, Consensus: listserv.ConsensusOptions{Location: cfg.Location()},
+				VERP: cfg.Delivery.VERP}, list, number, outcome, note)
+		}})
 	return a.Execute(ctx, args, stdout)
 }
 
@@ -199,6 +209,7 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 			Location:       cfg.Location(),
 			Authentication: cfg.Consensus.Authentication,
 			ConfirmWindow:  cfg.Consensus.ConfirmWindow.Duration,
+			AgendaBefore:   cfg.Consensus.AgendaBefore.Duration,
 		},
 		SMTP: listserv.SMTPOptions{
 			Listen:               cfg.SMTP.Listen,

@@ -45,9 +45,13 @@ type Options struct {
 	// Wake, when set, tells the running server that a held post was
 	// decided and waits in its inbox.
 	Wake func()
-	// Location is the timezone deadlines are read in (explain); nil
+	// Location is the timezone deadlines and meetings are read in; nil
 	// means UTC.
 	Location *time.Location
+	// Settle records a meeting's decision on proposal number of list and
+	// sends the list its notice (the server's processor, or one working
+	// on the store when no server runs).
+	Settle func(list string, number int, outcome, note string) error
 	// PeerAllowed says whether the socket serves a connection whose peer
 	// runs as uid; nil allows the server's own user and root only.
 	PeerAllowed func(uid uint32) bool
@@ -124,6 +128,14 @@ func (a *Admin) execute(ctx context.Context, args []string, w io.Writer) error {
 		return a.proposalLs(args[2:], w)
 	case "proposal show":
 		return a.proposalShow(args[2:], w)
+	case "proposal settle":
+		return a.proposalSettle(args[2:], w)
+	case "meeting add":
+		return a.meetingAdd(args[2:], w)
+	case "meeting ls":
+		return a.meetingLs(args[2:], w)
+	case "meeting rm":
+		return a.meetingRm(args[2:], w)
 	}
 	return &UsageError{Msg: fmt.Sprintf("unknown command %q", strings.Join(args[:2], " "))}
 }
@@ -138,7 +150,8 @@ func IsCommand(args []string) bool {
 	}
 	switch args[0] + " " + args[1] {
 	case "list create", "list set", "list ls", "member add", "member rm", "member ls", "held ls",
-		"proposal ls", "proposal show", "held approve", "held reject", "member set", "member passwd":
+		"proposal ls", "proposal show", "held approve", "held reject", "member set", "member passwd",
+		"proposal settle", "meeting add", "meeting ls", "meeting rm":
 		return true
 	}
 	return false

@@ -72,6 +72,11 @@ const (
 	// DeadlineUnread tells a proposal's author, privately, which deadline
 	// line was not understood and which deadline applies.
 	DeadlineUnread Kind = "deadline"
+	// Agenda is a meeting's agenda, to the whole list (SPEC section 13).
+	Agenda Kind = "agenda"
+	// AdoptedAtMeeting and Rejected tell the list a meeting's decision.
+	AdoptedAtMeeting Kind = "adoptedmeeting"
+	Rejected         Kind = "rejected"
 	// ConfirmCommand asks the sender of an unauthenticated reply to
 	// confirm its commands by a plain reply (Subject "confirm TOKEN").
 	ConfirmCommand Kind = "confirmcommand"
@@ -86,7 +91,7 @@ const (
 // Kinds lists every text, for tests and documentation.
 var Kinds = []Kind{Adopted, Blocked, Withdrawn, Reminder, Amended, Footer, Ack, Refused, Hint,
 	DeadlineUnread, Request, HeldOwner, HeldAuthor, Moderated, Disabled, ConfirmCommand, ConfirmProposal,
-	NotAuthenticated}
+	NotAuthenticated, Agenda, AdoptedAtMeeting, Rejected}
 
 // Data is what a text may speak about.
 type Data struct {
@@ -101,6 +106,14 @@ type Data struct {
 	Reason string
 	// Hints are the near misses of a Hint text.
 	Hints []string
+	// Meeting is the meeting of an Agenda; Blocked, Upcoming and Decided
+	// its three parts: the blocked proposals, those whose deadline falls
+	// after the meeting, the decisions since the previous meeting.
+	Meeting                    Meeting
+	Blocked, Upcoming, Decided []consensus.Proposal
+	// RegisterURL is the list's register page ("" when it is not
+	// public): a proposal's page is RegisterURL/N.
+	RegisterURL string
 	// Commands are the commands waiting for confirmation
 	// (ConfirmCommand).
 	Commands []consensus.EventKind
@@ -130,6 +143,12 @@ type HeldPost struct {
 	// Approved and Rejection are the owners' decision (Moderated).
 	Approved  bool
 	Rejection string
+}
+
+// Meeting is a meeting as the texts speak of it.
+type Meeting struct {
+	At           time.Time
+	Place, Title string
 }
 
 // Text is a rendered text: a Subject (empty for a footer) and a body.
@@ -251,8 +270,16 @@ func funcs(lang string, loc *time.Location) template.FuncMap {
 		"inline":        inline,
 		"wrap":          wrap,
 		"participation": func(p consensus.Proposal) string { return participation(lang, p) },
-		"unpositioned":  func(n int) string { return unpositioned(lang, n) },
-		"reply":         func() string { return consensus.ReplyAbove(lang) },
+		"day":           func(t time.Time) string { return Day(t, lang, loc) },
+		"outcome":       func(p consensus.Proposal) string { return Outcome(p, lang) },
+		"link": func(base string, n int) string {
+			if base == "" {
+				return ""
+			}
+			return fmt.Sprintf("%s/%d", base, n)
+		},
+		"unpositioned": func(n int) string { return unpositioned(lang, n) },
+		"reply":        func() string { return consensus.ReplyAbove(lang) },
 		"domain": func(addr string) string {
 			_, d, _ := strings.Cut(addr, "@")
 			return d
@@ -309,6 +336,46 @@ func Date(t time.Time, lang string, loc *time.Location) string {
 	return frDays[t.Weekday()] + " " + frenchDate(t)
 }
 
+// Day writes the day of t in words, in loc, without the time: "mardi 12
+// janvier 2027", "Tuesday 12 January 2027".
+func Day(t time.Time, lang string, loc *time.Location) string {
+	t = t.In(loc)
+	if lang == "en" {
+		return t.Format("Monday 2 January 2006")
+	}
+	day := fmt.Sprint(t.Day())
+	if t.Day() == 1 {
+		day = "1er"
+	}
+	return fmt.Sprintf("%s %s %s %d", frDays[t.Weekday()], day, frMonths[t.Month()-1], t.Year())
+}
+
+// Outcome says in words how a decided proposal was decided: "adoptée
+// sans objection", "adoptée en réunion", "rejetée en réunion", …
+func Outcome(p consensus.Proposal, lang string) string {
+	if lang != "en" {
+		lang = "fr"
+	}
+	key := string(p.Status) + "/" + p.DecidedBy
+	if w, ok := outcomeWords[lang][key]; ok {
+		return w
+	}
+	return statusWords[lang][p.Status]
+}
+
+var outcomeWords = map[string]map[string]string{
+	"fr": {
+		"adopted/silence": "adoptée sans objection", "adopted/lift": "adoptée après la levée des objections",
+		"adopted/meeting": "adoptée en réunion", "rejected/meeting": "rejetée en réunion",
+		"withdrawn/withdrawal": "retirée par son auteur",
+	},
+	"en": {
+		"adopted/silence": "adopted without objection", "adopted/lift": "adopted once the objections were lifted",
+		"adopted/meeting": "adopted at a meeting", "rejected/meeting": "rejected at a meeting",
+		"withdrawn/withdrawal": "withdrawn by its author",
+	},
+}
+
 // ShortDate writes t in words, in loc, without the weekday or the zone:
 // "3 décembre 2026 à 10 h", "3 December 2026 at 10:00".
 func ShortDate(t time.Time, lang string, loc *time.Location) string {
@@ -342,9 +409,9 @@ func StatusWord(st consensus.Status, lang string) string {
 
 var statusWords = map[string]map[consensus.Status]string{
 	"fr": {consensus.StatusOpen: "en cours", consensus.StatusAdopted: "adoptée",
-		consensus.StatusBlocked: "bloquée", consensus.StatusWithdrawn: "retirée"},
+		consensus.StatusBlocked: "bloquée", consensus.StatusWithdrawn: "retirée", consensus.StatusRejected: "rejetée"},
 	"en": {consensus.StatusOpen: "open", consensus.StatusAdopted: "adopted",
-		consensus.StatusBlocked: "blocked", consensus.StatusWithdrawn: "withdrawn"},
+		consensus.StatusBlocked: "blocked", consensus.StatusWithdrawn: "withdrawn", consensus.StatusRejected: "rejected"},
 }
 
 var whyWords = map[string]map[string]string{

@@ -88,6 +88,24 @@ const (
 	// ProposalSubject: the list's NAME, the proposal's number, its
 	// title.
 	ProposalSubject
+	// OwnersOnlyMeeting: the list's address.
+	OwnersOnlyMeeting
+	// OwnerUnauthenticated: no argument.
+	OwnerUnauthenticated
+	// MeetingRecorded: the meeting's date in words.
+	MeetingRecorded
+	// MeetingUnread: the line as written.
+	MeetingUnread
+	// SettleUnread: the line as written.
+	SettleUnread
+	// Settled: the proposal's number, the outcome in words.
+	Settled
+	// SettleDecided: the proposal's number.
+	SettleDecided
+	// SettleNoProposal: the proposal's number.
+	SettleNoProposal
+	// OwnerCommandAsked: no argument.
+	OwnerCommandAsked
 
 	numSentences // not a sentence: their number
 )
@@ -179,6 +197,23 @@ var sentences = [numSentences]struct{ fr, en string }{
 			"there is nothing to do.\n\n" +
 			"--\nThe list %s\n"},
 	ProposalSubject: {"[%s] [PROPOSITION #%d] %s", "[%s] [PROPOSAL #%d] %s"},
+	OwnersOnlyMeeting: {"Seuls les responsables de %s peuvent annoncer une réunion ou noter ses décisions.",
+		"Only the owners of %s can announce a meeting or record its decisions."},
+	OwnerUnauthenticated: {"Votre message n'a pas pu être authentifié (pas de signature de votre messagerie) : " +
+		"rien n'a été changé. Utilisez plutôt la ligne de commande (tacit meeting add, tacit proposal settle).",
+		"Your message could not be authenticated (no signature from your mail provider): nothing was changed. " +
+			"Use the command line instead (tacit meeting add, tacit proposal settle)."},
+	MeetingRecorded: {"Réunion notée : le %s. L'ordre du jour partira vers la liste quelques jours avant.",
+		"Meeting recorded: %s. Its agenda will go to the list a few days before."},
+	MeetingUnread: {"La date de la réunion n'a pas été comprise : « %s ». Écrivez par exemple : réunion 12/01/2027 18h30 Maison du libre.",
+		"The meeting's date was not understood: \"%s\". Write for instance: meeting 2027-01-12 18:30 Community hall."},
+	SettleUnread: {"Cette décision n'a pas été comprise : « %s ». Écrivez par exemple : décision #3 adoptée (ou rejetée, ou reportée).",
+		"This decision was not understood: \"%s\". Write for instance: decision #3 adopted (or rejected, or postponed)."},
+	Settled:          {"Proposition n° %d : %s. La liste en est informée.", "Proposal #%d: %s. The list is told."},
+	SettleDecided:    {"La proposition n° %d est déjà décidée : rien n'a changé.", "Proposal #%d is already decided: nothing changed."},
+	SettleNoProposal: {"La liste n'a pas de proposition n° %d.", "The list has no proposal #%d."},
+	OwnerCommandAsked: {"Votre message n'a pas pu être authentifié : confirmez-le en répondant simplement au message « confirm » que vous allez recevoir.",
+		"Your message could not be authenticated: confirm it by simply replying to the \"confirm\" message you will receive."},
 }
 
 // Say writes sentence key in language lang ("fr" unless lang is "en"),

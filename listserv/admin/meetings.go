@@ -1,0 +1,143 @@
+package admin
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"tacit/consensus"
+	"tacit/storage"
+)
+
+// meetingAdd runs `tacit meeting add LIST WHEN [--place TEXT] [--title
+// TEXT]`: WHEN in the words of a deadline ("12/01/2027 18h30", "mardi
+// 18h"), in the server's timezone.
+func (a *Admin) meetingAdd(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("meeting add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	place := fs.String("place", "", "where the meeting is")
+	title := fs.String("title", "", "what it is")
+	pos, err := parse(fs, args)
+	if err != nil || len(pos) < 2 {
+		return &UsageError{Msg: "usage: tacit meeting add LIST WHEN [--place TEXT] [--title TEXT] (WHEN: 12/01/2027 18h30)"}
+	}
+	list, err := a.checkListAddress(pos[0])
+	if err != nil {
+		return err
+	}
+	loc := a.o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	at, rest, err := consensus.ParseWhen(strings.Join(pos[1:], " "), a.o.Now(), loc)
+	if err != nil {
+		return fmt.Errorf("meeting add: %q: %w", strings.Join(pos[1:], " "), err)
+	}
+	if *place == "" {
+		*place = rest
+	}
+	m, err := a.o.Store.AddMeeting(storage.Meeting{List: list, At: at, Place: *place, Title: *title,
+		Created: a.o.Now().UTC(), By: "cli"})
+	if err != nil {
+		return notFoundList(list, err)
+	}
+	fmt.Fprintf(w, "meeting %d of %s on %s%s\n", m.ID, list, at.In(loc).Format("Mon 2006-01-02 15:04 MST"),
+		placeSuffix(m.Place))
+	return nil
+}
+
+func placeSuffix(place string) string {
+	if place == "" {
+		return ""
+	}
+	return ", " + place
+}
+
+// meetingLs runs `tacit meeting ls [LIST] [--json]`.
+func (a *Admin) meetingLs(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("meeting ls", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil || len(pos) > 1 {
+		return &UsageError{Msg: "usage: tacit meeting ls [LIST] [--json]"}
+	}
+	list, err := a.optionalList(pos)
+	if err != nil {
+		return err
+	}
+	ms, err := a.o.Store.Meetings(list)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if ms == nil {
+			ms = []storage.Meeting{}
+		}
+		return writeJSON(w, ms)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tLIST\tWHEN\tPLACE\tTITLE\tAGENDA")
+	for _, m := range ms {
+		agenda := "to send"
+		if m.AgendaSent {
+			agenda = "sent"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.List, m.At.Format(time.RFC3339), m.Place, m.Title, agenda)
+	}
+	return tw.Flush()
+}
+
+// meetingRm runs `tacit meeting rm LIST ID`.
+func (a *Admin) meetingRm(args []string, w io.Writer) error {
+	if len(args) != 2 {
+		return &UsageError{Msg: "usage: tacit meeting rm LIST ID"}
+	}
+	list, err := a.checkListAddress(args[0])
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseUint(args[1], 10, 64)
+	if err != nil {
+		return &UsageError{Msg: "usage: tacit meeting rm LIST ID (ID from tacit meeting ls)"}
+	}
+	if err := a.o.Store.RemoveMeeting(list, id); err != nil {
+		return fmt.Errorf("no meeting %d of %s", id, list)
+	}
+	fmt.Fprintf(w, "removed meeting %d of %s\n", id, list)
+	return nil
+}
+
+// proposalSettle runs `tacit proposal settle LIST#N
+// adopted|rejected|postponed [--note TEXT]`: what a meeting decided.
+func (a *Admin) proposalSettle(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("proposal settle", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	note := fs.String("note", "", "what the meeting noted")
+	pos, err := parse(fs, args)
+	usage := &UsageError{Msg: "usage: tacit proposal settle LIST#N adopted|rejected|postponed [--note TEXT]"}
+	if err != nil || len(pos) != 2 {
+		return usage
+	}
+	ref, err := a.proposalRef(pos[0])
+	if err != nil {
+		return err
+	}
+	switch pos[1] {
+	case consensus.SettleAdopted, consensus.SettleRejected, consensus.SettlePostponed:
+	default:
+		return usage
+	}
+	if a.o.Settle == nil {
+		return fmt.Errorf("proposal settle: no way to send the list's notice here")
+	}
+	if err := a.o.Settle(ref.List, ref.Number, pos[1], *note); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s#%d: %s\n", ref.List, ref.Number, pos[1])
+	return nil
+}

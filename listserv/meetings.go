@@ -1,0 +1,150 @@
+package listserv
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"tacit/consensus"
+	"tacit/listserv/notice"
+	"tacit/listserv/register"
+	"tacit/storage"
+)
+
+// What silence could not settle goes to the next meeting (SPEC section
+// 13). agenda_before ahead of each meeting, the list gets its agenda:
+// the blocked proposals with their objections, those still open after
+// the meeting, the decisions since the previous one. After it, an owner
+// records what was decided (settle): adopted at the meeting, rejected,
+// or postponed to the next one.
+
+// agendas sends the agendas due at now, each once: the mark and the
+// message are one transaction.
+func (s *processor) agendas(now time.Time) error {
+	due, err := s.o.Store.DueAgendas(now, s.o.Consensus.AgendaBefore)
+	if err != nil {
+		return err
+	}
+	for _, m := range due {
+		l, err := s.o.Store.List(m.List)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // the list is gone
+		}
+		if err != nil {
+			return err
+		}
+		out, err := s.agenda(l, m, now)
+		if err != nil {
+			return fmt.Errorf("agenda of meeting %d: %w", m.ID, err)
+		}
+		if err := s.o.Store.SendAgenda(m, out); err != nil {
+			return err
+		}
+		s.o.Logger.Info("engine: agenda sent", "list", l.Address, "meeting", m.ID, "at", m.At)
+	}
+	return nil
+}
+
+// agenda writes meeting m's agenda to list l.
+func (s *processor) agenda(l storage.List, m storage.Meeting, now time.Time) (storage.Outgoing, error) {
+	all, err := s.o.Store.Proposals(l.Address)
+	if err != nil {
+		return storage.Outgoing{}, err
+	}
+	meetings, err := s.o.Store.Meetings(l.Address)
+	if err != nil {
+		return storage.Outgoing{}, err
+	}
+	var since time.Time // the previous meeting, else the list's beginning
+	for _, o := range meetings {
+		if o.At.Before(m.At) && o.ID != m.ID {
+			since = o.At
+		}
+	}
+	d := s.noticeData(l, consensus.Proposal{}, now)
+	d.Meeting = notice.Meeting{At: m.At, Place: m.Place, Title: m.Title}
+	d.RegisterURL = register.ArchiveURL(s.o.HTTPBaseURL, s.o.Domain, l)
+	for _, p := range all {
+		switch {
+		case p.Status == consensus.StatusBlocked:
+			d.Blocked = append(d.Blocked, p)
+		case p.Status == consensus.StatusOpen && p.Deadline.After(m.At):
+			d.Upcoming = append(d.Upcoming, p)
+		case p.Status.Terminal() && p.Decided.After(since) && !p.Decided.After(now):
+			d.Decided = append(d.Decided, p)
+		}
+	}
+	for _, ps := range [][]consensus.Proposal{d.Blocked, d.Upcoming, d.Decided} {
+		slices.SortFunc(ps, func(a, b consensus.Proposal) int { return a.Number - b.Number })
+	}
+	txt, err := s.notices.Render(notice.Agenda, s.listLang(l), d)
+	if err != nil {
+		return storage.Outgoing{}, err
+	}
+	c := s.compose(letter{list: l, text: txt, now: now, toList: true})
+	return s.toList(l, c, txt.Subject, now, storage.ProposalRef{}, nil)
+}
+
+// settlement is a meeting's decision on one proposal.
+type settlement struct {
+	ref     storage.ProposalRef
+	outcome string // consensus.Settle*
+	note    string
+	by      string // an owner's address, or "cli"
+}
+
+// settle applies a meeting's decision: the proposal's new state, its
+// timeline entry and the list's notice. why is the refusal when the
+// decision cannot apply (the proposal is already decided).
+func (s *processor) settle(l storage.List, st settlement, now time.Time) (storage.ProposalUpdate, []storage.Outgoing, string, error) {
+	p, err := s.o.Store.Proposal(st.ref)
+	if err != nil {
+		return storage.ProposalUpdate{}, nil, "", err
+	}
+	next, fx := consensus.Apply(p, consensus.Event{Kind: consensus.EventSettle, From: st.by, Outcome: st.outcome,
+		Reason: st.note, At: now}, now)
+	why := refusal(fx)
+	timeline := append(statusEvents(p, next, now), storage.ProposalEvent{Kind: string(consensus.EventSettle),
+		From: st.by, At: now, Outcome: st.outcome, Reason: st.note, Refusal: why})
+	// The owner hears from the command's answer, not an acknowledgment.
+	fx = slices.DeleteFunc(fx, func(e consensus.Effect) bool { return e.Kind != consensus.EffectNotice })
+	outs, err := s.effectMessages(l, next, fx, "", now, nil)
+	if err != nil {
+		return storage.ProposalUpdate{}, nil, "", err
+	}
+	return storage.ProposalUpdate{Proposal: next, Events: timeline}, outs, why, nil
+}
+
+// Settle records a meeting's decision given on the command line (tacit
+// proposal settle), in one transaction with its notice.
+func (s *processor) Settle(list string, number int, outcome, note string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, err := s.o.Store.List(list)
+	if err != nil {
+		return err
+	}
+	u, outs, why, err := s.settle(l, settlement{ref: storage.ProposalRef{List: l.Address, Number: number},
+		outcome: outcome, note: note, by: "cli"}, s.o.Now().UTC())
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		return fmt.Errorf("proposal %s#%d is already decided", l.LocalPart(), number)
+	}
+	return s.o.Store.Decide([]storage.ProposalUpdate{u}, outs)
+}
+
+// Settle records a meeting's decision on a store no server holds (tacit
+// proposal settle while tacit serve is stopped): the notice waits in the
+// queue for the next start. o needs Store, Domain, Language, the SMTP
+// host name and the consensus timezone.
+func Settle(o Options, list string, number int, outcome, note string) error {
+	notices, err := notice.NewRenderer()
+	if err != nil {
+		return err
+	}
+	p := &processor{o: o.withDefaults(), notices: notices}
+	return p.Settle(list, number, outcome, note)
+}

@@ -1,0 +1,149 @@
+package listserv
+
+import (
+	"errors"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"tacit/consensus"
+	"tacit/listserv/classify"
+	"tacit/listserv/listaddr"
+	"tacit/listserv/notice"
+	"tacit/storage"
+)
+
+// The owners' commands by mail to NAME-request (SPEC section 13):
+// "réunion 12/01/2027 18h30 Maison du libre" announces a meeting,
+// "décision #3 adoptée [note]" records what a meeting decided. They count
+// only from an owner whose message is authenticated, or who confirms it
+// by a plain reply (SPEC section 11).
+
+// settleLine reads "#3 adoptée la note": the number, the outcome word,
+// the note.
+var settleLine = regexp.MustCompile(`^#?\s*(\d{1,9})\s*:?\s+(\S+)\s*(.*)$`)
+
+// settleWords maps the outcome words, normalised, to the outcomes.
+var settleWords = map[string]string{
+	"adoptee": consensus.SettleAdopted, "adopte": consensus.SettleAdopted, "adopted": consensus.SettleAdopted,
+	"acceptee": consensus.SettleAdopted, "rejetee": consensus.SettleRejected, "rejete": consensus.SettleRejected,
+	"rejected": consensus.SettleRejected, "refusee": consensus.SettleRejected, "reportee": consensus.SettlePostponed,
+	"reporte": consensus.SettlePostponed, "postponed": consensus.SettlePostponed, "ajournee": consensus.SettlePostponed,
+}
+
+// ownerCommand carries out "réunion …" or "décision #N …".
+func (s *processor) ownerCommand(rq *requestRun, c reqCommand) error {
+	l := rq.l
+	if !slices.Contains(l.Owners, rq.sender) {
+		rq.say(notice.OwnersOnlyMeeting, l.Address)
+		return nil
+	}
+	if ok, err := s.ownerSpeaks(rq); err != nil || !ok {
+		return err
+	}
+	if c.verb == "meeting" {
+		at, rest, err := consensus.ParseWhen(c.arg, rq.now, s.o.Consensus.Location)
+		if err != nil {
+			rq.say(notice.MeetingUnread, c.arg)
+			return nil
+		}
+		rq.d.Meetings = append(rq.d.Meetings, storage.Meeting{List: l.Address, At: at, Place: rest,
+			Created: rq.now, By: rq.sender})
+		rq.say(notice.MeetingRecorded, notice.Date(at, rq.lang, s.o.Consensus.Location))
+		return nil
+	}
+	m := settleLine.FindStringSubmatch(strings.TrimSpace(c.arg))
+	outcome := ""
+	if m != nil {
+		outcome = settleWords[strings.Trim(consensus.Normalize(m[2]), ".,;:!")]
+	}
+	if outcome == "" {
+		rq.say(notice.SettleUnread, strings.TrimSpace(c.arg))
+		return nil
+	}
+	n, _ := strconv.Atoi(m[1])
+	u, outs, why, err := s.settle(l, settlement{ref: storage.ProposalRef{List: l.Address, Number: n},
+		outcome: outcome, note: strings.TrimSpace(m[3]), by: rq.sender}, rq.now)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		rq.say(notice.SettleNoProposal, n)
+		return nil
+	case err != nil:
+		return err
+	case why != "":
+		rq.say(notice.SettleDecided, n)
+		return nil
+	}
+	rq.d.Proposals = append(rq.d.Proposals, u)
+	rq.d.Outgoing = append(rq.d.Outgoing, outs...)
+	rq.say(notice.Settled, n, notice.Outcome(u.Proposal, rq.lang)+postponedWord(outcome, rq.lang))
+	return nil
+}
+
+// postponedWord says "reportée" for a postponed proposal, whose status
+// (still blocked) does not.
+func postponedWord(outcome, lang string) string {
+	if outcome != consensus.SettlePostponed {
+		return ""
+	}
+	if lang == "en" {
+		return ", postponed to the next meeting"
+	}
+	return ", reportée à la prochaine réunion"
+}
+
+// ownerSpeaks reports whether the owner's message may act: authenticated
+// (and sent to NAME-request), or already confirmed. Otherwise, on a
+// "dkim-or-confirm" list, it asks for a confirmation by return mail (the
+// answer becomes that question); on a "dkim" list it says why nothing
+// changed.
+func (s *processor) ownerSpeaks(rq *requestRun) (bool, error) {
+	if rq.owner {
+		return true, nil
+	}
+	mode := s.authMode(rq.l)
+	if mode == storage.AuthNone {
+		rq.owner = true
+		return true, nil
+	}
+	r := s.o.Authenticity.Authenticate(rq.in.raw, rq.in.env.RemoteAddr)
+	if r.OK && addressedTo(rq.h, listaddr.Of(rq.l.Address, listaddr.Request)) {
+		rq.owner = true
+		return true, nil
+	}
+	if mode != storage.AuthDKIMOrConfirm {
+		rq.say(notice.OwnerUnauthenticated)
+		return false, nil
+	}
+	if rq.data.Token == "" {
+		tok := newToken()
+		rq.d.Confirmations = append(rq.d.Confirmations, storage.Confirmation{Token: tok, List: rq.l.Address,
+			Address: rq.sender, Action: "owner", Created: rq.now, Expires: rq.now.Add(confirmationLifetime),
+			Message: rq.in.id})
+		rq.data.Token = tok
+		rq.say(notice.OwnerCommandAsked)
+	}
+	return false, nil
+}
+
+// confirmOwnerCommands carries out the owner's commands of the message
+// they just confirmed.
+func (s *processor) confirmOwnerCommands(rq *requestRun, c storage.Confirmation) error {
+	raw, env, err := s.o.Store.Message(c.Message)
+	if err != nil {
+		return err
+	}
+	orig := read(c.Message, raw, env, rq.now)
+	text, _ := classify.BodyText(raw)
+	cmds, _ := parseRequest(orig.subject, text)
+	rq.owner = true
+	for _, cmd := range cmds {
+		if cmd.verb == "meeting" || cmd.verb == "settle" {
+			if err := s.ownerCommand(rq, cmd); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
