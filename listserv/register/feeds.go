@@ -33,7 +33,8 @@ func (req request) proposalURL(n int) string {
 // whatever the language, for the programs that read them. New columns go
 // at the end, so that programs reading columns by position keep working.
 var csvHeader = []string{"number", "title", "author", "status", "status_label", "opened", "deadline",
-	"decided", "objections", "supports", "replies", "url", "amended", "amended_at", "unpositioned", "author_name"}
+	"decided", "objections", "supports", "replies", "url", "amended", "amended_at", "unpositioned", "author_name",
+	"decided_by"}
 
 // writeCSV writes the register as CSV (RFC 4180), newest first, dates in
 // RFC 3339 UTC.
@@ -45,10 +46,11 @@ func (h *handler) writeCSV(w http.ResponseWriter, req request, ps []consensus.Pr
 		return fmt.Errorf("register: csv: %w", err)
 	}
 	for _, p := range ps {
-		rec := []string{strconv.Itoa(p.Number), cell(p.Title), cell(publicName(p.Author)), string(p.Status), req.w.status(p.Status),
+		rec := []string{strconv.Itoa(p.Number), cell(p.Title), cell(publicName(p.Author)), string(p.Status), req.w.label(p),
 			utc(p.Opened), utc(deadline(p)), utc(p.Decided), strconv.Itoa(len(p.Objections)),
 			strconv.Itoa(len(p.Supports)), strconv.Itoa(p.Replies), req.proposalURL(p.Number),
-			strconv.FormatBool(p.Amended()), utc(amendedAt(p)), strconv.Itoa(p.Unpositioned), cell(displayName(p.AuthorName))}
+			strconv.FormatBool(p.Amended()), utc(amendedAt(p)), strconv.Itoa(p.Unpositioned), cell(displayName(p.AuthorName)),
+			p.DecidedBy}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("register: csv: %w", err)
 		}
@@ -103,6 +105,12 @@ type jsonProposal struct {
 	AmendedAt string `json:"amended_at"`
 	// Unpositioned counts the members' replies that took no position.
 	Unpositioned int `json:"unpositioned"`
+	// DecidedBy says how it was decided: "silence", "lift", "meeting",
+	// "withdrawal", or "" (open, blocked, or decided before tacit
+	// recorded it); MeetingNote is what the meeting that settled or
+	// postponed it wrote ("" when none).
+	DecidedBy   string `json:"decided_by"`
+	MeetingNote string `json:"meeting_note"`
 }
 
 // jsonObjection is a standing objection in decisions.json: the fields of
@@ -146,10 +154,11 @@ func (h *handler) writeJSON(w http.ResponseWriter, req request, ps []consensus.P
 		Proposals: []jsonProposal{}}
 	for _, p := range ps {
 		jp := jsonProposal{Number: p.Number, Title: p.Title, Author: publicName(p.Author), AuthorName: displayName(p.AuthorName),
-			Status: p.Status, StatusLabel: req.w.status(p.Status), Opened: p.Opened.UTC(), Deadline: deadline(p).UTC(),
+			Status: p.Status, StatusLabel: req.w.label(p), Opened: p.Opened.UTC(), Deadline: deadline(p).UTC(),
 			Objections: jsonObjections(p.Objections), Supports: jsonSupports(p.Supports), Replies: p.Replies,
 			Versions: nonNil(versions(p)), URL: req.proposalURL(p.Number),
-			Amended: p.Amended(), AmendedAt: utc(amendedAt(p)), Unpositioned: p.Unpositioned}
+			Amended: p.Amended(), AmendedAt: utc(amendedAt(p)), Unpositioned: p.Unpositioned,
+			DecidedBy: p.DecidedBy, MeetingNote: p.MeetingNote}
 		if !p.Decided.IsZero() {
 			d := p.Decided.UTC()
 			jp.Decided = &d
@@ -215,7 +224,7 @@ type (
 )
 
 // outcome returns when proposal p reached its outcome, and whether it
-// has one (adopted, blocked or withdrawn).
+// has one (adopted, blocked, withdrawn or rejected).
 func outcome(p consensus.Proposal) (time.Time, bool) {
 	if p.Status == consensus.StatusOpen || !p.Status.Valid() {
 		return time.Time{}, false
@@ -268,7 +277,7 @@ func (h *handler) writeAtom(w http.ResponseWriter, req request, ps []consensus.P
 		if d.at.After(updated) {
 			updated = d.at
 		}
-		status := req.w.status(p.Status)
+		status := req.w.label(p)
 		e := atomEntry{
 			ID: tagID(req.list, p.Number), Title: fmt.Sprintf("[%s #%d] %s", strings.ToUpper(status), p.Number, p.Title),
 			Updated: utc(d.at), Published: utc(p.Opened),
@@ -300,9 +309,18 @@ func (h *handler) writeAtom(w http.ResponseWriter, req request, ps []consensus.P
 	return write(w, buf.Bytes())
 }
 
-// atomSummary is an entry's summary: the status, who took a position,
-// and for an amended proposal when and how it last changed.
+// atomSummary is an entry's summary: the status, or how it was decided
+// when that is known (with the note of the meeting that settled it), who
+// took a position, and for an amended proposal when and how it last
+// changed.
 func (h *handler) atomSummary(req request, p consensus.Proposal, status string) string {
+	switch how := req.w.howDecided(p); {
+	case how == "":
+	case p.Status.Terminal():
+		status = how
+	default: // blocked or open, postponed by a meeting
+		status += ", " + how
+	}
 	s := req.w.Status + req.w.Colon + status + " — " + req.w.participation(p)
 	if a := req.w.amended(p, h.o.Location, false); a != "" {
 		s += " — " + a

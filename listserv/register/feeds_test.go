@@ -28,16 +28,16 @@ func TestCSV(t *testing.T) {
 	}
 	// The columns of old come first, in their order; new ones follow.
 	if got := strings.Join(recs[0], ","); got != "number,title,author,status,status_label,opened,deadline,decided,objections,supports,replies,url,"+
-		"amended,amended_at,unpositioned,author_name" {
+		"amended,amended_at,unpositioned,author_name,decided_by" {
 		t.Errorf("header %q", got)
 	}
 	if len(recs) != 6 {
 		t.Fatalf("%d records, want a header and 5 proposals", len(recs))
 	}
 	want := [][]string{
-		{"5", `Budget 2027, étape 1; "bœuf" \ légumes`, "dave@e…", "open", "en cours", "2026-11-30T10:00:00Z", "2026-12-03T10:00:00Z", "", "0", "0", "0", f.srv.URL + "/lists/jardin/decisions/5", "false", "", "0", ""},
-		{"4", "Planter des tomates", "carol@e…", "open", "en cours", "2026-11-28T10:00:00Z", "2026-12-05T08:30:00Z", "", "0", "1", "0", f.srv.URL + "/lists/jardin/decisions/4", "true", "2026-11-30T08:30:00Z", "0", ""},
-		{"2", "Repeindre la cabane en rose", "alice@e…", "blocked", "bloquée", "2026-11-09T10:00:00Z", "2026-11-12T10:00:00Z", "2026-11-12T10:00:00Z", "1", "0", "1", f.srv.URL + "/lists/jardin/decisions/2", "false", "", "0", ""},
+		{"5", `Budget 2027, étape 1; "bœuf" \ légumes`, "dave@e…", "open", "en cours", "2026-11-30T10:00:00Z", "2026-12-03T10:00:00Z", "", "0", "0", "0", f.srv.URL + "/lists/jardin/decisions/5", "false", "", "0", "", ""},
+		{"4", "Planter des tomates", "carol@e…", "open", "en cours", "2026-11-28T10:00:00Z", "2026-12-05T08:30:00Z", "", "0", "1", "0", f.srv.URL + "/lists/jardin/decisions/4", "true", "2026-11-30T08:30:00Z", "0", "", ""},
+		{"2", "Repeindre la cabane en rose", "alice@e…", "blocked", "bloquée", "2026-11-09T10:00:00Z", "2026-11-12T10:00:00Z", "2026-11-12T10:00:00Z", "1", "0", "1", f.srv.URL + "/lists/jardin/decisions/2", "false", "", "0", "", ""},
 	}
 	for i, row := range [][]string{recs[1], recs[2], recs[4]} {
 		if strings.Join(row, "|") != strings.Join(want[i], "|") {

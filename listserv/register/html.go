@@ -81,13 +81,36 @@ type row struct {
 	Amendment string
 	// Participation counts who took a position, in words.
 	Participation string
+	// How says how it was decided ("adoptée sans objection à
+	// l'échéance", "rejetée en réunion"), "" when unknown.
+	How string
+}
+
+// filter is one link of the register page's status filter.
+type filter struct {
+	Label, URL string
+	Count      int
+	// Current marks the filter the page shows.
+	Current bool
+}
+
+// meeting is one of the next meetings, as shown.
+type meeting struct {
+	At           date
+	Place, Title string
 }
 
 // registerBody is the register page's own data.
 type registerBody struct {
 	Heading, Intro, Address string
 	Rows                    []row
-	CSV, JSON, ICS          string
+	// Filters link to the register of one status, after the link to
+	// every proposal; Filtered is true when the page shows one status.
+	Filters  []filter
+	Filtered bool
+	// Meetings are the next meetings of the list, earliest first.
+	Meetings       []meeting
+	CSV, JSON, ICS string
 	// Webcal is the ICS URL in the webcal: scheme calendars subscribe
 	// to; html/template would refuse it as a string.
 	Webcal template.URL
@@ -132,8 +155,8 @@ type proposalBody struct {
 	Raised                      bool
 	// Amendment says, as a sentence, when and how an amended proposal
 	// last changed; DeadlineUnread which deadline line was not
-	// understood.
-	Amendment, DeadlineUnread string
+	// understood; Decision how it was decided, with the meeting's note.
+	Amendment, DeadlineUnread, Decision string
 	// Text is the current text; CurrentSince says since when, for an
 	// amended proposal.
 	Text, CurrentSince string
@@ -170,7 +193,7 @@ func (h *handler) row(req request, p consensus.Proposal, long bool) row {
 	return row{
 		Number: p.Number, URL: req.path + "/" + strconv.Itoa(p.Number) + req.query,
 		Title: p.Title, Author: person(p.AuthorName, p.Author),
-		Status: req.w.status(p.Status), StatusClass: string(p.Status),
+		Status: req.w.label(p), StatusClass: string(p.Status), How: req.w.howShort(p),
 		Opened: req.date(p.Opened, loc, long), Deadline: req.date(deadline(p), loc, long),
 		Decided:      req.date(p.Decided, loc, long),
 		Unpositioned: p.Unpositioned,
@@ -178,20 +201,45 @@ func (h *handler) row(req request, p consensus.Proposal, long bool) row {
 	}
 }
 
-// registerPage builds the register page of a list.
-func (h *handler) registerPage(req request, ps []consensus.Proposal) page {
+// maxMeetings is how many of the next meetings the register page shows.
+const maxMeetings = 5
+
+// registerPage builds the register page of a list: the proposals of
+// status only ("" for all), and the meetings to come among ms.
+func (h *handler) registerPage(req request, ps []consensus.Proposal, status consensus.Status, ms []storage.Meeting) page {
 	name := listName(req.list)
 	b := registerBody{
 		Heading: fmt.Sprintf(req.w.RegisterOf, name), Intro: fmt.Sprintf(req.w.Intro, req.list.Address),
-		Address: req.list.Address,
-		CSV:     req.path + ".csv", JSON: req.path + ".json", ICS: req.path + ".ics" + req.query,
+		Address: req.list.Address, Filtered: status != "",
+		CSV: req.path + ".csv", JSON: req.path + ".json", ICS: req.path + ".ics" + req.query,
 		Webcal: template.URL("webcal" + trimScheme(req.base) + req.path + ".ics" + req.query),
 	}
+	counts := map[consensus.Status]int{}
 	for _, p := range ps {
-		b.Rows = append(b.Rows, h.row(req, p, false))
+		counts[p.Status]++
+		if status == "" || p.Status == status {
+			b.Rows = append(b.Rows, h.row(req, p, false))
+		}
 	}
-	return page{W: req.w, Title: b.Heading, OtherLang: req.path + "?lang=" + req.w.OtherLangCode,
-		Atom: req.path + ".atom" + req.query, Body: b}
+	if len(ps) > 0 {
+		b.Filters = append(b.Filters, filter{Label: req.w.AllStatuses, URL: req.path + req.query, Count: len(ps), Current: status == ""})
+		for _, st := range consensus.Statuses {
+			b.Filters = append(b.Filters, filter{Label: req.w.filter(st), Count: counts[st], Current: st == status,
+				URL: req.path + "?status=" + string(st) + strings.Replace(req.query, "?", "&", 1)})
+		}
+	}
+	now := h.o.Now()
+	for _, m := range ms {
+		if m.At.Before(now) || len(b.Meetings) == maxMeetings {
+			continue
+		}
+		b.Meetings = append(b.Meetings, meeting{At: req.date(m.At, h.o.Location, true), Place: m.Place, Title: m.Title})
+	}
+	other := req.path + "?lang=" + req.w.OtherLangCode
+	if status != "" {
+		other = req.path + "?status=" + string(status) + "&lang=" + req.w.OtherLangCode
+	}
+	return page{W: req.w, Title: b.Heading, OtherLang: other, Atom: req.path + ".atom" + req.query, Body: b}
 }
 
 // trimScheme returns "://host…" of an absolute URL.
@@ -217,6 +265,7 @@ func (h *handler) proposalPage(req request, p consensus.Proposal, events []stora
 	if p.DeadlineUnread != "" {
 		b.DeadlineUnread = fmt.Sprintf(req.w.DeadlineUnread, p.DeadlineUnread)
 	}
+	b.Decision = req.w.howDecided(p)
 	vs := versions(p)
 	for i := len(vs) - 1; i >= 0; i-- {
 		v := vs[i]
@@ -250,7 +299,8 @@ func (h *handler) proposalPage(req request, p consensus.Proposal, events []stora
 		b.Events = append(b.Events, event{At: req.date(e.At, loc, true), Who: sender,
 			What: req.w.kind(e.Kind), Detail: req.w.detail(e), Web: e.Channel == storage.ChannelWeb,
 			Refused: e.Refusal != "",
-			Key:     e.Kind == "status" || e.Kind == string(consensus.EventObject) || e.Kind == string(consensus.EventAmend)})
+			Key: e.Kind == "status" || e.Kind == string(consensus.EventObject) || e.Kind == string(consensus.EventAmend) ||
+				e.Kind == string(consensus.EventSettle)})
 	}
 	title := b.Heading
 	if p.Amended() {

@@ -1,6 +1,7 @@
 package register
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -41,6 +42,28 @@ type words struct {
 	// Colon separates a label from what it introduces: " : " in
 	// French typography, ": " in English.
 	Colon string
+	// AdoptedAtMeeting is the status of a proposal a meeting adopted
+	// (SPEC section 13), where the others say the status alone.
+	AdoptedAtMeeting string
+	// HowDecided heads how a decision was taken; WithNote adds the
+	// meeting's note to it; PostponedN counts the meetings that
+	// postponed a proposal.
+	HowDecided, WithNote string
+	PostponedN           [3]string
+	// Filters of the register page: their label, the link to every
+	// proposal, and what a filter that keeps none says.
+	FilterBy, AllStatuses, NoneWithStatus string
+	// Meetings: the register page's section of the next ones, and the
+	// calendar's events (with and without a title).
+	NextMeetings, MeetingTitled, MeetingOf, MeetingText string
+	// statuses names the statuses that notice.StatusWord may not know
+	// (it is tried first, so that notices and pages agree).
+	statuses map[consensus.Status]string
+	// filters names the proposals of each status, in the plural.
+	filters map[consensus.Status]string
+	// how says how a decision was taken, by "status/decided_by"
+	// (consensus.Proposal.DecidedBy).
+	how map[string]string
 	// kinds names the events of a timeline.
 	kinds map[string]string
 	// why explains why a command did not count.
@@ -110,6 +133,33 @@ var french = words{
 	SupportsN:       [3]string{"aucun soutien", "%d soutien", "%d soutiens"},
 	ObjectionsN:     [3]string{"aucune objection", "%d objection", "%d objections"},
 	UnpositionedN:   [3]string{"aucune réponse sans position", "%d réponse sans position", "%d réponses sans position"},
+
+	AdoptedAtMeeting: "adoptée en réunion",
+	HowDecided:       "Décision",
+	WithNote:         "%s\u00a0: «\u00a0%s\u00a0»",
+	PostponedN:       [3]string{"jamais reportée", "reportée lors de %d réunion", "reportée lors de %d réunions"},
+	FilterBy:         "Filtrer par statut",
+	AllStatuses:      "toutes",
+	NoneWithStatus:   "Aucune proposition n'a ce statut.",
+	NextMeetings:     "Prochaines réunions",
+	MeetingTitled:    "Réunion\u00a0: %s",
+	MeetingOf:        "Réunion de %s",
+	MeetingText:      "Réunion des membres de la liste %s. Ce que le silence n'a pas tranché s'y décide\u00a0; l'ordre du jour est envoyé à la liste avant la réunion.",
+	statuses: map[consensus.Status]string{
+		consensus.StatusOpen: "en cours", consensus.StatusAdopted: "adoptée", consensus.StatusBlocked: "bloquée",
+		consensus.StatusWithdrawn: "retirée", consensus.StatusRejected: "rejetée",
+	},
+	filters: map[consensus.Status]string{
+		consensus.StatusOpen: "en cours", consensus.StatusAdopted: "adoptées", consensus.StatusBlocked: "bloquées",
+		consensus.StatusWithdrawn: "retirées", consensus.StatusRejected: "rejetées",
+	},
+	how: map[string]string{
+		"adopted/" + consensus.BySilence:      "adoptée sans objection à l'échéance",
+		"adopted/" + consensus.ByLift:         "adoptée après la levée de la dernière objection",
+		"adopted/" + consensus.ByMeeting:      "adoptée en réunion",
+		"rejected/" + consensus.ByMeeting:     "rejetée en réunion",
+		"withdrawn/" + consensus.ByWithdrawal: "retirée par son auteur",
+	},
 	kinds: map[string]string{
 		"status":                        "statut",
 		"reminder":                      "rappel envoyé à la liste",
@@ -120,6 +170,7 @@ var french = words{
 		string(consensus.EventWithdraw): "retrait de la proposition",
 		string(consensus.EventAmend):    "amendement",
 		string(consensus.EventTick):     "échéance",
+		string(consensus.EventSettle):   "décision en réunion",
 		"refused":                       "commande non comptée",
 	},
 	why: map[string]string{
@@ -196,6 +247,33 @@ var english = words{
 	SupportsN:       [3]string{"no supports", "%d support", "%d supports"},
 	ObjectionsN:     [3]string{"no objections", "%d objection", "%d objections"},
 	UnpositionedN:   [3]string{"no replies without position", "%d reply without position", "%d replies without position"},
+
+	AdoptedAtMeeting: "adopted at a meeting",
+	HowDecided:       "How it was decided",
+	WithNote:         "%s: “%s”",
+	PostponedN:       [3]string{"never postponed", "postponed at %d meeting", "postponed at %d meetings"},
+	FilterBy:         "Filter by status",
+	AllStatuses:      "all",
+	NoneWithStatus:   "No proposal has this status.",
+	NextMeetings:     "Next meetings",
+	MeetingTitled:    "Meeting: %s",
+	MeetingOf:        "Meeting of %s",
+	MeetingText:      "Meeting of the members of the list %s. What silence did not settle is decided there; the agenda is sent to the list before the meeting.",
+	statuses: map[consensus.Status]string{
+		consensus.StatusOpen: "open", consensus.StatusAdopted: "adopted", consensus.StatusBlocked: "blocked",
+		consensus.StatusWithdrawn: "withdrawn", consensus.StatusRejected: "rejected",
+	},
+	filters: map[consensus.Status]string{
+		consensus.StatusOpen: "open", consensus.StatusAdopted: "adopted", consensus.StatusBlocked: "blocked",
+		consensus.StatusWithdrawn: "withdrawn", consensus.StatusRejected: "rejected",
+	},
+	how: map[string]string{
+		"adopted/" + consensus.BySilence:      "adopted without objection at the deadline",
+		"adopted/" + consensus.ByLift:         "adopted once the last objection was lifted",
+		"adopted/" + consensus.ByMeeting:      "adopted at a meeting",
+		"rejected/" + consensus.ByMeeting:     "rejected at a meeting",
+		"withdrawn/" + consensus.ByWithdrawal: "withdrawn by its author",
+	},
 	kinds: map[string]string{
 		"status":                        "status",
 		"reminder":                      "reminder sent to the list",
@@ -206,6 +284,7 @@ var english = words{
 		string(consensus.EventWithdraw): "withdrawal of the proposal",
 		string(consensus.EventAmend):    "amendment",
 		string(consensus.EventTick):     "deadline",
+		string(consensus.EventSettle):   "decision at a meeting",
 		"refused":                       "command not counted",
 	},
 	why: map[string]string{
@@ -232,7 +311,52 @@ func (w *words) status(s consensus.Status) string {
 	if word := notice.StatusWord(s, w.Lang); word != "" {
 		return word
 	}
+	if word := w.statuses[s]; word != "" {
+		return word
+	}
 	return string(s)
+}
+
+// label names where proposal p stands: its status, or "adoptée en
+// réunion" when a meeting adopted it.
+func (w *words) label(p consensus.Proposal) string {
+	if p.Status == consensus.StatusAdopted && p.DecidedBy == consensus.ByMeeting {
+		return w.AdoptedAtMeeting
+	}
+	return w.status(p.Status)
+}
+
+// howShort says how p was decided, without the meeting's note: "adoptée
+// sans objection à l'échéance", "rejetée en réunion", …; for a proposal
+// still blocked or open, how many meetings postponed it. "" when nothing
+// is known (open, blocked, or decided before tacit recorded how).
+func (w *words) howShort(p consensus.Proposal) string {
+	if s := w.how[string(p.Status)+"/"+p.DecidedBy]; s != "" {
+		return s
+	}
+	if !p.Status.Terminal() && p.Postponed > 0 {
+		return count(w.PostponedN, p.Postponed)
+	}
+	return ""
+}
+
+// howDecided is howShort with the note of the meeting that settled or
+// postponed p: "rejetée en réunion : « trop cher cette année »".
+func (w *words) howDecided(p consensus.Proposal) string {
+	s := w.howShort(p)
+	if note := strings.TrimSpace(p.MeetingNote); s != "" && note != "" &&
+		(p.DecidedBy == consensus.ByMeeting || !p.Status.Terminal()) {
+		return fmt.Sprintf(w.WithNote, s, note)
+	}
+	return s
+}
+
+// filter names the proposals of status s in the plural ("rejetées").
+func (w *words) filter(s consensus.Status) string {
+	if word := w.filters[s]; word != "" {
+		return word
+	}
+	return w.status(s)
 }
 
 // kind names the kind of a timeline event.

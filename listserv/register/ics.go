@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"tacit/consensus"
+	"tacit/storage"
 )
 
 // icsTime is the UTC form of DATE-TIME (RFC 5545 section 3.3.5).
@@ -65,8 +66,9 @@ func icsText(s string) string {
 // event's UID never changes; its SEQUENCE counts the amendments that
 // moved it, its LAST-MODIFIED is when the current version came, and its
 // DESCRIPTION holds the current text, after when and how it was last
-// amended.
-func (h *handler) writeICS(w http.ResponseWriter, req request, ps []consensus.Proposal) error {
+// amended. Then one VEVENT per meeting of the list (ms), past ones
+// included, so that a subscribed calendar keeps them (see meetingEvent).
+func (h *handler) writeICS(w http.ResponseWriter, req request, ps []consensus.Proposal, ms []storage.Meeting) error {
 	name := listName(req.list)
 	var iw icsWriter
 	iw.line("BEGIN", "VCALENDAR")
@@ -119,6 +121,9 @@ func (h *handler) writeICS(w http.ResponseWriter, req request, ps []consensus.Pr
 		iw.line("CLASS", "PUBLIC")
 		iw.line("END", "VEVENT")
 	}
+	for _, m := range ms {
+		h.meetingEvent(&iw, req, m, stamp)
+	}
 	iw.line("END", "VCALENDAR")
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="`+req.list.LocalPart()+`-decisions.ics"`)
@@ -129,4 +134,43 @@ func (h *handler) writeICS(w http.ResponseWriter, req request, ps []consensus.Pr
 // then the list's address, which no other list or server shares.
 func icsUID(req request, n int) string {
 	return "proposal-" + strconv.Itoa(n) + "." + req.list.LocalPart() + "@" + req.list.Domain()
+}
+
+// meetingEvent writes the VEVENT of meeting m: its UID is the meeting's
+// id then the list's address, which never changes; DTSTART is when it
+// starts, and it has no end, since tacit is not told one (a calendar
+// shows it at its time, as it shows the deadlines); its SUMMARY is its
+// title, or the list's name; LOCATION its place. A meeting is never
+// edited (tacit meeting rm, then add), so its SEQUENCE stays 0.
+func (h *handler) meetingEvent(iw *icsWriter, req request, m storage.Meeting, stamp string) {
+	summary := fmt.Sprintf(req.w.MeetingOf, listName(req.list))
+	if title := strings.TrimSpace(m.Title); title != "" {
+		summary = fmt.Sprintf(req.w.MeetingTitled, title)
+	}
+	url := req.base + req.path + req.query
+	iw.line("BEGIN", "VEVENT")
+	iw.line("UID", meetingUID(req, m.ID))
+	iw.line("DTSTAMP", stamp)
+	iw.line("DTSTART", m.At.UTC().Format(icsTime))
+	iw.line("SEQUENCE", "0")
+	if !m.Created.IsZero() {
+		iw.line("CREATED", m.Created.UTC().Format(icsTime))
+		iw.line("LAST-MODIFIED", m.Created.UTC().Format(icsTime))
+	}
+	iw.line("SUMMARY", icsText(summary))
+	if place := strings.TrimSpace(m.Place); place != "" {
+		iw.line("LOCATION", icsText(place))
+	}
+	iw.line("DESCRIPTION", icsText(fmt.Sprintf(req.w.MeetingText, req.list.Address)+"\n\n"+url))
+	iw.line("URL", url)
+	iw.line("STATUS", "CONFIRMED")
+	iw.line("TRANSP", "OPAQUE")
+	iw.line("CLASS", "PUBLIC")
+	iw.line("END", "VEVENT")
+}
+
+// meetingUID is the stable UID of meeting id of the list: "meeting-3.
+// jardin@lists.test", beside the deadlines' "proposal-5.jardin@…".
+func meetingUID(req request, id uint64) string {
+	return "meeting-" + strconv.FormatUint(id, 10) + "." + req.list.LocalPart() + "@" + req.list.Domain()
 }

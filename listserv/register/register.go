@@ -54,6 +54,8 @@ type Store interface {
 	Proposal(ref storage.ProposalRef) (consensus.Proposal, error)
 	// ProposalEvents returns the timeline of one proposal, oldest first.
 	ProposalEvents(ref storage.ProposalRef) ([]storage.ProposalEvent, error)
+	// Meetings returns the meetings of one list, earliest first.
+	Meetings(list string) ([]storage.Meeting, error)
 }
 
 var _ Store = (*storage.Store)(nil)
@@ -252,13 +254,24 @@ func (h *handler) baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// register serves the HTML register of a list.
+// register serves the HTML register of a list; "?status=rejected" (any
+// status of consensus.Statuses) shows the proposals of that status only,
+// and an unknown status shows them all.
 func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 	req, ps, ok := h.beginProposals(w, r)
 	if !ok {
 		return
 	}
-	h.render(w, r, http.StatusOK, "register", h.registerPage(req, ps))
+	ms, err := h.meetings(req.list)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	status := consensus.Status(r.URL.Query().Get("status"))
+	if !status.Valid() {
+		status = ""
+	}
+	h.render(w, r, http.StatusOK, "register", h.registerPage(req, ps, status, ms))
 }
 
 // proposal serves the HTML page of one proposal.
@@ -299,7 +312,8 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request) {
 	case "decisions.json":
 		write = h.writeJSON
 	case "decisions.ics":
-		write = h.writeICS
+		// The calendar holds the meetings too: read before anything is
+		// written, so that a store error answers 500.
 	case "decisions.atom":
 		write = h.writeAtom
 	default:
@@ -309,6 +323,16 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request) {
 	req, ps, ok := h.beginProposals(w, r)
 	if !ok {
 		return
+	}
+	if write == nil {
+		ms, err := h.meetings(req.list)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		write = func(w http.ResponseWriter, req request, ps []consensus.Proposal) error {
+			return h.writeICS(w, req, ps, ms)
+		}
 	}
 	if err := write(w, req, ps); err != nil {
 		h.o.Logger.Warn("register: writing a response", "path", r.URL.Path, "err", err)
@@ -342,6 +366,18 @@ func (h *handler) proposals(l storage.List) ([]consensus.Proposal, error) {
 	})
 	slices.SortFunc(ps, func(a, b consensus.Proposal) int { return b.Number - a.Number })
 	return ps, nil
+}
+
+// meetings returns the meetings of list l, earliest first.
+func (h *handler) meetings(l storage.List) ([]storage.Meeting, error) {
+	ms, err := h.o.Store.Meetings(l.Address)
+	if err != nil {
+		return nil, fmt.Errorf("register: %w", err)
+	}
+	// Meetings("") would be every list's: make sure none slipped in.
+	return slices.DeleteFunc(ms, func(m storage.Meeting) bool {
+		return storage.NormalizeAddress(m.List) != l.Address
+	}), nil
 }
 
 // notFound answers 404 in the language of the URL or the server's, never
