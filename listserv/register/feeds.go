@@ -108,9 +108,11 @@ type jsonProposal struct {
 	// DecidedBy says how it was decided: "silence", "lift", "meeting",
 	// "withdrawal", or "" (open, blocked, or decided before tacit
 	// recorded it); MeetingNote is what the meeting that settled or
-	// postponed it wrote ("" when none).
+	// postponed it wrote ("" when none); Postponed counts the meetings
+	// that postponed it.
 	DecidedBy   string `json:"decided_by"`
 	MeetingNote string `json:"meeting_note"`
+	Postponed   int    `json:"postponed"`
 }
 
 // jsonObjection is a standing objection in decisions.json: the fields of
@@ -158,7 +160,7 @@ func (h *handler) writeJSON(w http.ResponseWriter, req request, ps []consensus.P
 			Objections: jsonObjections(p.Objections), Supports: jsonSupports(p.Supports), Replies: p.Replies,
 			Versions: nonNil(versions(p)), URL: req.proposalURL(p.Number),
 			Amended: p.Amended(), AmendedAt: utc(amendedAt(p)), Unpositioned: p.Unpositioned,
-			DecidedBy: p.DecidedBy, MeetingNote: p.MeetingNote}
+			DecidedBy: p.DecidedBy, MeetingNote: p.MeetingNote, Postponed: p.Postponed}
 		if !p.Decided.IsZero() {
 			d := p.Decided.UTC()
 			jp.Decided = &d

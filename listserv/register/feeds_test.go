@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -357,5 +358,247 @@ func TestAtomFeedWithoutOutcomesIsValid(t *testing.T) {
 	if len(feed.Entries) != 0 || feed.ID != "tag:lists.test,2026-01-15:vide/decisions" || feed.Updated != "2026-01-15T09:00:00Z" ||
 		feed.Title != "Décisions de vide" {
 		t.Errorf("feed without outcomes %+v", feed)
+	}
+}
+
+// The CSV and JSON say how each decision was taken, and a meeting's
+// outcome in words.
+func TestMeetingOutcomesInCSVAndJSON(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.settleAtMeetings(t)
+	_, body := f.mustGet(t, "/lists/jardin/decisions.csv")
+	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := recs[0]
+	if head[len(head)-1] != "decided_by" || head[15] != "author_name" {
+		t.Errorf("decided_by must be the last column, after the old ones: %q", head)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[h] = i
+	}
+	byNumber := map[string][]string{}
+	for _, r := range recs[1:] {
+		if len(r) != len(head) {
+			t.Errorf("record of %d cells, header of %d", len(r), len(head))
+		}
+		byNumber[r[0]] = r
+	}
+	for n, want := range map[string][3]string{
+		"6": {"rejected", "rejetée", "meeting"},
+		"7": {"adopted", "adoptée en réunion", "meeting"},
+		"8": {"blocked", "bloquée", ""},
+		"1": {"adopted", "adoptée", ""},
+	} {
+		r := byNumber[n]
+		if got := [3]string{r[col["status"]], r[col["status_label"]], r[col["decided_by"]]}; got != want {
+			t.Errorf("#%s: status, label, decided_by %q, want %q", n, got, want)
+		}
+	}
+	if got := byNumber["6"][col["decided"]]; got != "2026-11-24T17:30:00Z" {
+		t.Errorf("#6 decided %q", got)
+	}
+
+	_, body = f.mustGet(t, "/lists/jardin/decisions.json?lang=en")
+	var doc struct {
+		Proposals []struct {
+			Number      int
+			Status      consensus.Status
+			StatusLabel string  `json:"status_label"`
+			DecidedBy   *string `json:"decided_by"`
+			MeetingNote *string `json:"meeting_note"`
+			Postponed   int
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		status    consensus.Status
+		label, by string
+		note      string
+		postponed int
+	}
+	wants := map[int]want{
+		8: {consensus.StatusBlocked, "blocked", "", "à revoir en janvier", 1},
+		7: {consensus.StatusAdopted, "adopted at a meeting", "meeting", "vote à main levée", 0},
+		6: {consensus.StatusRejected, "rejected", "meeting", "trop cher cette année", 0},
+		5: {consensus.StatusOpen, "open", "", "", 0},
+	}
+	for _, p := range doc.Proposals {
+		if p.DecidedBy == nil || p.MeetingNote == nil {
+			t.Errorf("#%d: decided_by or meeting_note missing: always there, \"\" when none", p.Number)
+			continue
+		}
+		w, ok := wants[p.Number]
+		if !ok {
+			continue
+		}
+		if p.Status != w.status || p.StatusLabel != w.label || *p.DecidedBy != w.by || *p.MeetingNote != w.note || p.Postponed != w.postponed {
+			t.Errorf("#%d: %s %q %q %q %d, want %+v", p.Number, p.Status, p.StatusLabel, *p.DecidedBy, *p.MeetingNote, p.Postponed, w)
+		}
+	}
+}
+
+// The Atom feed has an entry per meeting's outcome, titled like the
+// notices ([REJETÉE #6], [ADOPTÉE EN RÉUNION #7]), whose summary says how
+// it was decided.
+func TestMeetingOutcomesInAtom(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.settleAtMeetings(t)
+	type entry struct {
+		ID       string `xml:"http://www.w3.org/2005/Atom id"`
+		Title    string `xml:"http://www.w3.org/2005/Atom title"`
+		Updated  string `xml:"http://www.w3.org/2005/Atom updated"`
+		Summary  string `xml:"http://www.w3.org/2005/Atom summary"`
+		Category struct {
+			Term  string `xml:"term,attr"`
+			Label string `xml:"label,attr"`
+		} `xml:"http://www.w3.org/2005/Atom category"`
+	}
+	type atomFeed struct {
+		Updated string  `xml:"http://www.w3.org/2005/Atom updated"`
+		Entries []entry `xml:"http://www.w3.org/2005/Atom entry"`
+	}
+	read := func(path string) atomFeed {
+		t.Helper()
+		_, body := f.mustGet(t, path)
+		var feed atomFeed
+		d := xml.NewDecoder(strings.NewReader(body))
+		d.Strict = true
+		if err := d.Decode(&feed); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return feed
+	}
+	feed := read("/lists/jardin/decisions.atom")
+	if len(feed.Entries) != 6 || feed.Updated != "2026-11-24T17:30:00Z" {
+		t.Fatalf("%d entries updated %s, want 6 outcomes, the latest the meeting's", len(feed.Entries), feed.Updated)
+	}
+	nb := func(s string) string { return strings.ReplaceAll(s, "\u00a0", " ") }
+	for i, w := range []struct{ title, term, label, summary string }{
+		{"[ADOPTÉE EN RÉUNION #7] Installer un composteur", "adopted", "adoptée en réunion",
+			"Statut : adoptée en réunion : « vote à main levée » — 1 réponse : aucun soutien, 1 objection"},
+		{"[REJETÉE #6] Repeindre le portail", "rejected", "rejetée",
+			"Statut : rejetée en réunion : « trop cher cette année » — 1 réponse : aucun soutien, 1 objection"},
+		{"[BLOQUÉE #8] Changer de serrure", "blocked", "bloquée",
+			"Statut : bloquée, reportée lors de 1 réunion : « à revoir en janvier » — 1 réponse : aucun soutien, 1 objection"},
+	} {
+		e := feed.Entries[i]
+		if e.Title != w.title || e.Category.Term != w.term || e.Category.Label != w.label || nb(e.Summary) != w.summary {
+			t.Errorf("entry %d:\n got %q %q %q %q\nwant %q %q %q %q", i, e.Title, e.Category.Term, e.Category.Label, nb(e.Summary),
+				w.title, w.term, w.label, w.summary)
+		}
+	}
+	if e := feed.Entries[1]; e.ID != "tag:lists.test,2026-01-15:jardin/decisions/6" || e.Updated != "2026-11-24T17:30:00Z" {
+		t.Errorf("rejected entry %q %q", e.ID, e.Updated)
+	}
+
+	feed = read("/lists/jardin/decisions.atom?lang=en")
+	if feed.Entries[0].Title != "[ADOPTED AT A MEETING #7] Installer un composteur" || feed.Entries[1].Title != "[REJECTED #6] Repeindre le portail" ||
+		feed.Entries[1].Summary != "Status: rejected at a meeting: “trop cher cette année” — 1 reply: no supports, 1 objection" {
+		t.Errorf("English entries %+v", feed.Entries[:2])
+	}
+
+	// Decided after tacit recorded how: adopted in silence, or once the
+	// last objection was lifted; withdrawn by its author.
+	for _, c := range []struct {
+		n      int
+		status consensus.Status
+		by     string
+	}{{9, consensus.StatusAdopted, consensus.BySilence}, {10, consensus.StatusAdopted, consensus.ByLift},
+		{11, consensus.StatusWithdrawn, consensus.ByWithdrawal}} {
+		p := proposal("jardin@lists.test", c.n, "Décision "+c.by, "alice@example.org", "x", now.Add(-5*24*time.Hour))
+		p.Status, p.Decided, p.DecidedBy = c.status, now.Add(-time.Duration(c.n)*time.Hour), c.by
+		f.decide(t, p)
+	}
+	feed = read("/lists/jardin/decisions.atom")
+	for i, want := range []string{"Statut : adoptée sans objection à l'échéance — aucune réponse",
+		"Statut : adoptée après la levée de la dernière objection — aucune réponse",
+		"Statut : retirée par son auteur — aucune réponse"} {
+		if got := nb(feed.Entries[i].Summary); got != want {
+			t.Errorf("entry %d (%s): summary %q, want %q", i, feed.Entries[i].Title, got, want)
+		}
+	}
+}
+
+// Every meeting of the list is an event of decisions.ics, beside the
+// deadlines: a stable UID, its start, its title and place.
+func TestMeetingsInICS(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ms := f.settleAtMeetings(t)
+	_, body := f.mustGet(t, "/lists/jardin/decisions.ics")
+	cal, err := ical.NewDecoder(strings.NewReader(body)).Decode()
+	if err != nil {
+		t.Fatalf("go-ical: %v\n%s", err, body)
+	}
+	events := cal.Events()
+	if len(events) != 5 {
+		t.Fatalf("%d events, want the 2 open deadlines and the list's 3 meetings", len(events))
+	}
+	if uid, _ := events[0].Props.Text(ical.PropUID); uid != "proposal-5.jardin@lists.test" {
+		t.Errorf("first event %q, want the deadlines first", uid)
+	}
+	want := []struct {
+		summary, location string
+		start             time.Time
+	}{
+		{"Réunion de Jardin partagé", "Salle des fêtes", pastMeeting},
+		{"Réunion\u00a0: Assemblée de décembre", "Maison du libre", nextMeeting},
+		{"Réunion de Jardin partagé", "", janMeeting},
+	}
+	for i, e := range events[2:] {
+		uid, _ := e.Props.Text(ical.PropUID)
+		summary, _ := e.Props.Text(ical.PropSummary)
+		location, _ := e.Props.Text(ical.PropLocation)
+		start, err := e.DateTimeStart(time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wantUID := "meeting-" + strconv.FormatUint(ms[i].ID, 10) + ".jardin@lists.test"; uid != wantUID {
+			t.Errorf("meeting %d: UID %q, want %q", i, uid, wantUID)
+		}
+		if summary != want[i].summary || location != want[i].location || !start.Equal(want[i].start) {
+			t.Errorf("meeting %d: %q %q %v, want %+v", i, summary, location, start, want[i])
+		}
+		if (e.Props.Get(ical.PropLocation) != nil) != (want[i].location != "") {
+			t.Errorf("meeting %d: LOCATION %v", i, e.Props.Get(ical.PropLocation))
+		}
+		if u := e.Props.Get(ical.PropURL); u == nil || u.Value != f.srv.URL+"/lists/jardin/decisions" {
+			t.Errorf("meeting %d: URL %v", i, u)
+		}
+	}
+	if strings.Contains(body, "confidentiel") || strings.Contains(body, "Bureau") {
+		t.Error("the calendar shows a private list's meeting")
+	}
+
+	// In English; and the UIDs stay when a meeting is added.
+	if _, err := f.store.AddMeeting(storage.Meeting{List: "jardin@lists.test", At: janMeeting.Add(30 * 24 * time.Hour), Title: "Février"}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = f.mustGet(t, "/lists/jardin/decisions.ics?lang=en")
+	cal, err = ical.NewDecoder(strings.NewReader(body)).Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	events = cal.Events()
+	var summaries, uids []string
+	for _, e := range events[2:] {
+		s, _ := e.Props.Text(ical.PropSummary)
+		u, _ := e.Props.Text(ical.PropUID)
+		summaries, uids = append(summaries, s), append(uids, u)
+	}
+	if got := strings.Join(summaries, "|"); got != "Meeting of Jardin partagé|Meeting: Assemblée de décembre|Meeting of Jardin partagé|Meeting: Février" {
+		t.Errorf("English summaries %q", got)
+	}
+	for i, m := range ms {
+		if uids[i] != "meeting-"+strconv.FormatUint(m.ID, 10)+".jardin@lists.test" {
+			t.Errorf("UID of meeting %d became %q", m.ID, uids[i])
+		}
 	}
 }

@@ -291,3 +291,57 @@ func testEvent(kind, from, detail string, at time.Time) storage.ProposalEvent {
 	}
 	return e
 }
+
+// The meetings settleAtMeetings adds: when they start (UTC).
+var (
+	pastMeeting = time.Date(2026, 11, 24, 17, 30, 0, 0, time.UTC) // 18 h 30 in Paris
+	nextMeeting = time.Date(2026, 12, 8, 17, 30, 0, 0, time.UTC)
+	janMeeting  = time.Date(2027, 1, 12, 17, 0, 0, 0, time.UTC)
+)
+
+// settleAtMeetings gives jardin@lists.test what meetings leave (SPEC
+// section 13): #6, blocked, then rejected at the past meeting; #7,
+// blocked, then adopted there; #8, blocked and postponed by it. The
+// list has three meetings (one past, two to come); the private
+// secret@lists.test has one that no public output may show. It returns
+// jardin's meetings, earliest first.
+func (f *fixture) settleAtMeetings(t *testing.T) []storage.Meeting {
+	t.Helper()
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 10, 0, 0, 0, time.UTC) }
+	ev := testEvent
+	settle := func(n int, title string, opened time.Time, st consensus.Status, note string) {
+		p := proposal("jardin@lists.test", n, title, "alice@example.org", "Texte de la proposition "+title+".", opened)
+		p.Objections = []consensus.Objection{{Member: "bob@example.org", Reason: "à discuter", At: opened.Add(time.Hour)}}
+		p.Replies = 1
+		events := []storage.ProposalEvent{ev("status", "alice@example.org", "open", opened),
+			ev("object", "bob@example.org", "à discuter", opened.Add(time.Hour)), ev("status", "", "blocked", p.Deadline),
+			ev(string(consensus.EventSettle), "", note, pastMeeting)}
+		p.Status, p.Decided, p.MeetingNote = consensus.StatusBlocked, p.Deadline, note
+		if st == consensus.StatusBlocked {
+			p.Postponed = 1
+		} else {
+			p.Status, p.Decided, p.DecidedBy = st, pastMeeting, consensus.ByMeeting
+			events = append(events, ev("status", "", string(st), pastMeeting))
+		}
+		f.decide(t, p, events...)
+	}
+	settle(6, "Repeindre le portail", day(16), consensus.StatusRejected, "trop cher cette année")
+	settle(7, "Installer un composteur", day(17), consensus.StatusAdopted, "vote à main levée")
+	settle(8, "Changer de serrure", day(18), consensus.StatusBlocked, "à revoir en janvier")
+
+	for _, m := range []storage.Meeting{
+		{List: "jardin@lists.test", At: nextMeeting, Place: "Maison du libre", Title: "Assemblée de décembre", Created: day(20), By: "cli"},
+		{List: "secret@lists.test", At: nextMeeting, Place: "Salle confidentielle", Title: "Bureau confidentiel", Created: day(20), By: "cli"},
+		{List: "jardin@lists.test", At: pastMeeting, Place: "Salle des fêtes", Created: day(10), By: "cli"},
+		{List: "jardin@lists.test", At: janMeeting, Created: day(20), By: "alice@example.org"},
+	} {
+		if _, err := f.store.AddMeeting(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := f.store.Meetings("jardin@lists.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}

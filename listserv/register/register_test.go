@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"tacit/consensus"
 	"tacit/storage"
 )
 
@@ -300,8 +301,258 @@ func TestEveryTextIsTranslated(t *testing.T) {
 				}
 			}
 		}
-		if len(w.kinds) != len(french.kinds) || len(w.why) != len(french.why) {
-			t.Errorf("%s: %d kinds and %d reasons, French has %d and %d", w.Lang, len(w.kinds), len(w.why), len(french.kinds), len(french.why))
+		if len(w.kinds) != len(french.kinds) || len(w.why) != len(french.why) || len(w.how) != len(french.how) {
+			t.Errorf("%s: %d kinds, %d reasons and %d ways of deciding, French has %d, %d and %d", w.Lang,
+				len(w.kinds), len(w.why), len(w.how), len(french.kinds), len(french.why), len(french.how))
 		}
+		for _, st := range consensus.Statuses {
+			if w.statuses[st] == "" || w.filters[st] == "" {
+				t.Errorf("%s: status %q has no word or no filter", w.Lang, st)
+			}
+		}
+	}
+}
+
+// What meetings decide shows on the pages: the status ("rejetée",
+// "adoptée en réunion"), how each decision was taken, the meeting's
+// note, and the settle in the timeline.
+func TestMeetingOutcomesOnThePages(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.settleAtMeetings(t)
+	_, body := f.mustGet(t, "/lists/jardin/decisions")
+	doc := parseHTML(t, body)
+	rows := doc.first(t, "tbody").all("tr")
+	if len(rows) != 8 {
+		t.Fatalf("%d rows, want 8", len(rows))
+	}
+	for i, want := range []string{
+		"8 Changer de serrure bloquée alice@e… 18 novembre 2026 à 11 h 21 novembre 2026 à 11 h 21 novembre 2026 à 11 h " +
+			"reportée lors de 1 réunion 1 réponse : aucun soutien, 1 objection",
+		"7 Installer un composteur adoptée en réunion alice@e… 17 novembre 2026 à 11 h 20 novembre 2026 à 11 h " +
+			"24 novembre 2026 à 18 h 30 adoptée en réunion 1 réponse : aucun soutien, 1 objection",
+		"6 Repeindre le portail rejetée alice@e… 16 novembre 2026 à 11 h 19 novembre 2026 à 11 h " +
+			"24 novembre 2026 à 18 h 30 rejetée en réunion 1 réponse : aucun soutien, 1 objection",
+	} {
+		if got := rows[i].text(); got != want {
+			t.Errorf("row %d:\n got %q\nwant %q", i+1, got, want)
+		}
+	}
+	for i, class := range []string{"status blocked", "status adopted", "status rejected"} {
+		var got string
+		for _, span := range rows[i].all("span") {
+			if strings.HasPrefix(span.Attr["class"], "status") {
+				got = span.Attr["class"]
+			}
+		}
+		if got != class {
+			t.Errorf("row %d: status class %q, want %q", i+1, got, class)
+		}
+	}
+	// The fixture's proposals, decided before tacit recorded how, say
+	// nothing of it.
+	if got := rows[7].text(); strings.Contains(got, "sans objection à l'échéance") {
+		t.Errorf("row of #1 tells a way of deciding nobody recorded: %q", got)
+	}
+
+	for _, c := range []struct {
+		path string
+		want []string
+	}{
+		{"/lists/jardin/decisions/6", []string{
+			"Statut rejetée", "Décidée le mardi 24 novembre 2026 à 18 h 30",
+			"Décision rejetée en réunion : « trop cher cette année »",
+			"mardi 24 novembre 2026 à 18 h 30 — tacit : décision en réunion — trop cher cette année",
+			"mardi 24 novembre 2026 à 18 h 30 — tacit : statut — rejetée",
+		}},
+		{"/lists/jardin/decisions/7", []string{
+			"Statut adoptée en réunion", "Décision adoptée en réunion : « vote à main levée »",
+		}},
+		{"/lists/jardin/decisions/8", []string{
+			"Statut bloquée", "Décision reportée lors de 1 réunion : « à revoir en janvier »",
+		}},
+		{"/lists/jardin/decisions/6?lang=en", []string{
+			"Status rejected", "How it was decided rejected at a meeting: “trop cher cette année”",
+			"Tuesday 24 November 2026 at 18:30 (CET) — tacit: decision at a meeting — trop cher cette année",
+		}},
+		{"/lists/jardin/decisions/7?lang=en", []string{
+			"Status adopted at a meeting", "How it was decided adopted at a meeting: “vote à main levée”",
+		}},
+	} {
+		_, body := f.mustGet(t, c.path)
+		text := parseHTML(t, body).first(t, "main").text()
+		for _, s := range c.want {
+			if !strings.Contains(text, strings.ReplaceAll(s, "\u00a0", " ")) {
+				t.Errorf("%s lacks %q:\n%s", c.path, s, text)
+			}
+		}
+	}
+	// A proposal of old, decided without a record of how, has no such
+	// line.
+	_, body = f.mustGet(t, "/lists/jardin/decisions/1")
+	if text := parseHTML(t, body).first(t, "main").text(); strings.Contains(text, "Décision ") {
+		t.Errorf("proposal #1 says how it was decided:\n%s", text)
+	}
+}
+
+// The register page filters by status, every status (rejected too)
+// counted, in the page's language.
+func TestStatusFilters(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.settleAtMeetings(t)
+	_, body := f.mustGet(t, "/lists/jardin/decisions")
+	doc := parseHTML(t, body)
+	var nav *node
+	for _, n := range doc.all("nav") {
+		if n.Attr["class"] == "filters" {
+			nav = n
+		}
+	}
+	if nav == nil {
+		t.Fatal("no status filter on the register page")
+	}
+	if got := nav.text(); got != "Filtrer par statut : toutes (8) en cours (2) adoptées (2) bloquées (2) retirées (1) rejetées (1)" {
+		t.Errorf("filters %q", got)
+	}
+	links := nav.all("a")
+	if len(links) != 6 || links[0].Attr["aria-current"] != "page" || links[0].Attr["href"] != "/lists/jardin/decisions" ||
+		links[5].Attr["href"] != "/lists/jardin/decisions?status=rejected" {
+		t.Errorf("filter links %+v", links)
+	}
+
+	_, body = f.mustGet(t, "/lists/jardin/decisions?status=rejected")
+	doc = parseHTML(t, body)
+	rows := doc.first(t, "tbody").all("tr")
+	if len(rows) != 1 || !strings.HasPrefix(rows[0].text(), "6 Repeindre le portail rejetée") {
+		t.Errorf("?status=rejected shows %d rows", len(rows))
+	}
+	for _, a := range doc.all("a") {
+		if a.Attr["aria-current"] == "page" && a.text() != "rejetées (1)" {
+			t.Errorf("current filter %q", a.text())
+		}
+	}
+	if a := doc.first(t, "nav").first(t, "a"); a.Attr["href"] != "/lists/jardin/decisions?status=rejected&lang=en" {
+		t.Errorf("the language switch forgets the filter: %q", a.Attr["href"])
+	}
+
+	// In English, the links keep the language.
+	_, body = f.mustGet(t, "/lists/jardin/decisions?status=adopted&lang=en")
+	doc = parseHTML(t, body)
+	text := doc.first(t, "main").text()
+	if !strings.Contains(text, "Filter by status: all (8) open (2) adopted (2) blocked (2) withdrawn (1) rejected (1)") ||
+		!strings.Contains(text, "7 Installer un composteur adopted at a meeting") || !strings.Contains(text, "1 Acheter une tondeuse adopted") {
+		t.Errorf("English filtered page:\n%s", text)
+	}
+	if rows := doc.first(t, "tbody").all("tr"); len(rows) != 2 {
+		t.Errorf("?status=adopted shows %d rows, want 2", len(rows))
+	}
+	if !strings.Contains(body, `href="/lists/jardin/decisions?status=withdrawn&amp;lang=en"`) {
+		t.Error("the filter links drop ?lang=en")
+	}
+
+	// An unknown status shows everything; a status with no proposal
+	// says so.
+	_, body = f.mustGet(t, "/lists/jardin/decisions?status=bogus")
+	if rows := parseHTML(t, body).first(t, "tbody").all("tr"); len(rows) != 8 {
+		t.Errorf("?status=bogus shows %d rows, want all 8", len(rows))
+	}
+	_, body = f.mustGet(t, "/lists/garden/decisions?status=rejected")
+	if text := parseHTML(t, body).first(t, "main").text(); !strings.Contains(text, "No proposal has this status.") ||
+		!strings.Contains(text, "rejected (0)") {
+		t.Errorf("garden's rejected filter:\n%s", text)
+	}
+}
+
+// The next meetings are on the register page: date in words, place,
+// title; past meetings and other lists' are not.
+func TestNextMeetingsOnTheRegister(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_, body := f.mustGet(t, "/lists/jardin/decisions")
+	if strings.Contains(body, "Prochaines réunions") {
+		t.Error("a list without meetings shows a section of them")
+	}
+	f.settleAtMeetings(t)
+	_, body = f.mustGet(t, "/lists/jardin/decisions")
+	doc := parseHTML(t, body)
+	var section *node
+	for _, s := range doc.all("section") {
+		if s.Attr["aria-labelledby"] == "meetings" {
+			section = s
+		}
+	}
+	if section == nil {
+		t.Fatalf("no section of meetings:\n%s", body)
+	}
+	if got := section.text(); got != "Prochaines réunions mardi 8 décembre 2026 à 18 h 30 — Maison du libre — Assemblée de décembre "+
+		"mardi 12 janvier 2027 à 18 h" {
+		t.Errorf("meetings %q", got)
+	}
+	if tm := section.first(t, "time"); tm.Attr["datetime"] != "2026-12-08T17:30:00Z" {
+		t.Errorf("<time datetime=%q>", tm.Attr["datetime"])
+	}
+	if strings.Contains(body, "Salle des fêtes") || strings.Contains(body, "confidentiel") {
+		t.Error("the register shows a past meeting or a private list's")
+	}
+	_, body = f.mustGet(t, "/lists/jardin/decisions?lang=en")
+	if got := parseHTML(t, body).first(t, "main").text(); !strings.Contains(got,
+		"Next meetings Tuesday 8 December 2026 at 18:30 (CET) — Maison du libre — Assemblée de décembre Tuesday 12 January 2027 at 18:00 (CET)") {
+		t.Errorf("English meetings:\n%s", got)
+	}
+	if strings.Contains(body, "S'abonner") || !strings.Contains(body, "Subscribe to the deadlines and meetings") {
+		t.Error("the calendar link does not say it holds the meetings")
+	}
+}
+
+// How each decision was taken, in words, for every way tacit records.
+func TestHowEachDecisionWasTaken(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		status             consensus.Status
+		by, note           string
+		postponed          int
+		fr, en, frS, label string
+	}{
+		{consensus.StatusAdopted, consensus.BySilence, "", 0, "adoptée sans objection à l'échéance",
+			"adopted without objection at the deadline", "", "adoptée"},
+		{consensus.StatusAdopted, consensus.ByLift, "", 0, "adoptée après la levée de la dernière objection",
+			"adopted once the last objection was lifted", "", "adoptée"},
+		{consensus.StatusAdopted, consensus.ByMeeting, "vote à main levée", 0, "adoptée en réunion\u00a0: «\u00a0vote à main levée\u00a0»",
+			"adopted at a meeting: “vote à main levée”", "adoptée en réunion", "adoptée en réunion"},
+		{consensus.StatusAdopted, consensus.ByMeeting, "", 0, "adoptée en réunion", "adopted at a meeting", "", "adoptée en réunion"},
+		{consensus.StatusRejected, consensus.ByMeeting, "trop cher", 0, "rejetée en réunion\u00a0: «\u00a0trop cher\u00a0»",
+			"rejected at a meeting: “trop cher”", "rejetée en réunion", "rejetée"},
+		{consensus.StatusWithdrawn, consensus.ByWithdrawal, "", 0, "retirée par son auteur", "withdrawn by its author", "", "retirée"},
+		// Adopted by lift after a meeting postponed it: the note was
+		// the postponement's, not the decision's.
+		{consensus.StatusAdopted, consensus.ByLift, "à revoir", 1, "adoptée après la levée de la dernière objection",
+			"adopted once the last objection was lifted", "", "adoptée"},
+		{consensus.StatusBlocked, "", "à revoir", 2, "reportée lors de 2 réunions\u00a0: «\u00a0à revoir\u00a0»",
+			"postponed at 2 meetings: “à revoir”", "reportée lors de 2 réunions", "bloquée"},
+		{consensus.StatusBlocked, "", "", 0, "", "", "", "bloquée"},
+		{consensus.StatusAdopted, "", "", 0, "", "", "", "adoptée"},
+		{consensus.StatusOpen, "", "", 0, "", "", "", "en cours"},
+	} {
+		p := consensus.Proposal{Status: c.status, DecidedBy: c.by, MeetingNote: c.note, Postponed: c.postponed}
+		if got := french.howDecided(p); got != c.fr {
+			t.Errorf("fr %+v: %q, want %q", c, got, c.fr)
+		}
+		if got := english.howDecided(p); got != c.en {
+			t.Errorf("en %+v: %q, want %q", c, got, c.en)
+		}
+		short := c.frS
+		if short == "" {
+			short = c.fr
+		}
+		if got := french.howShort(p); got != short {
+			t.Errorf("fr short %+v: %q, want %q", c, got, short)
+		}
+		if got := french.label(p); got != c.label {
+			t.Errorf("fr label %+v: %q, want %q", c, got, c.label)
+		}
+	}
+	if english.status(consensus.StatusRejected) != "rejected" || french.status(consensus.StatusRejected) != "rejetée" {
+		t.Error("rejected in words")
 	}
 }
