@@ -38,6 +38,9 @@ type letter struct {
 	attach []byte
 	// toList is true for mail to every member (see toList).
 	toList bool
+	// agenda marks a meeting's agenda: its Message-ID says so, so that
+	// an owner's reply to it may record the meeting's decisions.
+	agenda bool
 }
 
 // compose writes a letter as a MIME message: UTF-8 text in
@@ -53,6 +56,9 @@ func (s *processor) compose(lt letter) composed {
 		to = l.Address
 	}
 	id := newMessageID(s.o.SMTP.Hostname, lt.now)
+	if lt.agenda {
+		id = strings.Replace(id, "<tacit.", "<"+agendaIDPrefix, 1)
+	}
 	var b bytes.Buffer
 	b.Grow(1024 + len(lt.text.Body)*5/4 + len(lt.attach)) // the header, the body once in quoted-printable
 	// Mail to the whole list gets a personal List-Unsubscribe at delivery.
@@ -160,6 +166,9 @@ func listDisplayName(l storage.List) string {
 	}
 	return l.LocalPart()
 }
+
+// agendaIDPrefix starts the Message-ID of an agenda (after "<").
+const agendaIDPrefix = "tacit.agenda."
 
 // newMessageID returns a fresh Message-ID at host, angle brackets
 // included: the time of writing (fixed-width hex, so that IDs sort by

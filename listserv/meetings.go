@@ -82,7 +82,7 @@ func (s *processor) agenda(l storage.List, m storage.Meeting, now time.Time) (st
 	if err != nil {
 		return storage.Outgoing{}, err
 	}
-	c := s.compose(letter{list: l, text: txt, now: now, toList: true})
+	c := s.compose(letter{list: l, text: txt, now: now, toList: true, agenda: true})
 	return s.toList(l, c, txt.Subject, now, storage.ProposalRef{}, nil)
 }
 

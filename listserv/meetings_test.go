@@ -68,9 +68,12 @@ func TestMeetingAgendaAndSettling(t *testing.T) {
 	if got := readAll(t, waitMessages(t, h.sink, "carol@example.org", "Réponse à votre message", 1)[0]); !strings.Contains(got, "Seuls les responsables") {
 		t.Errorf("a member's decision was not refused:\n%s", got)
 	}
-	// The owner records the meeting's decisions by mail.
-	h.mustSend("alice@example.org", []string{"jardin-request@lists.test"}, requestMail("alice@example.org",
-		"jardin-request@lists.test", "Re: ordre du jour", "décision #1 adoptée, vote unanime\r\ndécision #2 rejetée\r\n"))
+	// The owner records the meeting's decisions by a plain Reply to the
+	// agenda (to the list): the reply is distributed, and acts.
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, "From: alice@example.org\r\nTo: jardin@lists.test\r\n"+
+		"Subject: Re: "+agenda.Header.Get("Subject")+"\r\nMessage-ID: <decisions@example.org>\r\nIn-Reply-To: "+
+		agenda.Header.Get("Message-Id")+"\r\n\r\nCompte rendu :\r\ndécision #1 adoptée, vote unanime\r\n"+
+		"décision #2 rejetée\r\n\r\nLe 6 déc. 2026, liste a écrit :\r\n> décision #3 adoptée\r\n")
 	adopted := waitMessages(t, h.sink, "carol@example.org", "[ADOPTÉE EN RÉUNION #1]", 1)[0]
 	if !strings.Contains(readAll(t, adopted), "vote unanime") {
 		t.Errorf("the meeting's note is not in the notice")

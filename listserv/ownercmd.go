@@ -108,7 +108,7 @@ func (s *processor) ownerSpeaks(rq *requestRun) (bool, error) {
 		return true, nil
 	}
 	r := s.o.Authenticity.Authenticate(rq.in.raw, rq.in.env.RemoteAddr)
-	if r.OK && addressedTo(rq.h, listaddr.Of(rq.l.Address, listaddr.Request)) {
+	if r.OK && (addressedTo(rq.h, listaddr.Of(rq.l.Address, listaddr.Request)) || addressedTo(rq.h, rq.l.Address)) {
 		rq.owner = true
 		return true, nil
 	}
@@ -146,4 +146,43 @@ func (s *processor) confirmOwnerCommands(rq *requestRun, c storage.Confirmation)
 		}
 	}
 	return nil
+}
+
+// agendaReply carries out the "décision #N …" lines of an owner's reply
+// to a meeting's agenda, sent to the list (SPEC section 13: settling
+// works as a reply to the agenda too); the owner hears privately what
+// was recorded. The reply itself is distributed like any post.
+func (s *processor) agendaReply(l storage.List, in *inbound) error {
+	if !slices.Contains(l.Owners, in.author) || !repliesToAgenda(in) {
+		return nil
+	}
+	text, _ := classify.BodyText(in.raw)
+	cmds, _ := parseRequest("", text)
+	rq := &requestRun{in: in, d: in.d, l: l, h: in.h, sender: in.author, now: in.now}
+	rq.lang = s.listLang(l)
+	rq.data = s.noticeData(l, consensus.Proposal{}, in.now)
+	acted := false
+	for _, c := range cmds {
+		if c.verb != "settle" {
+			continue
+		}
+		acted = true
+		if err := s.ownerCommand(rq, c); err != nil {
+			return err
+		}
+	}
+	if !acted {
+		return nil
+	}
+	return s.answer(in.d, l, in.author, in.h, rq.data, in.now)
+}
+
+// repliesToAgenda reports whether a message answers one of our agendas.
+func repliesToAgenda(in *inbound) bool {
+	for _, id := range classify.MessageIDs(in.h.Get("In-Reply-To") + " " + in.h.Get("References")) {
+		if strings.HasPrefix(id, "<"+agendaIDPrefix) {
+			return true
+		}
+	}
+	return false
 }

@@ -115,6 +115,9 @@ func (s *processor) post(ctx context.Context, l storage.List, in *inbound) error
 	if err != nil {
 		return err
 	}
+	if err := s.agendaReply(l, in); err != nil {
+		return err
+	}
 	if hk.confirm {
 		return s.holdForConfirmation(l, in)
 	}
