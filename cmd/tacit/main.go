@@ -51,6 +51,8 @@ const usage = `usage: tacit [--config FILE] COMMAND
   meeting add LIST WHEN [--place TEXT] [--title TEXT]               WHEN: 12/01/2027 18h30
   meeting ls [LIST] [--json]
   meeting rm LIST ID
+  report LIST [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format text|html|csv|json]
+                                    the record of decisions of a period (default: 12 months)
   explain FILE|- [--list NAME] [--json]   what tacit reads in one message
   backup FILE                       a consistent copy of the store, server running or not
   version

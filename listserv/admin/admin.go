@@ -98,6 +98,9 @@ func (a *Admin) execute(ctx context.Context, args []string, w io.Writer) error {
 	if len(args) >= 1 && args[0] == "explain" {
 		return a.explain(args[1:], w)
 	}
+	if len(args) >= 1 && args[0] == "report" {
+		return a.report(args[1:], w)
+	}
 	if len(args) < 2 {
 		return &UsageError{Msg: "usage: tacit list|member|held|proposal SUBCOMMAND ..."}
 	}
@@ -142,7 +145,7 @@ func (a *Admin) execute(ctx context.Context, args []string, w io.Writer) error {
 
 // IsCommand reports whether args name a command Execute knows.
 func IsCommand(args []string) bool {
-	if len(args) >= 1 && (args[0] == "backup" || args[0] == "explain") {
+	if len(args) >= 1 && (args[0] == "backup" || args[0] == "explain" || args[0] == "report") {
 		return true
 	}
 	if len(args) < 2 {

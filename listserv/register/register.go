@@ -121,6 +121,7 @@ func Handler(o Options) http.Handler {
 	h := &handler{o: o, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /lists/{list}/decisions", h.register)
 	h.mux.HandleFunc("GET /lists/{list}/decisions/{n}", h.proposal)
+	h.mux.HandleFunc("GET /lists/{list}/report", h.report)
 	h.mux.HandleFunc("GET /lists/{list}/{file}", h.file)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 	return h

@@ -1,0 +1,72 @@
+package admin
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"tacit/listserv/register"
+)
+
+// reportUsage is the command line of `tacit report`.
+const reportUsage = "usage: tacit report LIST [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format text|html|csv|json]"
+
+// report runs `tacit report LIST [--from DATE] [--to DATE] [--format
+// text|html|csv|json]` (SPEC section 13): the record of the decisions
+// taken on LIST over a period, for a general assembly. Dates are days in
+// the server's timezone, both included; the default is the last twelve
+// months up to today. It is the record the list's register serves at
+// /lists/NAME/report, for any list, public or not, in the list's
+// language.
+func (a *Admin) report(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	from := fs.String("from", "", "first day of the period, YYYY-MM-DD (default: twelve months before --to)")
+	to := fs.String("to", "", "last day of the period, YYYY-MM-DD (default: today)")
+	format := fs.String("format", register.ReportFormats[0], "text, html, csv or json")
+	pos, err := parseN(fs, args, 1, reportUsage)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(register.ReportFormats, *format) {
+		return &UsageError{Msg: fmt.Sprintf("report: --format %q: want text, html, csv or json", *format)}
+	}
+	addr, err := a.checkListAddress(pos[0])
+	if err != nil {
+		return err
+	}
+	l, err := a.o.Store.List(addr)
+	if err != nil {
+		return notFoundList(addr, err)
+	}
+	now := a.o.Now()
+	period, err := register.ParsePeriod(*from, *to, now, a.o.Location)
+	if err != nil {
+		return &UsageError{Msg: "report: " + err.Error()}
+	}
+	ps, err := a.o.Store.Proposals(addr)
+	if err != nil {
+		return err
+	}
+	lang := l.Lang
+	if lang == "" {
+		lang = a.o.Language
+	}
+	var buf bytes.Buffer
+	err = register.WriteReport(&buf, *format, register.ReportOptions{List: l, Proposals: ps, Period: period,
+		Lang: lang, Location: a.o.Location, Now: now, LineFeed: true})
+	if err != nil {
+		return err
+	}
+	out := buf.String()
+	if *format == "json" {
+		// Execute escapes what a terminal must not receive; DEL is the
+		// one such character encoding/json leaves raw, and its escape
+		// must be JSON's.
+		out = strings.ReplaceAll(out, "\x7f", `\u007f`)
+	}
+	_, err = io.WriteString(w, out)
+	return err
+}
