@@ -302,18 +302,25 @@ func fromDomainOf(msg []byte) string {
 
 // sendRaw sends one message with net/smtp, as it is.
 func sendRaw(addr, from string, to []string, msg []byte, timeout time.Duration) error {
-	conn, err := net.DialTimeout("tcp", addr, timeout)
+	return sendFrom(net.Dialer{Timeout: timeout}, "client.test", addr, from, to, msg)
+}
+
+// sendFrom sends one message with net/smtp over a connection d dials,
+// saying HELO helo, and returns nil only when the server answered 250
+// to the end of DATA.
+func sendFrom(d net.Dialer, helo, addr, from string, to []string, msg []byte) error {
+	conn, err := d.Dial("tcp", addr)
 	if err != nil {
 		return err
 	}
-	_ = conn.SetDeadline(time.Now().Add(timeout))
-	c, err := smtp.NewClient(conn, "127.0.0.1")
+	_ = conn.SetDeadline(time.Now().Add(d.Timeout))
+	c, err := smtp.NewClient(conn, hostOf(addr))
 	if err != nil {
 		conn.Close()
 		return err
 	}
 	defer c.Close()
-	if err := c.Hello("client.test"); err != nil {
+	if err := c.Hello(helo); err != nil {
 		return err
 	}
 	if err := c.Mail(from); err != nil {

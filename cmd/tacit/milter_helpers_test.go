@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	"net/smtp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -364,35 +363,7 @@ milter_connect_timeout = 10s
 milter_command_timeout = 10s
 `, dir, strings.Join(domains, ", "), m.conf, milterAddr))
 
-	t.Cleanup(m.stop)
-	for try := 0; ; try++ {
-		m.addr = freePort(t)
-		m.write("master.cf", postfixMasterCf(t, portOf(m.addr)))
-		out, err := m.postfix("start")
-		if err == nil {
-			break
-		}
-		logs := m.log()
-		if try < 4 && strings.Contains(out+logs, "in use") {
-			m.stop()
-			continue
-		}
-		t.Fatalf("postfix start: %v\n%s\nmaillog:\n%s", err, out, logs)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("Postfix log (%s):\n%s", filepath.Join(dir, "maillog"), m.log())
-		}
-	})
-	if !waitFor(10*time.Second, func() bool {
-		c, err := net.DialTimeout("tcp", m.addr, time.Second)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}) {
-		t.Fatalf("Postfix does not accept connections on %s; maillog:\n%s", m.addr, m.log())
-	}
+	m.boot()
 	return m
 }
 
@@ -400,38 +371,5 @@ milter_command_timeout = 10s
 // (127.0.0.2 is on the loopback, outside 127.0.0.1/32).
 func sendRawFrom(ip, addr, from string, to []string, msg []byte, timeout time.Duration) error {
 	d := net.Dialer{Timeout: timeout, LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
-	conn, err := d.Dial("tcp", addr)
-	if err != nil {
-		return err
-	}
-	_ = conn.SetDeadline(time.Now().Add(timeout))
-	c, err := smtp.NewClient(conn, hostOf(addr))
-	if err != nil {
-		conn.Close()
-		return err
-	}
-	defer c.Close()
-	if err := c.Hello("attacker.test"); err != nil {
-		return err
-	}
-	if err := c.Mail(from); err != nil {
-		return err
-	}
-	for _, r := range to {
-		if err := c.Rcpt(r); err != nil {
-			return err
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(msg); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	_ = c.Quit()
-	return nil
+	return sendFrom(d, "attacker.test", addr, from, to, msg)
 }

@@ -108,6 +108,16 @@ smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_recipient_restrictions = check_recipient_access texthash:%[3]s/recipient_access, permit_auth_destination, reject
 `, dir, strings.Join(domains, ", "), m.conf))
 
+	m.boot()
+	return m
+}
+
+// boot starts the configured Postfix on a free port (another port when
+// the one chosen was taken meanwhile) and waits until it accepts
+// connections; its log is shown when the test fails.
+func (m *postfixMTA) boot() {
+	t, dir := m.t, m.dir
+	t.Helper()
 	t.Cleanup(m.stop)
 	for try := 0; ; try++ {
 		m.addr = freePort(t)
@@ -140,7 +150,6 @@ smtpd_recipient_restrictions = check_recipient_access texthash:%[3]s/recipient_a
 	}) {
 		t.Fatalf("Postfix does not accept connections on %s; maillog:\n%s", m.addr, m.log())
 	}
-	return m
 }
 
 // postfixMasterCf is master.cf: an smtpd on 127.0.0.1:port only, then
