@@ -1,8 +1,8 @@
 // Package register serves the decision register of the lists on the web
 // (SPEC section 10): an HTML page per list, newest proposal first, one
 // page per proposal with every version and its timeline, and the same
-// register as CSV, JSON, an iCalendar file of the open deadlines and an
-// Atom feed of the outcomes.
+// register as CSV, JSON, an iCalendar file of the open deadlines and the
+// list's meetings, and an Atom feed of the outcomes.
 //
 // It only reads the store and keeps nothing of its own: there is no
 // on-disk state and nothing to recover after a crash. A list's register
@@ -22,6 +22,11 @@
 // and deadline, marked amended with when and how it changed (current.go);
 // pages and feeds say how many members took a position, never who kept
 // silent.
+//
+// Every output says how each decision was taken (DecidedBy: silence, the
+// lift of the last objection, a meeting, the author's withdrawal) and
+// knows the outcomes of meetings (SPEC section 13): rejected, "adoptée en
+// réunion", postponed, with the meeting's note.
 package register
 
 import (
@@ -94,11 +99,11 @@ type handler struct {
 // Handler returns the handler of the register's URLs, to be mounted at
 // "/lists/":
 //
-//	GET /lists/NAME/decisions         the register (HTML)
+//	GET /lists/NAME/decisions         the register (HTML); ?status=S filters
 //	GET /lists/NAME/decisions/N       proposal N (HTML)
 //	GET /lists/NAME/decisions.csv     the register as CSV
 //	GET /lists/NAME/decisions.json    the register as JSON
-//	GET /lists/NAME/decisions.ics     open deadlines (iCalendar)
+//	GET /lists/NAME/decisions.ics     open deadlines and meetings (iCalendar)
 //	GET /lists/NAME/decisions.atom    outcomes (Atom)
 //
 // NAME is the list's name or its full address. HEAD works as GET; other
