@@ -87,7 +87,7 @@ func TestForgedBouncesCountForNobody(t *testing.T) {
 	if n := logs.count("counted for nobody"); n != 4*len(forged) {
 		t.Errorf("%d reports logged as counted for nobody, want %d", n, 4*len(forged))
 	}
-	time.Sleep(100 * time.Millisecond)
+	h.quiet()
 	for _, m := range h.sink.Messages() {
 		t.Errorf("a forged report made the list write to %v", m.To)
 	}
@@ -117,7 +117,7 @@ func TestProbeNotBouncedLeavesTheMemberEnabled(t *testing.T) {
 		c.Add(24 * time.Hour)
 	}
 	probes := waitMessages(t, h.sink, "bob@example.org", "Vérification de votre adresse", 1)
-	time.Sleep(100 * time.Millisecond)
+	h.quiet()
 	if n := len(messagesTo(h.sink, "bob@example.org", "Vérification")); n != 1 {
 		t.Errorf("%d probes, want one", n)
 	}
@@ -186,7 +186,7 @@ func TestProbeInEnglishFailsOnce(t *testing.T) {
 	}
 	waitMessages(t, h.sink, "owner@example.net", "Delivery stopped for bob@example.org", 1)
 	settle(t, h)
-	time.Sleep(100 * time.Millisecond)
+	h.quiet()
 	if n := len(messagesTo(h.sink, "owner@example.net", "Delivery stopped")); n != 1 {
 		t.Errorf("the owners were told %d times, want once", n)
 	}
