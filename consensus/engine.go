@@ -141,6 +141,9 @@ func Apply(p Proposal, e Event, now time.Time) (Proposal, []Effect) {
 	}
 	if e.Kind == EventReply {
 		p.Replies++
+		if !slices.Contains(p.Respondents, e.From) {
+			p.Respondents = append(p.Respondents, e.From)
+		}
 		if e.NoPosition {
 			p.Unpositioned++
 		}

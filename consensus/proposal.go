@@ -117,6 +117,10 @@ type Proposal struct {
 	Versions []Version `json:"versions,omitempty"`
 	// Replies counts the replies from members received in the thread.
 	Replies int `json:"replies"`
+	// Respondents are the members who replied at least once, each once:
+	// "N membres sur M se sont exprimés" counts them (the silent are
+	// never named).
+	Respondents []string `json:"respondents,omitempty"`
 	// Unpositioned counts the members' replies that took no position
 	// but held words of disagreement, a question or a near miss of a
 	// command: each got a private hint, and notices ask the list to read
@@ -215,6 +219,7 @@ func (p Proposal) clone() Proposal {
 	p.Supports = slices.Clone(p.Supports)
 	p.Versions = slices.Clone(p.Versions)
 	p.Awaiting = slices.Clone(p.Awaiting)
+	p.Respondents = slices.Clone(p.Respondents)
 	return p
 }
 
