@@ -321,8 +321,10 @@ func (r *reportRecord) item(section string, p consensus.Proposal) reportItem {
 	if n := oneLine(p.MeetingNote); n != "" {
 		it.Note = fmt.Sprintf(r.w.Quote, n)
 	}
-	if p.Postponed > 0 {
-		it.Meetings = count(r.w.PostponedN, p.Postponed)
+	if p.Postponed == 1 {
+		it.Meetings = r.w.PostponedN[1]
+	} else if p.Postponed > 1 {
+		it.Meetings = fmt.Sprintf(r.w.PostponedN[2], p.Postponed)
 	}
 	if section == reportPending {
 		it.DecidedLabel = r.w.BlockedOn
@@ -553,8 +555,8 @@ func (r *reportRecord) style() string {
 }
 
 // cssQuote writes s as a CSS string: every character but ASCII letters,
-// digits and spaces as an escape, so that nothing in it can end the
-// string or the style element.
+// digits and spaces as an escape ("é" is "\e9 "), so that nothing in it
+// can end the string or the style element.
 func cssQuote(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
@@ -563,7 +565,7 @@ func cssQuote(s string) string {
 			b.WriteRune(c)
 			continue
 		}
-		fmt.Fprintf(&b, "\\%06x", c)
+		fmt.Fprintf(&b, "\\%x ", c) // the space ends the escape
 	}
 	b.WriteByte('"')
 	return b.String()
