@@ -208,7 +208,6 @@ type reportRecord struct {
 	rw                    *words
 	decisions, pending    []reportItem
 	byOutcome, byWay      []reportCount
-	nDecided, nPending    int
 	heading, period, made string
 }
 
@@ -475,8 +474,15 @@ func textColumns(s string) int {
 
 // wrapText writes text after first, cut at spaces into lines of at most
 // reportWidth columns, the next lines after indent; a word too long for
-// a line is cut where the line ends.
+// a line is cut where the line ends. Control characters, which a
+// terminal would obey, are shown as U+FFFD.
 func wrapText(b *bytes.Buffer, first, indent, text string) {
+	text = strings.Map(func(c rune) rune {
+		if c < 0x20 && c != '\t' && c != '\n' || c >= 0x7f && c < 0xa0 || c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069 {
+			return unicode.ReplacementChar // a control a terminal would obey
+		}
+		return c
+	}, text)
 	line, used, empty := first, textColumns(first), true
 	flush := func() {
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
