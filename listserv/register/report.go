@@ -690,7 +690,7 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) {
 	case "csv":
 		hd.Set("Content-Type", "text/csv; charset=utf-8; header=present")
 		hd.Set("Content-Disposition", `inline; filename="`+req.list.LocalPart()+"-report-"+
-			q.Get("from")+"-"+q.Get("to")+`.csv"`)
+			period.From.In(h.o.Location).Format(reportDateLayout)+"-"+period.lastDay(h.o.Location).Format(reportDateLayout)+`.csv"`)
 	case "json":
 		hd.Set("Content-Type", "application/json; charset=utf-8")
 	}

@@ -464,6 +464,9 @@ func TestReportOverHTTP(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("CSV: %s %s", resp.Status, resp.Header.Get("Content-Type"))
 	}
+	if cd := resp.Header.Get("Content-Disposition"); cd != `inline; filename="asso-report-2026-01-01-2026-12-31.csv"` {
+		t.Errorf("Content-Disposition %q", cd)
+	}
 	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil || len(rows) != 7 || !slices.Equal(rows[0], reportCSVHeader) || !strings.Contains(body, "\r\n") {
 		t.Fatalf("CSV: %v %d rows\n%s", err, len(rows), body)
