@@ -71,7 +71,7 @@ func newReportFixture(t *testing.T) *reportFixture {
 	}
 	f.populateAsso(t)
 	f.populateBornes(t)
-	p := drive(reportDraft("prive@lists.test", 1, "Secret du bureau", day(3, 1)), tick(day(3, 5)))
+	p := reportDrive(reportDraft("prive@lists.test", 1, "Secret du bureau", reportDay(3, 1)), reportTick(reportDay(3, 5)))
 	f.save(t, p)
 	h := Handler(Options{Store: s, Domain: "lists.test", Language: "fr", Location: paris,
 		Now: func() time.Time { return reportNow }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -80,8 +80,10 @@ func newReportFixture(t *testing.T) *reportFixture {
 	return f
 }
 
-// day is 10:00 UTC on a day of 2026.
-func day(month time.Month, d int) time.Time { return time.Date(2026, month, d, 10, 0, 0, 0, time.UTC) }
+// reportDay is 10:00 UTC on a day of 2026.
+func reportDay(month time.Month, d int) time.Time {
+	return time.Date(2026, month, d, 10, 0, 0, 0, time.UTC)
+}
 
 // reportDraft opens proposal n of list at opened, with a deadline three
 // days later.
@@ -91,23 +93,25 @@ func reportDraft(list string, n int, title string, opened time.Time) consensus.P
 		Text: "Le texte.", Received: opened, Requested: opened.Add(72 * time.Hour), Min: time.Hour})
 }
 
-// drive applies events to p as the engine does, each at its own time.
-func drive(p consensus.Proposal, events ...consensus.Event) consensus.Proposal {
+// reportDrive applies events to p as the engine does, each at its own time.
+func reportDrive(p consensus.Proposal, events ...consensus.Event) consensus.Proposal {
 	for _, e := range events {
 		p, _ = consensus.Apply(p, e, e.At)
 	}
 	return p
 }
 
-func tick(at time.Time) consensus.Event { return consensus.Event{Kind: consensus.EventTick, At: at} }
+func reportTick(at time.Time) consensus.Event {
+	return consensus.Event{Kind: consensus.EventTick, At: at}
+}
 
-// member is an event of a member of the list.
-func member(kind consensus.EventKind, from, reason string, at time.Time) consensus.Event {
+// reportMember is an event of a member of the list.
+func reportMember(kind consensus.EventKind, from, reason string, at time.Time) consensus.Event {
 	return consensus.Event{Kind: kind, From: from, Member: true, Reason: reason, At: at}
 }
 
-// settle is a meeting's decision.
-func settle(outcome, note string, at time.Time) consensus.Event {
+// reportSettle is a meeting's decision.
+func reportSettle(outcome, note string, at time.Time) consensus.Event {
 	return consensus.Event{Kind: consensus.EventSettle, From: "owner@example.org", Outcome: outcome, Reason: note, At: at}
 }
 
@@ -120,36 +124,38 @@ func (f *reportFixture) save(t *testing.T, p consensus.Proposal) {
 
 func (f *reportFixture) populateAsso(t *testing.T) {
 	const list = "asso@lists.test"
-	reply := func(from string, at time.Time) consensus.Event { return member(consensus.EventReply, from, "", at) }
+	reply := func(from string, at time.Time) consensus.Event {
+		return reportMember(consensus.EventReply, from, "", at)
+	}
 	object := func(p consensus.Proposal, at time.Time) consensus.Proposal {
-		return drive(p, reply("bob@example.org", at), member(consensus.EventObject, "bob@example.org", "pas assez de bénévoles", at))
+		return reportDrive(p, reply("bob@example.org", at), reportMember(consensus.EventObject, "bob@example.org", "pas assez de bénévoles", at))
 	}
 	for _, p := range []consensus.Proposal{
 		// 1: adopted at its deadline; two replies, one support, one
 		// reply without position.
-		drive(reportDraft(list, 1, "Acheter une tondeuse", day(3, 2)), reply("carol@example.org", day(3, 3)),
-			member(consensus.EventSupport, "carol@example.org", "", day(3, 3)),
-			consensus.Event{Kind: consensus.EventReply, From: "dave@example.org", Member: true, NoPosition: true, At: day(3, 4)},
-			tick(day(3, 6))),
+		reportDrive(reportDraft(list, 1, "Acheter une tondeuse", reportDay(3, 2)), reply("carol@example.org", reportDay(3, 3)),
+			reportMember(consensus.EventSupport, "carol@example.org", "", reportDay(3, 3)),
+			consensus.Event{Kind: consensus.EventReply, From: "dave@example.org", Member: true, NoPosition: true, At: reportDay(3, 4)},
+			reportTick(reportDay(3, 6))),
 		// 2: blocked, then adopted when Bob lifted his objection.
-		drive(object(reportDraft(list, 2, "Repeindre la cabane", day(4, 1)), day(4, 2)),
-			tick(day(4, 5)), member(consensus.EventLift, "bob@example.org", "", day(4, 10))),
+		reportDrive(object(reportDraft(list, 2, "Repeindre la cabane", reportDay(4, 1)), reportDay(4, 2)),
+			reportTick(reportDay(4, 5)), reportMember(consensus.EventLift, "bob@example.org", "", reportDay(4, 10))),
 		// 3: blocked, adopted at a meeting.
-		drive(object(reportDraft(list, 3, "Ouvrir le jardin le dimanche", day(5, 1)), day(5, 2)), tick(day(5, 5)),
-			settle(consensus.SettleAdopted, "vote à main levée, 12 pour", day(6, 1))),
+		reportDrive(object(reportDraft(list, 3, "Ouvrir le jardin le dimanche", reportDay(5, 1)), reportDay(5, 2)), reportTick(reportDay(5, 5)),
+			reportSettle(consensus.SettleAdopted, "vote à main levée, 12 pour", reportDay(6, 1))),
 		// 4: blocked, rejected at a meeting.
-		drive(object(reportDraft(list, 4, "Vendre la serre", day(5, 2)), day(5, 3)), tick(day(5, 6)),
-			settle(consensus.SettleRejected, "trop tôt pour en décider", day(6, 1))),
+		reportDrive(object(reportDraft(list, 4, "Vendre la serre", reportDay(5, 2)), reportDay(5, 3)), reportTick(reportDay(5, 6)),
+			reportSettle(consensus.SettleRejected, "trop tôt pour en décider", reportDay(6, 1))),
 		// 5: withdrawn by its author.
-		drive(reportDraft(list, 5, "Fermer en août", day(7, 1)),
-			member(consensus.EventWithdraw, "alice@example.org", "", day(7, 2))),
+		reportDrive(reportDraft(list, 5, "Fermer en août", reportDay(7, 1)),
+			reportMember(consensus.EventWithdraw, "alice@example.org", "", reportDay(7, 2))),
 		// 6: blocked, postponed by a meeting: pending.
-		drive(object(reportDraft(list, 6, "Installer des ruches", day(8, 1)), day(8, 2)), tick(day(8, 5)),
-			settle(consensus.SettlePostponed, "attendre l'avis de l'apiculteur", day(9, 1))),
+		reportDrive(object(reportDraft(list, 6, "Installer des ruches", reportDay(8, 1)), reportDay(8, 2)), reportTick(reportDay(8, 5)),
+			reportSettle(consensus.SettlePostponed, "attendre l'avis de l'apiculteur", reportDay(9, 1))),
 		// 7: open.
-		reportDraft(list, 7, "Planter des tomates", day(11, 28)),
+		reportDraft(list, 7, "Planter des tomates", reportDay(11, 28)),
 		// 8: adopted in 2025.
-		drive(reportDraft(list, 8, "Adopter les statuts", day(3, 1).AddDate(-1, 0, 0)), tick(day(3, 10).AddDate(-1, 0, 0))),
+		reportDrive(reportDraft(list, 8, "Adopter les statuts", reportDay(3, 1).AddDate(-1, 0, 0)), reportTick(reportDay(3, 10).AddDate(-1, 0, 0))),
 	} {
 		f.save(t, p)
 	}
@@ -175,7 +181,7 @@ func (f *reportFixture) populateBornes(t *testing.T) {
 		mk(4, consensus.StatusAdopted, time.Date(2026, 3, 31, 22, 0, 0, 0, time.UTC)),
 		mk(5, consensus.StatusBlocked, time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)),
 		mk(6, consensus.StatusBlocked, time.Date(2026, 4, 10, 12, 0, 0, 0, time.UTC)),
-		reportDraft("bornes@lists.test", 7, "Borne G", day(3, 10)),
+		reportDraft("bornes@lists.test", 7, "Borne G", reportDay(3, 10)),
 	} {
 		f.save(t, p)
 	}
@@ -205,8 +211,8 @@ func (f *reportFixture) report(t *testing.T, list, from, to, format, lang string
 	return b.String()
 }
 
-// readJSON decodes a report in JSON.
-func readJSON(t *testing.T, s string) reportJSON {
+// readReportJSON decodes a report in JSON.
+func readReportJSON(t *testing.T, s string) reportJSON {
 	t.Helper()
 	var doc reportJSON
 	if err := json.Unmarshal([]byte(s), &doc); err != nil {
@@ -215,7 +221,7 @@ func readJSON(t *testing.T, s string) reportJSON {
 	return doc
 }
 
-func numbers(items []reportItem) []int {
+func reportNumbers(items []reportItem) []int {
 	out := []int{}
 	for _, it := range items {
 		out = append(out, it.Number)
@@ -275,11 +281,11 @@ func TestReportPeriodFilter(t *testing.T) {
 		{"the last twelve months", "", "", []int{1, 2, 3, 4}, []int{5, 6}},
 		{"the year before", "2025-01-01", "2025-12-31", []int{}, []int{}},
 	} {
-		doc := readJSON(t, f.report(t, "bornes@lists.test", c.from, c.to, "json", ""))
-		if got := numbers(doc.Decisions); !slices.Equal(got, c.decisions) {
+		doc := readReportJSON(t, f.report(t, "bornes@lists.test", c.from, c.to, "json", ""))
+		if got := reportNumbers(doc.Decisions); !slices.Equal(got, c.decisions) {
 			t.Errorf("%s: decisions %v, want %v", c.name, got, c.decisions)
 		}
-		if got := numbers(doc.Pending); !slices.Equal(got, c.pending) {
+		if got := reportNumbers(doc.Pending); !slices.Equal(got, c.pending) {
 			t.Errorf("%s: pending %v, want %v", c.name, got, c.pending)
 		}
 		if doc.Summary.Decisions != len(c.decisions) || doc.Summary.Pending != len(c.pending) {
@@ -293,11 +299,11 @@ func TestReportPeriodFilter(t *testing.T) {
 func TestReportOutcomes(t *testing.T) {
 	t.Parallel()
 	f := newReportFixture(t)
-	fr := readJSON(t, f.report(t, "asso@lists.test", "2026-01-01", "2026-12-31", "json", ""))
-	en := readJSON(t, f.report(t, "asso@lists.test", "2026-01-01", "2026-12-31", "json", "en"))
+	fr := readReportJSON(t, f.report(t, "asso@lists.test", "2026-01-01", "2026-12-31", "json", ""))
+	en := readReportJSON(t, f.report(t, "asso@lists.test", "2026-01-01", "2026-12-31", "json", "en"))
 	text := f.report(t, "asso@lists.test", "2026-01-01", "2026-12-31", "text", "")
 	textEN := f.report(t, "asso@lists.test", "2026-01-01", "2026-12-31", "text", "en")
-	if got := numbers(fr.Decisions); !slices.Equal(got, []int{1, 2, 3, 4, 5}) {
+	if got := reportNumbers(fr.Decisions); !slices.Equal(got, []int{1, 2, 3, 4, 5}) {
 		t.Fatalf("decisions %v, want #1–#5 in the order they were taken", got)
 	}
 	for i, c := range []struct {
@@ -345,7 +351,7 @@ func TestReportOutcomes(t *testing.T) {
 	}
 	wantOutcomes := map[string]int{reportAdopted: 2, reportAtMeeting: 1, reportRejected: 1, reportWithdrawn: 1}
 	wantWays := map[string]int{consensus.BySilence: 1, consensus.ByLift: 1, consensus.ByMeeting: 2, consensus.ByWithdrawal: 1}
-	if !mapsEqual(fr.Summary.ByOutcome, wantOutcomes) || !mapsEqual(fr.Summary.ByWay, wantWays) {
+	if !reportCountsEqual(fr.Summary.ByOutcome, wantOutcomes) || !reportCountsEqual(fr.Summary.ByWay, wantWays) {
 		t.Errorf("summary %+v", fr.Summary)
 	}
 	if len(fr.Pending) != 1 || fr.Pending[0].Number != 6 || fr.Pending[0].Postponed != 1 ||
@@ -375,7 +381,7 @@ func TestReportOutcomes(t *testing.T) {
 	}
 }
 
-func mapsEqual(a, b map[string]int) bool {
+func reportCountsEqual(a, b map[string]int) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -393,7 +399,7 @@ func TestReportTextFitsATerminal(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("Une proposition au titre très long, ", 6)
 	for i, title := range []string{long, "http://example.org/" + strings.Repeat("x", 150), strings.Repeat("議案", 60), "court"} {
-		p := drive(reportDraft("l@lists.test", i+1, title, day(2, 1)), tick(day(2, 5)))
+		p := reportDrive(reportDraft("l@lists.test", i+1, title, reportDay(2, 1)), reportTick(reportDay(2, 5)))
 		p.AuthorName = strings.Repeat("Nom ", 30)
 		period, _ := ParsePeriod("2026-01-01", "2026-12-31", reportNow, nil)
 		for _, lang := range []string{"fr", "en"} {
@@ -483,7 +489,7 @@ func TestReportOverHTTP(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		t.Fatalf("JSON: %s", resp.Status)
 	}
-	if doc := readJSON(t, body); doc.List != "asso@lists.test" || doc.From != "2026-01-01" || doc.To != "2026-12-31" ||
+	if doc := readReportJSON(t, body); doc.List != "asso@lists.test" || doc.From != "2026-01-01" || doc.To != "2026-12-31" ||
 		doc.Lang != "en" || len(doc.Decisions) != 5 || doc.Decisions[4].OutcomeLabel != "withdrawn" {
 		t.Errorf("JSON: %+v", doc)
 	}
