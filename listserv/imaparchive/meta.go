@@ -12,7 +12,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-message/textproto"
 
-	"tacit/storage"
 )
 
 // metaVersion is the format of the blob this package keeps per archived
@@ -166,7 +165,7 @@ func (s *Server) loadMeta(list string, seq uint64, raw []byte) (*meta, []byte, e
 // that bbolt's Batch shares one commit among them: FETCH does not wait
 // for an fsync per message.
 type metaWriter struct {
-	store *storage.Store
+	store Store
 	log   *slog.Logger
 	jobs  chan metaJob
 	done  chan struct{}
@@ -185,7 +184,7 @@ const (
 	metaQueue   = 4096
 )
 
-func newMetaWriter(store *storage.Store, log *slog.Logger) *metaWriter {
+func newMetaWriter(store Store, log *slog.Logger) *metaWriter {
 	w := &metaWriter{store: store, log: log, jobs: make(chan metaJob, metaQueue), done: make(chan struct{})}
 	w.wg.Add(metaWorkers)
 	for range metaWorkers {

@@ -14,7 +14,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"golang.org/x/crypto/bcrypt"
 
-	"tacit/storage"
 )
 
 const (
@@ -31,7 +30,7 @@ const (
 // Options configure a Server.
 type Options struct {
 	// Store is the tacit store the archive is read from. Required.
-	Store *storage.Store
+	Store Store
 	// TLS, when set, offers STARTTLS. LOGIN on a plaintext connection is
 	// refused unless the connection is from loopback (or TLS is active).
 	TLS *tls.Config
