@@ -11,7 +11,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-message/textproto"
-
 )
 
 // metaVersion is the format of the blob this package keeps per archived

@@ -13,7 +13,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"golang.org/x/crypto/bcrypt"
-
 )
 
 const (
