@@ -135,16 +135,18 @@ func TestAmendedProposalPage(t *testing.T) {
 	f := newVoteFixture(t, nil)
 	_, body := f.mustGet(t, "/lists/vote/decisions/1")
 	doc := parseHTML(t, body)
-	if h1 := doc.first(t, "h1").text(); h1 != "Proposition #1 : Choisir la date de la fête (amendée)" {
+	if h1 := doc.first(t, "h1").text(); h1 != "Proposition n° 1 : Choisir la date de la fête (amendée)" {
 		t.Errorf("h1 %q", h1)
 	}
-	if !strings.Contains(body, "<title>Proposition #1\u00a0: Choisir la date de la fête (amendée)</title>") {
+	if !strings.Contains(body, "<title>Proposition n° 1\u00a0: Choisir la date de la fête (amendée)</title>") {
 		t.Error("the page's <title> does not say amended")
 	}
 	main := doc.first(t, "main")
 	text := main.text()
 	for _, s := range []string{
-		"(amendée) Amendée le dimanche 22 novembre 2026 à 16 h : échéance déplacée du lundi 23 novembre 2026 à 11 h au vendredi 4 décembre 2026 à 18 h. Statut en cours",
+		"(amendée) en cours Cette proposition est en cours jusqu'au vendredi 4 décembre 2026 à 18 h : encore 3 jours. " +
+			"1 objection est en cours : si elle n'est pas levée d'ici là, la proposition sera bloquée. " +
+			"Amendée le dimanche 22 novembre 2026 à 16 h : échéance déplacée du lundi 23 novembre 2026 à 11 h au vendredi 4 décembre 2026 à 18 h.",
 		"Auteur Carol Martin (carol@e…)",
 		"Échéance vendredi 4 décembre 2026 à 18 h échéance non comprise : « Échéance : à la Saint-Glinglin » ; l'échéance par défaut s'applique",
 		"Participation 3 réponses : 2 soutiens, 1 objection, 1 réponse sans position : lisez-les avant d'agir",
@@ -153,9 +155,9 @@ func TestAmendedProposalPage(t *testing.T) {
 		"Alice Dupont (alice@e…), samedi 21 novembre 2026 à 11 h bob@e…, samedi 21 novembre 2026 à 11 h",
 		"Versions Amendement 1 (en vigueur) — dimanche 22 novembre 2026 à 16 h échéance : vendredi 4 décembre 2026 à 18 h " + voteCurrentText +
 			" Texte d'origine — vendredi 20 novembre 2026 à 11 h échéance fixée alors : lundi 23 novembre 2026 à 11 h " + voteFirstText,
-		"Carol Martin (carol@e…) : amendement",
-		"Alice Dupont (alice@e…) : soutien",
-		"frank@e… : réponse",
+		"Carol Martin (carol@e…) a amendé sa proposition ; l'échéance repart.",
+		"Alice Dupont (alice@e…) l'a soutenue.",
+		"frank@e… a répondu sur la liste, sans prendre position.",
 	} {
 		if !strings.Contains(text, s) {
 			t.Errorf("the amended proposal's page lacks %q:\n%s", s, text)
@@ -179,8 +181,14 @@ func TestAmendedProposalPage(t *testing.T) {
 	if strings.Join(times, " ") != "2026-11-20T10:00:00Z 2026-12-04T17:00:00Z" {
 		t.Errorf("the facts' dates %v, want the opening and the current deadline", times)
 	}
-	if pre := main.first(t, "pre").text(); pre != voteCurrentText {
-		t.Errorf("the text shown first is %q, want the current one", pre)
+	var shown string
+	for _, div := range main.all("div") {
+		if div.Attr["class"] == "text" && shown == "" {
+			shown = div.text()
+		}
+	}
+	if shown != voteCurrentText {
+		t.Errorf("the text shown first is %q, want the current one", shown)
 	}
 	if strings.Contains(body, voteHidden) {
 		t.Error("a display name holding an address is shown")

@@ -118,10 +118,10 @@ func TestBrowserFollowsAProposalLink(t *testing.T) {
 	if err != nil || loc != f.srv.URL+"/lists/jardin/decisions/2" {
 		t.Errorf("the link led to %q (%v)", loc, err)
 	}
-	if h1 := text("h1"); h1 != "Proposition #2 : Repeindre la cabane en rose" {
+	if h1 := text("h1"); h1 != "Proposition n° 2 : Repeindre la cabane en rose" {
 		t.Errorf("the proposal's heading reads %q", h1)
 	}
-	if status := text("dl.facts .status"); status != "bloquée" {
+	if status := text("div.where .status"); status != "bloquée" {
 		t.Errorf("the status reads %q", status)
 	}
 	objections := text("section[aria-labelledby=objections]")

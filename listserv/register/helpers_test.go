@@ -59,6 +59,9 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
+	if _, err := s.AddMembers("jardin@lists.test", t0, "alice@example.org", "bob@example.org", "carol@example.org"); err != nil {
+		t.Fatal(err)
+	}
 	f.populate(t)
 	h := Handler(Options{Store: s, Domain: "lists.test", Language: "fr", Location: paris,
 		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -97,6 +100,7 @@ func (f *fixture) populate(t *testing.T) {
 	p = proposal("jardin@lists.test", 2, "Repeindre la cabane en rose", "alice@example.org", "Du rose, partout.", day(9))
 	p.Objections = []consensus.Objection{{Member: "bob@example.org", Reason: "trop cher pour cette année", At: day(11)}}
 	p.Status, p.Decided, p.Replies = consensus.StatusBlocked, p.Deadline, 1
+	p.Respondents = []string{"bob@example.org"}
 	f.decide(t, p, ev("status", "alice@example.org", "open", day(9)), ev("reply", "bob@example.org", "", day(11)),
 		ev("object", "bob@example.org", "trop cher pour cette année", day(11)),
 		ev("status", "", "blocked", p.Deadline), ev("object", "dave@example.org", "hors délai (refused: late)", day(14)))

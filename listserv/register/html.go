@@ -38,7 +38,7 @@ var style, csp = func() (template.CSS, string) {
 // from the shared layout.
 var pages = func() map[string]*template.Template {
 	m := map[string]*template.Template{}
-	for _, name := range []string{"register", "proposal", "notfound"} {
+	for _, name := range []string{"register", "proposal", "notfound", "index"} {
 		m[name] = template.Must(template.New(name).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return m
@@ -131,21 +131,12 @@ type support struct {
 // version is one text of a proposal, as shown; SetDeadline says the
 // deadline it set, as the one that applies for the current version.
 type version struct {
-	Label, Text string
+	Label       string
+	Text        []para
 	At          date
 	Deadline    date
 	SetDeadline string
 	Current     bool
-}
-
-// event is one line of a timeline, as shown.
-type event struct {
-	At           date
-	Who, What    string
-	Detail       string
-	Refused, Key bool
-	// Web: the position was taken on the web page, not by mail.
-	Web bool
 }
 
 // proposalBody is the proposal page's own data.
@@ -157,9 +148,14 @@ type proposalBody struct {
 	// last changed; DeadlineUnread which deadline line was not
 	// understood; Decision how it was decided, with the meeting's note.
 	Amendment, DeadlineUnread, Decision string
-	// Text is the current text; CurrentSince says since when, for an
-	// amended proposal.
-	Text, CurrentSince string
+	// Text is the current text in paragraphs; CurrentSince says since
+	// when, for an amended proposal.
+	Text         []para
+	CurrentSince string
+	// Situation says where it stands, the time left and what comes
+	// next; HowTo how to take part.
+	Situation situation
+	HowTo     howTo
 	// Versions are newest first: the current one leads.
 	Versions   []version
 	Objections []objection
@@ -215,10 +211,13 @@ func (h *handler) registerPage(req request, ps []consensus.Proposal, status cons
 		Webcal: template.URL("webcal" + trimScheme(req.base) + req.path + ".ics" + req.query),
 	}
 	counts := map[consensus.Status]int{}
+	members := h.members(req.list)
 	for _, p := range ps {
 		counts[p.Status]++
 		if status == "" || p.Status == status {
-			b.Rows = append(b.Rows, h.row(req, p, false))
+			r := h.row(req, p, false)
+			r.Participation = req.w.participationOf(p, members)
+			b.Rows = append(b.Rows, r)
 		}
 	}
 	if len(ps) > 0 {
@@ -251,14 +250,17 @@ func trimScheme(u string) string {
 }
 
 // proposalPage builds the page of one proposal.
-func (h *handler) proposalPage(req request, p consensus.Proposal, events []storage.ProposalEvent) page {
+func (h *handler) proposalPage(req request, p consensus.Proposal, events []storage.ProposalEvent, ms []storage.Meeting) page {
 	loc := h.o.Location
 	b := proposalBody{
 		P:        h.row(req, p, true),
 		Heading:  fmt.Sprintf(req.w.Proposal, p.Number) + req.w.Colon + p.Title,
 		Register: req.path + req.query, ListName: listName(req.list), Raised: p.DeadlineRaised,
-		Text: p.Current().Text,
+		Text:      reflow(p.Current().Text),
+		Situation: h.situation(req, p, h.o.Now(), ms),
+		HowTo:     howToTakePart(req.w, req.list, p),
 	}
+	b.P.Participation = req.w.participationOf(p, h.members(req.list))
 	if a := b.P.Amendment; a != "" {
 		b.Amendment = sentence(a)
 	}
@@ -281,7 +283,7 @@ func (h *handler) proposalPage(req request, p consensus.Proposal, events []stora
 				b.CurrentSince = fmt.Sprintf(req.w.CurrentSince, label, req.date(v.At, loc, true).Words)
 			}
 		}
-		b.Versions = append(b.Versions, version{Label: label, Text: v.Text, At: req.date(v.At, loc, true),
+		b.Versions = append(b.Versions, version{Label: label, Text: reflow(v.Text), At: req.date(v.At, loc, true),
 			Deadline: req.date(v.Deadline, loc, true), SetDeadline: set, Current: current})
 	}
 	for _, o := range p.Objections {
@@ -290,18 +292,7 @@ func (h *handler) proposalPage(req request, p consensus.Proposal, events []stora
 	for _, s := range p.Supports {
 		b.Supports = append(b.Supports, support{Member: person(s.Name, s.Member), At: req.date(s.At, loc, true)})
 	}
-	names := people(p)
-	for _, e := range events {
-		sender := who(names, e.From)
-		if sender == "" {
-			sender = req.w.Engine
-		}
-		b.Events = append(b.Events, event{At: req.date(e.At, loc, true), Who: sender,
-			What: req.w.kind(e.Kind), Detail: req.w.detail(e), Web: e.Channel == storage.ChannelWeb,
-			Refused: e.Refusal != "",
-			Key: e.Kind == "status" || e.Kind == string(consensus.EventObject) || e.Kind == string(consensus.EventAmend) ||
-				e.Kind == string(consensus.EventSettle)})
-	}
+	b.Events = h.story(req, p, events)
 	title := b.Heading
 	if p.Amended() {
 		title += " (" + req.w.Amended + ")"

@@ -68,6 +68,8 @@ type words struct {
 	kinds map[string]string
 	// why explains why a command did not count.
 	why map[string]string
+	// tell are the words of a proposal's story (story_i18n.go).
+	tell
 }
 
 var french = words{
@@ -98,22 +100,22 @@ var french = words{
 	Back:          "Retour au registre",
 	Raised:        "L'échéance demandée était trop proche : elle a été repoussée au délai minimal de la liste.",
 	Formats:       "Autres formats",
-	Subscribe:     "S'abonner aux échéances et aux réunions dans un agenda",
+	Subscribe:     "Ajouter les échéances et les réunions à votre agenda (il se mettra à jour tout seul)",
 	OtherLangCode: "en",
 	OtherLang:     "Read in English",
 	NotFound:      "Page introuvable",
-	NotFoundText:  "Il n'y a pas de registre public à cette adresse.",
+	NotFoundText:  "Il n'y a rien à cette adresse : le lien est peut-être incomplet, ou la page n'est pas publique.",
 	FeedTitle:     "Décisions de %s",
 	EventSummary:  "Échéance de la proposition #%d\u00a0: %s",
 	EventText:     "Sans objection d'ici là, la proposition #%d de la liste %s sera adoptée.",
 	SetDeadline:   "échéance\u00a0: %s",
 	Engine:        "tacit",
-	Proposal:      "Proposition #%d",
+	Proposal:      "Proposition n° %d",
 	Skip:          "Aller au contenu",
-	Calendar:      "agenda (iCalendar)",
-	Feed:          "fil des décisions (Atom)",
-	Spreadsheet:   "tableur (CSV)",
-	Data:          "données (JSON)",
+	Calendar:      "le fichier de l'agenda (iCalendar), à importer",
+	Feed:          "suivre les décisions (flux Atom), dans un lecteur de flux",
+	Spreadsheet:   "le registre pour un tableur (CSV)",
+	Data:          "le registre pour un programme (JSON)",
 	NotCounted:    "non comptée",
 	ViaWeb:        "via le web",
 	Colon:         "\u00a0: ",
@@ -182,6 +184,7 @@ var french = words{
 		consensus.WhyEmptyVersion:    "non comptée : l'amendement ne contenait aucun texte",
 		consensus.WhyUnauthenticated: "non comptée : message non authentifié",
 	},
+	tell: frenchTell,
 }
 
 var english = words{
@@ -212,22 +215,22 @@ var english = words{
 	Back:          "Back to the register",
 	Raised:        "The requested deadline was too close: it was moved to the list's minimum.",
 	Formats:       "Other formats",
-	Subscribe:     "Subscribe to the deadlines and meetings in a calendar",
+	Subscribe:     "Add the deadlines and meetings to your calendar (it will keep itself up to date)",
 	OtherLangCode: "fr",
 	OtherLang:     "Lire en français",
 	NotFound:      "Page not found",
-	NotFoundText:  "There is no public register at this address.",
+	NotFoundText:  "There is nothing at this address: the link may be incomplete, or the page is not public.",
 	FeedTitle:     "Decisions of %s",
 	EventSummary:  "Deadline of proposal #%d: %s",
 	EventText:     "Without objection by then, proposal #%d of the list %s will be adopted.",
 	SetDeadline:   "deadline: %s",
 	Engine:        "tacit",
-	Proposal:      "Proposal #%d",
+	Proposal:      "Proposal no. %d",
 	Skip:          "Skip to content",
-	Calendar:      "calendar (iCalendar)",
-	Feed:          "feed of decisions (Atom)",
-	Spreadsheet:   "spreadsheet (CSV)",
-	Data:          "data (JSON)",
+	Calendar:      "the calendar file (iCalendar), to import",
+	Feed:          "follow the decisions (Atom feed), in a feed reader",
+	Spreadsheet:   "the register for a spreadsheet (CSV)",
+	Data:          "the register for a program (JSON)",
 	NotCounted:    "not counted",
 	ViaWeb:        "on the web",
 	Colon:         ": ",
@@ -296,6 +299,7 @@ var english = words{
 		consensus.WhyEmptyVersion:    "not counted: the amendment held no text",
 		consensus.WhyUnauthenticated: "not counted: the message could not be authenticated",
 	},
+	tell: englishTell,
 }
 
 // wordsFor returns the texts of lang: English for "en", French otherwise.

@@ -61,6 +61,9 @@ type Store interface {
 	ProposalEvents(ref storage.ProposalRef) ([]storage.ProposalEvent, error)
 	// Meetings returns the meetings of one list, earliest first.
 	Meetings(list string) ([]storage.Meeting, error)
+	// Members returns the members of one list, to say how many of them
+	// took part ("3 membres sur 12"); only their number is shown.
+	Members(list string) ([]storage.Member, error)
 }
 
 var _ Store = (*storage.Store)(nil)
@@ -105,7 +108,11 @@ type handler struct {
 //	GET /lists/NAME/decisions.json    the register as JSON
 //	GET /lists/NAME/decisions.ics     open deadlines and meetings (iCalendar)
 //	GET /lists/NAME/decisions.atom    outcomes (Atom)
+//	GET /                             the public registers
 //
+// Mounted at "/" as well (or at "GET /{$}"), it answers the server's
+// home page with the list of the public registers; any other URL it is
+// given answers an HTML 404 page with a way back.
 // NAME is the list's name or its full address. HEAD works as GET; other
 // methods get 405. "?lang=en" or "?lang=fr" overrides the list's
 // language.
@@ -128,6 +135,7 @@ func Handler(o Options) http.Handler {
 	h.mux.HandleFunc("GET /lists/{list}/decisions/{n}", h.proposal)
 	h.mux.HandleFunc("GET /lists/{list}/report", h.report)
 	h.mux.HandleFunc("GET /lists/{list}/{file}", h.file)
+	h.mux.HandleFunc("GET /{$}", h.index)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r) })
 	return h
 }
@@ -288,13 +296,13 @@ func (h *handler) proposal(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n <= 0 || strconv.Itoa(n) != r.PathValue("n") {
-		h.notFound(w, r)
+		h.notFoundIn(w, r, req)
 		return
 	}
 	ref := storage.ProposalRef{List: req.list.Address, Number: n}
 	p, err := h.o.Store.Proposal(ref)
 	if errors.Is(err, storage.ErrNotFound) {
-		h.notFound(w, r)
+		h.notFoundIn(w, r, req)
 		return
 	}
 	if err != nil {
@@ -306,7 +314,12 @@ func (h *handler) proposal(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("register: %w", err))
 		return
 	}
-	h.render(w, r, http.StatusOK, "proposal", h.proposalPage(req, p, events))
+	ms, err := h.meetings(req.list)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "proposal", h.proposalPage(req, p, events, ms))
 }
 
 // file serves the register in a machine format.
@@ -393,7 +406,53 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.Query().Get("lang"); q == "en" || q == "fr" {
 		lang = q
 	}
-	h.render(w, r, http.StatusNotFound, "notfound", page{W: wordsFor(lang), Title: wordsFor(lang).NotFound})
+	h.render(w, r, http.StatusNotFound, "notfound", page{W: wordsFor(lang), Title: wordsFor(lang).NotFound,
+		Body: notFoundBody{Back: "/" + query(lang != h.o.Language, lang), Label: wordsFor(lang).Home}})
+}
+
+// notFoundBody says where a 404 page leads back to.
+type notFoundBody struct{ Back, Label string }
+
+// query returns "?lang=xx" when chosen is true, else "".
+func query(chosen bool, lang string) string {
+	if chosen {
+		return "?lang=" + lang
+	}
+	return ""
+}
+
+// notFoundIn answers 404 for an unknown page of a public list, in the
+// list's language, leading back to its register: the list is public,
+// so nothing is given away.
+func (h *handler) notFoundIn(w http.ResponseWriter, r *http.Request, req request) {
+	h.render(w, r, http.StatusNotFound, "notfound", page{W: req.w, Title: req.w.NotFound,
+		Body: notFoundBody{Back: req.path + req.query, Label: req.w.BackRegister}})
+}
+
+// registerLink is one public register on the server's home page.
+type registerLink struct{ Name, Address, URL string }
+
+// index serves the server's home page: the public registers.
+func (h *handler) index(w http.ResponseWriter, r *http.Request) {
+	lists, err := h.o.Store.Lists()
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("register: lists: %w", err))
+		return
+	}
+	lang := h.o.Language
+	if q := r.URL.Query().Get("lang"); q == "en" || q == "fr" {
+		lang = q
+	}
+	wd := wordsFor(lang)
+	q := query(lang != h.o.Language, lang)
+	var links []registerLink
+	for _, l := range lists {
+		if l.PublicRegister {
+			links = append(links, registerLink{Name: listName(l), Address: l.Address, URL: h.registerPath(l) + q})
+		}
+	}
+	slices.SortFunc(links, func(a, b registerLink) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	h.render(w, r, http.StatusOK, "index", page{W: wd, Title: wd.HomeTitle, OtherLang: "/?lang=" + wd.OtherLangCode, Body: links})
 }
 
 // fail answers 500 and logs the cause.

@@ -55,7 +55,7 @@ func TestRegisterPageListsProposalsNewestFirst(t *testing.T) {
 		"4 Planter des tomates amendée le 30 novembre 2026 à 9 h 30 : échéance déplacée du 1er décembre 2026 à 11 h au 5 décembre 2026 à 9 h 30 " +
 			"en cours carol@e… 28 novembre 2026 à 11 h 5 décembre 2026 à 9 h 30 — aucune réponse : 1 soutien, aucune objection",
 		"3 Fermer le jardin en août retirée bob@e… 12 novembre 2026 à 11 h 15 novembre 2026 à 11 h 13 novembre 2026 à 11 h aucune réponse",
-		"2 Repeindre la cabane en rose bloquée alice@e… 9 novembre 2026 à 11 h 12 novembre 2026 à 11 h 12 novembre 2026 à 11 h 1 réponse : aucun soutien, 1 objection",
+		"2 Repeindre la cabane en rose bloquée alice@e… 9 novembre 2026 à 11 h 12 novembre 2026 à 11 h 12 novembre 2026 à 11 h 1 membre sur 3 s'est exprimé : aucun soutien, 1 objection",
 		"1 Acheter une tondeuse adoptée alice@e… 2 novembre 2026 à 11 h 5 novembre 2026 à 11 h 5 novembre 2026 à 11 h 1 réponse : 1 soutien, aucune objection",
 	}
 	for i, r := range rows {
@@ -149,18 +149,20 @@ func TestProposalPage(t *testing.T) {
 	f := newFixture(t)
 	_, body := f.mustGet(t, "/lists/jardin/decisions/2")
 	doc := parseHTML(t, body)
-	if h1 := doc.first(t, "h1").text(); h1 != "Proposition #2 : Repeindre la cabane en rose" {
+	if h1 := doc.first(t, "h1").text(); h1 != "Proposition n° 2 : Repeindre la cabane en rose" {
 		t.Errorf("h1 %q", h1)
 	}
 	text := doc.first(t, "main").text()
 	for _, s := range []string{
-		"Statut bloquée", "Auteur alice@e…", "Participation 1 réponse : aucun soutien, 1 objection",
+		"bloquée Cette proposition est bloquée : 1 objection tient toujours. Si chaque objection est levée, elle sera adoptée ; sinon on en parlera à la prochaine réunion.",
+		"Auteur alice@e…", "Participation 1 membre sur 3 s'est exprimé : aucun soutien, 1 objection",
 		"Ouverte le lundi 9 novembre 2026 à 11 h", "Échéance jeudi 12 novembre 2026 à 11 h",
 		"Du rose, partout.",
 		"bob@e…, mercredi 11 novembre 2026 à 11 h trop cher pour cette année",
 		"Aucun soutien exprimé.",
-		"tacit : statut — bloquée",
-		"dave@e… : objection — hors délai — non comptée : arrivée après l'échéance",
+		"jeudi 12 novembre 2026 à 11 h — La proposition est bloquée : une objection tenait à l'échéance.",
+		"bob@e… a fait une objection : « trop cher pour cette année »",
+		"dave@e… a fait une objection — non comptée : arrivée après l'échéance « hors délai »",
 	} {
 		if !strings.Contains(text, s) {
 			t.Errorf("the proposal page lacks %q:\n%s", s, text)
@@ -178,21 +180,21 @@ func TestProposalPage(t *testing.T) {
 	// and its timeline.
 	_, body = f.mustGet(t, "/lists/jardin/decisions/4?lang=en")
 	doc = parseHTML(t, body)
-	if h1 := doc.first(t, "h1").text(); h1 != "Proposal #4: Planter des tomates (amended)" {
+	if h1 := doc.first(t, "h1").text(); h1 != "Proposal no. 4: Planter des tomates (amended)" {
 		t.Errorf("h1 %q", h1)
 	}
 	text = doc.first(t, "main").text()
 	for _, s := range []string{
-		"Proposal #4: Planter des tomates (amended) Amended on Monday 30 November 2026 at 09:30 (CET): " +
+		"Proposal no. 4: Planter des tomates (amended) open This proposal is open until Saturday 5 December 2026 at 09:30 (CET): 3 days left. If nobody objects by then, it will be adopted. Amended on Monday 30 November 2026 at 09:30 (CET): " +
 			"deadline moved from Tuesday 1 December 2026 at 11:00 (CET) to Saturday 5 December 2026 at 09:30 (CET).",
-		"Status open", "Deadline Saturday 5 December 2026 at 09:30 (CET) Participation",
+		"Deadline Saturday 5 December 2026 at 09:30 (CET) Participation",
 		"Text of the proposal Current: Amendment 1, received Monday 30 November 2026 at 09:30 (CET). Des tomates cerises et des tomates cœur de bœuf.",
 		"Versions Amendment 1 (current) — Monday 30 November 2026 at 09:30 (CET) deadline: Saturday 5 December 2026 at 09:30 (CET) " +
 			"Des tomates cerises et des tomates cœur de bœuf. " +
 			"Original text — Saturday 28 November 2026 at 11:00 (CET) deadline it set then: Tuesday 1 December 2026 at 11:00 (CET) Des tomates cerises.",
 		"No standing objection.",
 		"alice@e…, Sunday 29 November 2026 at 11:00 (CET)",
-		"carol@e…: amendment",
+		"carol@e… amended the proposal; the deadline starts again.",
 	} {
 		if !strings.Contains(text, s) {
 			t.Errorf("the amended proposal's page lacks %q:\n%s", s, text)
@@ -360,23 +362,26 @@ func TestMeetingOutcomesOnThePages(t *testing.T) {
 		want []string
 	}{
 		{"/lists/jardin/decisions/6", []string{
-			"Statut rejetée", "Décidée le mardi 24 novembre 2026 à 18 h 30",
+			"rejetée Rejetée en réunion : « trop cher cette année », le mardi 24 novembre 2026 à 18 h 30.",
+			"Décidée le mardi 24 novembre 2026 à 18 h 30",
 			"Décision rejetée en réunion : « trop cher cette année »",
-			"mardi 24 novembre 2026 à 18 h 30 — tacit : décision en réunion — trop cher cette année",
-			"mardi 24 novembre 2026 à 18 h 30 — tacit : statut — rejetée",
+			"mardi 24 novembre 2026 à 18 h 30 — La réunion a noté : « trop cher cette année »",
+			"mardi 24 novembre 2026 à 18 h 30 — La proposition est rejetée.",
 		}},
 		{"/lists/jardin/decisions/7", []string{
-			"Statut adoptée en réunion", "Décision adoptée en réunion : « vote à main levée »",
+			"adoptée en réunion Adoptée en réunion", "Décision adoptée en réunion : « vote à main levée »",
+			"La proposition est adoptée en réunion.",
 		}},
 		{"/lists/jardin/decisions/8", []string{
-			"Statut bloquée", "Décision reportée lors de 1 réunion : « à revoir en janvier »",
+			"bloquée Cette proposition est bloquée", "Décision reportée lors de 1 réunion : « à revoir en janvier »",
+			"sinon on en parlera à la prochaine réunion, le mardi 8 décembre 2026 à 18 h 30 (Maison du libre).",
 		}},
 		{"/lists/jardin/decisions/6?lang=en", []string{
-			"Status rejected", "How it was decided rejected at a meeting: “trop cher cette année”",
-			"Tuesday 24 November 2026 at 18:30 (CET) — tacit: decision at a meeting — trop cher cette année",
+			"rejected Rejected at a meeting", "How it was decided rejected at a meeting: “trop cher cette année”",
+			"Tuesday 24 November 2026 at 18:30 (CET) — The meeting noted: “trop cher cette année”",
 		}},
 		{"/lists/jardin/decisions/7?lang=en", []string{
-			"Status adopted at a meeting", "How it was decided adopted at a meeting: “vote à main levée”",
+			"adopted at a meeting Adopted at a meeting", "How it was decided adopted at a meeting: “vote à main levée”",
 		}},
 	} {
 		_, body := f.mustGet(t, c.path)
@@ -500,7 +505,7 @@ func TestNextMeetingsOnTheRegister(t *testing.T) {
 		"Next meetings Tuesday 8 December 2026 at 18:30 (CET) — Maison du libre — Assemblée de décembre Tuesday 12 January 2027 at 18:00 (CET)") {
 		t.Errorf("English meetings:\n%s", got)
 	}
-	if strings.Contains(body, "S'abonner") || !strings.Contains(body, "Subscribe to the deadlines and meetings") {
+	if strings.Contains(body, "Ajouter les") || !strings.Contains(body, "Add the deadlines and meetings to your calendar") {
 		t.Error("the calendar link does not say it holds the meetings")
 	}
 }
