@@ -13,6 +13,7 @@ import (
 
 	"tacit/consensus"
 	"tacit/listserv/notice"
+	"tacit/listserv/register"
 	"tacit/storage"
 )
 
@@ -260,10 +261,30 @@ func (s *processor) effectMessages(l storage.List, p consensus.Proposal, fx []co
 	return outs, nil
 }
 
-// noticeData is what the texts need about a proposal of list l.
+// noticeData is what the texts need about a proposal of list l: with
+// the link to the proposal's page when the list's register is public,
+// and, for a text about a proposal (p.Number > 0), how many members the
+// list has, for the participation sentence (0, unknown, when the store
+// cannot tell: the sentence then leaves "sur M" out).
 func (s *processor) noticeData(l storage.List, p consensus.Proposal, now time.Time) notice.Data {
-	return notice.Data{ListName: l.LocalPart(), ListAddress: l.Address, Proposal: p,
-		Location: s.o.Consensus.Location, Now: now}
+	d := notice.Data{ListName: l.LocalPart(), ListAddress: l.Address, Proposal: p,
+		RegisterURL: register.ArchiveURL(s.o.HTTPBaseURL, s.o.Domain, l),
+		Location:    s.o.Consensus.Location, Now: now}
+	if p.Number > 0 {
+		d.Members = s.memberCount(l)
+	}
+	return d
+}
+
+// memberCount returns how many members list l has, or 0 when the store
+// cannot tell (logged: the texts then give the participation without it).
+func (s *processor) memberCount(l storage.List) int {
+	ms, err := s.o.Store.Members(l.Address)
+	if err != nil {
+		s.o.Logger.Warn("notice: members not counted", "list", l.Address, "err", err)
+		return 0
+	}
+	return len(ms)
 }
 
 // bracket returns a Message-ID with its angle brackets.

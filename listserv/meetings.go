@@ -8,7 +8,6 @@ import (
 
 	"tacit/consensus"
 	"tacit/listserv/notice"
-	"tacit/listserv/register"
 	"tacit/storage"
 )
 
@@ -64,7 +63,7 @@ func (s *processor) agenda(l storage.List, m storage.Meeting, now time.Time) (st
 	}
 	d := s.noticeData(l, consensus.Proposal{}, now)
 	d.Meeting = notice.Meeting{At: m.At, Place: m.Place, Title: m.Title}
-	d.RegisterURL = register.ArchiveURL(s.o.HTTPBaseURL, s.o.Domain, l)
+	d.Members = s.memberCount(l) // the blocked proposals' participation
 	for _, p := range all {
 		switch {
 		case p.Status == consensus.StatusBlocked:

@@ -112,8 +112,12 @@ type Data struct {
 	Meeting                    Meeting
 	Blocked, Upcoming, Decided []consensus.Proposal
 	// RegisterURL is the list's register page ("" when it is not
-	// public): a proposal's page is RegisterURL/N.
+	// public): a proposal's page is RegisterURL/N. Every text about a
+	// proposal links to its page when it is set.
 	RegisterURL string
+	// Members is how many members the list has, for the participation
+	// sentence ("3 membres sur 12"); 0 when unknown.
+	Members int
 	// Commands are the commands waiting for confirmation
 	// (ConfirmCommand).
 	Commands []consensus.EventKind
@@ -255,8 +259,9 @@ func tidy(s string) string {
 //	names .Proposal.Objections             "Bob Durand et Carol Petit"
 //	inline s                               a member's text, on one line
 //	wrap s                                 a long sentence of ours, in lines of 72
-//	participation .Proposal                "Il y a eu 3 réponses, dont 2 soutiens et 1 objection."
-//	unpositioned .Proposal.Unpositioned    "2 réponses sans position : lisez-les avant d'agir."
+//	participation .Proposal .Members       "3 membres sur 12 se sont exprimés : 2 soutiens, 1 objection,
+//	                                       1 réponse sans position. Lisez-la avant d'agir.", wrapped
+//	page .RegisterURL .Proposal.Number     "Tout l'échange et la page de la proposition : URL", "" without a public register
 func funcs(lang string, loc *time.Location) template.FuncMap {
 	return template.FuncMap{
 		"date":   func(t time.Time) string { return Date(t, lang, loc) },
@@ -265,21 +270,31 @@ func funcs(lang string, loc *time.Location) template.FuncMap {
 		"count": func(n int, article, one, many string) string {
 			return count(lang, n, article, one, many)
 		},
-		"who":           who,
-		"names":         func(ms any) string { return names(lang, ms) },
-		"inline":        inline,
-		"wrap":          wrap,
-		"participation": func(p consensus.Proposal) string { return participation(lang, p) },
-		"day":           func(t time.Time) string { return Day(t, lang, loc) },
-		"outcome":       func(p consensus.Proposal) string { return Outcome(p, lang) },
-		"link": func(base string, n int) string {
-			if base == "" {
+		"who":    who,
+		"names":  func(ms any) string { return names(lang, ms) },
+		"inline": inline,
+		"wrap":   wrap,
+		"participation": func(p consensus.Proposal, members int) string {
+			s := participation(lang, p, members)
+			if p.Unpositioned > 0 && respondents(p) > 0 {
+				s += " " + readFirst(lang, p.Unpositioned)
+			}
+			return wrap(s)
+		},
+		"day":     func(t time.Time) string { return Day(t, lang, loc) },
+		"outcome": func(p consensus.Proposal) string { return Outcome(p, lang) },
+		"link":    func(base string, n int) string { return link(base, n) },
+		"page": func(base string, n int) string {
+			u := link(base, n)
+			if u == "" {
 				return ""
 			}
-			return fmt.Sprintf("%s/%d", base, n)
+			if lang == "en" {
+				return "The proposal's page: " + u
+			}
+			return "Tout l'échange et la page de la proposition : " + u
 		},
-		"unpositioned": func(n int) string { return unpositioned(lang, n) },
-		"reply":        func() string { return consensus.ReplyAbove(lang) },
+		"reply": func() string { return consensus.ReplyAbove(lang) },
 		"domain": func(addr string) string {
 			_, d, _ := strings.Cut(addr, "@")
 			return d
@@ -303,6 +318,15 @@ func funcs(lang string, loc *time.Location) template.FuncMap {
 		"askedFR": func(k consensus.EventKind) string { return askedWords["fr"][k] },
 		"askedEN": func(k consensus.EventKind) string { return askedWords["en"][k] },
 	}
+}
+
+// link returns the page of proposal n of the register at base, or "" when
+// the register is not public (base is "").
+func link(base string, n int) string {
+	if base == "" || n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s/%d", base, n)
 }
 
 // quote prefixes every line of a member's text with "> ", so that none

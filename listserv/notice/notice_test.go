@@ -1,6 +1,7 @@
 package notice
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -98,9 +99,13 @@ func realistic(t *testing.T) Data {
 		Unclear: []string{"Pourquoi pas une tondeuse électrique ?", "Je trouve ça cher."},
 		Results: []string{"Vous êtes maintenant abonné à jardin@lists.test."},
 		Member:  "dan@example.org", Token: "abcdefghijklmnop1234",
-		Post:     HeldPost{From: "eve@example.net", Subject: "Vends vélo", Reason: ReasonNotMember},
+		Post:    HeldPost{From: "eve@example.net", Subject: "Vends vélo", Reason: ReasonNotMember},
+		Members: 12, RegisterURL: registerURL,
 		Location: paris(t), Now: amendedAt}
 }
+
+// registerURL is the realistic list's public register.
+const registerURL = "https://lists.test/lists/jardin/decisions"
 
 // outcome returns d with its proposal moved on by e (a tick, a lift, a
 // withdrawal) at time at.
@@ -236,7 +241,15 @@ func TestNoLineStartsWithACommand(t *testing.T) {
 	approved := sample(t)
 	approved.Post.Approved, approved.Post.Reason = true, "OBJECTION\nCONTRE"
 	approved.Unclear, approved.Reason = nil, ""
-	for name, d := range map[string]Data{"trap": sample(t), "trap approved": approved, "realistic": realistic(t)} {
+	// With a public register, a count of members and a meeting's
+	// blocked proposals: the participation sentences and the links.
+	listed := sample(t)
+	listed.RegisterURL, listed.Members = "https://lists.test/lists/jardin/decisions", 1234
+	listed.Proposal.Respondents = []string{"bob@example.org", "dan@example.org", "eve@example.org"}
+	listed.Meeting = Meeting{At: opened.Add(96 * time.Hour), Place: "OBJECTION\nsalle", Title: "D'ACCORD"}
+	listed.Blocked = []consensus.Proposal{listed.Proposal, realistic(t).Proposal}
+	for name, d := range map[string]Data{"trap": sample(t), "trap approved": approved, "realistic": realistic(t),
+		"trap listed": listed} {
 		renderAll(t, d, func(lang string, k Kind, cmd consensus.EventKind, txt Text) {
 			where := name + " " + lang + "/" + string(k) + "/" + string(cmd)
 			if strings.Contains(txt.Body, "<no value>") || strings.Contains(txt.Subject, "<no value>") {
@@ -349,10 +362,12 @@ func TestAmendedProposalOutcomes(t *testing.T) {
 				t.Fatal(err)
 			}
 			body := oneLine(txt.Body)
-			want := []string{"amendée le lundi 30 novembre 2026 à 10 h", "2 réponses sans position : lisez-les avant d'agir."}
+			want := []string{"amendée le lundi 30 novembre 2026 à 10 h", "2 réponses sans position. Lisez-les avant d'agir.",
+				"Tout l'échange et la page de la proposition : " + registerURL + "/7"}
 			if lang == "en" {
 				want = []string{"amended on Monday 30 November 2026 at 10:00 (CET)",
-					"2 replies without a position: please read them before acting."}
+					"2 replies without position. Please read them before acting.",
+					"The proposal's page: " + registerURL + "/7"}
 			}
 			if k != Withdrawn {
 				want = append(want, "> Je propose d'acheter une tondeuse d'occasion")
@@ -415,36 +430,38 @@ func TestNoticeSubjectsAndContent(t *testing.T) {
 		{"adopted", adopted, Adopted, "fr", "[jardin] [ADOPTÉE #7] Acheter une tondeuse", []string{
 			"La proposition n° 7 est adoptée : personne ne s'y est opposé avant son échéance, le " + newDue + ".",
 			"proposée par Alice Martin le samedi 28 novembre 2026 à 10 h, puis amendée le lundi 30 novembre 2026 à 10 h.",
-			"Il y a eu 7 réponses, dont 2 soutiens.", "Soutiens : Carol Petit et dan@example.org.",
-			"2 réponses sans position : lisez-les avant d'agir.",
+			"6 membres sur 12 se sont exprimés : 2 soutiens, aucune objection, 2 réponses sans position. Lisez-les avant d'agir.",
+			"Soutiens : Carol Petit et dan@example.org.",
 			"Le texte adopté, tel qu'amendé le lundi 30 novembre 2026 à 10 h :",
 			"> Je propose d'acheter une tondeuse d'occasion, 150 € au plus."}},
 		{"lifted", lifted, Adopted, "fr", "[jardin] [ADOPTÉE #7] Acheter une tondeuse", []string{
 			"la dernière objection a été levée le samedi 5 décembre 2026 à 11 h."}},
 		{"adopted", adopted, Adopted, "en", "[jardin] [ADOPTED #7] Acheter une tondeuse", []string{
 			"nobody objected before its deadline, Saturday 5 December 2026 at 10:00 (CET).",
-			"There were 7 replies, including 2 in support.", "In support: Carol Petit and dan@example.org.",
-			"2 replies without a position: please read them before acting."}},
+			"6 of 12 members took part: 2 supports, no objections, 2 replies without position. Please read them before acting.",
+			"In support: Carol Petit and dan@example.org."}},
 		{"blocked", blocked, Blocked, "fr", "[jardin] [BLOQUÉE #7] Acheter une tondeuse", []string{
 			"est bloquée : à son échéance, le " + newDue + ", il restait une objection.",
 			"L'objection :", "- de Bob Durand, le samedi 28 novembre 2026 à 15 h :\n> trop cher pour cette année.\n> On pourrait en louer une.",
-			"Il y a eu 6 réponses, dont 2 soutiens et 1 objection.", "2 réponses sans position : lisez-les avant d'agir.",
+			"6 membres sur 12 se sont exprimés : 2 soutiens, 1 objection, 2 réponses sans position. Lisez-les avant d'agir.",
 			"les mots OBJECTION LEVÉE.", consensus.ReplyAboveFR}},
 		{"blocked", blocked, Blocked, "en", "[jardin] [BLOCKED #7] Acheter une tondeuse", []string{
 			"one objection still stood.", "- from Bob Durand, on Saturday 28 November 2026 at 15:00 (CET):",
-			"There were 6 replies, including 2 in support and 1 objection.", "the words OBJECTION LIFTED.",
+			"6 of 12 members took part: 2 supports, 1 objection, 2 replies without position.", "the words OBJECTION LIFTED.",
 			consensus.ReplyAboveEN}},
 		{"withdrawn", withdrawn, Withdrawn, "fr", "[jardin] [RETIRÉE #7] Acheter une tondeuse", []string{
 			"retirée le mardi 1er décembre 2026 à 16 h\npar son auteur, Alice Martin.",
-			"Il y a eu 7 réponses, dont 2 soutiens et 1 objection.", "2 réponses sans position"}},
+			"6 membres sur 12 se sont exprimés : 2 soutiens, 1 objection, 2 réponses sans position."}},
 		{"withdrawn", withdrawn, Withdrawn, "en", "[jardin] [WITHDRAWN #7] Acheter une tondeuse", []string{
 			"by its author, Alice Martin."}},
 		{"reminder", reminder, Reminder, "fr", "[jardin] [RAPPEL #7] Acheter une tondeuse", []string{
-			consensus.ReplyAboveFR, "sera adoptée le\n" + newDue, "Il y a eu 7 réponses, dont 2 soutiens.",
-			"2 réponses sans position : lisez-les avant d'agir.", "le mot OBJECTION, suivi de votre raison.",
+			consensus.ReplyAboveFR, "sera adoptée le\n" + newDue,
+			"6 membres sur 12 se sont exprimés : 2 soutiens, aucune objection, 2 réponses sans position. Lisez-les avant d'agir.",
+			"le mot OBJECTION, suivi de votre raison.",
 			"les mots D'ACCORD."}},
 		{"reminder", reminder, Reminder, "en", "[jardin] [REMINDER #7] Acheter une tondeuse", []string{
-			consensus.ReplyAboveEN, "There were 7 replies, including 2 in support.", "the word SUPPORT."}},
+			consensus.ReplyAboveEN, "6 of 12 members took part: 2 supports, no objections, 2 replies without position.",
+			"the word SUPPORT."}},
 		{"amended", d, Amended, "fr", "[jardin] [AMENDÉE #7] Acheter une tondeuse", []string{
 			"La proposition n° 7 a été amendée le lundi 30 novembre 2026 à 10 h\npar son auteur, Alice Martin",
 			"Le délai repart : elle sera adoptée le " + newDue,
@@ -515,17 +532,20 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 func TestPlurals(t *testing.T) {
 	t.Parallel()
 	d := realistic(t)
+	// The objectors, then the supporters, are the first of the members
+	// who replied.
+	member := func(i int) string { return fmt.Sprintf("m%d@example.org", i) }
 	obj := func(n int) []consensus.Objection {
 		os := make([]consensus.Objection, n)
 		for i := range os {
-			os[i] = consensus.Objection{Member: "x@example.org", Name: "Membre", At: opened}
+			os[i] = consensus.Objection{Member: member(i), Name: "Membre", At: opened}
 		}
 		return os
 	}
-	sup := func(n int) []consensus.Support {
+	sup := func(n, after int) []consensus.Support {
 		ss := make([]consensus.Support, n)
 		for i := range ss {
-			ss[i] = consensus.Support{Member: "y@example.org", At: opened}
+			ss[i] = consensus.Support{Member: member(after + i), At: opened}
 		}
 		return ss
 	}
@@ -534,23 +554,29 @@ func TestPlurals(t *testing.T) {
 		lang                                        string
 		want                                        []string
 	}{
-		{0, 0, 0, 0, "fr", []string{"À ce jour : aucune objection et aucun soutien.", "Personne n'a répondu sur la liste."}},
-		{1, 1, 2, 1, "fr", []string{"À ce jour : une objection et un soutien.", "Il y a eu 2 réponses : 1 soutien et 1 objection.",
-			"1 réponse sans position : lisez-la avant d'agir."}},
-		{2, 2, 5, 2, "fr", []string{"À ce jour : 2 objections et 2 soutiens.", "Il y a eu 5 réponses, dont 2 soutiens et 2 objections.",
-			"2 réponses sans position : lisez-les avant d'agir.", "il restait 2 objections.", "Les objections :"}},
-		{1, 0, 1, 0, "fr", []string{"Il y a eu 1 réponse : 1 objection.", "il restait une objection.", "L'objection :"}},
-		{0, 0, 1, 1, "fr", []string{"Il y a eu 1 réponse, sans soutien ni objection."}},
-		{0, 0, 0, 0, "en", []string{"So far: no objections and no supporters.", "Nobody has replied on the list."}},
-		{1, 1, 2, 1, "en", []string{"So far: one objection and one supporter.", "There were 2 replies: 1 in support and 1 objection.",
-			"1 reply without a position: please read it before acting."}},
-		{2, 2, 5, 2, "en", []string{"So far: 2 objections and 2 supporters.", "There were 5 replies, including 2 in support and 2 objections.",
-			"2 replies without a position: please read them before acting.", "2 objections still stood.", "The objections:"}},
-		{1, 0, 1, 0, "en", []string{"There was 1 reply: 1 objection.", "one objection still stood.", "The objection:"}},
+		{0, 0, 0, 0, "fr", []string{"À ce jour : aucune objection et aucun soutien.", "Aucun membre ne s'est encore exprimé."}},
+		{1, 1, 2, 1, "fr", []string{"À ce jour : une objection et un soutien.",
+			"2 membres sur 12 se sont exprimés : 1 soutien, 1 objection, 1 réponse sans position. Lisez-la avant d'agir."}},
+		{2, 2, 5, 2, "fr", []string{"À ce jour : 2 objections et 2 soutiens.",
+			"5 membres sur 12 se sont exprimés : 2 soutiens, 2 objections, 2 réponses sans position. Lisez-les avant d'agir.",
+			"il restait 2 objections.", "Les objections :"}},
+		{1, 0, 1, 0, "fr", []string{"1 membre sur 12 s'est exprimé : aucun soutien, 1 objection.", "il restait une objection.", "L'objection :"}},
+		{0, 0, 1, 1, "fr", []string{"1 membre sur 12 s'est exprimé : aucun soutien, aucune objection, 1 réponse sans position."}},
+		{0, 0, 0, 0, "en", []string{"So far: no objections and no supporters.", "No member has taken part yet."}},
+		{1, 1, 2, 1, "en", []string{"So far: one objection and one supporter.",
+			"2 of 12 members took part: 1 support, 1 objection, 1 reply without position. Please read it before acting."}},
+		{2, 2, 5, 2, "en", []string{"So far: 2 objections and 2 supporters.",
+			"5 of 12 members took part: 2 supports, 2 objections, 2 replies without position. Please read them before acting.",
+			"2 objections still stood.", "The objections:"}},
+		{1, 0, 1, 0, "en", []string{"1 of 12 members took part: no supports, 1 objection.", "one objection still stood.", "The objection:"}},
 	}
 	for _, c := range cases {
-		d.Proposal.Objections, d.Proposal.Supports = obj(c.objections), sup(c.supports)
+		d.Proposal.Objections, d.Proposal.Supports = obj(c.objections), sup(c.supports, c.objections)
 		d.Proposal.Replies, d.Proposal.Unpositioned = c.replies, c.unpositioned
+		d.Proposal.Respondents = nil
+		for i := range c.replies {
+			d.Proposal.Respondents = append(d.Proposal.Respondents, member(i))
+		}
 		var all strings.Builder
 		for _, k := range []Kind{Ack, Blocked, Adopted} {
 			d.Command = consensus.EventObject
@@ -561,7 +587,7 @@ func TestPlurals(t *testing.T) {
 			all.WriteString(txt.Body)
 		}
 		for _, w := range c.want {
-			if !strings.Contains(all.String(), w) {
+			if !strings.Contains(oneLine(all.String()), w) {
 				t.Errorf("%+v: lacks %q:\n%s", c, w, all.String())
 			}
 		}

@@ -87,80 +87,112 @@ func names(lang string, members any) string {
 	return strings.Join(ns[:len(ns)-1], ", ") + and + ns[len(ns)-1]
 }
 
-// participation says how many members took part in a proposal's thread,
-// in one sentence: "Il y a eu 3 réponses, dont 2 soutiens et 1
-// objection." The objections are those standing. It never names
-// anybody.
-func participation(lang string, p consensus.Proposal) string {
-	r, s, o := p.Replies, len(p.Supports), len(p.Objections)
-	var parts []string
-	if lang == "en" {
-		if s > 0 {
-			parts = append(parts, fmt.Sprintf("%d in support", s))
-		}
-		if o > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", o, plural(lang, o, "objection", "objections")))
-		}
-		detail := strings.Join(parts, " and ")
-		switch {
-		case r == 0 && len(parts) == 0:
-			return "Nobody has replied on the list."
-		case r == 0:
-			return "Nobody has replied on the list by mail; positions taken: " + detail + "."
-		case len(parts) == 0:
-			return fmt.Sprintf("There %s %d %s, none of them for or against.",
-				plural(lang, r, "was", "were"), r, plural(lang, r, "reply", "replies"))
-		}
-		sep := ", including "
-		if s+o == r {
-			sep = ": "
-		} else if s+o > r {
-			sep = "; positions taken: "
-		}
-		return fmt.Sprintf("There %s %d %s%s%s.", plural(lang, r, "was", "were"), r,
-			plural(lang, r, "reply", "replies"), sep, detail)
-	}
-	if s > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s", s, plural(lang, s, "soutien", "soutiens")))
-	}
-	if o > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s", o, plural(lang, o, "objection", "objections")))
-	}
-	detail := strings.Join(parts, " et ")
-	switch {
-	case r == 0 && len(parts) == 0:
-		return "Personne n'a répondu sur la liste."
-	case r == 0:
-		return "Personne n'a répondu par courriel ; positions exprimées : " + detail + "."
-	case len(parts) == 0:
-		return fmt.Sprintf("Il y a eu %d %s, sans soutien ni objection.", r, plural(lang, r, "réponse", "réponses"))
-	}
-	sep := ", dont "
-	if s+o == r {
-		sep = " : "
-	} else if s+o > r {
-		sep = " ; positions exprimées : "
-	}
-	return fmt.Sprintf("Il y a eu %d %s%s%s.", r, plural(lang, r, "réponse", "réponses"), sep, detail)
+// Participation says how many members took part in a proposal's thread,
+// in one sentence, in lang: "3 membres sur 12 se sont exprimés : 2
+// soutiens, 1 objection, 1 réponse sans position." ("3 of 12 members
+// took part: 2 supports, 1 objection, 1 reply without position."). members
+// is how many members the list has; 0 (unknown) leaves "sur 12" out, and
+// so does a count below the number who took part (members who left). The
+// objections are those standing; the replies without position are
+// p.Unpositioned, shown when there are some. It gives counts only and
+// never names anybody, least of all the silent.
+func Participation(p consensus.Proposal, members int, lang string) string {
+	return participation(lang, p, members)
 }
 
-// unpositioned says how many replies took no position, asking the list
-// to read them: "2 réponses sans position : lisez-les avant d'agir." It
-// is "" when there were none, and never names anybody.
-func unpositioned(lang string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if lang == "en" {
-		if n == 1 {
-			return "1 reply without a position: please read it before acting."
+// respondents counts the members who took part in p's thread: those who
+// replied (p.Respondents) and those who took a position otherwise (by the
+// web, or before the proposal recorded its respondents), each once.
+func respondents(p consensus.Proposal) int {
+	seen := map[string]bool{}
+	add := func(addr string) {
+		if a := strings.ToLower(strings.TrimSpace(addr)); a != "" {
+			seen[a] = true
 		}
-		return fmt.Sprintf("%d replies without a position: please read them before acting.", n)
 	}
+	for _, a := range p.Respondents {
+		add(a)
+	}
+	for _, s := range p.Supports {
+		add(s.Member)
+	}
+	for _, o := range p.Objections {
+		add(o.Member)
+	}
+	return len(seen)
+}
+
+func participation(lang string, p consensus.Proposal, members int) string {
+	n, s, o, r := respondents(p), len(p.Supports), len(p.Objections), p.Unpositioned
+	if members < n {
+		members = 0
+	}
+	decided := p.Status.Terminal()
+	if lang == "en" {
+		if n == 0 {
+			if decided {
+				return "No member took part."
+			}
+			return "No member has taken part yet."
+		}
+		who := fmt.Sprintf("%d %s", n, plural(lang, n, "member", "members"))
+		if members > 0 {
+			who = fmt.Sprintf("%d of %d %s", n, members, plural(lang, members, "member", "members"))
+		}
+		parts := []string{counted(lang, s, "", "support", "supports"), counted(lang, o, "", "objection", "objections")}
+		if r > 0 {
+			parts = append(parts, counted(lang, r, "", "reply without position", "replies without position"))
+		}
+		return who + " took part: " + strings.Join(parts, ", ") + "."
+	}
+	if n == 0 {
+		if decided {
+			return "Aucun membre ne s'est exprimé."
+		}
+		return "Aucun membre ne s'est encore exprimé."
+	}
+	who := fmt.Sprintf("%d %s", n, plural(lang, n, "membre", "membres"))
+	if members > 0 {
+		who += fmt.Sprintf(" sur %d", members)
+	}
+	verb := "se sont exprimés"
 	if n == 1 {
-		return "1 réponse sans position : lisez-la avant d'agir."
+		verb = "s'est exprimé"
 	}
-	return fmt.Sprintf("%d réponses sans position : lisez-les avant d'agir.", n)
+	parts := []string{counted(lang, s, "un", "soutien", "soutiens"), counted(lang, o, "une", "objection", "objections")}
+	if r > 0 {
+		parts = append(parts, counted(lang, r, "une", "réponse sans position", "réponses sans position"))
+	}
+	return who + " " + verb + " : " + strings.Join(parts, ", ") + "."
+}
+
+// counted writes n things with a figure, as one count among others: "2
+// soutiens", "1 objection"; none is "aucun soutien" (French article
+// "un") or "aucune objection" (article "une"), "no supports" in English.
+func counted(lang string, n int, article, one, many string) string {
+	switch {
+	case n > 0:
+		return fmt.Sprintf("%d %s", n, plural(lang, n, one, many))
+	case lang == "en":
+		return "no " + many
+	case article == "une":
+		return "aucune " + one
+	}
+	return "aucun " + one
+}
+
+// readFirst asks the list to read the n replies without position before
+// acting: "Lisez-la avant d'agir.", "Please read them before acting."
+func readFirst(lang string, n int) string {
+	switch {
+	case lang == "en" && n == 1:
+		return "Please read it before acting."
+	case lang == "en":
+		return "Please read them before acting."
+	case n == 1:
+		return "Lisez-la avant d'agir."
+	}
+	return "Lisez-les avant d'agir."
 }
 
 // width is the length of the lines wrap writes.
