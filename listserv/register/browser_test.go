@@ -132,4 +132,39 @@ func TestBrowserFollowsAProposalLink(t *testing.T) {
 		t.Errorf("the timeline reads %q", timeline)
 	}
 	shot("proposal.png")
+
+	// A proposal's page at a phone's size (360×740) and on a desktop,
+	// open and blocked: the text within the first screen, every target
+	// at least 44 px high, nothing wider than the screen.
+	for _, c := range []struct{ n, name string }{{"4", "open"}, {"2", "blocked"}} {
+		run("open proposal #"+c.n, chromedp.EmulateViewport(360, 740),
+			chromedp.Navigate(f.srv.URL+"/lists/jardin/decisions/"+c.n))
+		top, err := chromedp.Run(ctx, chromedp.Evaluate[float64](
+			`document.querySelector("div.text p").getBoundingClientRect().top + window.scrollY`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if top > 740-24 {
+			t.Errorf("proposal #%s on a phone: its text starts %.0f px down, below the first screen", c.n, top)
+		}
+		small, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("a, button, summary")]
+			.filter(e => e.getBoundingClientRect().height < 44)
+			.map(e => e.textContent.trim() + " " + e.getBoundingClientRect().height)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(small) > 0 {
+			t.Errorf("proposal #%s on a phone: targets under 44 px: %q", c.n, small)
+		}
+		fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.documentElement.scrollWidth <= window.innerWidth"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fits {
+			t.Errorf("proposal #%s is wider than a phone's screen", c.n)
+		}
+		shot("proposal-" + c.name + "-phone.png")
+		run("widen the window", chromedp.EmulateViewport(1280, 800))
+		shot("proposal-" + c.name + "-desktop.png")
+	}
 }
