@@ -40,8 +40,12 @@ func (s *Server) newHTTP() http.Handler {
 	})
 	mux.Handle("/unsubscribe/", one) // SPEC section 10
 	mux.Handle("/u/", one)           // the short form of the first versions
-	mux.Handle("GET /lists/", register.Handler(register.Options{Store: s.o.Store, Domain: s.o.Domain, Language: s.o.Language,
-		Location: s.o.Consensus.Location, BaseURL: s.o.HTTPBaseURL, Now: s.o.Now, Logger: s.o.Logger}))
+	reg := register.Handler(register.Options{Store: s.o.Store, Domain: s.o.Domain, Language: s.o.Language,
+		Location: s.o.Consensus.Location, BaseURL: s.o.HTTPBaseURL, Now: s.o.Now, Logger: s.o.Logger})
+	mux.Handle("GET /lists/", reg)
+	// "/" lists the public registers; any other unknown page gets the
+	// register's 404, in French by default, with a way back.
+	mux.Handle("/", reg)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	return mux
