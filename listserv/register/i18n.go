@@ -7,7 +7,6 @@ import (
 
 	"tacit/consensus"
 	"tacit/listserv/notice"
-	"tacit/storage"
 )
 
 // words are the fixed texts of the pages and feeds in one language.
@@ -369,27 +368,6 @@ func (w *words) kind(k string) string {
 		return word
 	}
 	return k
-}
-
-// detail renders the detail of a timeline event from its fields: a
-// status in words, a reason, why a command did not count. The
-// authentication check's own words (Note, which may name hosts) stay out
-// of a public page.
-func (w *words) detail(e storage.ProposalEvent) string {
-	if e.Kind == storage.EventStatus {
-		return w.status(e.Status)
-	}
-	if e.Refusal == "" {
-		return e.Reason
-	}
-	text := w.why[e.Refusal]
-	if text == "" {
-		text = w.NotCounted + ": " + e.Refusal
-	}
-	if reason := strings.TrimSpace(e.Reason); reason != "" {
-		return reason + " — " + text
-	}
-	return text
 }
 
 // longDate writes t in words with its weekday, as notices do.
