@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -300,71 +298,7 @@ func toCRLF(s string) string {
 // and relays it to the route's server.
 func startMilterPostfix(t testing.TB, routes []postfixRoute, milterAddr string) *postfixMTA {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "tacit-postfix-milter-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	m := &postfixMTA{t: t, dir: dir, conf: filepath.Join(dir, "etc")}
-	for _, d := range []string{m.conf, filepath.Join(dir, "spool")} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var transport strings.Builder
-	var domains []string
-	for _, r := range routes {
-		fmt.Fprintf(&transport, "%s smtp:[%s]:%s\n", r.domain, hostOf(r.addr), portOf(r.addr))
-		domains = append(domains, r.domain)
-	}
-	m.write("transport", transport.String())
-	m.write("main.cf", fmt.Sprintf(`# Written by TestForgeryThroughPostfix.
-compatibility_level = 3.6
-queue_directory = %[1]s/spool
-data_directory = %[1]s/data
-mail_owner = postfix
-setgid_group = postdrop
-syslog_name = postfix-tacit-milter
-maillog_file = %[1]s/maillog
-maillog_file_prefixes = %[1]s
-
-myhostname = mta.postfix.test
-mydomain = postfix.test
-myorigin = $myhostname
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-local_transport = error:5.1.1 no local delivery in this test
-relayhost =
-relay_domains = %[2]s
-transport_maps = texthash:%[3]s/transport
-relay_transport = error:5.1.2 no route in this test
-default_transport = error:5.1.2 no route in this test
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-disable_mime_output_conversion = yes
-biff = no
-append_dot_mydomain = no
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtpd_recipient_restrictions = permit_auth_destination, reject
-
-# The operator's DKIM/DMARC checker.
-smtpd_milters = inet:%[4]s
-milter_default_action = tempfail
-milter_connect_timeout = 10s
-milter_command_timeout = 10s
-`, dir, strings.Join(domains, ", "), m.conf, milterAddr))
-
-	m.boot()
-	return m
+	return startPostfixWith(t, routes, nil, milterAddr)
 }
 
 // sendRawFrom is sendRaw from a client bound to the local address ip

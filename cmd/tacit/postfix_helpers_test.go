@@ -42,6 +42,14 @@ type postfixRoute struct {
 // Postfix's own name, mta.postfix.test (Postfix would see a mail loop).
 func startPostfix(t testing.TB, routes []postfixRoute, reject []string) *postfixMTA {
 	t.Helper()
+	return startPostfixWith(t, routes, reject, "")
+}
+
+// startPostfixWith is startPostfix with, when milterAddr is set, every
+// message passed to the milter there (a milter that does not answer
+// fails the message: milter_default_action = tempfail).
+func startPostfixWith(t testing.TB, routes []postfixRoute, reject []string, milterAddr string) *postfixMTA {
+	t.Helper()
 	// Not t.TempDir: its parent is mode 0700 and the Postfix daemons run
 	// as mail_owner. A short path also keeps the sockets' paths short.
 	dir, err := os.MkdirTemp("", "tacit-postfix-")
@@ -106,10 +114,25 @@ append_dot_mydomain = no
 
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_recipient_restrictions = check_recipient_access texthash:%[3]s/recipient_access, permit_auth_destination, reject
-`, dir, strings.Join(domains, ", "), m.conf))
+`, dir, strings.Join(domains, ", "), m.conf)+milterConf(milterAddr))
 
 	m.boot()
 	return m
+}
+
+// milterConf is the main.cf lines that pass every message to the milter
+// at addr ("" for none).
+func milterConf(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	return fmt.Sprintf(`
+# The operator's DKIM/DMARC checker.
+smtpd_milters = inet:%s
+milter_default_action = tempfail
+milter_connect_timeout = 10s
+milter_command_timeout = 10s
+`, addr)
 }
 
 // boot starts the configured Postfix on a free port (another port when
