@@ -62,10 +62,17 @@ func TestMeetingAgendaAndSettling(t *testing.T) {
 	if n := len(messagesTo(h.sink, "carol@example.org", "[ORDRE DU JOUR]")); n != 1 {
 		t.Errorf("%d agendas, want 1", n)
 	}
-	// A member who is not an owner cannot settle.
+	// A member who is not an owner cannot settle, by a reply to the
+	// agenda either: told so privately.
+	h.mustSend("carol@example.org", []string{"jardin@lists.test"}, "From: carol@example.org\r\nTo: jardin@lists.test\r\n"+
+		"Subject: Re: ordre du jour\r\nMessage-ID: <carol-decides@example.org>\r\nIn-Reply-To: "+
+		agenda.Header.Get("Message-Id")+"\r\n\r\ndécision #1 rejetée\r\n")
+	if got := readAll(t, waitMessages(t, h.sink, "carol@example.org", "Réponse à votre message", 1)[0]); !strings.Contains(got, "Seuls les responsables") {
+		t.Errorf("a member's decision in a reply to the agenda was not answered:\n%s", got)
+	}
 	h.mustSend("carol@example.org", []string{"jardin-request@lists.test"}, requestMail("carol@example.org",
 		"jardin-request@lists.test", "", "décision #1 adoptée\r\n"))
-	if got := readAll(t, waitMessages(t, h.sink, "carol@example.org", "Réponse à votre message", 1)[0]); !strings.Contains(got, "Seuls les responsables") {
+	if got := readAll(t, waitMessages(t, h.sink, "carol@example.org", "Réponse à votre message", 2)[1]); !strings.Contains(got, "Seuls les responsables") {
 		t.Errorf("a member's decision was not refused:\n%s", got)
 	}
 	// The owner records the meeting's decisions by a plain Reply to the

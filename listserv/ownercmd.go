@@ -151,9 +151,10 @@ func (s *processor) confirmOwnerCommands(rq *requestRun, c storage.Confirmation)
 // agendaReply carries out the "décision #N …" lines of an owner's reply
 // to a meeting's agenda, sent to the list (SPEC section 13: settling
 // works as a reply to the agenda too); the owner hears privately what
-// was recorded. The reply itself is distributed like any post.
+// was recorded, and anyone else who wrote such a line hears that only
+// the owners can. The reply itself is distributed like any post.
 func (s *processor) agendaReply(l storage.List, in *inbound) error {
-	if !slices.Contains(l.Owners, in.author) || !repliesToAgenda(in) {
+	if !repliesToAgenda(in) {
 		return nil
 	}
 	text, _ := classify.BodyText(in.raw)
