@@ -502,11 +502,11 @@ var recordedFR = map[consensus.EventKind]string{
 
 // askedWords name what a command asks, for the confirmation question.
 var askedWords = map[string]map[consensus.EventKind]string{
-	"fr": {consensus.EventObject: "une objection", consensus.EventLift: "lever votre objection",
-		consensus.EventSupport: "un soutien", consensus.EventWithdraw: "retirer votre proposition",
+	"fr": {consensus.EventObject: "une objection", consensus.EventLift: "la levée de votre objection",
+		consensus.EventSupport: "un soutien", consensus.EventWithdraw: "le retrait de votre proposition",
 		consensus.EventAmend: "un amendement"},
-	"en": {consensus.EventObject: "an objection", consensus.EventLift: "lifting your objection",
-		consensus.EventSupport: "support", consensus.EventWithdraw: "withdrawing your proposal",
+	"en": {consensus.EventObject: "an objection", consensus.EventLift: "the lifting of your objection",
+		consensus.EventSupport: "support", consensus.EventWithdraw: "the withdrawal of your proposal",
 		consensus.EventAmend: "an amendment"},
 }
 
