@@ -160,7 +160,7 @@ func (s *processor) confirmCommands(rq *requestRun, c storage.Confirmation) erro
 	if err != nil {
 		return err
 	}
-	who := sender{addr: c.Address, member: member, auth: storage.AuthByConfirm, msg: c.Message}
+	who := sender{addr: c.Address, member: member, auth: storage.AuthByConfirm, msg: c.Message, channel: storage.ChannelMail}
 	if h, _, err := rewrite.Split(raw); err == nil {
 		who.name = displayName(h)
 	}

@@ -225,7 +225,10 @@ func (s *processor) effectMessages(l storage.List, p consensus.Proposal, fx []co
 		default:
 			continue
 		}
-		d.Command, d.Why, d.Reason = e.Command, e.Why, ""
+		d.Command, d.Why, d.Reason, d.Links = e.Command, e.Why, "", notice.Links{}
+		if e.Kind == consensus.EffectAck {
+			d.Links = s.links(l, p, e.To, now)
+		}
 		if e.Command == consensus.EventObject {
 			d.Reason = reason
 		}

@@ -8,13 +8,16 @@ import (
 	"net/http"
 	"time"
 
+	"tacit/consensus"
 	"tacit/listserv/register"
 	"tacit/listserv/unsub"
+	"tacit/listserv/webpos"
 	"tacit/storage"
 )
 
 // The HTTP server answers the one-click unsubscribe URLs of RFC 8058
-// (/unsubscribe/TOKEN), /healthz, /metrics (Prometheus) and the decision register
+// (/unsubscribe/TOKEN), the one-click positions (/p/TOKEN/ACTION),
+// /healthz, /metrics (Prometheus) and the decision register
 // (/lists/NAME/decisions…).
 
 // newHTTP builds the HTTP handler of the server.
@@ -40,6 +43,9 @@ func (s *Server) newHTTP() http.Handler {
 	})
 	mux.Handle("/unsubscribe/", one) // SPEC section 10
 	mux.Handle("/u/", one)           // the short form of the first versions
+	if s.proc.webKey != nil { // HTTP is on: SPEC section 14, GET shows, POST acts
+		mux.Handle("/p/", s.positions())
+	}
 	reg := register.Handler(register.Options{Store: s.o.Store, Domain: s.o.Domain, Language: s.o.Language,
 		Location: s.o.Consensus.Location, BaseURL: s.o.HTTPBaseURL, Now: s.o.Now, Logger: s.o.Logger})
 	mux.Handle("GET /lists/", reg)
@@ -49,6 +55,57 @@ func (s *Server) newHTTP() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	return mux
+}
+
+// positions is the handler of one-click positions: the processor applies
+// them as the member's mail command.
+func (s *Server) positions() http.Handler {
+	listOf := func(list string) (storage.List, bool) {
+		l, err := s.o.Store.List(list)
+		return l, err == nil
+	}
+	return webpos.Handler(webpos.Options{
+		Key: s.proc.webKey,
+		Proposal: func(list string, number int) (consensus.Proposal, error) {
+			p, err := s.o.Store.Proposal(storage.ProposalRef{List: list, Number: number})
+			if errors.Is(err, storage.ErrNotFound) {
+				return p, webpos.ErrNotFound
+			}
+			return p, err
+		},
+		Position: func(_ context.Context, list string, number int, member string, kind consensus.EventKind,
+			reason string) (string, error) {
+			why, err := s.proc.WebPosition(list, number, member, kind, reason)
+			if errors.Is(err, storage.ErrNotFound) {
+				return "", webpos.ErrNotFound
+			}
+			if err == nil {
+				s.runner.Wake() // the acknowledgment goes now
+			}
+			return why, err
+		},
+		Member: s.o.Store.IsMember,
+		Lang: func(list string) string {
+			if l, ok := listOf(list); ok {
+				return s.proc.listLang(l)
+			}
+			return s.o.Language
+		},
+		ListName: func(list string) string {
+			l, _ := listOf(list)
+			return l.Name
+		},
+		ProposalURL: func(list string, number int) string {
+			l, ok := listOf(list)
+			if u := register.ArchiveURL(s.o.HTTPBaseURL, s.o.Domain, l); ok && u != "" {
+				return fmt.Sprintf("%s/%d", u, number)
+			}
+			return ""
+		},
+		Location: s.o.Consensus.Location,
+		Now:      s.o.Now,
+		Logger:   s.o.Logger,
+	})
 }
 
 // healthz answers 200 when the store answers a read and the engine is

@@ -27,8 +27,10 @@ type processor struct {
 	o       Options
 	notices *notice.Renderer
 	metrics *metrics.Metrics
-	// verpKey keys the tags of bounce addresses (verp.go).
+	// verpKey keys the tags of bounce addresses (verp.go); webKey the
+	// tokens of one-click positions (webposition.go), nil without HTTP.
 	verpKey []byte
+	webKey  []byte
 	// imapAddr is where the IMAP archive listens ("" when off), for the
 	// password mail.
 	imapAddr string

@@ -59,7 +59,7 @@ func (s *processor) consensusHook(l storage.List, in *inbound, member bool) (hoo
 	if err != nil {
 		return hook{}, err
 	}
-	who := sender{addr: in.author, name: in.name, member: member, msg: in.id}
+	who := sender{addr: in.author, name: in.name, member: member, msg: in.id, channel: storage.ChannelMail}
 	switch {
 	case r.Kind == classify.Reply:
 		return s.reply(l, r, in, who)
@@ -100,9 +100,13 @@ type sender struct {
 	addr, name string
 	member     bool
 	// auth is how the sender was authenticated (storage.AuthBy*), ""
-	// when nothing needed it; msg the store id of their message.
+	// when nothing needed it; msg the store id of their message (0 for
+	// a position taken on the web).
 	auth string
 	msg  uint64
+	// channel is how their commands came: storage.ChannelMail or
+	// storage.ChannelWeb.
+	channel string
 }
 
 // propose opens a proposal from a member's post. A deadline line that
@@ -164,6 +168,9 @@ func (s *processor) propose(l storage.List, r classify.Reading, in *inbound, who
 func (s *processor) private(l storage.List, p consensus.Proposal, kind notice.Kind, to string, now time.Time,
 	fill func(*notice.Data)) (storage.Outgoing, error) {
 	d := s.noticeData(l, p, now)
+	if kind == notice.Hint || kind == notice.DeadlineUnread {
+		d.Links = s.links(l, p, to, now)
+	}
 	if fill != nil {
 		fill(&d)
 	}
@@ -293,7 +300,7 @@ func (s *processor) applyCommand(l storage.List, p consensus.Proposal, e consens
 	}
 	timeline = append(timeline, statusEvents(p, next, now)...)
 	timeline = append(timeline, storage.ProposalEvent{Kind: string(e.Kind), From: who.addr, At: e.At,
-		MessageID: who.msg, Reason: e.Reason, Refusal: refusal(fx), Channel: storage.ChannelMail, Auth: who.auth})
+		MessageID: who.msg, Reason: e.Reason, Refusal: refusal(fx), Channel: who.channel, Auth: who.auth})
 	outs, err := s.effectMessages(l, next, fx, e.Reason, now, nil)
 	if err != nil {
 		return p, nil, timeline, err

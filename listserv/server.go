@@ -30,6 +30,7 @@ import (
 	"tacit/listserv/rewrite"
 	"tacit/listserv/smtpin"
 	"tacit/listserv/unsub"
+	"tacit/listserv/webpos"
 	"tacit/storage"
 )
 
@@ -221,16 +222,17 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	secret, err := o.Store.Secret()
+	if err != nil {
+		return nil, err
+	}
+	wk := webpos.Key(secret) // one-click positions, when HTTP is on
 	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now,
 		Wake: s.wakeInbox, Location: o.Consensus.Location,
 		Settle: func(list string, number int, outcome, note string) error {
 			return s.proc.Settle(list, number, outcome, note)
 		}})
 	if o.UnsubscribeSecret == nil {
-		secret, err := o.Store.Secret()
-		if err != nil {
-			return nil, err
-		}
 		o.UnsubscribeSecret = secret
 		s.o.UnsubscribeSecret = secret
 	}
@@ -296,6 +298,9 @@ func New(o Options) (*Server, error) {
 		s.adminLn = aln
 	}
 	s.proc = &processor{o: s.o, notices: notices, metrics: s.metrics, verpKey: vk, imapAddr: s.IMAPAddr()}
+	if s.httpLn != nil {
+		s.proc.webKey = wk
+	}
 	return s, nil
 }
 

@@ -122,6 +122,9 @@ const (
 	AuthByConfirm   = "confirmed" // the sender confirmed by return mail
 	AuthByNone      = "none"      // the list trusts From
 	AuthByNotProven = "failed"    // no authentication: the command did not count
+	// AuthByWebToken: a one-click position link, whose keyed token only
+	// the member's own mail carried (SPEC sections 11 and 14).
+	AuthByWebToken = "web-token"
 )
 
 // ProposalUpdate is what one decision does to one proposal: its new

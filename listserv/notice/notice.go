@@ -135,11 +135,25 @@ type Data struct {
 	Member string
 	// Post describes a held post (HeldOwner, HeldAuthor, Moderated).
 	Post HeldPost
+	// Links are the recipient's one-click positions on Proposal (SPEC
+	// section 14), in the private texts to one member (Ack, Hint,
+	// DeadlineUnread); empty without HTTP.
+	Links Links
 	// Location is the list's timezone; nil means UTC.
 	Location *time.Location
 	// Now is when the text is written.
 	Now time.Time
 }
+
+// Links are one member's links to take a position on a proposal in one
+// click: each is "" when it does not apply (Support and Object while the
+// proposal is open, Lift while their objection stands).
+type Links struct {
+	Support, Object, Lift string
+}
+
+// Any reports whether there is at least one link.
+func (k Links) Any() bool { return k.Support != "" || k.Object != "" || k.Lift != "" }
 
 // HeldPost describes a post held for moderation.
 type HeldPost struct {
