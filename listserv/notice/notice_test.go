@@ -245,6 +245,8 @@ func TestNoLineStartsWithACommand(t *testing.T) {
 	// blocked proposals: the participation sentences and the links.
 	listed := sample(t)
 	listed.RegisterURL, listed.Members = "https://lists.test/lists/jardin/decisions", 1234
+	listed.Links = Links{Support: "https://lists.test/p/AQdqYXJkaW4/support", Object: "https://lists.test/p/AQdqYXJkaW4/object",
+		Lift: "https://lists.test/p/AQdqYXJkaW4/lift"}
 	listed.Proposal.Respondents = []string{"bob@example.org", "dan@example.org", "eve@example.org"}
 	listed.Meeting = Meeting{At: opened.Add(96 * time.Hour), Place: "OBJECTION\nsalle", Title: "D'ACCORD"}
 	listed.Blocked = []consensus.Proposal{listed.Proposal, realistic(t).Proposal}
