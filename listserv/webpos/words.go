@@ -63,7 +63,7 @@ var (
 	wProposal    = word{"Proposition", "Proposal"}
 	wDeadline    = word{"Échéance", "Deadline"}
 	wStatus      = word{"État", "Status"}
-	wAs          = word{"Vous répondez en tant que", "You answer as"}
+	wAs          = word{"Vous", "You"}
 	wText        = word{"Le texte de la proposition", "The text of the proposal"}
 	wReason      = word{"Votre raison (la liste la lira) :", "Your reason (the list will read it):"}
 	wNothingYet  = word{"Rien n'est compté tant que vous n'avez pas appuyé sur le bouton.", "Nothing counts until you press the button."}
