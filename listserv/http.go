@@ -43,7 +43,9 @@ func (s *Server) newHTTP() http.Handler {
 	})
 	mux.Handle("/unsubscribe/", one) // SPEC section 10
 	mux.Handle("/u/", one)           // the short form of the first versions
-	if s.proc.webKey != nil { // HTTP is on: SPEC section 14, GET shows, POST acts
+	// One-click positions (SPEC section 14: GET shows, POST acts), when
+	// HTTP is on.
+	if s.proc.webKey != nil {
 		mux.Handle("/p/", s.positions())
 	}
 	reg := register.Handler(register.Options{Store: s.o.Store, Domain: s.o.Domain, Language: s.o.Language,
