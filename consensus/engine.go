@@ -94,6 +94,10 @@ const (
 	WhyDecided      = "decided"       // the proposal is adopted or withdrawn
 	WhyEmptyVersion = "empty-version" // an amendment with no text
 	WhyNotOwner     = "not-owner"     // only the list's owners settle at a meeting
+	// WhyLinkPublic is not given by Apply: a one-click link that was
+	// quoted in a message to the whole list no longer stands for its
+	// member.
+	WhyLinkPublic = "link-public"
 	// WhyUnauthenticated is not given by Apply: callers refuse commands
 	// of unauthenticated replies on lists that require authentication.
 	WhyUnauthenticated = "unauthenticated"

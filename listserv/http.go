@@ -87,6 +87,9 @@ func (s *Server) positions() http.Handler {
 			return why, err
 		},
 		Member: s.o.Store.IsMember,
+		Revoked: func(list string, number int, member string) (bool, error) {
+			return s.o.Store.LinkRevoked(storage.LinkRef{List: list, Number: number, Member: member})
+		},
 		Lang: func(list string) string {
 			if l, ok := listOf(list); ok {
 				return s.proc.listLang(l)

@@ -166,10 +166,14 @@ func (s *processor) distribute(ctx context.Context, l storage.List, in *inbound,
 	}
 	hk.record(d)
 	d.Seen = append(d.Seen, storage.SeenMessage{List: l.Address, MessageID: mid})
+	d.RevokedLinks = append(d.RevokedLinks, s.leakedLinks(in)...)
 	proto := storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now, Personal: s.personal()}
 	if footerBody != nil {
 		// The distributed copy differs from the post: store it as ours.
 		proto.Post = in.id
+		if hk.footer != "" && hk.update != nil {
+			proto.Proposal = hk.update.Proposal.Number // each copy gets its links
+		}
 		out := storage.Outgoing{
 			Raw: append(hdr, footerBody...), BodyOffset: len(hdr), At: now,
 			Archive: storage.ArchiveEntry{List: l.Address, At: now, From: in.author, Subject: in.subject},

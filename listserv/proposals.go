@@ -10,6 +10,7 @@ import (
 	"tacit/listserv/classify"
 	"tacit/listserv/dkim"
 	"tacit/listserv/notice"
+	"tacit/listserv/webpos"
 	"tacit/storage"
 )
 
@@ -133,7 +134,14 @@ func (s *processor) propose(l storage.List, r classify.Reading, in *inbound, who
 		RemindBefore: s.o.Consensus.RemindBefore,
 	})
 	lang := s.listLang(l)
-	foot, err := s.notices.Render(notice.Footer, lang, s.noticeData(l, p, now))
+	fd := s.noticeData(l, p, now)
+	if len(s.webKey) > 0 {
+		// Each member's copy gets their own token in place of the
+		// placeholder, at delivery (personalLinks).
+		fd.Links = notice.Links{Support: webpos.PlaceholderURL(s.o.HTTPBaseURL, webpos.Support),
+			Object: webpos.PlaceholderURL(s.o.HTTPBaseURL, webpos.Object)}
+	}
+	foot, err := s.notices.Render(notice.Footer, lang, fd)
 	if err != nil {
 		return hook{}, err
 	}

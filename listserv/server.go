@@ -306,17 +306,20 @@ func New(o Options) (*Server, error) {
 
 // personalize gives each member's copy of list mail its VERP envelope
 // sender, so that a bounce names the member, and, when the HTTP server
-// is on, its own one-click unsubscribe URL.
-func (s *Server) personalize(e *storage.QueueEntry, rcpt string) (string, []byte) {
+// is on, its own one-click unsubscribe URL and, in a proposal, its own
+// one-click positions (personalLinks).
+func (s *Server) personalize(e *storage.QueueEntry, rcpt string, header, body []byte) (string, []byte, []byte) {
 	from := e.From
 	if s.o.VERP {
 		from = s.proc.verpAddress(e.List, rcpt)
 	}
 	if s.o.HTTPBaseURL == "" {
-		return from, nil
+		return from, header, body
 	}
+	header, body = s.proc.personalLinks(e, rcpt, header, body)
 	l := rewrite.List{Address: e.List}
-	return from, rewrite.UnsubscribeFields(l, unsub.URL(s.o.HTTPBaseURL, s.o.UnsubscribeSecret, e.List, rcpt))
+	extra := rewrite.UnsubscribeFields(l, unsub.URL(s.o.HTTPBaseURL, s.o.UnsubscribeSecret, e.List, rcpt))
+	return from, append(append(make([]byte, 0, len(extra)+len(header)), extra...), header...), body
 }
 
 // IMAPAddr returns the address the IMAP archive listens on, "" when off.

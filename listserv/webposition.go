@@ -1,8 +1,11 @@
 package listserv
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
+	"tacit/listserv/classify"
 	"time"
 
 	"tacit/consensus"
@@ -49,6 +52,12 @@ func (s *processor) WebPosition(list string, number int, member string, kind con
 	if err != nil {
 		return "", err
 	}
+	if public, err := s.o.Store.LinkRevoked(storage.LinkRef{List: l.Address, Number: number, Member: m.Address}); err != nil {
+		return "", err
+	} else if public {
+		// Quoted in a message to the whole list: anyone could use it.
+		return consensus.WhyLinkPublic, nil
+	}
 	p, err := s.o.Store.Proposal(storage.ProposalRef{List: l.Address, Number: number})
 	if err != nil {
 		return "", err
@@ -81,6 +90,9 @@ func (s *processor) links(l storage.List, p consensus.Proposal, member string, n
 	if s.o.HTTPBaseURL == "" || len(s.webKey) == 0 || p.Number <= 0 || member == "" {
 		return k
 	}
+	if public, err := s.o.Store.LinkRevoked(storage.LinkRef{List: l.Address, Number: p.Number, Member: member}); err != nil || public {
+		return k // made public: no link stands for them any more
+	}
 	url := func(action string) string {
 		return webpos.URL(s.o.HTTPBaseURL, s.webKey, l.Address, p.Number, member, action)
 	}
@@ -96,4 +108,71 @@ func (s *processor) links(l storage.List, p consensus.Proposal, member string, n
 		k.Lift = url(webpos.Lift)
 	}
 	return k
+}
+
+// personalLinks writes member rcpt's own token in place of the
+// placeholder of a distributed proposal's links (webpos.Placeholder), and
+// signs the copy again when the list signs its mail: the body changed.
+// Copies without the placeholder go out as they are.
+func (s *processor) personalLinks(e *storage.QueueEntry, rcpt string, header, body []byte) ([]byte, []byte) {
+	placeholder := []byte(webpos.Placeholder)
+	if e.Proposal <= 0 || len(s.webKey) == 0 || !bytes.Contains(body, placeholder) {
+		return header, body
+	}
+	token := webpos.Token(s.webKey, e.List, e.Proposal, storage.NormalizeAddress(rcpt))
+	body = bytes.ReplaceAll(body, placeholder, []byte(token))
+	if s.o.DKIM == nil {
+		return header, body
+	}
+	rest := withoutFirstField(header, "DKIM-Signature")
+	return s.sign(rest, body), body
+}
+
+// withoutFirstField returns header without its first field when that
+// field is name (ours: sign puts the list's signature first).
+func withoutFirstField(header []byte, name string) []byte {
+	if len(header) < len(name)+1 || !bytes.EqualFold(header[:len(name)], []byte(name)) || header[len(name)] != ':' {
+		return header
+	}
+	i := 0
+	for {
+		j := bytes.IndexByte(header[i:], '\n')
+		if j < 0 {
+			return header
+		}
+		i += j + 1
+		if i >= len(header) || (header[i] != ' ' && header[i] != '\t') {
+			return header[i:]
+		}
+	}
+}
+
+// linkInText finds our one-click links in a message's bytes or text:
+// their token.
+var linkInText = regexp.MustCompile(`/p/([A-Za-z0-9_-]{24,})/(?:support|object|lift)`)
+
+// leakedLinks returns the one-click links of members that a post about
+// to go to the whole list quotes (a reply that kept the footer, an
+// acknowledgment forwarded): from now on anyone could use them, so they
+// stop standing for their member.
+func (s *processor) leakedLinks(in *inbound) []storage.LinkRef {
+	if len(s.webKey) == 0 {
+		return nil
+	}
+	text, _ := classify.BodyText(in.raw)
+	var out []storage.LinkRef
+	seen := map[string]bool{}
+	for _, src := range [][]byte{in.raw, []byte(text)} {
+		for _, m := range linkInText.FindAllSubmatch(src, -1) {
+			tok := string(m[1])
+			if seen[tok] {
+				continue
+			}
+			seen[tok] = true
+			if list, n, member, ok := webpos.Parse(s.webKey, tok); ok {
+				out = append(out, storage.LinkRef{List: list, Number: n, Member: member})
+			}
+		}
+	}
+	return out
 }

@@ -133,6 +133,8 @@ type Disposition struct {
 	Passwords []PasswordChange
 	// Meetings are the meetings an owner announced by mail.
 	Meetings []Meeting
+	// RevokedLinks are the one-click links the message made public.
+	RevokedLinks []LinkRef
 	// Confirmations are the confirmation requests it sent; UsedTokens
 	// the confirmations it consumed.
 	Confirmations []Confirmation
@@ -288,6 +290,11 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 		}
 		for _, m := range d.Seen {
 			if err := putSeen(tx, m); err != nil {
+				return err
+			}
+		}
+		for _, r := range d.RevokedLinks {
+			if err := putRevokedLink(tx, r); err != nil {
 				return err
 			}
 		}

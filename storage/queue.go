@@ -48,6 +48,9 @@ type QueueEntry struct {
 	// its own envelope sender (VERP) and header lines, which the
 	// delivery runner computes.
 	Personal bool `json:"personal,omitempty"`
+	// Proposal, when set, is the number of the proposal this entry
+	// distributes: each member's copy gets their own one-click links.
+	Proposal int `json:"proposal,omitempty"`
 	// InFlight is true between BeginAttempt and FinishAttempt: an entry
 	// still in flight when the store is opened was interrupted by a crash.
 	InFlight bool `json:"in_flight,omitempty"`

@@ -70,7 +70,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 11
+const SchemaVersion = 12
 
 var (
 	bucketMeta      = []byte("meta")
@@ -134,6 +134,7 @@ var migrations = []migration{
 	migrateProbes,
 	migrateTypedTimeline,
 	migrateMeetings,
+	migrateRevokedLinks,
 }
 
 // migrateBigMessages opens schema 5, where a message over bigMessage

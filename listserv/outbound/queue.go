@@ -48,10 +48,12 @@ type RunnerOptions struct {
 	// Logger receives one line per attempt; nil discards.
 	Logger *slog.Logger
 	// Personalize, when set, is asked for each recipient of an entry
-	// marked Personal: the envelope sender (a VERP address) and header
-	// lines to put before the entry's header (a one-click unsubscribe
-	// URL). Such entries go out one transaction per recipient.
-	Personalize func(e *storage.QueueEntry, rcpt string) (from string, header []byte)
+	// marked Personal: the envelope sender (a VERP address), and the
+	// header and body that recipient gets, given the entry's (a one-click
+	// unsubscribe URL before the header; a proposal's personal links in
+	// the body, signed again). Such entries go out one transaction per
+	// recipient; a body returned unchanged is shared.
+	Personalize func(e *storage.QueueEntry, rcpt string, header, body []byte) (from string, h, b []byte)
 	// OnAttempt, when set, is told the outcome of each attempt, counted
 	// in recipients: delivered, failed for good, deferred to a retry.
 	OnAttempt func(delivered, failed, deferred int)
@@ -223,12 +225,8 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 		// envelope sender and the first header lines differ.
 		ms := make([]*Message, len(e.Recipients))
 		for i, rcpt := range e.Recipients {
-			from, extra := r.o.Personalize(&e, rcpt)
-			hdr := header
-			if len(extra) > 0 {
-				hdr = append(append(make([]byte, 0, len(extra)+len(header)), extra...), header...)
-			}
-			ms[i] = &Message{From: from, To: []string{rcpt}, Header: hdr, Body: raw[e.BodyOffset:]}
+			from, hdr, body := r.o.Personalize(&e, rcpt, header, raw[e.BodyOffset:])
+			ms[i] = &Message{From: from, To: []string{rcpt}, Header: hdr, Body: body}
 		}
 		for _, rs := range r.o.Transport.DeliverBatch(ctx, ms) {
 			results = append(results, rs...)

@@ -105,6 +105,19 @@ func URL(base string, key []byte, list string, number int, member, action string
 	return strings.TrimRight(base, "/") + "/p/" + Token(key, list, number, member) + "/" + action
 }
 
+// Placeholder stands for the recipient's token in the one copy of a
+// distributed proposal that tacit stores; delivery writes each member's
+// own token in its place (letters only: no transfer encoding changes it).
+const Placeholder = "TACITPERSONALPOSITIONTOKEN"
+
+// PlaceholderURL is URL with Placeholder for the token.
+func PlaceholderURL(base, action string) string {
+	if base == "" {
+		return ""
+	}
+	return strings.TrimRight(base, "/") + "/p/" + Placeholder + "/" + action
+}
+
 // mac returns the truncated HMAC-SHA256 of payload under key.
 func mac(key, payload []byte) []byte {
 	h := hmac.New(sha256.New, key)

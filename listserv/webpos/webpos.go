@@ -60,6 +60,9 @@ type Options struct {
 	// not count (consensus.Why*), "" when it counted. Required.
 	Position func(ctx context.Context, list string, number int, member string, kind consensus.EventKind,
 		reason string) (refusal string, err error)
+	// Revoked reports whether member's links to the proposal were made
+	// public (quoted in a message to the whole list); nil: never.
+	Revoked func(list string, number int, member string) (bool, error)
 	// Member reports whether member is on list; nil asks nobody (the
 	// POST still refuses through Position).
 	Member func(list, member string) (bool, error)
@@ -231,6 +234,15 @@ func (h *handler) closed(q request, p consensus.Proposal) (string, error) {
 		}
 		if !ok {
 			return consensus.WhyNotMember, nil
+		}
+	}
+	if h.o.Revoked != nil {
+		public, err := h.o.Revoked(q.list, q.number, q.member)
+		if err != nil {
+			return "", err
+		}
+		if public {
+			return consensus.WhyLinkPublic, nil
 		}
 	}
 	now := h.o.Now()

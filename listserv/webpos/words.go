@@ -58,6 +58,10 @@ var (
 			"There is nothing to lift: you have no standing objection to proposal #%d."},
 		consensus.WhyNotMember: {"Rien n'a été compté : l'adresse %s n'est plus membre de la liste.",
 			"Nothing was counted: the address %s is no longer a member of the list."},
+		consensus.WhyLinkPublic: {"Rien n'a été compté : ce lien a été cité dans un message envoyé à toute la liste, " +
+			"il n'est donc plus personnel et ne marche plus. Pour la proposition n° %d, répondez par mail.",
+			"Nothing was counted: this link was quoted in a message sent to the whole list, so it is no longer " +
+				"personal and no longer works. For proposal #%d, reply by mail."},
 	}
 	wList        = word{"Liste", "List"}
 	wProposal    = word{"Proposition", "Proposal"}
