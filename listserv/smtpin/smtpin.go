@@ -576,6 +576,12 @@ func (e slogErrorLog) Printf(format string, v ...any) {
 		e.l.Debug("smtp: client left during BDAT", "remote", remote)
 		return
 	}
+	if strings.HasSuffix(msg, "connection reset by peer") || strings.HasSuffix(msg, ": EOF") {
+		// A client that connected and left (a port probe, a monitor):
+		// nothing was said, nothing is wrong on our side.
+		e.l.Debug("smtp: " + msg)
+		return
+	}
 	e.l.Error("smtp: " + msg)
 }
 
