@@ -62,6 +62,9 @@ func putHeld(tx *bolt.Tx, h Held) error {
 	if err := logHeld(tx, h); err != nil {
 		return err
 	}
+	if err := logHeldBy(tx, h); err != nil {
+		return err
+	}
 	return putJSON(b, u64(id), h)
 }
 

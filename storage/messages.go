@@ -144,6 +144,9 @@ type Disposition struct {
 	// DisabledNoticed are the members whose owners it told that delivery
 	// was disabled: their DisabledNoticeSent is set.
 	DisabledNoticed []MemberRef
+	// Sanctions are the bans and moderations owners asked for by mail
+	// (bans.go).
+	Sanctions []Sanction
 }
 
 // MemberRef names one member of one list.
@@ -307,6 +310,9 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 			return err
 		}
 		if err := putRequestEffects(tx, d); err != nil {
+			return err
+		}
+		if err := putSanctions(tx, d.Sanctions); err != nil {
 			return err
 		}
 		for i, dc := range d.Discards {

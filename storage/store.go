@@ -47,6 +47,8 @@
 // Since 7, list_msgids (seen.go): the Message-IDs each list distributed.
 // Since 8, held_log (held.go): when each list held each post.
 // Since 9, probes (probes.go): bounce probes waiting for their window's end.
+// Since migrateSanctions, bans, moderated and held_by (bans.go): what
+// sticks to an address against trolls.
 //
 // Ids are 8-byte big-endian integers from bbolt sequences, so keys sort in
 // arrival order. Every write is one bbolt transaction, and every commit is
@@ -70,7 +72,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 12
+const SchemaVersion = 13
 
 var (
 	bucketMeta      = []byte("meta")
@@ -135,6 +137,7 @@ var migrations = []migration{
 	migrateTypedTimeline,
 	migrateMeetings,
 	migrateRevokedLinks,
+	migrateSanctions,
 }
 
 // migrateBigMessages opens schema 5, where a message over bigMessage
