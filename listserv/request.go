@@ -48,6 +48,8 @@ var verbs = []struct{ words, verb string }{
 	{"accepter", "approve"}, {"approuver", "approve"}, {"approve", "approve"},
 	{"refuser", "reject"}, {"rejeter", "reject"}, {"reject", "reject"},
 	{"fin", "end"}, {"end", "end"}, {"merci", "end"},
+	{"resume", "digest"}, {"digest", "digest"}, {"pause", "nomail"}, {"nomail", "nomail"},
+	{"vacances", "nomail"}, {"normal", "normal"},
 }
 
 // tokenWord finds a token: 16 or more letters and digits.
@@ -247,6 +249,10 @@ func (s *processor) runRequest(rq *requestRun, cmds []reqCommand, unknown []stri
 			if err := s.ownerCommand(rq, c); err != nil {
 				return nil, err
 			}
+		case "digest", "nomail", "normal":
+			if err := s.modeCommand(rq, c, member, false); err != nil {
+				return nil, err
+			}
 		case "help":
 			data.Help = true
 		case "status":
@@ -337,6 +343,9 @@ func (s *processor) confirm(rq *requestRun, token string) error {
 	case "owner":
 		d.UsedTokens = append(d.UsedTokens, token)
 		return s.confirmOwnerCommands(rq, c)
+	case "mode":
+		d.UsedTokens = append(d.UsedTokens, token)
+		return s.confirmModes(rq, c)
 	}
 	d.UsedTokens = append(d.UsedTokens, token)
 	d.Members = append(d.Members, storage.MemberChange{List: l.Address, Address: c.Address,

@@ -64,6 +64,9 @@ type DeliveryOptions struct {
 	RetryBase time.Duration
 	// RetryMax caps the delay between two retries (0: one hour).
 	RetryMax time.Duration
+	// DigestTime is the time of day ("18:00", the consensus timezone)
+	// of the daily digest (digest.go); "" means 18:00.
+	DigestTime string
 }
 
 // ConsensusOptions tune the decision engine.

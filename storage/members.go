@@ -32,6 +32,13 @@ type Member struct {
 	Probe *Probe `json:"probe,omitempty"`
 	// PasswordHash is the bcrypt hash of the member's IMAP password.
 	PasswordHash string `json:"password_hash,omitempty"`
+	// Mode is how the member gets the list's ordinary posts (schema 14):
+	// ModeNormal one by one, ModeDigest in the day's digest, ModeNomail
+	// not at all. Decisions come one by one in every mode (digest.go).
+	Mode string `json:"mode,omitempty"`
+	// NomailUntil, for ModeNomail, is when the member's holidays end
+	// (zero: until they say "normal").
+	NomailUntil time.Time `json:"nomail_until,omitzero"`
 }
 
 // Member returns one member of a list.

@@ -147,6 +147,10 @@ type Disposition struct {
 	// Sanctions are the bans and moderations owners asked for by mail
 	// (bans.go).
 	Sanctions []Sanction
+	// Modes are the delivery modes members chose (digest.go); Digest
+	// the posts kept for the day's digest.
+	Modes  []ModeChange
+	Digest []DigestItem
 }
 
 // MemberRef names one member of one list.
@@ -313,6 +317,9 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 			return err
 		}
 		if err := putSanctions(tx, d.Sanctions); err != nil {
+			return err
+		}
+		if err := putDigestEffects(tx, d); err != nil {
 			return err
 		}
 		for i, dc := range d.Discards {

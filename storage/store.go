@@ -72,7 +72,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 13
+const SchemaVersion = 14
 
 var (
 	bucketMeta      = []byte("meta")
@@ -138,6 +138,7 @@ var migrations = []migration{
 	migrateMeetings,
 	migrateRevokedLinks,
 	migrateSanctions,
+	migrateDigest,
 }
 
 // migrateBigMessages opens schema 5, where a message over bigMessage

@@ -59,7 +59,13 @@ func (a *Admin) memberSet(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("member set", flag.ContinueOnError)
 	moderated := fs.Bool("moderated", false, "hold this member's posts for moderation")
 	enabled := fs.Bool("enabled", true, "deliver to this member (false stops delivery)")
-	pos, err := parseN(fs, args, 2, "usage: tacit member set LIST ADDR [--moderated=true|false] [--enabled=true|false]")
+	modeOf := a.modeFlags(fs)
+	pos, err := parseN(fs, args, 2, "usage: tacit member set LIST ADDR [--moderated=true|false] [--enabled=true|false] "+
+		"[--mode normal|digest|nomail [--until DATE]]")
+	if err != nil {
+		return err
+	}
+	setMode, err := modeOf()
 	if err != nil {
 		return err
 	}
@@ -68,6 +74,10 @@ func (a *Admin) memberSet(args []string, w io.Writer) error {
 		return err
 	}
 	addr, err := checkAddress(pos[1], "")
+	if err != nil {
+		return err
+	}
+	modOnly, err := a.moderationFlag(fs, list, addr, *moderated) // bans.go: the moderation set
 	if err != nil {
 		return err
 	}
@@ -85,15 +95,23 @@ func (a *Admin) memberSet(args []string, w io.Writer) error {
 				}
 			}
 		})
+		if setMode != nil {
+			setMode(m)
+		}
 		return nil
 	})
+	if errors.Is(err, storage.ErrNotFound) && modOnly {
+		fmt.Fprintf(w, "%s is not a member of %s: moderated=%v all the same, should it subscribe\n", Escape(addr), list, *moderated)
+		return nil
+	}
 	if errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("%s is not a member of %s", addr, list)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%s on %s: moderated=%v enabled=%v\n", Escape(m.Address), list, m.Moderated, !m.Disabled)
+	fmt.Fprintf(w, "%s on %s: moderated=%v enabled=%v mode=%s\n", Escape(m.Address), list, m.Moderated, !m.Disabled,
+		modeWords(m, a.o.Location))
 	return nil
 }
 

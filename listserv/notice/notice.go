@@ -86,12 +86,15 @@ const (
 	// NotAuthenticated tells the author of a proposal, on a list that
 	// counts only authenticated mail, that it opened nothing.
 	NotAuthenticated Kind = "unauthenticated"
+	// HolidayEnd tells a member that their holidays (nomail until a
+	// date) are over (SPEC section 14).
+	HolidayEnd Kind = "holidayend"
 )
 
 // Kinds lists every text, for tests and documentation.
 var Kinds = []Kind{Adopted, Blocked, Withdrawn, Reminder, Amended, Footer, Ack, Refused, Hint,
 	DeadlineUnread, Request, HeldOwner, HeldAuthor, Moderated, Disabled, ConfirmCommand, ConfirmProposal,
-	NotAuthenticated, Agenda, AdoptedAtMeeting, Rejected}
+	NotAuthenticated, Agenda, AdoptedAtMeeting, Rejected, HolidayEnd}
 
 // Data is what a text may speak about.
 type Data struct {

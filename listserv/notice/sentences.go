@@ -106,6 +106,29 @@ const (
 	SettleNoProposal
 	// OwnerCommandAsked: no argument.
 	OwnerCommandAsked
+	// ModeMembersOnly: the list's address.
+	ModeMembersOnly
+	// ModeDigest: the list's address, the digest's time ("18:00").
+	ModeDigest
+	// ModeNomail: the list's address.
+	ModeNomail
+	// ModeNomailUntil: the list's address, the day the holidays end.
+	ModeNomailUntil
+	// ModeNormal: the list's address.
+	ModeNormal
+	// ModeDateUnread: the date as written.
+	ModeDateUnread
+	// ModeConfirmAsked: no argument.
+	ModeConfirmAsked
+	// HolidayOver: the list's address.
+	HolidayOver
+	// DigestSubject: the list's NAME, the day, the number of posts.
+	DigestSubject
+	// DigestIntro: the list's address, the number of posts.
+	DigestIntro
+	// DigestLine: the post's number in the digest, its time, author and
+	// Subject.
+	DigestLine
 
 	numSentences // not a sentence: their number
 )
@@ -214,6 +237,37 @@ var sentences = [numSentences]struct{ fr, en string }{
 	SettleNoProposal: {"La liste n'a pas de proposition n° %d.", "The list has no proposal #%d."},
 	OwnerCommandAsked: {"Votre message n'a pas pu être authentifié : confirmez-le en répondant simplement au message « confirm » que vous allez recevoir.",
 		"Your message could not be authenticated: confirm it by simply replying to the \"confirm\" message you will receive."},
+	ModeMembersOnly: {"Seuls les membres de %s peuvent choisir comment ils reçoivent ses messages.",
+		"Only members of %s can choose how they get its mail."},
+	ModeDigest: {"C'est noté : vous recevrez les messages de %s en un résumé par jour, vers %s. " +
+		"Les propositions, rappels et décisions continuent d'arriver un par un, dès qu'ils partent.",
+		"Done: you will get the posts of %s in one digest a day, around %s. " +
+			"Proposals, reminders and decisions still come one by one, as soon as they go out."},
+	ModeNomail: {"C'est noté : vous ne recevez plus les messages ordinaires de %s, jusqu'à ce que vous écriviez « normal ». " +
+		"Les propositions, rappels et décisions continuent d'arriver : aucune décision ne se prend sans vous.",
+		"Done: you no longer get the ordinary posts of %s, until you write \"normal\". " +
+			"Proposals, reminders and decisions still reach you: no decision is taken without you."},
+	ModeNomailUntil: {"Bonnes vacances : vous ne recevez plus les messages ordinaires de %s jusqu'au %s ; " +
+		"ensuite tout reprendra de lui-même. Les propositions, rappels et décisions continuent d'arriver : " +
+		"aucune décision ne se prend sans vous.",
+		"Enjoy your holidays: you no longer get the ordinary posts of %s until %s; then everything comes back " +
+			"by itself. Proposals, reminders and decisions still reach you: no decision is taken without you."},
+	ModeNormal: {"C'est noté : vous recevez de nouveau chaque message de %s dès qu'il part.",
+		"Done: you get every post of %s again as soon as it goes out."},
+	ModeDateUnread: {"La date n'a pas été comprise : « %s ». Écrivez par exemple : vacances jusqu'au 15/01.",
+		"The date was not understood: \"%s\". Write for instance: nomail until 2027-01-15."},
+	ModeConfirmAsked: {"Votre message n'a pas pu être authentifié : pour changer la façon dont vous recevez la liste, " +
+		"répondez simplement au message « confirm » que vous allez recevoir.",
+		"Your message could not be authenticated: to change how you get the list, simply reply to the " +
+			"\"confirm\" message you will receive."},
+	HolidayOver: {"Vos vacances sont finies : vous recevez de nouveau les messages de %s.",
+		"Your holidays are over: you get the posts of %s again."},
+	DigestSubject: {"[%s] Résumé du %s (%d messages)", "[%s] Digest of %s (%d posts)"},
+	DigestIntro: {"Voici les messages envoyés à %s depuis le dernier résumé (%d). " +
+		"Les propositions et décisions vous sont arrivées à part, une par une.",
+		"Here are the posts sent to %s since the last digest (%d). " +
+			"Proposals and decisions reached you separately, one by one."},
+	DigestLine: {"%2d. %s  %s : %s", "%2d. %s  %s: %s"},
 }
 
 // Say writes sentence key in language lang ("fr" unless lang is "en"),

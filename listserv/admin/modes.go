@@ -1,0 +1,72 @@
+package admin
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"tacit/consensus"
+	"tacit/storage"
+)
+
+// modeFlags adds --mode normal|digest|nomail and --until DATE to `member
+// set`. The function it returns, called once the flags are parsed,
+// checks them and returns the change to apply to the member (nil when
+// neither flag was given).
+func (a *Admin) modeFlags(fs *flag.FlagSet) func() (func(*storage.Member), error) {
+	mode := fs.String("mode", "", "delivery: normal (each post), digest (one a day) or nomail (no ordinary post); "+
+		"proposals and decisions always come one by one")
+	until := fs.String("until", "", "with --mode nomail: the date the member gets posts again (\"15/01/2027\", \"2027-01-15\")")
+	return func() (func(*storage.Member), error) {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["mode"] && !set["until"] {
+			return nil, nil
+		}
+		m := *mode
+		if m == "normal" {
+			m = storage.ModeNormal
+		}
+		if !set["mode"] {
+			m = storage.ModeNomail // --until alone: a pause
+		}
+		if !storage.ValidMode(m) || set["mode"] && *mode == "" {
+			return nil, &UsageError{Msg: fmt.Sprintf("member set: --mode %q: use normal, digest or nomail", *mode)}
+		}
+		var end time.Time
+		if *until != "" {
+			if m != storage.ModeNomail {
+				return nil, &UsageError{Msg: "member set: --until goes with --mode nomail"}
+			}
+			loc := a.o.Location
+			if loc == nil {
+				loc = time.UTC
+			}
+			at, rest, err := consensus.ParseWhen(*until, a.o.Now(), loc)
+			if err != nil || rest != "" {
+				return nil, &UsageError{Msg: fmt.Sprintf("member set: --until %q is not a date (for example 15/01/2027)", *until)}
+			}
+			if !at.After(a.o.Now()) {
+				return nil, &UsageError{Msg: fmt.Sprintf("member set: --until %q is past", *until)}
+			}
+			end = at.UTC()
+		}
+		return func(mb *storage.Member) { storage.SetMode(mb, m, end) }, nil
+	}
+}
+
+// modeWords describes a member's delivery mode for `member set`.
+func modeWords(m storage.Member, loc *time.Location) string {
+	switch m.Mode {
+	case storage.ModeNormal:
+		return "normal"
+	case storage.ModeNomail:
+		if !m.NomailUntil.IsZero() {
+			if loc == nil {
+				loc = time.UTC
+			}
+			return "nomail until " + m.NomailUntil.In(loc).Format("2006-01-02 15:04")
+		}
+	}
+	return m.Mode
+}
