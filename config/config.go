@@ -116,6 +116,9 @@ type Delivery struct {
 	// MaxRepliesPerHour caps the mail the list writes to one address in
 	// an hour (answers to commands, moderation notices).
 	MaxRepliesPerHour int `toml:"max_replies_per_hour"`
+	// MaxPostsPerHour caps the posts one member has distributed in a
+	// sliding hour: those beyond are held for the owners.
+	MaxPostsPerHour int `toml:"max_posts_per_hour"`
 	// BounceDays of hard bounces within BounceWindow stop delivery to a
 	// member (the member stays subscribed; owners are told).
 	BounceDays   int      `toml:"bounce_days"`
@@ -204,6 +207,7 @@ func Default() *Config {
 			MaxQueueLifetime:         Duration{120 * time.Hour},
 			VERP:                     true,
 			MaxRepliesPerHour:        10,
+			MaxPostsPerHour:          10,
 			BounceDays:               3,
 			BounceWindow:             Duration{14 * 24 * time.Hour},
 		},

@@ -61,6 +61,7 @@ func TestDefaultsMatchSpec(t *testing.T) {
 		{"smtp.data_timeout", c.SMTP.DataTimeout.Duration, 10 * time.Minute},
 		{"delivery.verp", c.Delivery.VERP, true},
 		{"delivery.max_replies_per_hour", c.Delivery.MaxRepliesPerHour, 10},
+		{"delivery.max_posts_per_hour", c.Delivery.MaxPostsPerHour, 10},
 		{"delivery.bounce_days", c.Delivery.BounceDays, 3},
 		{"delivery.bounce_window", c.Delivery.BounceWindow.Duration, 14 * 24 * time.Hour},
 		{"Path", c.Path, ""},
@@ -149,6 +150,7 @@ func validWant(name string) *Config {
 			MaxQueueLifetime:         Duration{48 * time.Hour},
 			VERP:                     true,
 			MaxRepliesPerHour:        10,
+			MaxPostsPerHour:          10,
 			BounceDays:               3,
 			BounceWindow:             Duration{14 * 24 * time.Hour},
 		}

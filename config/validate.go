@@ -168,6 +168,7 @@ func (c *Config) check() []problem {
 	atLeast("delivery.recipients_per_transaction", int64(c.Delivery.RecipientsPerTransaction), 1)
 	positive("delivery.max_queue_lifetime", c.Delivery.MaxQueueLifetime)
 	atLeast("delivery.max_replies_per_hour", int64(c.Delivery.MaxRepliesPerHour), 1)
+	atLeast("delivery.max_posts_per_hour", int64(c.Delivery.MaxPostsPerHour), 1)
 	atLeast("delivery.bounce_days", int64(c.Delivery.BounceDays), 1)
 	positive("delivery.bounce_window", c.Delivery.BounceWindow)
 

@@ -44,7 +44,8 @@ const heldSummaryLines = 25
 // empty reason is a post logged before reasons were (schema 8).
 func forOwners(reason string) bool {
 	switch reason {
-	case notice.ReasonNotMember, notice.ReasonModerated, notice.ReasonModeratedAll, notice.ReasonAnnounceOnly, "":
+	case notice.ReasonNotMember, notice.ReasonModerated, notice.ReasonModeratedAll, notice.ReasonAnnounceOnly,
+		notice.ReasonTooMany, "":
 		return true
 	}
 	return false
@@ -91,13 +92,17 @@ func (s *processor) hold(l storage.List, in *inbound, reason string) error {
 	if err != nil {
 		return err
 	}
+	told, err := s.floodTold(l, author, reason, now) // trolls.go: once per member and hour
+	if err != nil {
+		return err
+	}
 	tok := newToken()
 	d.Held = append(d.Held, storage.Held{List: l.Address, MessageID: id, From: author,
 		Subject: subject, Reason: reason, At: now, Token: tok})
 	data := s.noticeData(l, consensus.Proposal{}, now)
 	data.Token = tok
 	data.Post = notice.HeldPost{From: author, Subject: subject, Reason: reason}
-	if len(l.Owners) > 0 {
+	if len(l.Owners) > 0 && !told {
 		if rank == 1 {
 			if err := s.heldSummary(d, l, now); err != nil {
 				return err
@@ -114,6 +119,11 @@ func (s *processor) hold(l storage.List, in *inbound, reason string) error {
 			s.o.Logger.Info("post: held without a notice to the owners", "list", l.Address, "from", author,
 				"held_this_hour", rank)
 		}
+	}
+	if told {
+		s.o.Logger.Info("post: held without a notice, owners told of this member within the hour", "list", l.Address,
+			"from", author, "reason", reason)
+		return nil
 	}
 	return s.tell(d, l, author, notice.HeldAuthor, data, "", now)
 }

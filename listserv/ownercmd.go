@@ -144,6 +144,11 @@ func (s *processor) confirmOwnerCommands(rq *requestRun, c storage.Confirmation)
 				return err
 			}
 		}
+		if isTrollVerb(cmd.verb) {
+			if err := s.trollCommand(rq, cmd); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

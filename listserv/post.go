@@ -88,7 +88,7 @@ func (s *processor) post(ctx context.Context, l storage.List, in *inbound) error
 	}
 	member := true // a post that was not held is a member's (or an announcing owner's)
 	if m == nil {
-		reason, err := s.holdReason(l, in.author)
+		reason, err := s.trollHoldReason(l, in)
 		if err != nil {
 			return err
 		}
@@ -132,9 +132,9 @@ func (s *processor) distribute(ctx context.Context, l storage.List, in *inbound,
 	ro := rewrite.Options{List: s.rewriteList(l), DMARC: s.o.DMARC, Subject: hk.subject, Extra: hk.extra,
 		NoUnsubscribe: s.o.HTTPBaseURL != ""}
 	var footerBody []byte
-	if hk.footer != "" {
+	if footer := listFooter(l, hk.footer); footer != "" {
 		var footerFields []string
-		footerFields, footerBody = withFooter(in.h, raw[in.bodyOff:], hk.footer, newBoundary())
+		footerFields, footerBody = withFooter(in.h, raw[in.bodyOff:], footer, newBoundary())
 		ro.Drop = contentFields
 		ro.Extra = append(ro.Extra, footerFields...)
 	}

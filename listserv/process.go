@@ -90,6 +90,11 @@ func (s *processor) process(ctx context.Context, id uint64) error {
 		if m := env.Moderation; m != nil && (r != listaddr.Post || l.Address != m.List) {
 			continue // a moderated post comes back for its list only
 		}
+		if banned, err := s.dropBanned(l, r, in); err != nil {
+			return err
+		} else if banned {
+			continue // trolls.go: discarded, never answered
+		}
 		switch r {
 		case listaddr.Post:
 			err = s.post(ctx, l, in)

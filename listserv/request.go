@@ -48,6 +48,8 @@ var verbs = []struct{ words, verb string }{
 	{"accepter", "approve"}, {"approuver", "approve"}, {"approve", "approve"},
 	{"refuser", "reject"}, {"rejeter", "reject"}, {"reject", "reject"},
 	{"fin", "end"}, {"end", "end"}, {"merci", "end"},
+	{"debannir", "unban"}, {"unban", "unban"}, {"bannir", "ban"}, {"ban", "ban"},
+	{"moderer", "moderate"}, {"moderate", "moderate"},
 	{"resume", "digest"}, {"digest", "digest"}, {"pause", "nomail"}, {"nomail", "nomail"},
 	{"vacances", "nomail"}, {"normal", "normal"},
 }
@@ -247,6 +249,10 @@ func (s *processor) runRequest(rq *requestRun, cmds []reqCommand, unknown []stri
 			}
 		case "meeting", "settle":
 			if err := s.ownerCommand(rq, c); err != nil {
+				return nil, err
+			}
+		case "ban", "unban", "moderate":
+			if err := s.trollCommand(rq, c); err != nil {
 				return nil, err
 			}
 		case "digest", "nomail", "normal":

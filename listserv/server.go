@@ -128,6 +128,10 @@ type Options struct {
 	// MaxRepliesPerHour caps what the list writes to one address in an
 	// hour (replies to commands, moderation notices); 0 means 10.
 	MaxRepliesPerHour int
+	// MaxPostsPerHour caps the posts one member has distributed in a
+	// sliding hour; those beyond are held for the owners (trolls.go).
+	// 0 means 10; a negative value, no cap.
+	MaxPostsPerHour int
 	// BounceThreshold days of hard bounces within BounceWindow disable a
 	// member's delivery; 0 means 3 days within 14.
 	BounceThreshold int
@@ -191,6 +195,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRepliesPerHour <= 0 {
 		o.MaxRepliesPerHour = def.Delivery.MaxRepliesPerHour
+	}
+	if o.MaxPostsPerHour == 0 {
+		o.MaxPostsPerHour = def.Delivery.MaxPostsPerHour
 	}
 	if o.BounceThreshold <= 0 {
 		o.BounceThreshold = def.Delivery.BounceDays

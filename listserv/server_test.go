@@ -57,6 +57,9 @@ type harnessOptions struct {
 	// logger, when set, receives the server's logs (else warnings go
 	// to stderr).
 	logger *slog.Logger
+	// maxPosts is Options.MaxPostsPerHour; 0 means no cap, since most
+	// tests post far more than any member would (trolls_test.go sets it).
+	maxPosts int
 }
 
 func start(t *testing.T, ho harnessOptions) *harness {
@@ -98,15 +101,16 @@ func start(t *testing.T, ho harnessOptions) *harness {
 		Delivery: DeliveryOptions{Transport: tr, Concurrency: 4,
 			RecipientsPerTransaction: ho.perTx, MaxQueueLifetime: time.Hour,
 			RetryBase: 100 * time.Millisecond, RetryMax: 400 * time.Millisecond},
-		AdminSocket:  "",
-		Logger:       log,
-		Now:          ho.now,
-		Consensus:    ho.consensus,
-		VERP:         ho.verp,
-		Authenticity: ho.auth,
-		DKIM:         ho.signer,
-		HTTPListen:   map[bool]string{true: "127.0.0.1:0"}[ho.http],
-		IMAPListen:   map[bool]string{true: "127.0.0.1:0"}[ho.imap],
+		AdminSocket:     "",
+		Logger:          log,
+		Now:             ho.now,
+		Consensus:       ho.consensus,
+		VERP:            ho.verp,
+		Authenticity:    ho.auth,
+		DKIM:            ho.signer,
+		HTTPListen:      map[bool]string{true: "127.0.0.1:0"}[ho.http],
+		IMAPListen:      map[bool]string{true: "127.0.0.1:0"}[ho.imap],
+		MaxPostsPerHour: map[bool]int{true: -1, false: ho.maxPosts}[ho.maxPosts == 0],
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -345,3 +345,23 @@ func (s *Store) PostsSince(list, author string, since time.Time) (int, error) {
 	}
 	return n, nil
 }
+
+// Discards returns every recorded discard, oldest first.
+func (s *Store) Discards() ([]Discard, error) {
+	var out []Discard
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDiscarded)
+		return b.ForEach(func(k, _ []byte) error {
+			var d Discard
+			if err := getJSON(b, k, &d); err != nil {
+				return err
+			}
+			out = append(out, d)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: discards: %w", err)
+	}
+	return out, nil
+}

@@ -40,6 +40,9 @@ type List struct {
 	Authentication string `json:"authentication,omitempty"`
 	// Created is when the list was created.
 	Created time.Time `json:"created"`
+	// Footer is the list's charter, plain text, appended to every
+	// distributed post (listserv/trolls.go); "" for none.
+	Footer string `json:"footer,omitempty"`
 }
 
 // The authentication modes of SPEC section 11: how a proposal or a

@@ -101,6 +101,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 			}
 			args = []string{"backup", abs}
 		}
+		// The server may not see the same files: send their text.
+		args, err := admin.InlineFiles(args)
+		if err != nil {
+			return err
+		}
 		return adminCommand(cfg, args, stdout)
 	}
 	return fmt.Errorf("unknown command %q; run tacit help", strings.Join(args, " "))
@@ -233,6 +238,7 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		},
 		VERP:              cfg.Delivery.VERP,
 		MaxRepliesPerHour: cfg.Delivery.MaxRepliesPerHour,
+		MaxPostsPerHour:   cfg.Delivery.MaxPostsPerHour,
 		BounceThreshold:   cfg.Delivery.BounceDays,
 		BounceWindow:      cfg.Delivery.BounceWindow.Duration,
 		IMAPListen:        cfg.IMAP.Listen,

@@ -139,6 +139,12 @@ func (a *Admin) execute(ctx context.Context, args []string, w io.Writer) error {
 		return a.meetingLs(args[2:], w)
 	case "meeting rm":
 		return a.meetingRm(args[2:], w)
+	case "member ban":
+		return a.memberBan(true, args[2:], w)
+	case "member unban":
+		return a.memberBan(false, args[2:], w)
+	case "ban ls":
+		return a.banLs(args[2:], w)
 	}
 	return &UsageError{Msg: fmt.Sprintf("unknown command %q", strings.Join(args[:2], " "))}
 }
@@ -154,7 +160,7 @@ func IsCommand(args []string) bool {
 	switch args[0] + " " + args[1] {
 	case "list create", "list set", "list ls", "member add", "member rm", "member ls", "held ls",
 		"proposal ls", "proposal show", "held approve", "held reject", "member set", "member passwd",
-		"proposal settle", "meeting add", "meeting ls", "meeting rm":
+		"proposal settle", "meeting add", "meeting ls", "meeting rm", "member ban", "member unban", "ban ls":
 		return true
 	}
 	return false

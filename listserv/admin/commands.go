@@ -61,6 +61,7 @@ type listFlags struct {
 	moderated, announceOnly           bool
 	requireAuth                       bool
 	authentication                    string
+	footer, footerFile                string
 }
 
 func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
@@ -77,6 +78,8 @@ func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
 	fs.BoolVar(&f.announceOnly, "announce-only", false, "only the owners may post")
 	fs.BoolVar(&f.requireAuth, "require-auth", false, "count proposals and commands only from authenticated mail (--authentication dkim)")
 	fs.StringVar(&f.authentication, "authentication", "", "dkim-or-confirm, dkim or none (default: the server's)")
+	fs.StringVar(&f.footer, "footer", "", "the list's charter, appended to every post (\"\" removes it)")
+	fs.StringVar(&f.footerFile, "footer-file", "", "a file holding the list's charter")
 	return fs, f
 }
 
@@ -128,6 +131,14 @@ func (f *listFlags) apply(fs *flag.FlagSet, l *storage.List) error {
 				l.Authentication = storage.AuthDKIM
 			case l.Authentication == storage.AuthDKIM:
 				l.Authentication = ""
+			}
+		case "footer", "footer-file":
+			v := f.footer
+			if fl.Name == "footer-file" {
+				v = f.footerFile
+			}
+			if err := applyFooter(fl.Name, v, l); err != nil {
+				errs = append(errs, err)
 			}
 		case "authentication":
 			switch f.authentication {
@@ -379,7 +390,7 @@ func (a *Admin) memberLs(args []string, w io.Writer) error {
 	for _, m := range ms {
 		fmt.Fprintln(w, Escape(m.Address))
 	}
-	return nil
+	return a.printSanctions(list, w)
 }
 
 func (a *Admin) heldLs(args []string, w io.Writer) error {

@@ -543,6 +543,8 @@ const (
 	// ReasonUnconfirmed: an unauthenticated proposal waits for its
 	// author's confirmation by return mail.
 	ReasonUnconfirmed = "awaiting the author's confirmation"
+	// ReasonTooMany: the member wrote more than max_posts_per_hour.
+	ReasonTooMany = "too many posts in an hour"
 )
 
 var heldReasons = map[string]map[string]string{
@@ -552,6 +554,7 @@ var heldReasons = map[string]map[string]string{
 		ReasonModeratedAll: "tous les messages de cette liste sont modérés",
 		ReasonAnnounceOnly: "seuls ses responsables écrivent sur cette liste d'annonces",
 		ReasonUnconfirmed:  "la proposition attend que son auteur confirme l'avoir envoyée",
+		ReasonTooMany:      "trop de messages en une heure de ce membre",
 	},
 	"en": {
 		ReasonNotMember:    "the sender is not a member of the list",
@@ -559,6 +562,7 @@ var heldReasons = map[string]map[string]string{
 		ReasonModeratedAll: "every message of this list is moderated",
 		ReasonAnnounceOnly: "only its owners write to this announcement list",
 		ReasonUnconfirmed:  "the proposal waits for its author to confirm sending it",
+		ReasonTooMany:      "too many messages in an hour from this member",
 	},
 }
 
@@ -581,11 +585,13 @@ var heldReasonsToAuthor = map[string]map[string]string{
 		ReasonModerated:    "vos messages sont relus par les responsables avant d'être diffusés",
 		ReasonModeratedAll: "tous les messages de cette liste sont relus avant d'être diffusés",
 		ReasonAnnounceOnly: "seuls ses responsables écrivent sur cette liste d'annonces",
+		ReasonTooMany:      "vous avez envoyé trop de messages en une heure ; les responsables les liront",
 	},
 	"en": {
 		ReasonNotMember:    "you are not a member of the list",
 		ReasonModerated:    "your messages are read by the owners before they are sent",
 		ReasonModeratedAll: "every message of this list is read before it is sent",
 		ReasonAnnounceOnly: "only its owners write to this announcement list",
+		ReasonTooMany:      "you sent too many messages in an hour; the owners will read them",
 	},
 }

@@ -106,6 +106,17 @@ const (
 	SettleNoProposal
 	// OwnerCommandAsked: no argument.
 	OwnerCommandAsked
+	// OwnersOnlyBan: the list's address.
+	OwnersOnlyBan
+	// BanUnread: the argument as written.
+	BanUnread
+	// BanOwner: the owner's address.
+	BanOwner
+	// Banned, Unbanned, ModeratedSet: the address or @domain, the
+	// list's address.
+	Banned
+	Unbanned
+	ModeratedSet
 	// ModeMembersOnly: the list's address.
 	ModeMembersOnly
 	// ModeDigest: the list's address, the digest's time ("18:00").
@@ -237,6 +248,18 @@ var sentences = [numSentences]struct{ fr, en string }{
 	SettleNoProposal: {"La liste n'a pas de proposition n° %d.", "The list has no proposal #%d."},
 	OwnerCommandAsked: {"Votre message n'a pas pu être authentifié : confirmez-le en répondant simplement au message « confirm » que vous allez recevoir.",
 		"Your message could not be authenticated: confirm it by simply replying to the \"confirm\" message you will receive."},
+	OwnersOnlyBan: {"Seuls les responsables de %s peuvent bannir ou modérer une adresse.",
+		"Only the owners of %s can ban or moderate an address."},
+	BanUnread: {"Cette adresse n'a pas été comprise : « %s ». Écrivez par exemple : bannir troll@exemple.org (ou @exemple.org pour tout un domaine).",
+		"This address was not understood: \"%s\". Write for instance: ban troll@example.org (or @example.org for a whole domain)."},
+	BanOwner: {"%s est responsable de la liste : on ne bannit pas un responsable. Rien n'a changé.",
+		"%s owns the list: an owner cannot be banned. Nothing changed."},
+	Banned: {"C'est fait : %s est banni de %s. Ses messages seront jetés sans réponse, et cette adresse ne peut plus s'abonner.",
+		"Done: %s is banned from %s. Its mail will be discarded unanswered, and it cannot subscribe again."},
+	Unbanned: {"C'est fait : %s n'est plus banni de %s.",
+		"Done: %s is no longer banned from %s."},
+	ModeratedSet: {"C'est fait : les messages de %s à %s vous seront soumis avant d'être diffusés, même après un départ et un retour.",
+		"Done: the posts of %s to %s will be submitted to you before they go out, even if it leaves and comes back."},
 	ModeMembersOnly: {"Seuls les membres de %s peuvent choisir comment ils reçoivent ses messages.",
 		"Only members of %s can choose how they get its mail."},
 	ModeDigest: {"C'est noté : vous recevrez les messages de %s en un résumé par jour, vers %s. " +
