@@ -123,6 +123,9 @@ type Delivery struct {
 	// member (the member stays subscribed; owners are told).
 	BounceDays   int      `toml:"bounce_days"`
 	BounceWindow Duration `toml:"bounce_window"`
+	// DigestTime is when (HH:MM, in the timezone) the daily digest goes
+	// to the members who chose it (SPEC section 14).
+	DigestTime string `toml:"digest_time"`
 }
 
 // DKIM configures the signing of outgoing mail; empty disables it.
@@ -210,6 +213,7 @@ func Default() *Config {
 			MaxPostsPerHour:          10,
 			BounceDays:               3,
 			BounceWindow:             Duration{14 * 24 * time.Hour},
+			DigestTime:               "18:00",
 		},
 		Consensus: Consensus{
 			DefaultDeadline: Duration{72 * time.Hour},

@@ -64,6 +64,7 @@ func TestDefaultsMatchSpec(t *testing.T) {
 		{"delivery.max_posts_per_hour", c.Delivery.MaxPostsPerHour, 10},
 		{"delivery.bounce_days", c.Delivery.BounceDays, 3},
 		{"delivery.bounce_window", c.Delivery.BounceWindow.Duration, 14 * 24 * time.Hour},
+		{"delivery.digest_time", c.Delivery.DigestTime, "18:00"},
 		{"Path", c.Path, ""},
 	}
 	for _, ch := range checks {
@@ -153,6 +154,7 @@ func validWant(name string) *Config {
 			MaxPostsPerHour:          10,
 			BounceDays:               3,
 			BounceWindow:             Duration{14 * 24 * time.Hour},
+			DigestTime:               "18:00",
 		}
 		c.Consensus = Consensus{
 			DefaultDeadline: Duration{168 * time.Hour},

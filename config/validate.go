@@ -171,6 +171,9 @@ func (c *Config) check() []problem {
 	atLeast("delivery.max_posts_per_hour", int64(c.Delivery.MaxPostsPerHour), 1)
 	atLeast("delivery.bounce_days", int64(c.Delivery.BounceDays), 1)
 	positive("delivery.bounce_window", c.Delivery.BounceWindow)
+	if _, err := time.Parse("15:04", c.Delivery.DigestTime); err != nil || len(c.Delivery.DigestTime) != 5 {
+		add("delivery.digest_time", "%q is not a time of day: write HH:MM, for example \"18:00\"", c.Delivery.DigestTime)
+	}
 
 	positive("consensus.default_deadline", c.Consensus.DefaultDeadline)
 	if c.Consensus.MinDeadline.Duration > c.Consensus.DefaultDeadline.Duration {

@@ -73,6 +73,9 @@ func (s *Server) Tick(ctx context.Context) (int, error) {
 	if err := s.proc.agendas(now); err != nil {
 		s.o.Logger.Error("engine: meeting agendas", "err", err)
 	}
+	if err := s.proc.dailyDelivery(now); err != nil {
+		s.o.Logger.Error("engine: holidays and digests", "err", err)
+	}
 	refs, err := s.o.Store.DueProposals(now, 0)
 	if err != nil {
 		return 0, err

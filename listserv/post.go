@@ -160,7 +160,7 @@ func (s *processor) distribute(ctx context.Context, l storage.List, in *inbound,
 		body = footerBody
 	}
 	hdr = s.sign(hdr, body)
-	addrs, err := s.recipients(l)
+	addrs, err := s.audience(d, l, in, hk, hdr, body)
 	if err != nil {
 		return err
 	}

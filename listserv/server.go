@@ -241,7 +241,8 @@ func New(o Options) (*Server, error) {
 		Wake: s.wakeInbox, Location: o.Consensus.Location,
 		Settle: func(list string, number int, outcome, note string) error {
 			return s.proc.Settle(list, number, outcome, note)
-		}})
+		},
+		SendDigest: s.proc.SendDigest})
 	if o.UnsubscribeSecret == nil {
 		o.UnsubscribeSecret = secret
 		s.o.UnsubscribeSecret = secret

@@ -42,6 +42,7 @@ const usage = `usage: tacit [--config FILE] COMMAND
   member rm LIST ADDR...
   member ls LIST [--json]
   member set LIST ADDR [--moderated=true|false] [--enabled=true|false]
+                   [--mode normal|digest|nomail [--until DATE]]
   member passwd LIST ADDR           prints a new IMAP password for that member
   held ls [LIST] [--json]
   held approve ID | held reject ID [--reason TEXT]
@@ -51,6 +52,7 @@ const usage = `usage: tacit [--config FILE] COMMAND
   meeting add LIST WHEN [--place TEXT] [--title TEXT]               WHEN: 12/01/2027 18h30
   meeting ls [LIST] [--json]
   meeting rm LIST ID
+  digest send [LIST]                the digest of the posts kept so far, now (SPEC section 14)
   report LIST [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format text|html|csv|json]
                                     the record of decisions of a period (default: 12 months)
   explain FILE|- [--list NAME] [--json]   what tacit reads in one message
@@ -157,6 +159,12 @@ func adminCommand(cfg *config.Config, args []string, stdout io.Writer) error {
 				SMTP: listserv.SMTPOptions{Hostname: cfg.SMTP.Hostname}, HTTPBaseURL: cfg.HTTP.BaseURL,
 				HTTPListen: cfg.HTTP.Listen, Consensus: listserv.ConsensusOptions{Location: cfg.Location()},
 				VERP: cfg.Delivery.VERP}, list, number, outcome, note)
+		},
+		SendDigest: func(list string) (int, error) {
+			return listserv.SendDigest(listserv.Options{Store: store, Domain: cfg.Domain, Language: cfg.Language,
+				SMTP: listserv.SMTPOptions{Hostname: cfg.SMTP.Hostname}, HTTPBaseURL: cfg.HTTP.BaseURL,
+				HTTPListen: cfg.HTTP.Listen, Consensus: listserv.ConsensusOptions{Location: cfg.Location()},
+				VERP: cfg.Delivery.VERP, Delivery: listserv.DeliveryOptions{DigestTime: cfg.Delivery.DigestTime}}, list)
 		}})
 	return a.Execute(ctx, args, stdout)
 }
@@ -235,6 +243,7 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 			Concurrency:              cfg.Delivery.Concurrency,
 			RecipientsPerTransaction: cfg.Delivery.RecipientsPerTransaction,
 			MaxQueueLifetime:         cfg.Delivery.MaxQueueLifetime.Duration,
+			DigestTime:               cfg.Delivery.DigestTime,
 		},
 		VERP:              cfg.Delivery.VERP,
 		MaxRepliesPerHour: cfg.Delivery.MaxRepliesPerHour,

@@ -52,6 +52,9 @@ type Options struct {
 	// sends the list its notice (the server's processor, or one working
 	// on the store when no server runs).
 	Settle func(list string, number int, outcome, note string) error
+	// SendDigest sends the digest of list ("" for every list) now and
+	// returns how many posts it carried (tacit digest send).
+	SendDigest func(list string) (int, error)
 	// PeerAllowed says whether the socket serves a connection whose peer
 	// runs as uid; nil allows the server's own user and root only.
 	PeerAllowed func(uid uint32) bool
@@ -139,6 +142,8 @@ func (a *Admin) execute(ctx context.Context, args []string, w io.Writer) error {
 		return a.meetingLs(args[2:], w)
 	case "meeting rm":
 		return a.meetingRm(args[2:], w)
+	case "digest send":
+		return a.digestSend(args[2:], w)
 	case "member ban":
 		return a.memberBan(true, args[2:], w)
 	case "member unban":
@@ -160,7 +165,7 @@ func IsCommand(args []string) bool {
 	switch args[0] + " " + args[1] {
 	case "list create", "list set", "list ls", "member add", "member rm", "member ls", "held ls",
 		"proposal ls", "proposal show", "held approve", "held reject", "member set", "member passwd",
-		"proposal settle", "meeting add", "meeting ls", "meeting rm", "member ban", "member unban", "ban ls":
+		"proposal settle", "meeting add", "meeting ls", "meeting rm", "digest send", "member ban", "member unban", "ban ls":
 		return true
 	}
 	return false

@@ -1,8 +1,10 @@
 package admin
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"time"
 
 	"tacit/consensus"
@@ -69,4 +71,37 @@ func modeWords(m storage.Member, loc *time.Location) string {
 		}
 	}
 	return m.Mode
+}
+
+// digestSend runs `digest send [LIST]`: the digest of the posts kept so
+// far goes now to the digest members of LIST (of every list without
+// one), whatever the hour.
+func (a *Admin) digestSend(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("digest send", flag.ContinueOnError)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return &UsageError{Msg: "usage: tacit digest send [LIST]"}
+	}
+	list := ""
+	if len(pos) == 1 {
+		if list, err = a.checkListAddress(pos[0]); err != nil {
+			return err
+		}
+	}
+	if a.o.SendDigest == nil {
+		return errors.New("digest send: no server to send with")
+	}
+	n, err := a.o.SendDigest(list)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintln(w, "no post waits for a digest")
+		return nil
+	}
+	fmt.Fprintf(w, "digest sent: %d post(s)\n", n)
+	return nil
 }
