@@ -64,7 +64,7 @@ func (r *fgRig) writeConfig() {
 	fmt.Fprintf(&b, "[smtp]\nlisten = %q\nhostname = \"lists.test\"\ntrusted_relays = \"127.0.0.1/32\"\nauthserv_id = %q\n\n",
 		in.smtpAddr, fgAuthservID)
 	b.WriteString("[imap]\nlisten = \"\"\n\n[http]\nlisten = \"\"\n\n")
-	b.WriteString("[delivery]\nmode = \"maildir\"\nmax_replies_per_hour = 100\n\n")
+	b.WriteString("[delivery]\nmode = \"maildir\"\nmax_replies_per_hour = 100\nmax_posts_per_hour = 1000\n\n")
 	// authentication is not set: the default, "dkim-or-confirm".
 	fmt.Fprintf(&b, "[consensus]\ndefault_deadline = \"1h\"\nmin_deadline = \"1s\"\nremind_before = \"0s\"\n"+
 		"schedule = \"@every 1s\"\nconfirm_window = %q\n", fgWindow.String())
