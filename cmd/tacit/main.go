@@ -35,7 +35,7 @@ const usage = `usage: tacit [--config FILE] COMMAND
   serve                             run the list server (SMTP, delivery, admin socket)
   list create ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]...
                    [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]
-                   [--moderated] [--announce-only]
+                   [--moderated] [--announce-only] [--footer-file FILE | --footer TEXT]
   list set ADDR (the same flags)
   list ls [--json]
   member add LIST ADDR...
@@ -43,6 +43,8 @@ const usage = `usage: tacit [--config FILE] COMMAND
   member ls LIST [--json]
   member set LIST ADDR [--moderated=true|false] [--enabled=true|false]
                    [--mode normal|digest|nomail [--until DATE]]
+  member ban|unban LIST ADDR|@DOMAIN...   its mail discarded unanswered, no subscription
+  ban ls LIST [--json]              the list's bans and moderated addresses
   member passwd LIST ADDR           prints a new IMAP password for that member
   held ls [LIST] [--json]
   held approve ID | held reject ID [--reason TEXT]
