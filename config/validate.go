@@ -65,25 +65,33 @@ func (c *Config) StorePath() string {
 	return filepath.Join(c.DataDir, "tacit.db")
 }
 
+// checker collects the problems of a configuration.
+type checker struct{ ps []problem }
+
+func (k *checker) add(key, format string, args ...any) {
+	k.ps = append(k.ps, problem{keys: []string{key}, msg: key + ": " + fmt.Sprintf(format, args...)})
+}
+
+func (k *checker) addKeys(keys []string, format string, args ...any) {
+	k.ps = append(k.ps, problem{keys: keys, msg: fmt.Sprintf(format, args...)})
+}
+
+func (k *checker) atLeast(key string, v int64, minimum int64) {
+	if v < minimum {
+		k.add(key, "must be at least %d, got %d", minimum, v)
+	}
+}
+
+func (k *checker) positive(key string, d Duration) {
+	if d.Duration <= 0 {
+		k.add(key, "must be longer than 0s")
+	}
+}
+
 // check runs every value check and returns the problems in key order.
 func (c *Config) check() []problem {
-	var ps []problem
-	add := func(key, format string, args ...any) {
-		ps = append(ps, problem{keys: []string{key}, msg: key + ": " + fmt.Sprintf(format, args...)})
-	}
-	addKeys := func(keys []string, format string, args ...any) {
-		ps = append(ps, problem{keys: keys, msg: fmt.Sprintf(format, args...)})
-	}
-	atLeast := func(key string, v int64, minimum int64) {
-		if v < minimum {
-			add(key, "must be at least %d, got %d", minimum, v)
-		}
-	}
-	positive := func(key string, d Duration) {
-		if d.Duration <= 0 {
-			add(key, "must be longer than 0s")
-		}
-	}
+	k := &checker{}
+	add, addKeys, atLeast, positive := k.add, k.addKeys, k.atLeast, k.positive
 
 	if c.DataDir == "" {
 		add("data_dir", "must not be empty")
@@ -175,6 +183,13 @@ func (c *Config) check() []problem {
 		add("delivery.digest_time", "%q is not a time of day: write HH:MM, for example \"18:00\"", c.Delivery.DigestTime)
 	}
 
+	c.checkConsensus(k)
+	return k.ps
+}
+
+// checkConsensus checks the [consensus] table.
+func (c *Config) checkConsensus(k *checker) {
+	add, addKeys, positive := k.add, k.addKeys, k.positive
 	positive("consensus.default_deadline", c.Consensus.DefaultDeadline)
 	if c.Consensus.MinDeadline.Duration > c.Consensus.DefaultDeadline.Duration {
 		addKeys([]string{"consensus.min_deadline", "consensus.default_deadline"},
@@ -192,7 +207,6 @@ func (c *Config) check() []problem {
 	}
 	positive("consensus.confirm_window", c.Consensus.ConfirmWindow)
 	positive("consensus.agenda_before", c.Consensus.AgendaBefore)
-	return ps
 }
 
 // AuthservIDOrHost returns smtp.authserv_id, or smtp.hostname when it is
