@@ -226,3 +226,21 @@ func TestListAuthenticationFlag(t *testing.T) {
 		t.Errorf("an unknown mode is accepted")
 	}
 }
+
+// A banned address is not subscribed by hand by mistake.
+func TestMemberAddRefusesABannedAddress(t *testing.T) {
+	t.Parallel()
+	a, _ := newAdmin(t)
+	if _, err := run(t, a, "list create jardin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, a, "member ban jardin troll@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, a, "member add jardin troll@example.org"); err == nil || !strings.Contains(err.Error(), "unban") {
+		t.Errorf("a banned address was added: %q %v", out, err)
+	}
+	if _, err := run(t, a, "member add jardin friend@example.org"); err != nil {
+		t.Errorf("an ordinary address: %v", err)
+	}
+}

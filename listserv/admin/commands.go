@@ -339,6 +339,14 @@ func (a *Admin) memberAdd(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, addr := range addrs {
+		// A banned address is not added by mistake: unban it first.
+		if _, banned, err := a.o.Store.Banned(list, addr); err != nil {
+			return err
+		} else if banned {
+			return fmt.Errorf("%s is banned from %s: tacit member unban %s %s first", addr, list, list, addr)
+		}
+	}
 	added, err := a.o.Store.AddMembers(list, a.o.Now().UTC(), addrs...)
 	if err != nil {
 		return notFoundList(list, err)
