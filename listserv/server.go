@@ -242,7 +242,8 @@ func New(o Options) (*Server, error) {
 		Settle: func(list string, number int, outcome, note string) error {
 			return s.proc.Settle(list, number, outcome, note)
 		},
-		SendDigest: s.proc.SendDigest})
+		// s.proc is made at the end of New: these run later, on it.
+		SendDigest: func(list string) (int, error) { return s.proc.SendDigest(list) }})
 	if o.UnsubscribeSecret == nil {
 		o.UnsubscribeSecret = secret
 		s.o.UnsubscribeSecret = secret

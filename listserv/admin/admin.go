@@ -201,6 +201,14 @@ func (a *Admin) Serve(ctx context.Context, l net.Listener, log *slog.Logger) {
 
 func (a *Admin) serveConn(ctx context.Context, c net.Conn, log *slog.Logger) {
 	defer c.Close()
+	defer func() {
+		// A command that fails so badly must not take the server (and
+		// every list) down with it.
+		if r := recover(); r != nil {
+			log.Error("admin: command panicked", "panic", r)
+			_ = json.NewEncoder(c).Encode(response{Error: fmt.Sprintf("admin: internal error: %v", r)})
+		}
+	}()
 	_ = c.SetDeadline(time.Now().Add(time.Minute))
 	var req request
 	derr := json.NewDecoder(bufio.NewReader(io.LimitReader(c, 1<<20))).Decode(&req)
