@@ -167,6 +167,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q, ok := h.read(r)
 	if !ok {
+		if strings.Contains(r.URL.Path, "/"+Placeholder+"/") {
+			// A proposal's copy read in the archive: its links are not
+			// anyone's.
+			h.message(w, r, http.StatusNotFound, "fr", wArchiveT, wArchive)
+			return
+		}
 		h.message(w, r, http.StatusNotFound, "fr", wNotFoundT, wNotFound)
 		return
 	}

@@ -197,3 +197,22 @@ func TestTimeLeft(t *testing.T) {
 		}
 	}
 }
+
+// The copy of a proposal kept in the archive has the placeholder where
+// each member's token goes: its link says so, and acts for nobody.
+func TestArchiveLinkSaysWhatItIs(t *testing.T) {
+	t.Parallel()
+	h := Handler(Options{Key: []byte("k"),
+		Proposal: func(string, int) (consensus.Proposal, error) { return consensus.Proposal{}, ErrNotFound },
+		Position: func(context.Context, string, int, string, consensus.EventKind, string) (string, error) {
+			t.Fatal("a placeholder link acted")
+			return "", nil
+		}})
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(method, "/p/"+Placeholder+"/object", nil))
+		if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "archives") {
+			t.Errorf("%s: %d\n%.300s", method, w.Code, w.Body.String())
+		}
+	}
+}

@@ -63,20 +63,25 @@ var (
 			"Nothing was counted: this link was quoted in a message sent to the whole list, so it is no longer " +
 				"personal and no longer works. For proposal #%d, reply by mail."},
 	}
-	wList        = word{"Liste", "List"}
-	wProposal    = word{"Proposition", "Proposal"}
-	wDeadline    = word{"Échéance", "Deadline"}
-	wStatus      = word{"État", "Status"}
-	wAs          = word{"Vous", "You"}
-	wText        = word{"Le texte de la proposition", "The text of the proposal"}
-	wReason      = word{"Votre raison (la liste la lira) :", "Your reason (the list will read it):"}
-	wNothingYet  = word{"Rien n'est compté tant que vous n'avez pas appuyé sur le bouton.", "Nothing counts until you press the button."}
-	wMailToo     = word{"Vous recevez aussi une confirmation par mail.", "You also get a confirmation by mail."}
-	wMailWhy     = word{"Vous recevez aussi un mail qui l'explique.", "You also get a mail that explains it."}
-	wNotedTitle  = word{"C'est noté", "Done"}
-	wNothingT    = word{"Rien n'a été compté", "Nothing was counted"}
-	wNotFoundT   = word{"Lien invalide", "Invalid link"}
-	wNotFound    = word{"Ce lien est incomplet ou a été modifié. Ouvrez-le à nouveau depuis le mail de la liste, en entier.", "This link is incomplete or was altered. Open it again, in full, from the list's mail."}
+	wList       = word{"Liste", "List"}
+	wProposal   = word{"Proposition", "Proposal"}
+	wDeadline   = word{"Échéance", "Deadline"}
+	wStatus     = word{"État", "Status"}
+	wAs         = word{"Vous", "You"}
+	wText       = word{"Le texte de la proposition", "The text of the proposal"}
+	wReason     = word{"Votre raison (la liste la lira) :", "Your reason (the list will read it):"}
+	wNothingYet = word{"Rien n'est compté tant que vous n'avez pas appuyé sur le bouton.", "Nothing counts until you press the button."}
+	wMailToo    = word{"Vous recevez aussi une confirmation par mail.", "You also get a confirmation by mail."}
+	wMailWhy    = word{"Vous recevez aussi un mail qui l'explique.", "You also get a mail that explains it."}
+	wNotedTitle = word{"C'est noté", "Done"}
+	wNothingT   = word{"Rien n'a été compté", "Nothing was counted"}
+	wNotFoundT  = word{"Lien invalide", "Invalid link"}
+	wNotFound   = word{"Ce lien est incomplet ou a été modifié. Ouvrez-le à nouveau depuis le mail de la liste, en entier.", "This link is incomplete or was altered. Open it again, in full, from the list's mail."}
+	wArchiveT   = word{"Lien des archives", "A link from the archive"}
+	wArchive    = word{"Ce lien vient de la copie de la proposition gardée dans les archives : il n'est celui de personne. " +
+		"Utilisez le lien du mail que vous avez reçu, ou répondez par mail.",
+		"This link comes from the proposal's copy kept in the archive: it is nobody's own. " +
+			"Use the link in the mail you received, or reply by mail."}
 	wFailedT     = word{"Impossible pour l'instant", "Not possible right now"}
 	wFailed      = word{"Votre position n'a pas pu être enregistrée pour l'instant. Réessayez dans quelques minutes.", "Your position could not be recorded right now. Please try again in a few minutes."}
 	wMethodT     = word{"Méthode non autorisée", "Method not allowed"}
