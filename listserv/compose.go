@@ -202,8 +202,9 @@ func (s *processor) toList(l storage.List, c composed, subject string, now time.
 	return storage.Outgoing{
 		Raw: c.raw, BodyOffset: c.bodyOff, At: now,
 		Archive: storage.ArchiveEntry{List: l.Address, At: now, From: l.Address, Subject: subject},
+		// A notice about a proposal may carry each member's links.
 		Queue: s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l),
-			Created: now, NextAttempt: now, Personal: s.personal()}, addrs),
+			Created: now, NextAttempt: now, Personal: s.personal(), Proposal: thread.Number}, addrs),
 		MessageIDHeader: c.messageID, Thread: thread,
 	}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"tacit/consensus"
 	"tacit/listserv/notice"
 	"tacit/listserv/register"
+	"tacit/listserv/webpos"
 	"tacit/storage"
 )
 
@@ -229,8 +230,13 @@ func (s *processor) effectMessages(l storage.List, p consensus.Proposal, fx []co
 			continue
 		}
 		d.Command, d.Why, d.Reason, d.Links = e.Command, e.Why, "", notice.Links{}
-		if e.Kind == consensus.EffectAck {
+		switch {
+		case e.Kind == consensus.EffectAck:
 			d.Links = s.links(l, p, e.To, now)
+		case e.Notice == consensus.NoticeReminder:
+			d.Links = s.placeholderLinks(webpos.Support, webpos.Object)
+		case e.Notice == consensus.NoticeBlocked:
+			d.Links = s.placeholderLinks(webpos.Lift)
 		}
 		if e.Command == consensus.EventObject {
 			d.Reason = reason

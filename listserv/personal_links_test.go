@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -124,4 +125,36 @@ func TestLinksQuotedToTheListAreRevoked(t *testing.T) {
 	}
 	resp.Body.Close()
 	waitMessages(t, h.sink, "carol@example.org", "soutien enregistré", 1)
+}
+
+// The reminder carries each member's links to support or object, and the
+// blocked notice the link that lifts an objection: the objector lifts in
+// one click, and the proposal is adopted.
+func TestNoticesCarryEachMembersLinks(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	h := start(t, harnessOptions{now: c.Now, http: true, verp: true, consensus: ConsensusOptions{
+		MinDeadline: 24 * time.Hour, RemindBefore: 24 * time.Hour, Schedule: "@every 1h", Location: time.UTC}})
+	h.list("jardin@lists.test", "alice@example.org", "bob@example.org", "carol@example.org")
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"},
+		proposalPost("[PROPOSITION] Acheter une tondeuse", "Je propose d'acheter une tondeuse.\r\nÉchéance : 3 jours\r\n"))
+	waitMessages(t, h.sink, "bob@example.org", "[PROPOSITION #1]", 1)
+	c.Add(49 * time.Hour)
+	h.srv.Tick(context.Background())
+	reminder := readAll(t, waitMessages(t, h.sink, "bob@example.org", "[RAPPEL #1]", 1)[0])
+	if _, err := http.PostForm(linkIn(t, reminder, webpos.Object), url.Values{"reason": {"trop cher"}}); err != nil {
+		t.Fatal(err)
+	}
+	waitMessages(t, h.sink, "bob@example.org", "objection enregistrée", 1)
+	c.Add(24 * time.Hour)
+	h.srv.Tick(context.Background())
+	blocked := readAll(t, waitMessages(t, h.sink, "bob@example.org", "[BLOQUÉE #1]", 1)[0])
+	if _, err := http.PostForm(linkIn(t, blocked, webpos.Lift), url.Values{}); err != nil {
+		t.Fatal(err)
+	}
+	waitMessages(t, h.sink, "carol@example.org", "[ADOPTÉE #1]", 1)
+	p, _ := h.store.Proposal(storage.ProposalRef{List: "jardin@lists.test", Number: 1})
+	if p.Status != consensus.StatusAdopted || p.DecidedBy != consensus.ByLift {
+		t.Errorf("after the lift: %s by %q", p.Status, p.DecidedBy)
+	}
 }

@@ -135,12 +135,9 @@ func (s *processor) propose(l storage.List, r classify.Reading, in *inbound, who
 	})
 	lang := s.listLang(l)
 	fd := s.noticeData(l, p, now)
-	if len(s.webKey) > 0 {
-		// Each member's copy gets their own token in place of the
-		// placeholder, at delivery (personalLinks).
-		fd.Links = notice.Links{Support: webpos.PlaceholderURL(s.o.HTTPBaseURL, webpos.Support),
-			Object: webpos.PlaceholderURL(s.o.HTTPBaseURL, webpos.Object)}
-	}
+	// Each member's copy gets their own token in place of the
+	// placeholder, at delivery (personalLinks).
+	fd.Links = s.placeholderLinks(webpos.Support, webpos.Object)
 	foot, err := s.notices.Render(notice.Footer, lang, fd)
 	if err != nil {
 		return hook{}, err

@@ -176,3 +176,25 @@ func (s *processor) leakedLinks(in *inbound) []storage.LinkRef {
 	}
 	return out
 }
+
+// placeholderLinks are the one-click links of a mail to the whole list
+// about a proposal, with the placeholder where each member's token goes
+// at delivery (personalLinks); none without HTTP.
+func (s *processor) placeholderLinks(actions ...string) notice.Links {
+	var k notice.Links
+	if len(s.webKey) == 0 {
+		return k
+	}
+	for _, a := range actions {
+		u := webpos.PlaceholderURL(s.o.HTTPBaseURL, a)
+		switch a {
+		case webpos.Support:
+			k.Support = u
+		case webpos.Object:
+			k.Object = u
+		case webpos.Lift:
+			k.Lift = u
+		}
+	}
+	return k
+}
