@@ -1,16 +1,13 @@
 package listserv
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"tacit/internal/browsertest"
 	"tacit/listserv/webpos"
 	"tacit/storage"
 )
@@ -22,53 +19,14 @@ import (
 // the screenshots are kept in $TACIT_ARTIFACTS.
 func TestBrowserTakesAPositionFromAnAcknowledgment(t *testing.T) {
 	t.Parallel()
-	exe := browser(t)
-	dir := t.TempDir()
-	if d := os.Getenv("TACIT_ARTIFACTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		dir = d
-	}
 	h, _ := startWeb(t)
 	h.mustSend("bob@example.org", []string{"jardin@lists.test"}, replyPost("bob@example.org", "r1@example.org",
 		"prop1@example.org", "RE: [jardin] [PROPOSITION #1] Acheter une tondeuse", "D'ACCORD\r\n"))
 	ack := readAll(t, waitMessages(t, h.sink, "bob@example.org", "soutien enregistré", 1)[0])
 	link := linkIn(t, ack, webpos.Object)
 
-	parent, stop := context.WithTimeout(t.Context(), 30*time.Second)
-	defer stop()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(360, 740))
-	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.Join(strings.Fields(s), " ")
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", filepath.Join(dir, name))
-	}
+	b := browsertest.Start(t, 360, 740, 30*time.Second)
+	ctx, run, text, shot := b.Ctx, b.Run, b.Text, b.Shot
 	// fitsAPhone checks the page at 360 px: no sideways scroll, every
 	// target at least 44 px high, the button within the first screen.
 	fitsAPhone := func(what string, button bool) {
@@ -130,16 +88,4 @@ func TestBrowserTakesAPositionFromAnAcknowledgment(t *testing.T) {
 		t.Errorf("objections %+v", p.Objections)
 	}
 	waitMessages(t, h.sink, "bob@example.org", "objection enregistrée", 1)
-}
-
-// browser returns the path of Chromium, or skips the test.
-func browser(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "/usr/bin/chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	t.Skip("chromium is not installed (apt-get install chromium): the browser test of one-click positions is skipped")
-	return ""
 }

@@ -1,88 +1,24 @@
 package register
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"tacit/internal/browsertest"
 )
-
-// chromium returns the path of Debian's chromium, or skips the test.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "/usr/bin/chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	t.Skip("chromium is not installed (apt-get install chromium): the browser test of the register is skipped")
-	return ""
-}
-
-// artifacts is where screenshots go: $TACIT_ARTIFACTS (kept by CI) or a
-// temporary directory.
-func artifacts(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("TACIT_ARTIFACTS"); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return dir
-	}
-	return t.TempDir()
-}
 
 // TestBrowserFollowsAProposalLink opens the register in headless
 // Chromium at a phone's size, clicks a proposal's link, and reads what a
 // person sees there.
 func TestBrowserFollowsAProposalLink(t *testing.T) {
 	t.Parallel()
-	exe := chromium(t)
 	f := newFixture(t)
-	dir := artifacts(t)
 
-	// The deadline bounds the whole browser: a hung Chromium fails the
-	// test instead of hanging it.
-	parent, stop := context.WithTimeout(t.Context(), 30*time.Second)
-	defer stop()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844))
-	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.Join(strings.Fields(s), " ") // innerText: line breaks and no-break spaces
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	b := browsertest.Start(t, 390, 844, 30*time.Second)
+	ctx, run, text, shot := b.Ctx, b.Run, b.Text, b.Shot
 
 	run("open the register", chromedp.EmulateViewport(390, 844), chromedp.Navigate(f.srv.URL+"/lists/jardin/decisions"))
 	if h1 := text("h1"); h1 != "Registre des décisions de Jardin partagé" {

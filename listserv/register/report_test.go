@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -26,6 +25,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"tacit/consensus"
+	"tacit/internal/browsertest"
 	"tacit/storage"
 )
 
@@ -525,16 +525,9 @@ func TestReportOverHTTP(t *testing.T) {
 // screenshot of the screen version (report-screen.png).
 func TestBrowserPrintsTheReport(t *testing.T) {
 	t.Parallel()
-	exe := chromium(t)
+	b := browsertest.Start(t, 0, 0, 45*time.Second)
 	f := newReportFixture(t)
-	parent, stop := context.WithTimeout(t.Context(), 45*time.Second)
-	defer stop()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()))
-	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	ctx := b.Ctx
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/lists/asso/report?from=2026-01-01&to=2026-12-31")); err != nil {
 		t.Fatalf("open the report: %v", err)
@@ -544,11 +537,7 @@ func TestBrowserPrintsTheReport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("print to PDF: %v", err)
 	}
-	path := filepath.Join(artifacts(t), "report.pdf")
-	if err := os.WriteFile(path, pdf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("PDF: %s (%d bytes)", path, len(pdf))
+	browsertest.Keep(t, "report.pdf", pdf)
 	checkA4(t, pdf)
 	if n := pdfTextBytes(pdf); n == 0 {
 		t.Error("the PDF holds no text")
@@ -556,13 +545,7 @@ func TestBrowserPrintsTheReport(t *testing.T) {
 		t.Logf("%d bytes of text", n)
 	}
 	// And on a screen, for a person to look at.
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "report-screen.png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	b.Shot("report-screen.png")
 
 	// What print shows, read from the computed styles.
 	printMedia := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
