@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"tacit/internal/mimetest"
 )
 
 // closeWithin closes f's server and fails unless it returns within d.
@@ -36,7 +38,7 @@ func TestCloseWhileIndexingHugeMessage(t *testing.T) {
 			}
 		}
 	})
-	f.archive(t, jardin, string(nestedMsg(20_000, "x", "")), t0)
+	f.archive(t, jardin, string(mimetest.Nested(20_000, "x", "")), t0)
 	select {
 	case <-started:
 	case <-time.After(10 * time.Second):
@@ -76,7 +78,7 @@ func TestComputeMetaStops(t *testing.T) {
 	t.Parallel()
 	stop := make(chan struct{})
 	close(stop)
-	if _, err := computeMeta(nestedMsg(20_000, "x", ""), stop); !errors.Is(err, errStopped) {
+	if _, err := computeMeta(mimetest.Nested(20_000, "x", ""), stop); !errors.Is(err, errStopped) {
 		t.Errorf("computeMeta after stop: %v, want errStopped", err)
 	}
 }

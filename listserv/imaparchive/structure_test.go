@@ -3,16 +3,15 @@ package imaparchive
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
+	"tacit/internal/mimetest"
 	"tacit/listserv/mailtext"
 )
 
@@ -71,8 +70,8 @@ func TestStructureMatchesImapserver(t *testing.T) {
 		"no header":  []byte("\r\nbody\r\n"),
 		"bad header": []byte("not a header\r\n\r\nbody"),
 		"no parts":   []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\nnothing\r\n"),
-		"nested 49":  nestedMsg(mailtext.MaxDepth-1, "", ""),
-		"wide 998":   wideMsg(mailtext.MaxParts-2, ""),
+		"nested 49":  mimetest.Nested(mailtext.MaxDepth-1, "", ""),
+		"wide 998":   mimetest.Wide(mailtext.MaxParts-2, "", ""),
 	}
 	for _, eml := range emls {
 		raw, err := os.ReadFile(eml)
@@ -93,49 +92,6 @@ func TestStructureMatchesImapserver(t *testing.T) {
 		}
 	}
 }
-
-// nestedMsg builds a message of levels nested multiparts (the message
-// itself the first) around a text part reading text; after, when not "",
-// is a text part following the nested branch in the message's own
-// multipart.
-func nestedMsg(levels int, text, after string) []byte {
-	var b strings.Builder
-	b.WriteString("From: a@example.test\r\nSubject: deep\r\nMIME-Version: 1.0\r\n" +
-		"Content-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n")
-	for i := 1; i < levels; i++ {
-		fmt.Fprintf(&b, "--b%d\r\nContent-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n", i-1, i)
-	}
-	fmt.Fprintf(&b, "--b%d\r\nContent-Type: text/plain\r\n\r\n%s\r\n", levels-1, text)
-	for i := levels - 1; i >= 1; i-- {
-		fmt.Fprintf(&b, "--b%d--\r\n", i)
-	}
-	if after != "" {
-		fmt.Fprintf(&b, "--b0\r\nContent-Type: text/plain\r\n\r\n%s\r\n", after)
-	}
-	b.WriteString("--b0--\r\n")
-	return []byte(b.String())
-}
-
-// wideMsg builds a multipart/mixed of n image parts and a text part
-// reading text.
-func wideMsg(n int, text string) []byte {
-	var b strings.Builder
-	b.WriteString("From: a@example.test\r\nSubject: wide\r\nMIME-Version: 1.0\r\n" +
-		"Content-Type: multipart/mixed; boundary=\"w\"\r\n\r\n")
-	for range n {
-		b.WriteString("--w\r\nContent-Type: image/png\r\n\r\nx\r\n")
-	}
-	fmt.Fprintf(&b, "--w\r\nContent-Type: text/plain\r\n\r\n%s\r\n--w--\r\n", text)
-	return []byte(b.String())
-}
-
-// quick is how long the work on one hostile message may take.
-var quick = func() time.Duration {
-	if raceEnabled {
-		return 5 * time.Second
-	}
-	return time.Second
-}()
 
 // depthOf returns how many levels a structure has below its top and how
 // many parts it holds, and its deepest first part.
@@ -161,8 +117,8 @@ func depthOf(bs imap.BodyStructure) (depth, parts int, leaf imap.BodyStructure) 
 func TestBoundedMIME(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	deep := nestedMsg(20_000, "OBJECTION", "")
-	wide := wideMsg(100_000, "OBJECTION")
+	deep := mimetest.Nested(20_000, "OBJECTION", "")
+	wide := mimetest.Wide(100_000, "", "OBJECTION")
 	deepSeq := f.archive(t, jardin, string(deep), t0)
 	wideSeq := f.archive(t, jardin, string(wide), t0)
 	for _, c := range []struct {
@@ -173,7 +129,7 @@ func TestBoundedMIME(t *testing.T) {
 		md, err := computeMeta(c.raw, nil)
 		took := time.Since(start)
 		t.Logf("%s (%d bytes): structure in %v", c.name, len(c.raw), took)
-		if err != nil || took > quick {
+		if err != nil || took > mimetest.Quick() {
 			t.Errorf("%s: structure in %v (%v)", c.name, took, err)
 		}
 		if !md.Body.within() {

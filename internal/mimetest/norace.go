@@ -1,5 +1,5 @@
 //go:build !race
 
-package imaparchive
+package mimetest
 
 const raceEnabled = false

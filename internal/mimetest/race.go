@@ -1,5 +1,5 @@
 //go:build race
 
-package mailtext
+package mimetest
 
 const raceEnabled = true

@@ -1,5 +1,0 @@
-//go:build race
-
-package imaparchive
-
-const raceEnabled = true

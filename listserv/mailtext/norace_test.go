@@ -1,5 +1,0 @@
-//go:build !race
-
-package mailtext
-
-const raceEnabled = false
