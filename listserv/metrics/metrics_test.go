@@ -35,6 +35,36 @@ func TestLabelsStayAClosedSet(t *testing.T) {
 	m.IMAPSession(-1)
 	store.Close() // the store's gauges are left out; the rest is served
 
+	got := scrape(t, m)
+	for key, want := range map[string]float64{
+		"tacit_smtp_messages_total reason= result=accepted":             1,
+		"tacit_smtp_messages_total reason=too_large result=rejected":    1,
+		"tacit_smtp_messages_total reason=no_such_list result=rejected": 2,
+		"tacit_smtp_messages_total reason=other result=rejected":        1,
+		"tacit_smtp_messages_total reason=disk_full result=rejected":    1,
+		"tacit_deliveries_total result=delivered":                       3,
+		"tacit_deliveries_total result=failed":                          1,
+		"tacit_deliveries_total result=deferred":                        2,
+		"tacit_engine_tick_duration_seconds":                            1,
+		"tacit_engine_proposals_decided_total":                          4,
+		"tacit_imap_sessions":                                           1,
+	} {
+		if got[key] != want {
+			t.Errorf("%s = %v, want %v", key, got[key], want)
+		}
+	}
+	if n := series(got, "tacit_smtp_messages_total "); n != 5 {
+		t.Errorf("%d SMTP series, want 5: no label value but the known ones and other", n)
+	}
+	if series(got, "tacit_queue_entries") != 0 {
+		t.Error("queue gauges served from a closed store")
+	}
+}
+
+// scrape serves m once and returns its samples, keyed "name label=value …":
+// a counter's or a gauge's value, a histogram's count of observations.
+func scrape(t *testing.T, m *Metrics) map[string]float64 {
+	t.Helper()
 	w := httptest.NewRecorder()
 	m.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
 	p := expfmt.NewTextParser(model.UTF8Validation)
@@ -59,60 +89,18 @@ func TestLabelsStayAClosedSet(t *testing.T) {
 			}
 		}
 	}
-	for key, want := range map[string]float64{
-		"tacit_smtp_messages_total reason= result=accepted":             1,
-		"tacit_smtp_messages_total reason=too_large result=rejected":    1,
-		"tacit_smtp_messages_total reason=no_such_list result=rejected": 2,
-		"tacit_smtp_messages_total reason=other result=rejected":        1,
-		"tacit_smtp_messages_total reason=disk_full result=rejected":    1,
-		"tacit_deliveries_total result=delivered":                       3,
-		"tacit_deliveries_total result=failed":                          1,
-		"tacit_deliveries_total result=deferred":                        2,
-		"tacit_engine_tick_duration_seconds":                            1,
-		"tacit_engine_proposals_decided_total":                          4,
-		"tacit_imap_sessions":                                           1,
-	} {
-		if got[key] != want {
-			t.Errorf("%s = %v, want %v", key, got[key], want)
-		}
-	}
+	return got
+}
+
+// series counts the samples whose key starts with prefix.
+func series(got map[string]float64, prefix string) int {
 	n := 0
 	for key := range got {
-		if strings.HasPrefix(key, "tacit_smtp_messages_total ") {
+		if strings.HasPrefix(key, prefix) {
 			n++
 		}
 	}
-	if n != 5 {
-		t.Errorf("%d SMTP series, want 5: no label value but the known ones and other", n)
-	}
-	if _, ok := mf["tacit_queue_entries"]; ok {
-		t.Error("queue gauges served from a closed store")
-	}
-}
-
-// scrape serves m once and returns its samples, keyed "name label=value …".
-func scrape(t *testing.T, m *Metrics) map[string]float64 {
-	t.Helper()
-	w := httptest.NewRecorder()
-	m.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mf, err := p.TextToMetricFamilies(w.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for name, f := range mf {
-		for _, s := range f.GetMetric() {
-			key := name
-			for _, l := range s.GetLabel() {
-				key += " " + l.GetName() + "=" + l.GetValue()
-			}
-			if s.Gauge != nil {
-				got[key] = s.GetGauge().GetValue()
-			}
-		}
-	}
-	return got
+	return n
 }
 
 // Every status, rejected included, is a series from the first scrape;
@@ -158,13 +146,7 @@ func TestProposalsByStatusIncludeRejected(t *testing.T) {
 			t.Errorf("%s = %v, want %v", key, got[key], want)
 		}
 	}
-	n := 0
-	for key := range got {
-		if strings.HasPrefix(key, "tacit_proposals ") {
-			n++
-		}
-	}
-	if n != len(consensus.Statuses) {
+	if n := series(got, "tacit_proposals "); n != len(consensus.Statuses) {
 		t.Errorf("%d series of tacit_proposals, want one per status (%d)", n, len(consensus.Statuses))
 	}
 }
