@@ -1,23 +1,17 @@
 package unsub
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"strings"
 	"unicode/utf8"
+
+	"tacit/listserv/internal/sealed"
 )
 
 const (
 	// tokenVersion is the first byte of every token; a new format gets a
 	// new number.
 	tokenVersion = 1
-	// macSize is the length of the truncated HMAC-SHA256 a token ends with.
-	macSize = 16
-	// maxTokenLen bounds the tokens Parse looks at: a list address and a
-	// member address (at most 254 bytes each by RFC 5321) fit easily.
-	maxTokenLen = 1024
 	// macContext separates our MACs from anything else computed under the
 	// same secret.
 	macContext = "tacit/unsub/v1\x00"
@@ -36,13 +30,12 @@ const MinSecretSize = 32
 // byte for byte (no case folding); Parse refuses tokens naming an empty
 // list or member. secret should be at least MinSecretSize random bytes.
 func Token(secret []byte, list, member string) string {
-	payload := make([]byte, 0, 1+binary.MaxVarintLen64+len(list)+len(member)+macSize)
+	payload := make([]byte, 0, 1+binary.MaxVarintLen64+len(list)+len(member)+sealed.MACSize)
 	payload = append(payload, tokenVersion)
 	payload = binary.AppendUvarint(payload, uint64(len(list)))
 	payload = append(payload, list...)
 	payload = append(payload, member...)
-	payload = append(payload, mac(secret, payload)...)
-	return base64.RawURLEncoding.EncodeToString(payload)
+	return sealed.Seal(secret, macContext, payload)
 }
 
 // Parse checks token under secret and returns the list and member it
@@ -50,22 +43,8 @@ func Token(secret []byte, list, member string) string {
 // truncated, altered or malformed, and for an empty secret. The MAC is
 // compared in constant time.
 func Parse(secret []byte, token string) (list, member string, ok bool) {
-	if len(secret) == 0 || len(token) == 0 || len(token) > maxTokenLen {
-		return "", "", false
-	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	// The decoder skips CR and LF: insist on the one canonical spelling.
-	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != token {
-		return "", "", false
-	}
-	if len(raw) < 1+1+macSize {
-		return "", "", false
-	}
-	payload, sum := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
-	if !hmac.Equal(sum, mac(secret, payload)) {
-		return "", "", false
-	}
-	if payload[0] != tokenVersion {
+	payload, ok := sealed.Open(secret, macContext, token, 1+1)
+	if !ok || payload[0] != tokenVersion {
 		return "", "", false
 	}
 	n, size := binary.Uvarint(payload[1:])
@@ -85,12 +64,4 @@ func Parse(secret []byte, token string) (list, member string, ok bool) {
 // baseURL, "/unsubscribe/" and the token (SPEC section 10). baseURL may end with a slash or not.
 func URL(baseURL string, secret []byte, list, member string) string {
 	return strings.TrimRight(baseURL, "/") + "/unsubscribe/" + Token(secret, list, member)
-}
-
-// mac returns the truncated HMAC-SHA256 of payload under secret.
-func mac(secret, payload []byte) []byte {
-	h := hmac.New(sha256.New, secret)
-	h.Write([]byte(macContext))
-	h.Write(payload)
-	return h.Sum(nil)[:macSize]
 }

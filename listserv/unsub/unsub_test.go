@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"tacit/listserv/internal/sealed"
 )
 
 var (
@@ -179,7 +181,7 @@ func TestTokenRefused(t *testing.T) {
 	}
 	// sign builds a token from raw payload bytes with a valid MAC.
 	sign := func(payload []byte) string {
-		return base64.RawURLEncoding.EncodeToString(append(payload, mac(secret, payload)...))
+		return sealed.Seal(secret, macContext, payload)
 	}
 
 	refused("empty", "")
@@ -215,13 +217,13 @@ func TestTokenRefused(t *testing.T) {
 	// Forged: our payload, someone's MAC.
 	raw, _ := base64.RawURLEncoding.DecodeString(tok)
 	forged := bytes.Clone(raw)
-	copy(forged[len(forged)-macSize:], make([]byte, macSize))
+	copy(forged[len(forged)-sealed.MACSize:], make([]byte, sealed.MACSize))
 	refused("zero MAC", base64.RawURLEncoding.EncodeToString(forged))
-	payload := raw[:len(raw)-macSize]
+	payload := raw[:len(raw)-sealed.MACSize]
 	other := append(bytes.Clone(payload[:len(payload)-len(testMember)]), "mallory@exemple.fr"...)
-	refused("member swapped", base64.RawURLEncoding.EncodeToString(append(other, raw[len(raw)-macSize:]...)))
+	refused("member swapped", base64.RawURLEncoding.EncodeToString(append(other, raw[len(raw)-sealed.MACSize:]...)))
 	refused("no MAC", base64.RawURLEncoding.EncodeToString(payload))
-	refused("MAC only", base64.RawURLEncoding.EncodeToString(raw[len(raw)-macSize:]))
+	refused("MAC only", base64.RawURLEncoding.EncodeToString(raw[len(raw)-sealed.MACSize:]))
 
 	// Valid MACs around malformed payloads.
 	refused("empty list", Token(secret, "", testMember))

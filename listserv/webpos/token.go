@@ -3,22 +3,17 @@ package webpos
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"strings"
 	"unicode/utf8"
+
+	"tacit/listserv/internal/sealed"
 )
 
 const (
 	// tokenVersion is the first byte of every token; a new format gets a
 	// new number.
 	tokenVersion = 1
-	// macSize is the length of the truncated HMAC-SHA256 a token ends
-	// with.
-	macSize = 16
-	// maxTokenLen bounds the tokens Parse looks at: a list and a member
-	// address (at most 254 bytes each) and a number fit easily.
-	maxTokenLen = 1024
 	// keyLabel derives the key of position tokens from the store's
 	// secret: never the unsubscribe key, never the VERP key.
 	keyLabel = "tacit web position key v1"
@@ -51,30 +46,21 @@ func Key(secret []byte) []byte {
 // the length of list, list, member and the first 16 bytes of the MAC.
 // It is deterministic: the same link is written in every mail.
 func Token(key []byte, list string, number int, member string) string {
-	payload := make([]byte, 0, 1+2*binary.MaxVarintLen64+len(list)+len(member)+macSize)
+	payload := make([]byte, 0, 1+2*binary.MaxVarintLen64+len(list)+len(member)+sealed.MACSize)
 	payload = append(payload, tokenVersion)
 	payload = binary.AppendUvarint(payload, uint64(max(number, 0)))
 	payload = binary.AppendUvarint(payload, uint64(len(list)))
 	payload = append(payload, list...)
 	payload = append(payload, member...)
-	payload = append(payload, mac(key, payload)...)
-	return base64.RawURLEncoding.EncodeToString(payload)
+	return sealed.Seal(key, "", payload)
 }
 
 // Parse checks token under key and returns what it names. ok is false
 // for anything forged, made under another key, truncated, altered or
 // malformed, and for an empty key. The MAC is compared in constant time.
 func Parse(key []byte, token string) (list string, number int, member string, ok bool) {
-	if len(key) == 0 || token == "" || len(token) > maxTokenLen {
-		return "", 0, "", false
-	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	// The decoder skips CR and LF: insist on the one canonical spelling.
-	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != token || len(raw) < 1+1+1+macSize {
-		return "", 0, "", false
-	}
-	payload, sum := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
-	if !hmac.Equal(sum, mac(key, payload)) || payload[0] != tokenVersion {
+	payload, ok := sealed.Open(key, "", token, 1+1+1)
+	if !ok || payload[0] != tokenVersion {
 		return "", 0, "", false
 	}
 	rest := payload[1:]
@@ -116,13 +102,6 @@ func PlaceholderURL(base, action string) string {
 		return ""
 	}
 	return strings.TrimRight(base, "/") + "/p/" + Placeholder + "/" + action
-}
-
-// mac returns the truncated HMAC-SHA256 of payload under key.
-func mac(key, payload []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write(payload)
-	return h.Sum(nil)[:macSize]
 }
 
 // validAction reports whether a is one of Actions.
