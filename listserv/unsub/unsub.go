@@ -33,6 +33,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"tacit/listserv/internal/webpage"
 )
 
 // ErrNotMember is the error Options.Unsubscribe returns, possibly
@@ -249,23 +251,12 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, p p
 		h.log.LogAttrs(r.Context(), slog.LevelError, "unsubscribe: page",
 			slog.Any("err", fmt.Errorf("unsub: render %s page in %s: %w", p.Kind, p.Lang, err)))
 		buf.Reset()
-		buf.WriteString("<!DOCTYPE html>\n<html lang=\"" + p.Lang + "\"><title>Error</title><p>Error.</p></html>\n")
+		buf.Write(webpage.ErrorPage(p.Lang))
 		if status < http.StatusBadRequest {
 			status = http.StatusInternalServerError
 		}
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Security-Policy", contentSecurityPolicy)
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Frame-Options", "DENY")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
-	}
+	webpage.Write(w, r, status, buf.Bytes(), contentSecurityPolicy)
 }
 
 // lang returns the language of list's pages.

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"tacit/consensus"
+	"tacit/listserv/internal/webpage"
 	"tacit/listserv/notice"
 )
 
@@ -363,21 +364,10 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pg 
 	if err := tmpl.ExecuteTemplate(&buf, "page", pg); err != nil {
 		h.log.LogAttrs(r.Context(), slog.LevelError, "web position: page", slog.Any("err", err))
 		buf.Reset()
-		buf.WriteString("<!DOCTYPE html>\n<html lang=\"" + pg.Lang + "\"><title>Error</title><p>Error.</p></html>\n")
+		buf.Write(webpage.ErrorPage(pg.Lang))
 		status = http.StatusInternalServerError
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Security-Policy", csp)
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Frame-Options", "DENY")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
-	}
+	webpage.Write(w, r, status, buf.Bytes(), csp)
 }
 
 // clip cuts s to maxReason bytes, on a rune boundary.
