@@ -84,31 +84,20 @@ func isUntilWord(w string) bool {
 // delivery mode: authenticated and sent to NAME-request (or the list).
 // Otherwise it asks for a confirmation by return mail (one per reply).
 func (s *processor) memberSpeaks(rq *requestRun) bool {
-	r := s.o.Authenticity.Authenticate(rq.in.raw, rq.in.env.RemoteAddr)
-	if r.OK && (addressedTo(rq.h, listaddr.Of(rq.l.Address, listaddr.Request)) || addressedTo(rq.h, rq.l.Address)) {
+	if s.authenticatedRequest(rq) {
 		return true
 	}
-	if rq.data.Token == "" {
-		tok := newToken()
-		rq.d.Confirmations = append(rq.d.Confirmations, storage.Confirmation{Token: tok, List: rq.l.Address,
-			Address: rq.sender, Action: "mode", Created: rq.now, Expires: rq.now.Add(confirmationLifetime),
-			Message: rq.in.id})
-		rq.data.Token = tok
-		rq.say(notice.ModeConfirmAsked)
-	}
+	rq.askConfirmation("mode", notice.ModeConfirmAsked)
 	return false
 }
 
 // confirmModes carries out the delivery mode commands of the message
 // the member just confirmed, as of now.
 func (s *processor) confirmModes(rq *requestRun, c storage.Confirmation) error {
-	raw, env, err := s.o.Store.Message(c.Message)
+	cmds, err := s.confirmedCommands(c, rq.now)
 	if err != nil {
 		return err
 	}
-	orig := read(c.Message, raw, env, rq.now)
-	text, _ := classify.BodyText(raw)
-	cmds, _ := parseRequest(orig.subject, text)
 	member, err := s.o.Store.IsMember(rq.l.Address, rq.sender)
 	if err != nil {
 		return err
@@ -121,6 +110,43 @@ func (s *processor) confirmModes(rq *requestRun, c storage.Confirmation) error {
 		}
 	}
 	return nil
+}
+
+// authenticatedRequest reports whether rq's message is authenticated
+// (SPEC section 11) and sent to NAME-request or to the list itself: what
+// a command changing a member's settings or the list needs to act at
+// once, without a confirmation by return mail.
+func (s *processor) authenticatedRequest(rq *requestRun) bool {
+	r := s.o.Authenticity.Authenticate(rq.in.raw, rq.in.env.RemoteAddr)
+	return r.OK && (addressedTo(rq.h, listaddr.Of(rq.l.Address, listaddr.Request)) || addressedTo(rq.h, rq.l.Address))
+}
+
+// askConfirmation asks the sender, once per reply, to confirm by return
+// mail the commands of rq's message for action, saying so with asked.
+// Confirming runs the commands of the message kept, not of the reply.
+func (rq *requestRun) askConfirmation(action string, asked notice.Sentence) {
+	if rq.data.Token != "" {
+		return
+	}
+	tok := newToken()
+	rq.d.Confirmations = append(rq.d.Confirmations, storage.Confirmation{Token: tok, List: rq.l.Address,
+		Address: rq.sender, Action: action, Created: rq.now, Expires: rq.now.Add(confirmationLifetime),
+		Message: rq.in.id})
+	rq.data.Token = tok
+	rq.say(asked)
+}
+
+// confirmedCommands reads again the commands of the message a
+// confirmation names.
+func (s *processor) confirmedCommands(c storage.Confirmation, now time.Time) ([]reqCommand, error) {
+	raw, env, err := s.o.Store.Message(c.Message)
+	if err != nil {
+		return nil, err
+	}
+	orig := read(c.Message, raw, env, now)
+	text, _ := classify.BodyText(raw)
+	cmds, _ := parseRequest(orig.subject, text)
+	return cmds, nil
 }
 
 // digestTime returns the time of day of the digest ("18:00").

@@ -9,7 +9,6 @@ import (
 
 	"tacit/consensus"
 	"tacit/listserv/classify"
-	"tacit/listserv/listaddr"
 	"tacit/listserv/notice"
 	"tacit/storage"
 )
@@ -107,8 +106,7 @@ func (s *processor) ownerSpeaks(rq *requestRun) (bool, error) {
 		rq.owner = true
 		return true, nil
 	}
-	r := s.o.Authenticity.Authenticate(rq.in.raw, rq.in.env.RemoteAddr)
-	if r.OK && (addressedTo(rq.h, listaddr.Of(rq.l.Address, listaddr.Request)) || addressedTo(rq.h, rq.l.Address)) {
+	if s.authenticatedRequest(rq) {
 		rq.owner = true
 		return true, nil
 	}
@@ -116,27 +114,17 @@ func (s *processor) ownerSpeaks(rq *requestRun) (bool, error) {
 		rq.say(notice.OwnerUnauthenticated)
 		return false, nil
 	}
-	if rq.data.Token == "" {
-		tok := newToken()
-		rq.d.Confirmations = append(rq.d.Confirmations, storage.Confirmation{Token: tok, List: rq.l.Address,
-			Address: rq.sender, Action: "owner", Created: rq.now, Expires: rq.now.Add(confirmationLifetime),
-			Message: rq.in.id})
-		rq.data.Token = tok
-		rq.say(notice.OwnerCommandAsked)
-	}
+	rq.askConfirmation("owner", notice.OwnerCommandAsked)
 	return false, nil
 }
 
 // confirmOwnerCommands carries out the owner's commands of the message
 // they just confirmed.
 func (s *processor) confirmOwnerCommands(rq *requestRun, c storage.Confirmation) error {
-	raw, env, err := s.o.Store.Message(c.Message)
+	cmds, err := s.confirmedCommands(c, rq.now)
 	if err != nil {
 		return err
 	}
-	orig := read(c.Message, raw, env, rq.now)
-	text, _ := classify.BodyText(raw)
-	cmds, _ := parseRequest(orig.subject, text)
 	rq.owner = true
 	for _, cmd := range cmds {
 		if cmd.verb == "meeting" || cmd.verb == "settle" {
