@@ -1,0 +1,81 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tacit/storage"
+)
+
+// `tacit meeting add` reads WHEN in the words of a deadline, in the
+// server's timezone, and says back the day it understood; `meeting ls`
+// shows it; `meeting rm` takes it away, and says so when there is
+// nothing to take.
+func TestMeetingAddLsRm(t *testing.T) {
+	t.Parallel()
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	s, err := storage.Open(filepath.Join(t.TempDir(), "tacit.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, paris)
+	a := New(Options{Store: s, Domain: "lists.test", Language: "fr", Location: paris,
+		Now: func() time.Time { return now }})
+	exec := func(args ...string) (string, error) {
+		var out strings.Builder
+		err := a.Execute(context.Background(), args, &out)
+		return out.String(), err
+	}
+	if _, err := exec("list", "create", "jardin"); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := exec("meeting", "add", "jardin", "12/01/2027", "18h30", "--place", "Maison du libre")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "meeting 1 of jardin@lists.test on Tue 2027-01-12 18:30 CET, Maison du libre\n"; out != want {
+		t.Errorf("meeting add said %q, want %q", out, want)
+	}
+	var ms []storage.Meeting
+	out, err = exec("meeting", "ls", "jardin", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(out), &ms); err != nil {
+		t.Fatalf("meeting ls --json: %v\n%s", err, out)
+	}
+	if len(ms) != 1 || !ms[0].At.Equal(time.Date(2027, 1, 12, 17, 30, 0, 0, time.UTC)) ||
+		ms[0].Place != "Maison du libre" || ms[0].By != "cli" || ms[0].AgendaSent {
+		t.Errorf("meeting ls: %+v", ms)
+	}
+
+	for _, bad := range [][]string{
+		{"meeting", "add", "jardin", "quand on pourra"},
+		{"meeting", "add", "jardin"},
+		{"meeting", "add", "potager", "12/01/2027", "18h30"},
+		{"meeting", "rm", "jardin", "un"},
+	} {
+		if out, err := exec(bad...); err == nil {
+			t.Errorf("%s: accepted, said %q", strings.Join(bad, " "), out)
+		}
+	}
+
+	if out, err := exec("meeting", "rm", "jardin", "1"); err != nil || out != "removed meeting 1 of jardin@lists.test\n" {
+		t.Errorf("meeting rm: %q, %v", out, err)
+	}
+	if out, err := exec("meeting", "ls", "jardin", "--json"); err != nil || strings.TrimSpace(out) != "[]" {
+		t.Errorf("meeting ls after rm: %q, %v", out, err)
+	}
+	if _, err := exec("meeting", "rm", "jardin", "1"); err == nil || !strings.Contains(err.Error(), "no meeting 1") {
+		t.Errorf("meeting rm of a removed meeting: %v", err)
+	}
+}
