@@ -70,6 +70,21 @@ func TestDeliveryModesByMail(t *testing.T) {
 	if !contains(got, "La date n'a pas été comprise") || memberOf(t, h, "alice@example.org").Mode != storage.ModeNormal {
 		t.Errorf("an unreadable date was not refused:\n%s", got)
 	}
+	// SPEC's own examples: "nomail until 2027-01-15", and "vacances
+	// jusqu'au 15/01" without a year, which is the next 15 January.
+	jan15 := time.Date(2027, 1, 15, 0, 0, 0, 0, paris(t))
+	for i, c := range []struct{ who, body string }{
+		{"alice@example.org", "nomail until 2027-01-15\r\n"},
+		{"carol@example.org", "vacances jusqu'au 15/01\r\n"},
+	} {
+		h.mustSend(c.who, []string{"jardin-request@lists.test"}, requestMail(c.who, "jardin-request@lists.test", "", c.body))
+		got := readAll(t, waitMessages(t, h.sink, c.who, "Réponse à votre message", 2+i)[1+i])
+		m := memberOf(t, h, c.who)
+		if !contains(got, "15 janvier 2027") || m.Mode != storage.ModeNomail ||
+			m.NomailUntil.Before(jan15) || m.NomailUntil.After(jan15.Add(24*time.Hour)) {
+			t.Errorf("%q: mode %q until %v, want nomail until %v; answer:\n%s", c.body, m.Mode, m.NomailUntil, jan15, got)
+		}
+	}
 }
 
 func contains(s string, subs ...string) bool {
