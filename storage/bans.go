@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // Against trolls (schema 13, SPEC section 14): what sticks to an
@@ -57,7 +57,7 @@ type Sanction struct {
 // migrateSanctions opens schema 13: the ban and moderation sets and the
 // held log by author. The members moderated at the time of the upgrade
 // fill the moderation set, so that leaving no longer clears them.
-func migrateSanctions(tx *bolt.Tx) error {
+func migrateSanctions(tx kv.Tx) error {
 	for _, name := range [][]byte{bucketBans, bucketModerated, bucketHeldBy} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -102,7 +102,7 @@ func BanPattern(p string) (string, bool) {
 
 // putSanction applies one change in tx. A ban on an address also
 // unsubscribes it. It reports whether anything changed.
-func putSanction(tx *bolt.Tx, s Sanction) (bool, error) {
+func putSanction(tx kv.Tx, s Sanction) (bool, error) {
 	b := s.Ban
 	b.List, b.Pattern = NormalizeAddress(b.List), NormalizeAddress(b.Pattern)
 	if tx.Bucket(bucketLists).Get([]byte(b.List)) == nil {
@@ -144,7 +144,7 @@ func putSanction(tx *bolt.Tx, s Sanction) (bool, error) {
 
 // removeMember unsubscribes addr from list (both normalized) in tx and
 // reports whether it was a member.
-func removeMember(tx *bolt.Tx, list, addr string) (bool, error) {
+func removeMember(tx kv.Tx, list, addr string) (bool, error) {
 	b, err := membersBucket(tx, list)
 	if err != nil {
 		return false, err
@@ -162,7 +162,7 @@ func removeMember(tx *bolt.Tx, list, addr string) (bool, error) {
 }
 
 // putSanctions applies the sanctions of a disposition.
-func putSanctions(tx *bolt.Tx, ss []Sanction) error {
+func putSanctions(tx kv.Tx, ss []Sanction) error {
 	for _, s := range ss {
 		if _, err := putSanction(tx, s); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
@@ -176,7 +176,7 @@ func putSanctions(tx *bolt.Tx, ss []Sanction) error {
 // or not).
 func (s *Store) Sanction(c Sanction) (bool, error) {
 	var changed bool
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		var err error
 		changed, err = putSanction(tx, c)
 		return err
@@ -198,7 +198,7 @@ func (s *Store) ModeratedAddresses(list string) ([]Ban, error) {
 func (s *Store) sanctionSet(name []byte, list string) ([]Ban, error) {
 	var out []Ban
 	prefix := sanctionKey(list, "")
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(name)
 		if b == nil {
 			return nil
@@ -227,7 +227,7 @@ func (s *Store) Banned(list, addr string) (ban Ban, ok bool, err error) {
 		return Ban{}, false, nil
 	}
 	_, dom, _ := strings.Cut(addr, "@")
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketBans)
 		if b == nil {
 			return nil
@@ -249,7 +249,7 @@ func (s *Store) Banned(list, addr string) (ban Ban, ok bool, err error) {
 // IsModerated reports whether addr is in list's moderation set.
 func (s *Store) IsModerated(list, addr string) (bool, error) {
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketModerated)
 		ok = b != nil && b.Get(sanctionKey(list, addr)) != nil
 		return nil
@@ -266,7 +266,7 @@ func heldByPrefix(list, author string) []byte {
 
 // logHeldBy adds h to the held log by author, and forgets its author's
 // entries older than heldLogKeep.
-func logHeldBy(tx *bolt.Tx, h Held) error {
+func logHeldBy(tx kv.Tx, h Held) error {
 	b := tx.Bucket(bucketHeldBy)
 	if b == nil {
 		return nil // a store being migrated: schema 13 fills it
@@ -293,7 +293,7 @@ func (s *Store) HeldFromSince(list, author, reason string, since time.Time) (int
 	n := 0
 	prefix := heldByPrefix(list, author)
 	from := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(since.UnixNano()))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketHeldBy)
 		if b == nil {
 			return nil
@@ -317,7 +317,7 @@ func (s *Store) HeldFromSince(list, author, reason string, since time.Time) (int
 func (s *Store) PostsSince(list, author string, since time.Time) (int, error) {
 	list, author = NormalizeAddress(list), NormalizeAddress(author)
 	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketArchive).Bucket([]byte(list))
 		if b == nil {
 			return nil
@@ -349,7 +349,7 @@ func (s *Store) PostsSince(list, author string, since time.Time) (int, error) {
 // Discards returns every recorded discard, oldest first.
 func (s *Store) Discards() ([]Discard, error) {
 	var out []Discard
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketDiscarded)
 		return b.ForEach(func(k, _ []byte) error {
 			var d Discard

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"math"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 
 	"tacit/consensus"
 )
@@ -22,7 +22,7 @@ var (
 	bucketArchiveMeta  = []byte("archive_meta")  // list ‖ 0 ‖ seq → opaque blob of the IMAP layer
 )
 
-func migrateBoxes(tx *bolt.Tx) error {
+func migrateBoxes(tx kv.Tx) error {
 	for _, b := range [][]byte{bucketBoxes, bucketBoxNext, bucketProposalPost, bucketSeen, bucketArchiveMeta} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return fmt.Errorf("create bucket %s: %w", b, err)
@@ -50,7 +50,7 @@ func boxPrefix(list string, st consensus.Status) []byte {
 }
 
 // fileIntoBox gives seq a new UID in the box of status st.
-func fileIntoBox(tx *bolt.Tx, list string, st consensus.Status, seq uint64) (uint32, error) {
+func fileIntoBox(tx kv.Tx, list string, st consensus.Status, seq uint64) (uint32, error) {
 	nextKey := append(append([]byte(list), 0), st...)
 	next := tx.Bucket(bucketBoxNext)
 	uid := uint32(1)
@@ -68,7 +68,7 @@ func fileIntoBox(tx *bolt.Tx, list string, st consensus.Status, seq uint64) (uin
 // current status. A later version (the list's notice of an amendment)
 // takes the place of the earlier one there: the Proposals mailboxes hold
 // each proposal once, as it stands now.
-func linkProposalPost(tx *bolt.Tx, ref ProposalRef, seq uint64) error {
+func linkProposalPost(tx kv.Tx, ref ProposalRef, seq uint64) error {
 	ref.List = NormalizeAddress(ref.List)
 	var p consensus.Proposal
 	if err := getJSON(tx.Bucket(bucketProposals), ref.key(), &p); err != nil {
@@ -93,7 +93,7 @@ func linkProposalPost(tx *bolt.Tx, ref ProposalRef, seq uint64) error {
 
 // moveProposalPost moves a proposal's post to the mailbox of its new
 // status (a new UID there), when the status changed.
-func moveProposalPost(tx *bolt.Tx, p consensus.Proposal) error {
+func moveProposalPost(tx kv.Tx, p consensus.Proposal) error {
 	ref := ProposalRef{List: NormalizeAddress(p.List), Number: p.Number}
 	links := tx.Bucket(bucketProposalPost)
 	var l postLink
@@ -122,7 +122,7 @@ func (s *Store) ProposalBox(list string, st consensus.Status) ([]BoxEntry, uint3
 	list = NormalizeAddress(list)
 	var out []BoxEntry
 	next := uint32(1)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		if v := tx.Bucket(bucketBoxNext).Get(append(append([]byte(list), 0), st...)); len(v) == 4 {
 			next = binary.BigEndian.Uint32(v) + 1
 		}
@@ -145,7 +145,7 @@ func (s *Store) ProposalBox(list string, st consensus.Status) ([]BoxEntry, uint3
 func (s *Store) ArchiveEntries(list string, after uint64, limit int) ([]ArchiveEntry, error) {
 	list = NormalizeAddress(list)
 	var out []ArchiveEntry
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketArchive).Bucket([]byte(list))
 		if b == nil {
 			return nil
@@ -176,7 +176,7 @@ func (s *Store) ArchiveEntries(list string, after uint64, limit int) ([]ArchiveE
 // 28–157 ms per IMAP SELECT at 1,000,000 messages).
 func (s *Store) ArchiveStat(list string) (count int, last uint64, err error) {
 	list = NormalizeAddress(list)
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketArchive).Bucket([]byte(list))
 		if b == nil {
 			return nil
@@ -197,7 +197,7 @@ func (s *Store) ArchivedMessage(list string, seq uint64) (ArchiveEntry, []byte, 
 	list = NormalizeAddress(list)
 	var a ArchiveEntry
 	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketArchive).Bucket([]byte(list))
 		if b == nil {
 			return ErrNotFound
@@ -229,7 +229,7 @@ func (s *Store) ArchivedMessage(list string, seq uint64) (ArchiveEntry, []byte, 
 // there is none yet.
 func (s *Store) ArchiveMeta(list string, seq uint64) (blob []byte, ok bool, err error) {
 	list = NormalizeAddress(list)
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		if v := tx.Bucket(bucketArchiveMeta).Get(binary.BigEndian.AppendUint64(append([]byte(list), 0), seq)); v != nil {
 			blob, ok = bytes.Clone(v), true
 		}
@@ -246,7 +246,7 @@ func (s *Store) ArchiveMeta(list string, seq uint64) (blob []byte, ok bool, err 
 func (s *Store) LastArchiveMeta(list string) (uint64, error) {
 	prefix := append([]byte(NormalizeAddress(list)), 0)
 	var last uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		c := tx.Bucket(bucketArchiveMeta).Cursor()
 		end := binary.BigEndian.AppendUint64(bytes.Clone(prefix), math.MaxUint64)
 		k, _ := c.Seek(end)
@@ -270,7 +270,7 @@ func (s *Store) LastArchiveMeta(list string) (uint64, error) {
 // PutArchiveMeta stores the IMAP layer's blob for an archived message.
 func (s *Store) PutArchiveMeta(list string, seq uint64, blob []byte) error {
 	list = NormalizeAddress(list)
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx kv.Tx) error {
 		return appending(tx.Bucket(bucketArchiveMeta)).Put(binary.BigEndian.AppendUint64(append([]byte(list), 0), seq), blob)
 	})
 	if err != nil {
@@ -287,7 +287,7 @@ func seenPrefix(member, mailbox string) []byte {
 // as "jardin@lists.test/Proposals/Open").
 func (s *Store) Seen(member, mailbox string) (map[uint32]bool, error) {
 	out := map[uint32]bool{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		prefix := seenPrefix(member, mailbox)
 		c := tx.Bucket(bucketSeen).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -305,7 +305,7 @@ func (s *Store) Seen(member, mailbox string) (map[uint32]bool, error) {
 
 // SetSeen sets or clears \Seen on uids of mailbox for member.
 func (s *Store) SetSeen(member, mailbox string, uids []uint32, seen bool) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketSeen)
 		prefix := seenPrefix(member, mailbox)
 		for _, uid := range uids {
@@ -334,7 +334,7 @@ func (s *Store) SetSeen(member, mailbox string, uids []uint32, seen bool) error 
 func (s *Store) ArchivedBatch(list string, seqs []uint64, headerOnly bool) (map[uint64][]byte, error) {
 	list = NormalizeAddress(list)
 	out := make(map[uint64][]byte, len(seqs))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketArchive).Bucket([]byte(list))
 		if b == nil {
 			return nil

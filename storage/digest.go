@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // Since schema version 14, members choose how they get the ordinary
@@ -24,7 +24,7 @@ var (
 	bucketDigestSent = []byte("digest_sent")
 )
 
-func migrateDigest(tx *bolt.Tx) error {
+func migrateDigest(tx kv.Tx) error {
 	for _, b := range [][]byte{bucketDigest, bucketDigestSent} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
@@ -81,7 +81,7 @@ func digestKey(list string, seq uint64) []byte {
 }
 
 // putDigestEffects writes a disposition's mode changes and digest items.
-func putDigestEffects(tx *bolt.Tx, d Disposition) error {
+func putDigestEffects(tx kv.Tx, d Disposition) error {
 	for _, mc := range d.Modes {
 		_, err := updateMember(tx, NormalizeAddress(mc.List), NormalizeAddress(mc.Address), func(m *Member) error {
 			SetMode(m, mc.Mode, mc.Until)
@@ -109,7 +109,7 @@ func putDigestEffects(tx *bolt.Tx, d Disposition) error {
 // distributed before before, oldest first.
 func (s *Store) DigestItems(list string, before time.Time) ([]DigestItem, error) {
 	var out []DigestItem
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		prefix := append([]byte(NormalizeAddress(list)), 0)
 		b := tx.Bucket(bucketDigest)
 		c := b.Cursor()
@@ -134,7 +134,7 @@ func (s *Store) DigestItems(list string, before time.Time) ([]DigestItem, error)
 // none).
 func (s *Store) DigestSentDay(list string) (string, error) {
 	var day string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		day = string(tx.Bucket(bucketDigestSent).Get([]byte(NormalizeAddress(list))))
 		return nil
 	})
@@ -148,7 +148,7 @@ func (s *Store) DigestSentDay(list string) (string, error) {
 func (s *Store) SendDigest(list, day string, items []DigestItem, digest Outgoing) (bool, error) {
 	list = NormalizeAddress(list)
 	sent := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		marks := tx.Bucket(bucketDigestSent)
 		if day != "" && string(marks.Get([]byte(list))) == day {
 			return nil
@@ -184,7 +184,7 @@ func (s *Store) SendDigest(list, day string, items []DigestItem, digest Outgoing
 func (s *Store) EndHoliday(list, addr string, until time.Time, told Outgoing) (bool, error) {
 	list, addr = NormalizeAddress(list), NormalizeAddress(addr)
 	ended := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		b, err := membersBucket(tx, list)
 		if err != nil {
 			return err

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // bucketHeldLog (schema 8) records when each list held each post:
@@ -24,7 +24,7 @@ const heldLogKeep = 31 * 24 * time.Hour
 
 // migrateHeldLog opens schema 8: the held log, filled with the posts
 // held at the time of the upgrade.
-func migrateHeldLog(tx *bolt.Tx) error {
+func migrateHeldLog(tx kv.Tx) error {
 	log, err := tx.CreateBucketIfNotExists(bucketHeldLog)
 	if err != nil {
 		return fmt.Errorf("create bucket %s: %w", bucketHeldLog, err)
@@ -47,7 +47,7 @@ func heldLogKey(list string, at time.Time, id uint64) []byte {
 	return binary.BigEndian.AppendUint64(k, id)
 }
 
-func putHeld(tx *bolt.Tx, h Held) error {
+func putHeld(tx kv.Tx, h Held) error {
 	b := appending(tx.Bucket(bucketHeld))
 	id, err := b.NextSequence()
 	if err != nil {
@@ -70,7 +70,7 @@ func putHeld(tx *bolt.Tx, h Held) error {
 
 // logHeld adds h to the held log and forgets the list's entries older
 // than heldLogKeep.
-func logHeld(tx *bolt.Tx, h Held) error {
+func logHeld(tx kv.Tx, h Held) error {
 	log := tx.Bucket(bucketHeldLog)
 	prefix := heldLogPrefix(h.List)
 	old := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(h.At.Add(-heldLogKeep).UnixNano()))
@@ -100,7 +100,7 @@ type HeldEntry struct {
 // decision. The log forgets posts after a month.
 func (s *Store) HeldLog(list string, from, to time.Time) ([]HeldEntry, error) {
 	var out []HeldEntry
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		prefix := heldLogPrefix(list)
 		start := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(from.UnixNano()))
 		end := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(to.UnixNano()))
@@ -126,7 +126,7 @@ func (s *Store) HeldLog(list string, from, to time.Time) ([]HeldEntry, error) {
 // zero time when it remembers none.
 func (s *Store) LastHeldBefore(list string, t time.Time, keep func(reason string) bool) (time.Time, error) {
 	var at time.Time
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		prefix := heldLogPrefix(list)
 		end := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(t.UnixNano()))
 		c := tx.Bucket(bucketHeldLog).Cursor()
@@ -156,7 +156,7 @@ func (s *Store) LastHeldBefore(list string, t time.Time, keep func(reason string
 func (s *Store) HeldPosts(list string) ([]Held, error) {
 	list = NormalizeAddress(list)
 	var out []Held
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketHeld)
 		return b.ForEach(func(k, _ []byte) error {
 			var h Held

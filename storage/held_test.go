@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // holdAt receives a message and holds it for list at t; it returns the
@@ -76,7 +76,7 @@ func TestMigrationLogsHeldPosts(t *testing.T) {
 	s := openAt(t, path)
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	id := holdAt(t, s, "jardin@lists.test", t0)
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	if err := s.db.Update(func(tx kv.Tx) error {
 		if err := tx.DeleteBucket(bucketHeldLog); err != nil {
 			return err
 		}

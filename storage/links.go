@@ -3,7 +3,7 @@ package storage
 import (
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // Since schema version 12, the one-click links made public:
@@ -16,7 +16,7 @@ import (
 // counts, and the member answers by mail.
 var bucketRevokedLinks = []byte("revoked_links")
 
-func migrateRevokedLinks(tx *bolt.Tx) error {
+func migrateRevokedLinks(tx kv.Tx) error {
 	_, err := tx.CreateBucketIfNotExists(bucketRevokedLinks)
 	return err
 }
@@ -37,7 +37,7 @@ func (r LinkRef) key() []byte {
 // LinkRevoked reports whether r's links were made public.
 func (s *Store) LinkRevoked(r LinkRef) (bool, error) {
 	found := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		found = tx.Bucket(bucketRevokedLinks).Get(r.key()) != nil
 		return nil
 	})
@@ -47,6 +47,6 @@ func (s *Store) LinkRevoked(r LinkRef) (bool, error) {
 	return found, nil
 }
 
-func putRevokedLink(tx *bolt.Tx, r LinkRef) error {
+func putRevokedLink(tx kv.Tx, r LinkRef) error {
 	return tx.Bucket(bucketRevokedLinks).Put(r.key(), nil)
 }

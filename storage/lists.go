@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // List is one mailing list.
@@ -82,7 +82,7 @@ func NormalizeAddress(addr string) string {
 // CreateList stores a new list; ErrExists if its address is taken.
 func (s *Store) CreateList(l List) error {
 	l.Address = NormalizeAddress(l.Address)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketLists)
 		if b.Get([]byte(l.Address)) != nil {
 			return ErrExists
@@ -102,7 +102,7 @@ func (s *Store) CreateList(l List) error {
 func (s *Store) UpdateList(addr string, change func(*List) error) (List, error) {
 	addr = NormalizeAddress(addr)
 	var l List
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketLists)
 		if err := getJSON(b, []byte(addr), &l); err != nil {
 			return err
@@ -123,7 +123,7 @@ func (s *Store) UpdateList(addr string, change func(*List) error) (List, error) 
 func (s *Store) List(addr string) (List, error) {
 	addr = NormalizeAddress(addr)
 	var l List
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return getJSON(tx.Bucket(bucketLists), []byte(addr), &l)
 	})
 	if err != nil {
@@ -135,7 +135,7 @@ func (s *Store) List(addr string) (List, error) {
 // Lists returns every list, ordered by address.
 func (s *Store) Lists() ([]List, error) {
 	var out []List
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bucketLists).ForEach(func(k, v []byte) error {
 			var l List
 			if err := getJSON(tx.Bucket(bucketLists), k, &l); err != nil {

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // Since schema version 11, the meetings of each list (SPEC section 13):
@@ -17,7 +17,7 @@ import (
 // that stores and queues the agenda.
 var bucketMeetings = []byte("meetings")
 
-func migrateMeetings(tx *bolt.Tx) error {
+func migrateMeetings(tx kv.Tx) error {
 	_, err := tx.CreateBucketIfNotExists(bucketMeetings)
 	return err
 }
@@ -47,7 +47,7 @@ func meetingKey(list string, id uint64) []byte {
 
 // AddMeeting records a meeting and returns it with its id.
 func (s *Store) AddMeeting(m Meeting) (Meeting, error) {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		var err error
 		m, err = putMeeting(tx, m)
 		return err
@@ -59,7 +59,7 @@ func (s *Store) AddMeeting(m Meeting) (Meeting, error) {
 }
 
 // putMeeting stores a new meeting and returns it with its id.
-func putMeeting(tx *bolt.Tx, m Meeting) (Meeting, error) {
+func putMeeting(tx kv.Tx, m Meeting) (Meeting, error) {
 	m.List = NormalizeAddress(m.List)
 	if tx.Bucket(bucketLists).Get([]byte(m.List)) == nil {
 		return m, fmt.Errorf("list %s: %w", m.List, ErrNotFound)
@@ -77,7 +77,7 @@ func putMeeting(tx *bolt.Tx, m Meeting) (Meeting, error) {
 // first.
 func (s *Store) Meetings(list string) ([]Meeting, error) {
 	var out []Meeting
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		var prefix []byte
 		if list != "" {
 			prefix = append([]byte(NormalizeAddress(list)), 0)
@@ -102,7 +102,7 @@ func (s *Store) Meetings(list string) ([]Meeting, error) {
 // RemoveMeeting deletes a meeting of list; ErrNotFound when there is
 // none with that id.
 func (s *Store) RemoveMeeting(list string, id uint64) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketMeetings)
 		k := meetingKey(list, id)
 		if b.Get(k) == nil {
@@ -136,7 +136,7 @@ func (s *Store) DueAgendas(now time.Time, before time.Duration) ([]Meeting, erro
 // one transaction: an agenda goes out once, whatever crashes happen. It
 // does nothing when the agenda was already sent or the meeting is gone.
 func (s *Store) SendAgenda(m Meeting, agenda Outgoing) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketMeetings)
 		k := meetingKey(m.List, m.ID)
 		var cur Meeting

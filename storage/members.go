@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // Member is one subscriber of a list.
@@ -45,7 +45,7 @@ type Member struct {
 func (s *Store) Member(list, addr string) (Member, error) {
 	list, addr = NormalizeAddress(list), NormalizeAddress(addr)
 	var m Member
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b, err := membersBucket(tx, list)
 		if err != nil {
 			return err
@@ -62,7 +62,7 @@ func (s *Store) Member(list, addr string) (Member, error) {
 func (s *Store) UpdateMember(list, addr string, change func(*Member) error) (Member, error) {
 	list, addr = NormalizeAddress(list), NormalizeAddress(addr)
 	var m Member
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		var err error
 		m, err = updateMember(tx, list, addr, change)
 		return err
@@ -75,7 +75,7 @@ func (s *Store) UpdateMember(list, addr string, change func(*Member) error) (Mem
 
 // updateMember applies change to member addr of list (both normalized)
 // in tx and returns the member as written.
-func updateMember(tx *bolt.Tx, list, addr string, change func(*Member) error) (Member, error) {
+func updateMember(tx kv.Tx, list, addr string, change func(*Member) error) (Member, error) {
 	var m Member
 	b, err := membersBucket(tx, list)
 	if err != nil {
@@ -91,7 +91,7 @@ func updateMember(tx *bolt.Tx, list, addr string, change func(*Member) error) (M
 	return m, putJSON(b, []byte(addr), m)
 }
 
-func membersBucket(tx *bolt.Tx, list string) (*bolt.Bucket, error) {
+func membersBucket(tx kv.Tx, list string) (kv.Bucket, error) {
 	if tx.Bucket(bucketLists).Get([]byte(list)) == nil {
 		return nil, fmt.Errorf("list %s: %w", list, ErrNotFound)
 	}
@@ -107,7 +107,7 @@ func membersBucket(tx *bolt.Tx, list string) (*bolt.Bucket, error) {
 func (s *Store) AddMembers(list string, now time.Time, addrs ...string) ([]string, error) {
 	list = NormalizeAddress(list)
 	var added []string
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		added = added[:0]
 		b, err := membersBucket(tx, list)
 		if err != nil {
@@ -136,7 +136,7 @@ func (s *Store) AddMembers(list string, now time.Time, addrs ...string) ([]strin
 func (s *Store) RemoveMembers(list string, addrs ...string) ([]string, error) {
 	list = NormalizeAddress(list)
 	var removed []string
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		removed = removed[:0]
 		b, err := membersBucket(tx, list)
 		if err != nil {
@@ -170,7 +170,7 @@ func (s *Store) RemoveMembers(list string, addrs ...string) ([]string, error) {
 func (s *Store) Members(list string) ([]Member, error) {
 	list = NormalizeAddress(list)
 	var out []Member
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b, err := membersBucket(tx, list)
 		if err != nil {
 			return err
@@ -194,7 +194,7 @@ func (s *Store) Members(list string) ([]Member, error) {
 func (s *Store) IsMember(list, addr string) (bool, error) {
 	list, addr = NormalizeAddress(list), NormalizeAddress(addr)
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b, err := membersBucket(tx, list)
 		if err != nil {
 			return err

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // Envelope is what the SMTP session knew about a message besides its bytes.
@@ -170,7 +170,7 @@ type ThreadLink struct {
 // Once it returns nil, the message survives a crash.
 func (s *Store) Receive(env Envelope, raw []byte) (uint64, error) {
 	var id uint64
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx kv.Tx) error {
 		msgs := appending(tx.Bucket(bucketMessages))
 		n, err := msgs.NextSequence()
 		if err != nil {
@@ -204,7 +204,7 @@ const bigMessage = 64 << 10
 var bigMessageKey = []byte("raw")
 
 // putMessage stores raw under key in msgs, the messages bucket.
-func putMessage(msgs *bolt.Bucket, key, raw []byte) error {
+func putMessage(msgs kv.Bucket, key, raw []byte) error {
 	if len(raw) <= bigMessage {
 		return msgs.Put(key, raw)
 	}
@@ -217,7 +217,7 @@ func putMessage(msgs *bolt.Bucket, key, raw []byte) error {
 
 // getMessage returns the message stored under key in msgs, nil if none;
 // the bytes are the store's, valid for the transaction.
-func getMessage(msgs *bolt.Bucket, key []byte) []byte {
+func getMessage(msgs kv.Bucket, key []byte) []byte {
 	if v := msgs.Get(key); v != nil {
 		return v
 	}
@@ -231,7 +231,7 @@ func getMessage(msgs *bolt.Bucket, key []byte) []byte {
 func (s *Store) Message(id uint64) ([]byte, Envelope, error) {
 	var raw []byte
 	var env Envelope
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		key := u64(id)
 		v := getMessage(tx.Bucket(bucketMessages), key)
 		if v == nil {
@@ -250,7 +250,7 @@ func (s *Store) Message(id uint64) ([]byte, Envelope, error) {
 // arrival order.
 func (s *Store) Inbox() ([]uint64, error) {
 	var ids []uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bucketInbox).ForEach(func(k, _ []byte) error {
 			ids = append(ids, be64(k))
 			return nil
@@ -266,7 +266,7 @@ func (s *Store) Inbox() ([]uint64, error) {
 // the inbox, atomically. Disposing of a message that is no longer in the
 // inbox does nothing and returns nil, so a repeated call is harmless.
 func (s *Store) Dispose(id uint64, d Disposition) error {
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx kv.Tx) error {
 		key := u64(id)
 		inbox := tx.Bucket(bucketInbox)
 		if inbox.Get(key) == nil {
@@ -336,7 +336,7 @@ func (s *Store) Dispose(id uint64, d Disposition) error {
 	return nil
 }
 
-func putArchive(tx *bolt.Tx, a ArchiveEntry) (uint64, error) {
+func putArchive(tx kv.Tx, a ArchiveEntry) (uint64, error) {
 	var stored []byte
 	if a.Size == 0 { // read the message only for its size
 		stored = getMessage(tx.Bucket(bucketMessages), u64(a.MessageID))
@@ -350,7 +350,7 @@ func putArchive(tx *bolt.Tx, a ArchiveEntry) (uint64, error) {
 
 // putArchiveEncoded appends to list's archive an entry encoded without
 // its seq and message id, and returns its seq.
-func putArchiveEncoded(tx *bolt.Tx, list string, raw []byte, messageID uint64) (uint64, error) {
+func putArchiveEncoded(tx kv.Tx, list string, raw []byte, messageID uint64) (uint64, error) {
 	b, err := tx.Bucket(bucketArchive).CreateBucketIfNotExists([]byte(list))
 	if err != nil {
 		return 0, err

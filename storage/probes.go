@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // Since schema version 9, the probes that wait for the end of their
@@ -25,7 +25,7 @@ var bucketProbes = []byte("probes")
 // migrateProbes opens schema 9: the index of pending probes. From this
 // version on, a delivery report counts only when it is sent to a tagged
 // bounce address, which an older tacit would not check.
-func migrateProbes(tx *bolt.Tx) error {
+func migrateProbes(tx kv.Tx) error {
 	_, err := tx.CreateBucketIfNotExists(bucketProbes)
 	return err
 }
@@ -64,7 +64,7 @@ func (s *Store) StartProbe(list, addr string, p Probe, out Outgoing) (Probe, err
 	if len(out.Queue) != 1 {
 		return p, fmt.Errorf("storage: start probe of %s in %s: %d queue entries, want 1", addr, list, len(out.Queue))
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		b, err := membersBucket(tx, list)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (s *Store) StartProbe(list, addr string, p Probe, out Outgoing) (Probe, err
 func (s *Store) DueProbes(now time.Time, limit int) ([]ProbeRef, error) {
 	var out []ProbeRef
 	end := uint64(now.UnixNano())
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		c := tx.Bucket(bucketProbes).Cursor()
 		for k, v := c.First(); len(k) > 8 && binary.BigEndian.Uint64(k) <= end; k, v = c.Next() {
 			list, addr, ok := bytes.Cut(k[8:], []byte{0})
@@ -127,7 +127,7 @@ func (s *Store) EndProbe(ref ProbeRef, change func(*Member) ([]Outgoing, error))
 	list, addr := NormalizeAddress(ref.List), NormalizeAddress(ref.Address)
 	var m Member
 	stale := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		stale = false
 		idx := tx.Bucket(bucketProbes)
 		if err := idx.Delete(probeKey(ref.Due, list, addr)); err != nil {
@@ -174,7 +174,7 @@ func (s *Store) EndProbe(ref ProbeRef, change func(*Member) ([]Outgoing, error))
 }
 
 // deleteProbeIndex removes the index entry of m's pending probe, if any.
-func deleteProbeIndex(tx *bolt.Tx, list string, m Member) error {
+func deleteProbeIndex(tx kv.Tx, list string, m Member) error {
 	if m.Probe == nil {
 		return nil
 	}

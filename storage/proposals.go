@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 
 	"tacit/consensus"
 )
@@ -26,7 +26,7 @@ var (
 	bucketProposalWake   = []byte("proposal_wake")    // list ‖ 0 ‖ number → its key in proposal_due
 )
 
-func migrateProposals(tx *bolt.Tx) error {
+func migrateProposals(tx kv.Tx) error {
 	for _, b := range [][]byte{bucketProposals, bucketProposalNumber, bucketProposalByMsg,
 		bucketProposalEvents, bucketThreads, bucketProposalDue, bucketProposalWake} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -166,7 +166,7 @@ type Outgoing struct {
 func (s *Store) ReserveProposalNumber(list string, msgID uint64) (int, error) {
 	list = NormalizeAddress(list)
 	var n int
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		byMsg := tx.Bucket(bucketProposalByMsg)
 		if v := byMsg.Get(u64(msgID)); v != nil {
 			n = refFromKey(v).Number
@@ -193,7 +193,7 @@ func (s *Store) ReserveProposalNumber(list string, msgID uint64) (int, error) {
 func (s *Store) Proposal(ref ProposalRef) (consensus.Proposal, error) {
 	ref.List = NormalizeAddress(ref.List)
 	var p consensus.Proposal
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return getJSON(tx.Bucket(bucketProposals), ref.key(), &p)
 	})
 	if err != nil {
@@ -208,7 +208,7 @@ func (s *Store) Proposal(ref ProposalRef) (consensus.Proposal, error) {
 // its error is at its index in unreadable (nil for the others).
 func (s *Store) ProposalsAt(refs []ProposalRef) (ps []consensus.Proposal, unreadable []error, err error) {
 	ps, unreadable = make([]consensus.Proposal, len(refs)), make([]error, len(refs))
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketProposals)
 		for i, ref := range refs {
 			ref.List = NormalizeAddress(ref.List)
@@ -233,7 +233,7 @@ func (s *Store) ProposalsAt(refs []ProposalRef) (ps []consensus.Proposal, unread
 func (s *Store) Proposals(list string) ([]consensus.Proposal, error) {
 	list = NormalizeAddress(list)
 	var out []consensus.Proposal
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		c := tx.Bucket(bucketProposals).Cursor()
 		prefix := []byte(nil)
 		if list != "" {
@@ -259,7 +259,7 @@ func (s *Store) Proposals(list string) ([]consensus.Proposal, error) {
 // decoded.
 func (s *Store) ProposalCounts() (map[consensus.Status]int, error) {
 	out := map[consensus.Status]int{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bucketProposals).ForEach(func(k, v []byte) error {
 			var p struct {
 				Status consensus.Status `json:"status"`
@@ -281,7 +281,7 @@ func (s *Store) ProposalCounts() (map[consensus.Status]int, error) {
 func (s *Store) ProposalEvents(ref ProposalRef) ([]ProposalEvent, error) {
 	ref.List = NormalizeAddress(ref.List)
 	var out []ProposalEvent
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		c := tx.Bucket(bucketProposalEvents).Cursor()
 		prefix := ref.key()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
@@ -304,7 +304,7 @@ func (s *Store) ProposalEvents(ref ProposalRef) ([]ProposalEvent, error) {
 func (s *Store) ThreadOf(messageID string) (ProposalRef, bool, error) {
 	var ref ProposalRef
 	found := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		if v := tx.Bucket(bucketThreads).Get(threadKey(messageID)); v != nil {
 			ref, found = refFromKey(v), true
 		}
@@ -327,7 +327,7 @@ func threadKey(messageID string) []byte {
 // grows with what is due, not with how many proposals are open.
 func (s *Store) DueProposals(now time.Time, limit int) ([]ProposalRef, error) {
 	var out []ProposalRef
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		c := tx.Bucket(bucketProposalDue).Cursor()
 		end := u64(uint64(now.UnixNano()))
 		for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) <= 0; k, _ = c.Next() {
@@ -348,7 +348,7 @@ func (s *Store) DueProposals(now time.Time, limit int) ([]ProposalRef, error) {
 func (s *Store) NextProposalWake() (time.Time, bool, error) {
 	var t time.Time
 	ok := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		if k, _ := tx.Bucket(bucketProposalDue).Cursor().First(); k != nil {
 			t, ok = time.Unix(0, int64(be64(k[:8]))).UTC(), true
 		}
@@ -362,7 +362,7 @@ func (s *Store) NextProposalWake() (time.Time, bool, error) {
 
 // putProposal writes a proposal, raw being its JSON, and moves its key
 // in the deadline index to its next wake-up (none once it needs no tick).
-func putProposal(tx *bolt.Tx, p consensus.Proposal, raw []byte) error {
+func putProposal(tx kv.Tx, p consensus.Proposal, raw []byte) error {
 	p.List = NormalizeAddress(p.List)
 	ref := ProposalRef{List: p.List, Number: p.Number}
 	key := ref.key()
@@ -398,7 +398,7 @@ func putProposal(tx *bolt.Tx, p consensus.Proposal, raw []byte) error {
 
 // putProposalEvents appends events, encoded without their seq, to a
 // proposal's timeline.
-func putProposalEvents(tx *bolt.Tx, ref ProposalRef, events [][]byte) error {
+func putProposalEvents(tx kv.Tx, ref ProposalRef, events [][]byte) error {
 	b := tx.Bucket(bucketProposalEvents)
 	for _, e := range events {
 		seq, err := b.NextSequence()
@@ -414,7 +414,7 @@ func putProposalEvents(tx *bolt.Tx, ref ProposalRef, events [][]byte) error {
 }
 
 // putThread links a Message-ID to a proposal's thread.
-func putThread(tx *bolt.Tx, messageID string, ref ProposalRef) error {
+func putThread(tx kv.Tx, messageID string, ref ProposalRef) error {
 	if strings.TrimSpace(messageID) == "" {
 		return nil
 	}
@@ -422,7 +422,7 @@ func putThread(tx *bolt.Tx, messageID string, ref ProposalRef) error {
 }
 
 // putOutgoing stores a message of ours, archives and queues it.
-func putOutgoing(tx *bolt.Tx, o Outgoing) error {
+func putOutgoing(tx kv.Tx, o Outgoing) error {
 	if o.enc == nil {
 		if err := o.Prepare(); err != nil {
 			return err
@@ -466,7 +466,7 @@ func putOutgoing(tx *bolt.Tx, o Outgoing) error {
 // proposals: their new states, their events and the notices they send.
 // A notice exists if and only if its outcome does.
 func (s *Store) Decide(updates []ProposalUpdate, out []Outgoing) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		return putDecisions(tx, updates, out)
 	})
 	if err != nil {
@@ -481,7 +481,7 @@ func (s *Store) Decide(updates []ProposalUpdate, out []Outgoing) error {
 // update records no proposal (its messages, if any, are still written).
 // An error from next rolls the whole transaction back.
 func (s *Store) DecideEach(n int, next func(i int) (*ProposalUpdate, []Outgoing, error)) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		for i := range n {
 			u, out, err := next(i)
 			if err != nil {
@@ -503,7 +503,7 @@ func (s *Store) DecideEach(n int, next func(i int) (*ProposalUpdate, []Outgoing,
 	return nil
 }
 
-func putDecisions(tx *bolt.Tx, updates []ProposalUpdate, out []Outgoing) error {
+func putDecisions(tx kv.Tx, updates []ProposalUpdate, out []Outgoing) error {
 	for _, u := range updates {
 		if u.enc == nil {
 			if err := u.Prepare(); err != nil {

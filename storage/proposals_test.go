@@ -7,7 +7,7 @@ import (
 
 	"tacit/consensus"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 func TestProposalNumbersSurviveReprocessing(t *testing.T) {
@@ -124,7 +124,7 @@ func TestProposalsAtReportsUnreadableOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := ProposalRef{List: "jardin@lists.test", Number: 2}.key()
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketProposals).Put(key, []byte(`{"number":`)) }); err != nil {
+	if err := s.db.Update(func(tx kv.Tx) error { return tx.Bucket(bucketProposals).Put(key, []byte(`{"number":`)) }); err != nil {
 		t.Fatal(err)
 	}
 	refs := []ProposalRef{{"jardin@lists.test", 1}, {"jardin@lists.test", 2}, {"Jardin@lists.test", 3}, {"jardin@lists.test", 9}}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // QueueEntry is one SMTP transaction's worth of outgoing mail: one
@@ -87,7 +87,7 @@ func dueKey(t time.Time, id uint64) []byte {
 	return append(u64(uint64(t.UnixNano())), u64(id)...)
 }
 
-func putNewQueueEntry(tx *bolt.Tx, e QueueEntry) (uint64, error) {
+func putNewQueueEntry(tx kv.Tx, e QueueEntry) (uint64, error) {
 	raw, err := encodeQueueEntry(e)
 	if err != nil {
 		return 0, err
@@ -97,7 +97,7 @@ func putNewQueueEntry(tx *bolt.Tx, e QueueEntry) (uint64, error) {
 
 // putQueueEncoded queues an entry encoded without its id and message id,
 // due at next, and returns its id.
-func putQueueEncoded(tx *bolt.Tx, raw []byte, messageID uint64, next time.Time) (uint64, error) {
+func putQueueEncoded(tx kv.Tx, raw []byte, messageID uint64, next time.Time) (uint64, error) {
 	b := appending(tx.Bucket(bucketQueue))
 	id, err := b.NextSequence()
 	if err != nil {
@@ -111,7 +111,7 @@ func putQueueEncoded(tx *bolt.Tx, raw []byte, messageID uint64, next time.Time) 
 
 // Enqueue adds entries to the delivery queue in one transaction.
 func (s *Store) Enqueue(entries ...QueueEntry) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		for _, e := range entries {
 			if _, err := putNewQueueEntry(tx, e); err != nil {
 				return err
@@ -130,7 +130,7 @@ func (s *Store) Enqueue(entries ...QueueEntry) error {
 func (s *Store) Due(now time.Time, limit int, skip func(id uint64) bool) ([]QueueEntry, error) {
 	var out []QueueEntry
 	end := u64(uint64(now.UnixNano()))
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		q := tx.Bucket(bucketQueue)
 		c := tx.Bucket(bucketQueueDue).Cursor()
 		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
@@ -158,7 +158,7 @@ func (s *Store) Due(now time.Time, limit int, skip func(id uint64) bool) ([]Queu
 // NextDue returns the earliest next attempt in the queue; ok is false when
 // the queue is empty.
 func (s *Store) NextDue() (t time.Time, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		k, _ := tx.Bucket(bucketQueueDue).Cursor().First()
 		if k != nil {
 			t, ok = time.Unix(0, int64(be64(k[:8]))), true
@@ -173,7 +173,7 @@ func (s *Store) NextDue() (t time.Time, ok bool, err error) {
 
 // updateEntry rewrites entry e, moving its due index from old to
 // e.NextAttempt.
-func updateEntry(tx *bolt.Tx, e QueueEntry, old time.Time) error {
+func updateEntry(tx kv.Tx, e QueueEntry, old time.Time) error {
 	due := tx.Bucket(bucketQueueDue)
 	if err := due.Delete(dueKey(old, e.ID)); err != nil {
 		return err
@@ -190,7 +190,7 @@ func updateEntry(tx *bolt.Tx, e QueueEntry, old time.Time) error {
 // returns the entry as it now is.
 func (s *Store) BeginAttempt(id uint64, retryAt time.Time) (QueueEntry, error) {
 	var e QueueEntry
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx kv.Tx) error {
 		e = QueueEntry{}
 		if err := getJSON(tx.Bucket(bucketQueue), u64(id), &e); err != nil {
 			return err
@@ -224,7 +224,7 @@ type AttemptResult struct {
 // transaction: delivered and failed recipients leave the entry, failures
 // are recorded, and the entry is deleted when no recipient is left.
 func (s *Store) FinishAttempt(id uint64, r AttemptResult) error {
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.db.Batch(func(tx kv.Tx) error {
 		q := tx.Bucket(bucketQueue)
 		var e QueueEntry
 		if err := getJSON(q, u64(id), &e); err != nil {
@@ -274,7 +274,7 @@ func (s *Store) FinishAttempt(id uint64, r AttemptResult) error {
 // delivering, when no attempt is running.
 func (s *Store) RecoverInFlight(now time.Time) (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		n = 0
 		q := tx.Bucket(bucketQueue)
 		var stuck []QueueEntry
@@ -311,7 +311,7 @@ func (s *Store) RecoverInFlight(now time.Time) (int, error) {
 // QueueEntry returns one entry of the queue.
 func (s *Store) QueueEntry(id uint64) (QueueEntry, error) {
 	var e QueueEntry
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return getJSON(tx.Bucket(bucketQueue), u64(id), &e)
 	})
 	if err != nil {
@@ -323,7 +323,7 @@ func (s *Store) QueueEntry(id uint64) (QueueEntry, error) {
 // QueueStats counts the queue.
 func (s *Store) QueueStats() (QueueStats, error) {
 	var st QueueStats
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		q := tx.Bucket(bucketQueue)
 		return q.ForEach(func(k, _ []byte) error {
 			var e QueueEntry
@@ -349,7 +349,7 @@ func (s *Store) QueueStats() (QueueStats, error) {
 // as QueueStats does: entry ids grow with time, so the first entry is the
 // oldest, and it is the only one read.
 func (s *Store) QueueDepth() (entries int, oldest time.Time, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		entries, oldest = 0, time.Time{}
 		c := tx.Bucket(bucketQueue).Cursor()
 		k, v := c.First()
@@ -377,7 +377,7 @@ func (s *Store) QueueDepth() (entries int, oldest time.Time, err error) {
 // Failures returns the recipients given up on, oldest first.
 func (s *Store) Failures() ([]Failure, error) {
 	var out []Failure
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketFailures)
 		return b.ForEach(func(k, _ []byte) error {
 			var f Failure

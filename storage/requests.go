@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // Buckets of schema version 3: membership by email and moderation.
@@ -19,7 +19,7 @@ var (
 	keySecret           = []byte("secret")        // in meta: the server's HMAC secret
 )
 
-func migrateRequests(tx *bolt.Tx) error {
+func migrateRequests(tx kv.Tx) error {
 	for _, b := range [][]byte{bucketConfirmations, bucketReplies, bucketHeldTokens} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return fmt.Errorf("create bucket %s: %w", b, err)
@@ -75,7 +75,7 @@ type Reply struct {
 // store was created), the key of one-click unsubscribe tokens.
 func (s *Store) Secret() ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		out = append([]byte(nil), tx.Bucket(bucketMeta).Get(keySecret)...)
 		return nil
 	})
@@ -92,7 +92,7 @@ func (s *Store) Secret() ([]byte, error) {
 // its expiry at now, ErrNotFound when unknown or already used.
 func (s *Store) Confirmation(token string, now time.Time) (Confirmation, error) {
 	var c Confirmation
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return getJSON(tx.Bucket(bucketConfirmations), []byte(token), &c)
 	})
 	if err == nil && now.After(c.Expires) {
@@ -108,7 +108,7 @@ func (s *Store) Confirmation(token string, now time.Time) (Confirmation, error) 
 func (s *Store) RepliesSince(addr string, t time.Time) (int, error) {
 	addr = NormalizeAddress(addr)
 	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		c := tx.Bucket(bucketReplies).Cursor()
 		prefix := append([]byte(addr), 0)
 		from := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(t.UnixNano()))
@@ -126,7 +126,7 @@ func (s *Store) RepliesSince(addr string, t time.Time) (int, error) {
 // HeldByToken returns the held post whose owners' notice carries token.
 func (s *Store) HeldByToken(token string) (Held, error) {
 	var h Held
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		id := tx.Bucket(bucketHeldTokens).Get([]byte(token))
 		if id == nil {
 			return ErrNotFound
@@ -145,7 +145,7 @@ func (s *Store) HeldByToken(token string) (Held, error) {
 // returns ErrNotFound when the post is no longer held (already decided).
 func (s *Store) ModerateHeld(id uint64, m Moderation) (Held, error) {
 	var h Held
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		var err error
 		h, err = moderateHeld(tx, id, m)
 		return err
@@ -171,7 +171,7 @@ type PasswordChange struct {
 }
 
 // moderateHeld is ModerateHeld inside a transaction.
-func moderateHeld(tx *bolt.Tx, id uint64, m Moderation) (Held, error) {
+func moderateHeld(tx kv.Tx, id uint64, m Moderation) (Held, error) {
 	var h Held
 	held := tx.Bucket(bucketHeld)
 	if err := getJSON(held, u64(id), &h); err != nil {
@@ -199,7 +199,7 @@ func moderateHeld(tx *bolt.Tx, id uint64, m Moderation) (Held, error) {
 }
 
 // putRequestEffects records the membership side of a disposition.
-func putRequestEffects(tx *bolt.Tx, d Disposition) error {
+func putRequestEffects(tx kv.Tx, d Disposition) error {
 	for _, hd := range d.HeldDecisions {
 		// Decided already (by another owner, or on the command line):
 		// the first decision stands.
@@ -277,7 +277,7 @@ func putRequestEffects(tx *bolt.Tx, d Disposition) error {
 }
 
 // pruneReplies forgets the replies to one address older than before.
-func pruneReplies(b *bolt.Bucket, prefix []byte, before time.Time) error {
+func pruneReplies(b kv.Bucket, prefix []byte, before time.Time) error {
 	var old [][]byte
 	c := b.Cursor()
 	end := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(before.UnixNano()))

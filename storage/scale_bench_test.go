@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/boltkv"
 )
 
 // BenchmarkArchiveMillion archives 1,000,000 small posts into one list
@@ -337,33 +337,33 @@ func scaleMessage(i int) (raw, hdr []byte, off int) {
 func logBucketStats(b *testing.B, s *Store, list string) {
 	b.Helper()
 	t := time.Now()
-	err := s.db.View(func(tx *bolt.Tx) error {
-		named := []struct {
-			name string
-			bk   *bolt.Bucket
-		}{
-			{"messages", tx.Bucket(bucketMessages)},
-			{"envelopes", tx.Bucket(bucketEnvelopes)},
-			{"archive/" + list, tx.Bucket(bucketArchive).Bucket([]byte(list))},
-			{"archive_meta", tx.Bucket(bucketArchiveMeta)},
-		}
-		var inuse, alloc int
-		for _, nb := range named {
-			st := nb.bk.Stats()
-			in := st.LeafInuse + st.BranchInuse
-			al := st.LeafAlloc + st.BranchAlloc
-			inuse += in
-			alloc += al
-			b.Logf("bucket %-26s %8d keys, depth %d, %6.0f MB in pages of %6.0f MB (%.0f %% full), %d overflow pages",
-				nb.name, st.KeyN, st.Depth, float64(in)/1e6, float64(al)/1e6, 100*float64(in)/float64(max(al, 1)), st.LeafOverflowN)
-		}
-		b.Logf("these buckets: %.0f MB of data in %.0f MB of pages; file %.0f MB", float64(inuse)/1e6, float64(alloc)/1e6, float64(tx.Size())/1e6)
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
+	db := s.db.(*boltkv.DB)
+	named := []struct {
+		name string
+		path [][]byte
+	}{
+		{"messages", [][]byte{bucketMessages}},
+		{"envelopes", [][]byte{bucketEnvelopes}},
+		{"archive/" + list, [][]byte{bucketArchive, []byte(list)}},
+		{"archive_meta", [][]byte{bucketArchiveMeta}},
 	}
-	ds := s.db.Stats()
+	var inuse, alloc int
+	var size int64
+	for _, nb := range named {
+		st, sz, err := db.BucketStats(nb.path...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = sz
+		in := st.LeafInuse + st.BranchInuse
+		al := st.LeafAlloc + st.BranchAlloc
+		inuse += in
+		alloc += al
+		b.Logf("bucket %-26s %8d keys, depth %d, %6.0f MB in pages of %6.0f MB (%.0f %% full), %d overflow pages",
+			nb.name, st.KeyN, st.Depth, float64(in)/1e6, float64(al)/1e6, 100*float64(in)/float64(max(al, 1)), st.LeafOverflowN)
+	}
+	b.Logf("these buckets: %.0f MB of data in %.0f MB of pages; file %.0f MB", float64(inuse)/1e6, float64(alloc)/1e6, float64(size)/1e6)
+	ds := db.Bolt().Stats()
 	b.Logf("free pages %d (%.0f MB), pending %d; bucket walk took %v", ds.FreePageN, float64(ds.FreeAlloc)/1e6, ds.PendingPageN,
 		time.Since(t).Round(time.Millisecond))
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 )
 
 // Since schema version 7, the Message-IDs each list has distributed:
@@ -18,7 +18,7 @@ import (
 var bucketListMsgIDs = []byte("list_msgids")
 
 // migrateListMsgIDs opens schema 7: the index of distributed Message-IDs.
-func migrateListMsgIDs(tx *bolt.Tx) error {
+func migrateListMsgIDs(tx kv.Tx) error {
 	_, err := tx.CreateBucketIfNotExists(bucketListMsgIDs)
 	return err
 }
@@ -34,7 +34,7 @@ func seenKey(list, messageID string) []byte {
 }
 
 // putSeen records that list distributed messageID ("" is ignored).
-func putSeen(tx *bolt.Tx, m SeenMessage) error {
+func putSeen(tx kv.Tx, m SeenMessage) error {
 	if len(threadKey(m.MessageID)) == 0 {
 		return nil
 	}
@@ -48,7 +48,7 @@ func (s *Store) Distributed(list, messageID string) (bool, error) {
 		return false, nil
 	}
 	found := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		found = tx.Bucket(bucketListMsgIDs).Get(seenKey(list, messageID)) != nil
 		return nil
 	})

@@ -1,5 +1,10 @@
 // Package storage owns tacit's durable state and is the only package that
-// imports bbolt.
+// knows the engine holding it.
+//
+// New code reaches the engine only through the interfaces of
+// storage/internal/kv (kv.Tx, kv.Bucket, kv.Cursor), never through an
+// engine's own package: storage/internal/boltkv is the only importer of
+// bbolt, and everything written against kv runs the same on every engine.
 //
 // On disk there is one bbolt file (data_dir/tacit.db) with these buckets:
 //
@@ -67,8 +72,8 @@ import (
 	"path/filepath"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
+	"tacit/storage/internal/boltkv"
+	"tacit/storage/internal/kv"
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
@@ -114,13 +119,13 @@ type Options struct {
 
 // Store is an open tacit store. Its methods are safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
+	db   kv.DB
 	path string
 }
 
 // migration brings the store from version n-1 to n, inside one
 // transaction.
-type migration func(tx *bolt.Tx) error
+type migration func(tx kv.Tx) error
 
 // migrations[i] upgrades a store at version i to version i+1. Version 0 is
 // an empty file.
@@ -146,13 +151,13 @@ var migrations = []migration{
 // converted: the messages already stored stay values, which this code
 // reads too; the version number only keeps an older tacit, which would
 // not find the new big messages, from opening the store.
-func migrateBigMessages(*bolt.Tx) error { return nil }
+func migrateBigMessages(kv.Tx) error { return nil }
 
 // migrateDisabledNotices opens schema 6, where Member.DisabledNoticeSent
 // says that the owners were told of a disabled delivery. Members disabled
 // before it were announced (or disabled by an owner): marked, so that
 // their next bounce does not tell the owners again.
-func migrateDisabledNotices(tx *bolt.Tx) error {
+func migrateDisabledNotices(tx kv.Tx) error {
 	return tx.Bucket(bucketMembers).ForEachBucket(func(list []byte) error {
 		b := tx.Bucket(bucketMembers).Bucket(list)
 		var marked [][]byte
@@ -182,7 +187,7 @@ func migrateDisabledNotices(tx *bolt.Tx) error {
 	})
 }
 
-func migrateCreateBuckets(tx *bolt.Tx) error {
+func migrateCreateBuckets(tx kv.Tx) error {
 	for _, b := range [][]byte{bucketLists, bucketMembers, bucketMessages,
 		bucketEnvelopes, bucketInbox, bucketArchive, bucketHeld, bucketQueue,
 		bucketQueueDue, bucketFailures, bucketDiscarded} {
@@ -206,15 +211,11 @@ func Open(path string, o Options) (*Store, error) {
 	}
 	db, err := openBolt(path, o)
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
+		if errors.Is(err, boltkv.ErrTimeout) {
 			return nil, fmt.Errorf("storage: open %s: %w", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
-	// Batch shares one commit among concurrent writers; waiting 2 ms
-	// for company (bbolt's default is 10) keeps a lone writer fast and
-	// the window between a delivery and its record small.
-	db.MaxBatchDelay = 2 * time.Millisecond
 	s := &Store{db: db, path: path}
 	if err := s.migrate(o.ReadOnly); err != nil {
 		db.Close()
@@ -229,14 +230,17 @@ var ErrCorrupt = errors.New("storage: the store file is damaged or is not a taci
 
 // openBolt opens the bbolt file, turning the panics bbolt may raise on a
 // damaged file into ErrCorrupt.
-func openBolt(path string, o Options) (db *bolt.DB, err error) {
+func openBolt(path string, o Options) (db *boltkv.DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			db, err = nil, fmt.Errorf("%w: %v", ErrCorrupt, r)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly})
-	if err != nil && !errors.Is(err, bolterrors.ErrTimeout) && !errors.Is(err, os.ErrPermission) && !errors.Is(err, os.ErrNotExist) {
+	// Batch shares one commit among concurrent writers; waiting 2 ms
+	// for company (bbolt's default is 10) keeps a lone writer fast and
+	// the window between a delivery and its record small.
+	db, err = boltkv.Open(path, 0o600, boltkv.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly, MaxBatchDelay: 2 * time.Millisecond})
+	if err != nil && !errors.Is(err, boltkv.ErrTimeout) && !errors.Is(err, os.ErrPermission) && !errors.Is(err, os.ErrNotExist) {
 		err = fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	return db, err
@@ -249,7 +253,7 @@ func (s *Store) Backup(path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("storage: backup: %s already exists", path)
 	}
-	err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(path, 0o600) })
+	err := s.db.(kv.FileCopier).CopyFile(path, 0o600)
 	if err != nil {
 		return fmt.Errorf("storage: backup to %s: %w", path, err)
 	}
@@ -270,14 +274,14 @@ func (s *Store) Close() error {
 // Version returns the schema version recorded in the store.
 func (s *Store) Version() (int, error) {
 	var v int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		v = schemaVersion(tx)
 		return nil
 	})
 	return v, err
 }
 
-func schemaVersion(tx *bolt.Tx) int {
+func schemaVersion(tx kv.Tx) int {
 	b := tx.Bucket(bucketMeta)
 	if b == nil {
 		return 0
@@ -291,7 +295,7 @@ func schemaVersion(tx *bolt.Tx) int {
 
 func (s *Store) migrate(readOnly bool) error {
 	var current int
-	if err := s.db.View(func(tx *bolt.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		current = schemaVersion(tx)
 		return nil
 	}); err != nil {
@@ -306,7 +310,7 @@ func (s *Store) migrate(readOnly bool) error {
 		return fmt.Errorf("storage: %s has schema version %d, needs %d: open it read-write once to upgrade", s.path, current, len(migrations))
 	}
 	for v := current; v < len(migrations); v++ {
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.db.Update(func(tx kv.Tx) error {
 			if err := migrations[v](tx); err != nil {
 				return err
 			}
@@ -330,7 +334,7 @@ func u64(n uint64) []byte {
 	return b
 }
 
-func getJSON(b *bolt.Bucket, key []byte, v any) error {
+func getJSON(b kv.Bucket, key []byte, v any) error {
 	raw := b.Get(key)
 	if raw == nil {
 		return ErrNotFound
@@ -347,12 +351,14 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 // empty for inserts in the middle that never come, which doubles the
 // pages each commit writes and the file keeps (100,000 archived messages:
 // 610 MB of file before, 304 MB after).
-func appending(b *bolt.Bucket) *bolt.Bucket {
-	b.FillPercent = 1.0
+func appending(b kv.Bucket) kv.Bucket {
+	if a, ok := b.(kv.Appending); ok {
+		a.SetAppending()
+	}
 	return b
 }
 
-func putJSON(b *bolt.Bucket, key []byte, v any) error {
+func putJSON(b kv.Bucket, key []byte, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %T: %w", v, err)

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/boltkv"
+	"tacit/storage/internal/kv"
 )
 
 func openTemp(t *testing.T) *Store {
@@ -54,7 +55,7 @@ func TestOpenNewerSchemaRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	if err := s.db.Update(func(tx kv.Tx) error {
 		return tx.Bucket(bucketMeta).Put(keySchema, u64(SchemaVersion+5))
 	}); err != nil {
 		t.Fatal(err)
@@ -305,11 +306,11 @@ func TestBigMessageIsNotRewrittenByItsSuccessors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 6 {
-		before := s.db.Stats()
+		before := s.db.(*boltkv.DB).Bolt().Stats()
 		if _, err := s.Receive(env, small); err != nil {
 			t.Fatal(err)
 		}
-		after := s.db.Stats()
+		after := s.db.(*boltkv.DB).Bolt().Stats()
 		if pages := after.TxStats.GetPageCount() - before.TxStats.GetPageCount(); pages > 32 {
 			t.Errorf("small message %d after a 2 MiB one: %d pages written, want a few", i, pages)
 		}
@@ -339,7 +340,7 @@ func TestMigrationMarksDisabledMembersAnnounced(t *testing.T) {
 	if _, err := s.UpdateMember("jardin@lists.test", "bob@example.org", func(m *Member) error { m.Disabled = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keySchema, u64(5)) }); err != nil {
+	if err := s.db.Update(func(tx kv.Tx) error { return tx.Bucket(bucketMeta).Put(keySchema, u64(5)) }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
+	"tacit/storage/internal/kv"
 
 	"tacit/consensus"
 )
@@ -21,7 +21,7 @@ type legacyEvent struct {
 
 // migrateTypedTimeline opens schema 10: every event's Detail is read once,
 // here, into the typed fields, so that no reader parses text.
-func migrateTypedTimeline(tx *bolt.Tx) error {
+func migrateTypedTimeline(tx kv.Tx) error {
 	b := tx.Bucket(bucketProposalEvents)
 	var keys, values [][]byte
 	err := b.ForEach(func(k, v []byte) error {
