@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -181,13 +180,9 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	var smtpTLS *tls.Config
-	if cfg.SMTP.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey)
-		if err != nil {
-			return fmt.Errorf("smtp.tls_cert/tls_key: %w", err)
-		}
-		smtpTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	tlsConf, err := loadTLS(cfg, log)
+	if err != nil {
+		return err
 	}
 	trusted, err := cfg.TrustedRelays()
 	if err != nil {
@@ -238,7 +233,7 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 			MaxMessagesPerMinute: cfg.SMTP.MaxMessagesPerMinute,
 			IdleTimeout:          cfg.SMTP.IdleTimeout.Duration,
 			DataTimeout:          cfg.SMTP.DataTimeout.Duration,
-			TLS:                  smtpTLS,
+			TLS:                  tlsConf.smtp,
 		},
 		Delivery: listserv.DeliveryOptions{
 			Transport:                transport,
@@ -253,7 +248,7 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		BounceThreshold:   cfg.Delivery.BounceDays,
 		BounceWindow:      cfg.Delivery.BounceWindow.Duration,
 		IMAPListen:        cfg.IMAP.Listen,
-		IMAPTLS:           smtpTLS,
+		IMAPTLS:           tlsConf.smtp,
 		HTTPListen:        cfg.HTTP.Listen,
 		HTTPBaseURL:       cfg.HTTP.BaseURL,
 		AdminSocket:       socketPath(cfg),
@@ -267,6 +262,7 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	tlsConf.reloadOnHangup(ctx, log)
 	log.Info("tacit starting", "version", version, "data_dir", cfg.DataDir,
 		"delivery", cfg.Delivery.Mode, "config", cfg.Path)
 	return srv.Run(ctx)

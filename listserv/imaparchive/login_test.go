@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"tacit/listserv/internal/testcert"
+	"tacit/internal/testcert"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"tacit/listserv/internal/testcert"
+	"tacit/internal/testcert"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"tacit/listserv/internal/testcert"
+	"tacit/internal/testcert"
 
 	"github.com/emersion/go-smtp"
 )
