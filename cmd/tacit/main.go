@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -29,89 +28,67 @@ import (
 // version is set at link time with -ldflags "-X main.version=…".
 var version = "0.1.0-dev"
 
-const usage = `usage: tacit [--config FILE] COMMAND
-
-  serve                             run the list server (SMTP, delivery, admin socket)
-  list create ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]...
-                   [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix]
-                   [--moderated] [--announce-only] [--footer-file FILE | --footer TEXT]
-  list set ADDR (the same flags)
-  list ls [--json]
-  member add LIST ADDR...
-  member rm LIST ADDR...
-  member ls LIST [--json]
-  member set LIST ADDR [--moderated=true|false] [--enabled=true|false]
-                   [--mode normal|digest|nomail [--until DATE]]
-  member ban|unban LIST ADDR|@DOMAIN...   its mail discarded unanswered, no subscription
-  ban ls LIST [--json]              the list's bans and moderated addresses
-  member passwd LIST ADDR           prints a new IMAP password for that member
-  held ls [LIST] [--json]
-  held approve ID | held reject ID [--reason TEXT]
-  proposal ls [LIST] [--status open|adopted|blocked|withdrawn] [--json]
-  proposal show LIST#N [--json]
-  proposal settle LIST#N adopted|rejected|postponed [--note TEXT]   what a meeting decided
-  meeting add LIST WHEN [--place TEXT] [--title TEXT]               WHEN: 12/01/2027 18h30
-  meeting ls [LIST] [--json]
-  meeting rm LIST ID
-  digest send [LIST]                the digest of the posts kept so far, now (SPEC section 14)
-  report LIST [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format text|html|csv|json]
-                                    the record of decisions of a period (default: 12 months)
-  explain FILE|- [--list NAME] [--json]   what tacit reads in one message
-  backup FILE                       a consistent copy of the store, server running or not
-  version
-`
-
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		// SPEC section 2: one line on stderr, every problem in it.
-		fmt.Fprintln(os.Stderr, "tacit: "+strings.ReplaceAll(err.Error(), "\n", "; "))
+		// One line on stderr per problem (a configuration file may
+		// have several), each starting with "tacit:".
+		for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+			fmt.Fprintln(os.Stderr, "tacit: "+line)
+		}
 		os.Exit(1)
 	}
 }
 
-// run is main without the process: it parses args and runs one command.
+// run is main without the process: it parses args and runs one command,
+// found in the table of commands (admin.Commands): a local one here, the
+// others through the running server's admin socket or on the store.
 func run(args []string, stdout, stderr io.Writer) error {
 	cfgPath, args, err := configFlag(args)
 	if err != nil {
 		return err
 	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, usage)
-		if len(args) == 0 {
-			return errors.New("no command given")
-		}
-		return nil
+	if len(args) == 0 {
+		_ = admin.WriteHelp(stdout, nil)
+		return errors.New("no command given")
 	}
-	if args[0] == "version" {
-		fmt.Fprintf(stdout, "tacit %s (%s)\n", version, runtime.Version())
-		return nil
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+		args[0] = "help"
 	}
-	cfg, err := config.Load(cfgPath)
+	if admin.WantsHelp(args) {
+		// Before anything else: no configuration read, no store opened.
+		return admin.WriteHelp(stdout, args)
+	}
+	cmd, ok := admin.FindCommand(args)
+	if !ok {
+		return admin.UnknownCommand(args)
+	}
+	c := &cli{cfgPath: cfgPath, stdin: os.Stdin, stdout: stdout, stderr: stderr}
+	args = args[len(strings.Fields(cmd.Name)):]
+	if f, ok := localCommands()[cmd.Name]; ok {
+		return f(c, args)
+	}
+	if cmd.Local {
+		return fmt.Errorf("tacit %s: not yet built", cmd.Name)
+	}
+	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
-	switch {
-	case args[0] == "serve" && len(args) == 1:
-		return serve(cfg, stderr)
-	case args[0] == "explain":
-		return explain(cfg, args[1:], os.Stdin, stdout)
-	case admin.IsCommand(args):
-		if args[0] == "backup" && len(args) == 2 {
-			// The server may run elsewhere: it needs an absolute path.
-			abs, err := filepath.Abs(args[1])
-			if err != nil {
-				return err
-			}
-			args = []string{"backup", abs}
-		}
-		// The server may not see the same files: send their text.
-		args, err := admin.InlineFiles(args)
+	args = append(strings.Fields(cmd.Name), args...)
+	if cmd.Name == "backup" && len(args) == 2 {
+		// The server may run elsewhere: it needs an absolute path.
+		abs, err := filepath.Abs(args[1])
 		if err != nil {
 			return err
 		}
-		return adminCommand(cfg, args, stdout)
+		args = []string{"backup", abs}
 	}
-	return fmt.Errorf("unknown command %q; run tacit help", strings.Join(args, " "))
+	// The server may not see the same files: send their text.
+	args, err = admin.InlineFiles(args)
+	if err != nil {
+		return err
+	}
+	return adminCommand(cfg, args, stdout)
 }
 
 // configFlag takes --config FILE (or --config=FILE) out of args, wherever

@@ -95,80 +95,17 @@ func (a *Admin) Execute(ctx context.Context, args []string, w io.Writer) error {
 }
 
 func (a *Admin) execute(ctx context.Context, args []string, w io.Writer) error {
-	if len(args) >= 1 && args[0] == "backup" {
-		return a.backup(args[1:], w)
+	c, ok := FindCommand(args)
+	if !ok || c.Local {
+		return UnknownCommand(args)
 	}
-	if len(args) >= 1 && args[0] == "explain" {
-		return a.explain(args[1:], w)
+	if WantsHelp(args) {
+		// --help sent to the server: the same help as the command
+		// line's, and nothing run.
+		writeOne(w, c)
+		return nil
 	}
-	if len(args) >= 1 && args[0] == "report" {
-		return a.report(args[1:], w)
-	}
-	if len(args) < 2 {
-		return &UsageError{Msg: "usage: tacit list|member|held|proposal SUBCOMMAND ..."}
-	}
-	switch args[0] + " " + args[1] {
-	case "list create":
-		return a.listCreate(args[2:], w)
-	case "list set":
-		return a.listSet(args[2:], w)
-	case "list ls":
-		return a.listLs(args[2:], w)
-	case "member add":
-		return a.memberAdd(args[2:], w)
-	case "member rm":
-		return a.memberRm(args[2:], w)
-	case "member ls":
-		return a.memberLs(args[2:], w)
-	case "held ls":
-		return a.heldLs(args[2:], w)
-	case "held approve":
-		return a.heldDecide(true, args[2:], w)
-	case "held reject":
-		return a.heldDecide(false, args[2:], w)
-	case "member set":
-		return a.memberSet(args[2:], w)
-	case "member passwd":
-		return a.memberPasswd(args[2:], w)
-	case "proposal ls":
-		return a.proposalLs(args[2:], w)
-	case "proposal show":
-		return a.proposalShow(args[2:], w)
-	case "proposal settle":
-		return a.proposalSettle(args[2:], w)
-	case "meeting add":
-		return a.meetingAdd(args[2:], w)
-	case "meeting ls":
-		return a.meetingLs(args[2:], w)
-	case "meeting rm":
-		return a.meetingRm(args[2:], w)
-	case "digest send":
-		return a.digestSend(args[2:], w)
-	case "member ban":
-		return a.memberBan(true, args[2:], w)
-	case "member unban":
-		return a.memberBan(false, args[2:], w)
-	case "ban ls":
-		return a.banLs(args[2:], w)
-	}
-	return &UsageError{Msg: fmt.Sprintf("unknown command %q", strings.Join(args[:2], " "))}
-}
-
-// IsCommand reports whether args name a command Execute knows.
-func IsCommand(args []string) bool {
-	if len(args) >= 1 && (args[0] == "backup" || args[0] == "explain" || args[0] == "report") {
-		return true
-	}
-	if len(args) < 2 {
-		return false
-	}
-	switch args[0] + " " + args[1] {
-	case "list create", "list set", "list ls", "member add", "member rm", "member ls", "held ls",
-		"proposal ls", "proposal show", "held approve", "held reject", "member set", "member passwd",
-		"proposal settle", "meeting add", "meeting ls", "meeting rm", "digest send", "member ban", "member unban", "ban ls":
-		return true
-	}
-	return false
+	return c.run(a, args[len(strings.Fields(c.Name)):], w)
 }
 
 type request struct {

@@ -22,7 +22,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, &helpRequest{fs: fs}
+		} else if err != nil {
 			return nil, &UsageError{Msg: fmt.Sprintf("%s: %v", fs.Name(), err)}
 		}
 		args = fs.Args()
@@ -33,6 +35,12 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = args[1:]
 	}
 }
+
+// helpRequest is parse's error when the command line asks for help (-h,
+// --help): Execute answers with the command's help from the table.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (h *helpRequest) Error() string { return h.fs.Name() + ": help requested" }
 
 // parseN is parse for commands that take exactly n positionals; usage
 // is the error's text otherwise.

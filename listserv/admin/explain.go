@@ -23,7 +23,10 @@ func (a *Admin) explain(args []string, w io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	list := fs.String("list", "", "the list's NAME or address (default: from the To header)")
 	pos, err := parse(fs, args)
-	if err != nil || len(pos) != 1 || !filepath.IsAbs(pos[0]) {
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || !filepath.IsAbs(pos[0]) {
 		return &UsageError{Msg: "usage: tacit explain FILE|- [--list NAME] [--json]"}
 	}
 	raw, err := readBounded(pos[0])

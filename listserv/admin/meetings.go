@@ -22,7 +22,10 @@ func (a *Admin) meetingAdd(args []string, w io.Writer) error {
 	place := fs.String("place", "", "where the meeting is")
 	title := fs.String("title", "", "what it is")
 	pos, err := parse(fs, args)
-	if err != nil || len(pos) < 2 {
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
 		return &UsageError{Msg: "usage: tacit meeting add LIST WHEN [--place TEXT] [--title TEXT] (WHEN: 12/01/2027 18h30)"}
 	}
 	list, err := a.checkListAddress(pos[0])
@@ -63,7 +66,10 @@ func (a *Admin) meetingLs(args []string, w io.Writer) error {
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args)
-	if err != nil || len(pos) > 1 {
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
 		return &UsageError{Msg: "usage: tacit meeting ls [LIST] [--json]"}
 	}
 	list, err := a.optionalList(pos)
@@ -120,7 +126,10 @@ func (a *Admin) proposalSettle(args []string, w io.Writer) error {
 	note := fs.String("note", "", "what the meeting noted")
 	pos, err := parse(fs, args)
 	usage := &UsageError{Msg: "usage: tacit proposal settle LIST#N adopted|rejected|postponed [--note TEXT]"}
-	if err != nil || len(pos) != 2 {
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
 		return usage
 	}
 	ref, err := a.proposalRef(pos[0])

@@ -23,7 +23,10 @@ func (a *Admin) heldDecide(approve bool, args []string, w io.Writer) error {
 		name = "held approve"
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	reason := fs.String("reason", "", "why the post is rejected (told to its author)")
+	reason := new(string)
+	if !approve {
+		reason = fs.String("reason", "", "why the post is rejected (told to its author)")
+	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+
+	"tacit/config"
+	"tacit/listserv/admin"
+)
+
+// cli is what a command run in this process gets: its streams and the
+// configuration file named on the command line, read only when the
+// command needs it.
+type cli struct {
+	cfgPath        string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// config reads the configuration file (the built-in defaults without
+// one).
+func (c *cli) config() (*config.Config, error) { return config.Load(c.cfgPath) }
+
+// localFunc runs a local command; args are what follows its name.
+type localFunc func(c *cli, args []string) error
+
+// localCommands are the commands this process runs itself, by name in
+// the table (admin.Commands); the others go through admin.Execute. A
+// command of the table marked Local and missing here answers "not yet
+// built".
+func localCommands() map[string]localFunc {
+	return map[string]localFunc{
+		"serve":   runServe,
+		"explain": runExplain,
+		"version": runVersion,
+		"help":    func(c *cli, args []string) error { return admin.WriteHelp(c.stdout, args) },
+		"init":    notYetBuilt("init"),
+		"migrate": notYetBuilt("migrate"),
+	}
+}
+
+// notYetBuilt stands for a command of the table whose code is not here
+// yet.
+func notYetBuilt(name string) localFunc {
+	return func(*cli, []string) error { return fmt.Errorf("tacit %s: not yet built", name) }
+}
+
+// parseLocal parses the flags of a local command, which takes no
+// positional argument.
+func parseLocal(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%s: %w", fs.Name(), err)
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%s: unexpected argument %q (see tacit %s --help)", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+func runServe(c *cli, args []string) error {
+	if err := parseLocal(flag.NewFlagSet("serve", flag.ContinueOnError), args); err != nil {
+		return err
+	}
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	return serve(cfg, c.stderr)
+}
+
+func runExplain(c *cli, args []string) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	return explain(cfg, args, c.stdin, c.stdout)
+}
+
+// versionInfo is what `tacit version --json` prints.
+type versionInfo struct {
+	Version string `json:"version"`
+	Go      string `json:"go"`
+	// Commit is the VCS revision the binary was built from, "" when the
+	// build did not record it.
+	Commit string `json:"commit"`
+}
+
+func buildVersion() versionInfo {
+	v := versionInfo{Version: version, Go: runtime.Version()}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				v.Commit = s.Value
+			}
+		}
+	}
+	return v
+}
+
+func runVersion(c *cli, args []string) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print one JSON document")
+	if err := parseLocal(fs, args); err != nil {
+		return err
+	}
+	v := buildVersion()
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("version: %w", err)
+		}
+		return nil
+	}
+	commit := ""
+	if v.Commit != "" {
+		commit = ", commit " + v.Commit
+	}
+	if _, err := fmt.Fprintf(c.stdout, "tacit %s (%s%s)\n", v.Version, v.Go, commit); err != nil {
+		return fmt.Errorf("version: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"tacit/listserv/admin"
+)
+
+// usages reads the command usages out of a text: a line whose text
+// starts with "tacit " (after indent) begins one, the lines below it
+// that start with "[" continue it. Spaces are collapsed.
+func usages(lines []string, indent string) []string {
+	var out []string
+	for _, line := range lines {
+		text := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, indent+"tacit "):
+			out = append(out, text)
+		case strings.HasPrefix(text, "[") && len(out) > 0:
+			out[len(out)-1] += " " + text
+		}
+	}
+	for i, u := range out {
+		out[i] = strings.Join(strings.Fields(u), " ")
+	}
+	return out
+}
+
+// TestHelpMatchesDocs: docs/admin.md lists the commands tacit help
+// prints, with the same usages, in the same order.
+func TestHelpMatchesDocs(t *testing.T) {
+	t.Parallel()
+	var help strings.Builder
+	if err := run([]string{"help"}, &help, &strings.Builder{}); err != nil {
+		t.Fatal(err)
+	}
+	fromHelp := usages(strings.Split(help.String(), "\n"), "  ")
+
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "admin.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(doc), "<!-- commands:")
+	if !ok {
+		t.Fatal("docs/admin.md: no <!-- commands: --> marker before the list of commands")
+	}
+	var lines []string
+	for _, line := range strings.Split(block, "\n")[1:] {
+		if line != "" && !strings.HasPrefix(line, "    ") {
+			break // the end of the indented block
+		}
+		lines = append(lines, line)
+	}
+	fromDocs := usages(lines, "    ")
+
+	if len(fromHelp) != len(admin.Commands()) {
+		t.Errorf("tacit help shows %d usages for %d commands", len(fromHelp), len(admin.Commands()))
+	}
+	for _, u := range fromHelp {
+		if !slices.Contains(fromDocs, u) {
+			t.Errorf("docs/admin.md lacks the usage of tacit help:\n  %s", u)
+		}
+	}
+	for _, u := range fromDocs {
+		if !slices.Contains(fromHelp, u) {
+			t.Errorf("docs/admin.md has a usage tacit help does not print:\n  %s", u)
+		}
+	}
+	if !slices.Equal(fromHelp, fromDocs) && !t.Failed() {
+		t.Errorf("docs/admin.md lists the commands in another order than tacit help")
+	}
+}
+
+// TestHelpOfEveryCommand runs the real binary: `tacit CMD --help` and
+// `-h` print CMD's usage and flags on stdout and exit 0, with a
+// configuration file that does not exist, and create nothing (no data
+// directory, no store).
+func TestHelpOfEveryCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no-such.toml")
+	for _, c := range admin.Commands() {
+		for _, h := range []string{"--help", "-h"} {
+			args := append(strings.Fields(c.Name), h)
+			if c.Name == "member add" {
+				args = []string{"member", "add", "jardin", "a@example.org", h} // after the arguments too
+			}
+			out, errOut, code := runTacit(t, dir, append([]string{"--config", missing}, args...)...)
+			what := "tacit " + strings.Join(args, " ")
+			if code != 0 || errOut != "" {
+				t.Errorf("%s: exit %d, stderr %q", what, code, errOut)
+				continue
+			}
+			if !strings.HasPrefix(out, "usage: "+c.Usage[0]+"\n") || !strings.Contains(out, c.Summary) ||
+				!strings.Contains(out, "--config FILE") {
+				t.Errorf("%s printed:\n%s", what, out)
+			}
+			for _, f := range c.Flags {
+				if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(f.Spelling()) + `\s`).MatchString(out) {
+					t.Errorf("%s: no line for %s:\n%s", what, f.Spelling(), out)
+				}
+			}
+		}
+	}
+	// Groups and tacit help COMMAND.
+	for args, want := range map[string]string{
+		"list --help":        "tacit list ls [--json]",
+		"help member set":    "usage: tacit member set LIST ADDR",
+		"help":               "tacit serve",
+		"--help":             "tacit version [--json]",
+		"proposal -h":        "tacit proposal settle",
+		"serve --help extra": "usage: tacit serve",
+	} {
+		out, errOut, code := runTacit(t, dir, strings.Fields(args)...)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("tacit %s: exit %d, stderr %q, stdout:\n%s", args, code, errOut, out)
+		}
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("help left files in its directory: %v %v", entries, err)
+	}
+	// An unknown command is an error naming the commands.
+	_, errOut, code := runTacit(t, dir, "frobnicate", "--help")
+	if code == 0 || !strings.Contains(errOut, "unknown command") || !strings.Contains(errOut, "serve, init, migrate") {
+		t.Errorf("tacit frobnicate --help: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -1,0 +1,153 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// The help of the command line, written from the table (table.go).
+
+// commonFlags are the flags every command takes.
+func commonFlags() []Flag {
+	return []Flag{
+		{Name: "config", Arg: "FILE", Help: "the configuration file (default: the built-in defaults)"},
+		{Name: "help", Help: "print this help (also -h)"},
+	}
+}
+
+// WantsHelp reports whether args ask for help: -h, -help or --help
+// among them, before a "--".
+func WantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// WriteHelp writes the help words ask for: every command for none, one
+// command's usage and flags when they start with a command's name (the
+// rest is ignored), the commands of a group for its word alone ("list").
+// Flags among words are skipped. It returns the unknown-command error
+// when words name nothing.
+func WriteHelp(w io.Writer, words []string) error {
+	var pos []string
+	for _, a := range words {
+		if !strings.HasPrefix(a, "-") {
+			pos = append(pos, a)
+		}
+	}
+	if len(pos) == 0 {
+		writeAll(w, commandTable())
+		return nil
+	}
+	if c, ok := FindCommand(pos); ok {
+		writeOne(w, c)
+		return nil
+	}
+	if group := commandGroup(pos[0]); len(group) > 0 && len(pos) == 1 {
+		writeAll(w, group)
+		return nil
+	}
+	return UnknownCommand(pos)
+}
+
+// UnknownCommand is the error for args that name no command: it lists
+// the commands of the group args start with, or every command.
+func UnknownCommand(args []string) error {
+	if len(args) == 0 {
+		return errors.New("no command given; run tacit help")
+	}
+	if group := commandGroup(args[0]); len(group) > 0 {
+		names := make([]string, len(group))
+		for i, c := range group {
+			names[i] = c.Name
+		}
+		shown := args[0]
+		if len(args) > 1 {
+			shown += " " + args[1]
+		}
+		return &UsageError{Msg: fmt.Sprintf("unknown command %q; the %s commands are: %s (tacit %s --help)",
+			shown, args[0], strings.Join(names, ", "), args[0])}
+	}
+	var firsts []string
+	for _, c := range commandTable() {
+		first, _, _ := strings.Cut(c.Name, " ")
+		if !slices.Contains(firsts, first) {
+			firsts = append(firsts, first)
+		}
+	}
+	return &UsageError{Msg: fmt.Sprintf("unknown command %q; the commands are: %s (tacit help)",
+		args[0], strings.Join(firsts, ", "))}
+}
+
+// commandGroup returns the commands of more than one word whose first
+// word is word ("list": list create, list set…).
+func commandGroup(word string) []Command {
+	var group []Command
+	for _, c := range commandTable() {
+		if first, _, two := strings.Cut(c.Name, " "); two && first == word {
+			group = append(group, c)
+		}
+	}
+	return group
+}
+
+// writeUsage writes c's usage lines, indented by indent, the
+// continuation lines aligned after the command's name.
+func writeUsage(w io.Writer, c Command, indent string) {
+	cont := indent + strings.Repeat(" ", len("tacit "+c.Name+" "))
+	for i, line := range c.Usage {
+		if i == 0 {
+			fmt.Fprintf(w, "%s%s\n", indent, line)
+			continue
+		}
+		fmt.Fprintf(w, "%s%s\n", cont, strings.TrimSpace(line))
+	}
+}
+
+// writeAll writes the usage and the summary of cmds.
+func writeAll(w io.Writer, cmds []Command) {
+	fmt.Fprintln(w, "usage: tacit [--config FILE] COMMAND [ARGUMENT]...")
+	fmt.Fprintln(w, "tacit COMMAND --help prints a command's flags, each with its use.")
+	fmt.Fprintln(w)
+	for _, c := range cmds {
+		writeUsage(w, c, "  ")
+		fmt.Fprintf(w, "        %s\n", c.Summary)
+	}
+}
+
+// writeOne writes c's usage, summary and flags.
+func writeOne(w io.Writer, c Command) {
+	for i, line := range c.Usage {
+		if i == 0 {
+			fmt.Fprintf(w, "usage: %s\n", line)
+			continue
+		}
+		fmt.Fprintf(w, "       %s%s\n", strings.Repeat(" ", len("tacit "+c.Name+" ")), strings.TrimSpace(line))
+	}
+	fmt.Fprintf(w, "\n%s\n\nflags:\n", c.Summary)
+	flags := append(slices.Clone(c.Flags), commonFlags()...)
+	// A long spelling has its help on the next line, aligned.
+	const widest = 24
+	width := 0
+	for _, f := range flags {
+		if n := len(f.Spelling()); n <= widest {
+			width = max(width, n)
+		}
+	}
+	for _, f := range flags {
+		if len(f.Spelling()) > width {
+			fmt.Fprintf(w, "  %s\n  %-*s  %s\n", f.Spelling(), width, "", f.Help)
+			continue
+		}
+		fmt.Fprintf(w, "  %-*s  %s\n", width, f.Spelling(), f.Help)
+	}
+}
