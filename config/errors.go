@@ -16,7 +16,8 @@ type Error struct {
 	// Key is the dotted key concerned, like "smtp.listen"; "" for a TOML
 	// syntax error.
 	Key string
-	// Msg says what is wrong; it names the key.
+	// Msg says what is wrong, as "KEY: problem" with Key first; a TOML
+	// syntax error, which has no key, as "invalid TOML: …".
 	Msg string
 }
 

@@ -81,7 +81,7 @@ func Parse(name string, data []byte) (*Config, error) {
 				break
 			}
 		}
-		d.add(at, key, p.msg)
+		d.add(at, key, p.at(key))
 	}
 	if len(d.errs) > 0 {
 		return nil, d.sorted()
@@ -179,7 +179,7 @@ func (d *decoder) decode() error {
 				d.add(at, name, fmt.Sprintf("%s: expected %s, got a table", name, d.want(name)))
 				d.failed[name] = true
 			default:
-				d.add(at, name, fmt.Sprintf("unknown table %q", name))
+				d.add(at, name, name+": unknown table")
 			}
 		case unstable.KeyValue:
 			if !skip {
@@ -221,7 +221,7 @@ func (d *decoder) keyValue(p *unstable.Parser, prefix []string, n *unstable.Node
 	}
 	idx, ok := d.leaves[name]
 	if !ok {
-		d.add(at, name, fmt.Sprintf("unknown key %q", name))
+		d.add(at, name, name+": unknown key")
 		return
 	}
 	d.pos[name] = at

@@ -20,6 +20,17 @@ import (
 type problem struct {
 	keys []string
 	msg  string
+	// alt is what to say instead of msg when the problem is reported
+	// at another key than the first (nil: msg after that key).
+	alt map[string]string
+}
+
+// at returns the problem's text reported at key, as "KEY: problem".
+func (p problem) at(key string) string {
+	if m, ok := p.alt[key]; ok {
+		return keyed(key, m)
+	}
+	return keyed(key, p.msg)
 }
 
 // Validate checks the values of c: enumerations, ranges, addresses, URL,
@@ -33,7 +44,7 @@ func (c *Config) Validate() error {
 	}
 	errs := make(Errors, len(ps))
 	for i, p := range ps {
-		errs[i] = Error{File: c.Path, Key: p.keys[0], Msg: p.msg}
+		errs[i] = Error{File: c.Path, Key: p.keys[0], Msg: p.at(p.keys[0])}
 	}
 	return errs
 }
@@ -63,6 +74,16 @@ func (c *Config) MaildirPath() string {
 // StorePath returns the path of the bbolt store, DataDir/tacit.db.
 func (c *Config) StorePath() string {
 	return filepath.Join(c.DataDir, "tacit.db")
+}
+
+// keyed returns msg as "KEY: problem": msg when it starts with key
+// already, else msg after key (a problem of several keys is reported at
+// the one the file sets, which its text may not start with).
+func keyed(key, msg string) string {
+	if strings.HasPrefix(msg, key+": ") {
+		return msg
+	}
+	return key + ": " + msg
 }
 
 // checker collects the problems of a configuration.
@@ -126,15 +147,15 @@ func (c *Config) check() []problem {
 	if d := c.DKIM; (d.Domain != "" || d.Selector != "" || d.PrivateKey != "") &&
 		(d.Domain == "" || d.Selector == "" || d.PrivateKey == "") {
 		addKeys([]string{"dkim.domain", "dkim.selector", "dkim.private_key"},
-			"dkim: domain, selector and private_key go together (all three, or none to sign nothing)")
+			"dkim.domain, dkim.selector and dkim.private_key go together (all three, or none to sign nothing)")
 	}
 	positive("smtp.idle_timeout", c.SMTP.IdleTimeout)
 	positive("smtp.data_timeout", c.SMTP.DataTimeout)
 	switch {
 	case c.SMTP.TLSCert != "" && c.SMTP.TLSKey == "":
-		addKeys([]string{"smtp.tls_cert"}, "smtp.tls_cert is set but smtp.tls_key is not; set both or neither")
+		addKeys([]string{"smtp.tls_cert"}, "smtp.tls_cert: set but smtp.tls_key is not; set both or neither")
 	case c.SMTP.TLSCert == "" && c.SMTP.TLSKey != "":
-		addKeys([]string{"smtp.tls_key"}, "smtp.tls_key is set but smtp.tls_cert is not; set both or neither")
+		addKeys([]string{"smtp.tls_key"}, "smtp.tls_key: set but smtp.tls_cert is not; set both or neither")
 	}
 
 	if c.IMAP.Listen != "" {
@@ -189,12 +210,14 @@ func (c *Config) check() []problem {
 
 // checkConsensus checks the [consensus] table.
 func (c *Config) checkConsensus(k *checker) {
-	add, addKeys, positive := k.add, k.addKeys, k.positive
+	add, positive := k.add, k.positive
 	positive("consensus.default_deadline", c.Consensus.DefaultDeadline)
 	if c.Consensus.MinDeadline.Duration > c.Consensus.DefaultDeadline.Duration {
-		addKeys([]string{"consensus.min_deadline", "consensus.default_deadline"},
-			"consensus.min_deadline (%s) is longer than consensus.default_deadline (%s)",
-			c.Consensus.MinDeadline, c.Consensus.DefaultDeadline)
+		lo, def := c.Consensus.MinDeadline, c.Consensus.DefaultDeadline
+		k.ps = append(k.ps, problem{keys: []string{"consensus.min_deadline", "consensus.default_deadline"},
+			msg: fmt.Sprintf("consensus.min_deadline: %s is longer than consensus.default_deadline (%s)", lo, def),
+			alt: map[string]string{"consensus.default_deadline": fmt.Sprintf(
+				"%s is shorter than consensus.min_deadline (%s)", def, lo)}})
 	}
 	if msg := checkCron(c.Consensus.Schedule); msg != "" {
 		add("consensus.schedule", "%s", msg)
