@@ -89,7 +89,7 @@ func TestRelease(t *testing.T) {
 	if len(res.Artifacts) != 3 || res.Artifacts[0].Path != bin || res.Artifacts[1].Path != debPath {
 		t.Fatalf("artifacts %+v; want the binary, the .deb and SHA256SUMS", res.Artifacts)
 	}
-	if got := run(t, out, "sha256sum", "-c", "SHA256SUMS"); strings.Count(got, ": OK") != 2 {
+	if got := runCmd(t, out, "sha256sum", "-c", "SHA256SUMS"); strings.Count(got, ": OK") != 2 {
 		t.Errorf("sha256sum -c SHA256SUMS:\n%s", got)
 	}
 	if err := checkStatic(bin, "amd64"); err != nil {
@@ -105,12 +105,12 @@ func TestRelease(t *testing.T) {
 			"Recommends":   "postfix",
 			"Section":      "mail",
 		} {
-			if got := strings.TrimSpace(run(t, "", "dpkg-deb", "--field", debPath, field)); got != want {
+			if got := strings.TrimSpace(runCmd(t, "", "dpkg-deb", "--field", debPath, field)); got != want {
 				t.Errorf("dpkg-deb --field %s = %q, want %q", field, got, want)
 			}
 		}
 		ctl := t.TempDir()
-		run(t, "", "dpkg-deb", "--control", debPath, ctl)
+		runCmd(t, "", "dpkg-deb", "--control", debPath, ctl)
 		conffiles, err := os.ReadFile(filepath.Join(ctl, "conffiles"))
 		if err != nil || string(conffiles) != "/etc/tacit/tacit.toml\n" {
 			t.Errorf("conffiles = %q, %v; want /etc/tacit/tacit.toml", conffiles, err)
@@ -121,13 +121,13 @@ func TestRelease(t *testing.T) {
 				t.Errorf("%s: %v, %v; want mode 0755", s, fi, err)
 				continue
 			}
-			run(t, "", "sh", "-n", p)
+			runCmd(t, "", "sh", "-n", p)
 		}
 	})
 
 	t.Run("contents", func(t *testing.T) {
 		want := map[string]string{
-			"./usr/bin/tacit":                   "-rwxr-xr-x",
+			"./usr/bin/tacit":                    "-rwxr-xr-x",
 			"./lib/systemd/system/tacit.service": "-rw-r--r--",
 			"./usr/lib/sysusers.d/tacit.conf":    "-rw-r--r--",
 			"./etc/tacit/tacit.toml":             "-rw-r-----",
@@ -143,7 +143,7 @@ func TestRelease(t *testing.T) {
 		}
 		// -rwxr-xr-x root/root  16294050 2026-12-06 14:13 ./usr/bin/tacit
 		line := regexp.MustCompile(`^(\S+) (\S+)/(\S+) +\d+ \S+ \S+ (\S+)`)
-		for _, l := range strings.Split(strings.TrimSpace(run(t, "", "dpkg-deb", "--contents", debPath)), "\n") {
+		for _, l := range strings.Split(strings.TrimSpace(runCmd(t, "", "dpkg-deb", "--contents", debPath)), "\n") {
 			m := line.FindStringSubmatch(l)
 			if m == nil {
 				t.Errorf("dpkg-deb --contents: unexpected line %q", l)
@@ -176,13 +176,13 @@ func TestRelease(t *testing.T) {
 
 	t.Run("unpacked", func(t *testing.T) {
 		dest := t.TempDir()
-		run(t, "", "dpkg", "-x", debPath, dest)
+		runCmd(t, "", "dpkg", "-x", debPath, dest)
 		tacit := filepath.Join(dest, "usr/bin/tacit")
-		if got := run(t, "", tacit, "version"); !strings.HasPrefix(got, "tacit "+version+" (") {
+		if got := runCmd(t, "", tacit, "version"); !strings.HasPrefix(got, "tacit "+version+" (") {
 			t.Errorf("tacit version = %q, want tacit %s (…)", got, version)
 		}
 		conf := filepath.Join(dest, "etc/tacit/tacit.toml")
-		if got := run(t, "", tacit, "--config", conf, "help"); !strings.Contains(got, "usage: tacit") {
+		if got := runCmd(t, "", tacit, "--config", conf, "help"); !strings.Contains(got, "usage: tacit") {
 			t.Errorf("tacit --config %s help = %q", conf, got)
 		}
 		c, err := config.Load(conf)
@@ -248,40 +248,40 @@ func installRemovePurge(t *testing.T, debPath, version string) {
 		t.Skipf("a tacit package is already installed (%s): not touching it", out)
 	}
 	t.Cleanup(func() { _ = exec.Command("dpkg", "--purge", "tacit").Run() })
-	if got := run(t, "", "dpkg", "-i", debPath); !strings.Contains(got, "docs/deploy.md") {
+	if got := runCmd(t, "", "dpkg", "-i", debPath); !strings.Contains(got, "docs/deploy.md") {
 		t.Errorf("dpkg -i does not point to docs/deploy.md:\n%s", got)
 	}
-	pw := strings.Split(strings.TrimSpace(run(t, "", "getent", "passwd", "tacit")), ":")
+	pw := strings.Split(strings.TrimSpace(runCmd(t, "", "getent", "passwd", "tacit")), ":")
 	if len(pw) != 7 || pw[5] != "/var/lib/tacit" || !strings.HasSuffix(pw[6], "nologin") {
 		t.Errorf("getent passwd tacit = %q; want home /var/lib/tacit, shell nologin", pw)
 	}
-	run(t, "", "getent", "group", "tacit")
-	if got := run(t, "", "stat", "-c", "%U:%G %a", "/var/lib/tacit", "/etc/tacit/tacit.toml"); got != "tacit:tacit 750\nroot:tacit 640\n" {
+	runCmd(t, "", "getent", "group", "tacit")
+	if got := runCmd(t, "", "stat", "-c", "%U:%G %a", "/var/lib/tacit", "/etc/tacit/tacit.toml"); got != "tacit:tacit 750\nroot:tacit 640\n" {
 		t.Errorf("stat /var/lib/tacit /etc/tacit/tacit.toml = %q", got)
 	}
-	if got := run(t, "", "/usr/bin/tacit", "version"); !strings.HasPrefix(got, "tacit "+version) {
+	if got := runCmd(t, "", "/usr/bin/tacit", "version"); !strings.HasPrefix(got, "tacit "+version) {
 		t.Errorf("/usr/bin/tacit version = %q", got)
 	}
-	run(t, "", "dpkg", "-r", "tacit")
+	runCmd(t, "", "dpkg", "-r", "tacit")
 	if _, err := os.Stat("/usr/bin/tacit"); err == nil {
 		t.Errorf("/usr/bin/tacit is still there after dpkg -r")
 	}
 	if _, err := os.Stat("/etc/tacit/tacit.toml"); err != nil {
 		t.Errorf("dpkg -r removed the configuration: %v", err)
 	}
-	run(t, "", "dpkg", "--purge", "tacit")
+	runCmd(t, "", "dpkg", "--purge", "tacit")
 	if _, err := os.Stat("/etc/tacit/tacit.toml"); err == nil {
 		t.Errorf("/etc/tacit/tacit.toml is still there after dpkg --purge")
 	}
 	if _, err := os.Stat("/var/lib/tacit"); err != nil {
 		t.Errorf("dpkg --purge removed the data directory: %v", err)
 	}
-	run(t, "", "getent", "passwd", "tacit")
+	runCmd(t, "", "getent", "passwd", "tacit")
 }
 
-// run runs a command in dir and returns its standard output; a failure
+// runCmd runs a command in dir and returns its standard output; a failure
 // fails the test.
-func run(t *testing.T, dir, name string, args ...string) string {
+func runCmd(t *testing.T, dir, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
