@@ -46,7 +46,12 @@ func TestEachCopyCarriesItsMembersLinks(t *testing.T) {
 		}
 		vs, err := msgdkim.VerifyWithOptions(bytes.NewReader(raw), &msgdkim.VerifyOptions{LookupTXT: lookup})
 		if err != nil || len(vs) != 1 || vs[0].Err != nil {
-			t.Errorf("%s's copy is not validly signed by the list: %v %+v", member, err, vs)
+			t.Fatalf("%s's copy is not validly signed by the list: %v %+v", member, err, vs)
+		}
+		// Signed for that member: their List-Unsubscribe is covered.
+		if keys := strings.ToLower(strings.Join(vs[0].HeaderKeys, ":")); !strings.Contains(keys, "list-unsubscribe:") ||
+			!strings.Contains(keys, "list-unsubscribe-post") {
+			t.Errorf("%s's copy is signed without its List-Unsubscribe: h=%s", member, keys)
 		}
 		link := linkIn(t, readAll(t, copyOf), webpos.Object)
 		_, _, who, ok := webpos.Parse(h.srv.proc.webKey, strings.Split(strings.TrimPrefix(link[strings.Index(link, "/p/"):], "/p/"), "/")[0])

@@ -37,6 +37,9 @@ type processor struct {
 	// mu serialises the read-apply-write of proposals between the post
 	// path and the engine's tick.
 	mu sync.Mutex
+	// bodies are the body hashes of the messages being delivered, so
+	// that each member's copy is signed without hashing its body again.
+	bodies bodyHashes
 }
 
 // personal reports whether each member's copy of list mail is written

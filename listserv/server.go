@@ -319,7 +319,8 @@ func New(o Options) (*Server, error) {
 // personalize gives each member's copy of list mail its VERP envelope
 // sender, so that a bounce names the member, and, when the HTTP server
 // is on, its own one-click unsubscribe URL and, in a proposal, its own
-// one-click positions (personalLinks).
+// one-click positions (personalLinks), signed for that member (signCopy).
+// It is called for many copies at once (outbound.Runner).
 func (s *Server) personalize(e *storage.QueueEntry, rcpt string, header, body []byte) (string, []byte, []byte) {
 	from := e.From
 	if s.o.VERP {
@@ -328,10 +329,10 @@ func (s *Server) personalize(e *storage.QueueEntry, rcpt string, header, body []
 	if s.o.HTTPBaseURL == "" {
 		return from, header, body
 	}
-	header, body = s.proc.personalLinks(e, rcpt, header, body)
+	body, changed := s.proc.personalLinks(e, rcpt, body)
 	l := rewrite.List{Address: e.List}
 	extra := rewrite.UnsubscribeFields(l, unsub.URL(s.o.HTTPBaseURL, s.o.UnsubscribeSecret, e.List, rcpt))
-	return from, append(append(make([]byte, 0, len(extra)+len(header)), extra...), header...), body
+	return from, s.proc.signCopy(e, extra, header, body, changed), body
 }
 
 // IMAPAddr returns the address the IMAP archive listens on, "" when off.

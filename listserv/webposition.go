@@ -111,40 +111,16 @@ func (s *processor) links(l storage.List, p consensus.Proposal, member string, n
 }
 
 // personalLinks writes member rcpt's own token in place of the
-// placeholder of a distributed proposal's links (webpos.Placeholder), and
-// signs the copy again when the list signs its mail: the body changed.
+// placeholder of a distributed proposal's links (webpos.Placeholder);
+// changed says it did (the copy is then signed over its own body).
 // Copies without the placeholder go out as they are.
-func (s *processor) personalLinks(e *storage.QueueEntry, rcpt string, header, body []byte) ([]byte, []byte) {
+func (s *processor) personalLinks(e *storage.QueueEntry, rcpt string, body []byte) (out []byte, changed bool) {
 	placeholder := []byte(webpos.Placeholder)
 	if e.Proposal <= 0 || len(s.webKey) == 0 || !bytes.Contains(body, placeholder) {
-		return header, body
+		return body, false
 	}
 	token := webpos.Token(s.webKey, e.List, e.Proposal, storage.NormalizeAddress(rcpt))
-	body = bytes.ReplaceAll(body, placeholder, []byte(token))
-	if s.o.DKIM == nil {
-		return header, body
-	}
-	rest := withoutFirstField(header, "DKIM-Signature")
-	return s.sign(rest, body), body
-}
-
-// withoutFirstField returns header without its first field when that
-// field is name (ours: sign puts the list's signature first).
-func withoutFirstField(header []byte, name string) []byte {
-	if len(header) < len(name)+1 || !bytes.EqualFold(header[:len(name)], []byte(name)) || header[len(name)] != ':' {
-		return header
-	}
-	i := 0
-	for {
-		j := bytes.IndexByte(header[i:], '\n')
-		if j < 0 {
-			return header
-		}
-		i += j + 1
-		if i >= len(header) || (header[i] != ' ' && header[i] != '\t') {
-			return header[i:]
-		}
-	}
+	return bytes.ReplaceAll(body, placeholder, []byte(token)), true
 }
 
 // linkInText finds our one-click links in a message's bytes or text:

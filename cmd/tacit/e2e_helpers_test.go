@@ -78,6 +78,10 @@ type instance struct {
 	extra string
 	// imapAddr, when set, is the [imap] listen address ("" disables IMAP).
 	imapAddr string
+	// http turns the [http] server on, on a port chosen anew with the
+	// SMTP one (httpAddr): one-click unsubscribe URLs in every copy.
+	http     bool
+	httpAddr string
 }
 
 func newInstance(t testing.TB, mode, relay string) *instance {
@@ -95,7 +99,10 @@ func (in *instance) writeConfig(smtpAddr string) {
 	fmt.Fprintf(&b, "data_dir = %q\n", in.dir)
 	b.WriteString("domain = \"lists.test\"\nlanguage = \"en\"\ntimezone = \"UTC\"\n\n")
 	fmt.Fprintf(&b, "[smtp]\nlisten = %q\nhostname = \"lists.test\"\n%s\n", smtpAddr, trustedRelayConfig)
-	fmt.Fprintf(&b, "[imap]\nlisten = %q\n\n[http]\nlisten = \"\"\n\n", in.imapAddr)
+	if in.http {
+		in.httpAddr = freePort(in.t)
+	}
+	fmt.Fprintf(&b, "[imap]\nlisten = %q\n\n[http]\nlisten = %q\n\n", in.imapAddr, in.httpAddr)
 	// These tests post far more than any member would: the cap on posts
 	// per hour has its own tests (listserv/trolls_test.go).
 	fmt.Fprintf(&b, "[delivery]\nmode = %q\nmax_posts_per_hour = 1000000\n", in.mode)

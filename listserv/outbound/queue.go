@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -50,9 +51,11 @@ type RunnerOptions struct {
 	// Personalize, when set, is asked for each recipient of an entry
 	// marked Personal: the envelope sender (a VERP address), and the
 	// header and body that recipient gets, given the entry's (a one-click
-	// unsubscribe URL before the header; a proposal's personal links in
-	// the body, signed again). Such entries go out one transaction per
-	// recipient; a body returned unchanged is shared.
+	// unsubscribe URL before the header, the copy signed for them; a
+	// proposal's personal links in the body). Such entries go out one
+	// transaction per recipient; a body returned unchanged is shared.
+	// It is called from several goroutines at once (a signature costs
+	// CPU): at most GOMAXPROCS calls run together, over all attempts.
 	Personalize func(e *storage.QueueEntry, rcpt string, header, body []byte) (from string, h, b []byte)
 	// OnAttempt, when set, is told the outcome of each attempt, counted
 	// in recipients: delivered, failed for good, deferred to a retry.
@@ -69,6 +72,10 @@ type Runner struct {
 	// the entries of one post (one per 100 members, or per domain) read
 	// it from the store once, however large it is.
 	bodies map[uint64]*sharedMessage
+	// cpu bounds the Personalize calls running at once to GOMAXPROCS:
+	// the copies are signed in parallel, without more goroutines than
+	// cores fighting over them while others wait on the network.
+	cpu chan struct{}
 }
 
 // sharedMessage is a message read from the store once for the attempts
@@ -107,7 +114,7 @@ func NewRunner(o RunnerOptions) *Runner {
 		o.OnAttempt = func(int, int, int) {}
 	}
 	return &Runner{o: o, wake: make(chan struct{}, 1), flight: make(map[uint64]bool),
-		bodies: make(map[uint64]*sharedMessage)}
+		bodies: make(map[uint64]*sharedMessage), cpu: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // Wake tells the runner that new entries may be due.
@@ -223,11 +230,7 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 	if e.Personal && r.o.Personalize != nil {
 		// One transaction per recipient, all sharing the body; only the
 		// envelope sender and the first header lines differ.
-		ms := make([]*Message, len(e.Recipients))
-		for i, rcpt := range e.Recipients {
-			from, hdr, body := r.o.Personalize(&e, rcpt, header, raw[e.BodyOffset:])
-			ms[i] = &Message{From: from, To: []string{rcpt}, Header: hdr, Body: body}
-		}
+		ms := r.personalize(&e, header, raw[e.BodyOffset:])
 		for _, rs := range r.o.Transport.DeliverBatch(ctx, ms) {
 			results = append(results, rs...)
 		}
@@ -250,6 +253,23 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 		"error", res.LastError, "duration", time.Since(start).Round(time.Microsecond))
 	r.o.OnAttempt(len(res.Delivered), len(res.Failed), deferred)
 	r.finish(e, res)
+}
+
+// personalize returns each recipient's copy of entry e, made by
+// Personalize in parallel (at most cap(r.cpu) at once over all attempts).
+func (r *Runner) personalize(e *storage.QueueEntry, header, body []byte) []*Message {
+	ms := make([]*Message, len(e.Recipients))
+	var wg sync.WaitGroup
+	for i, rcpt := range e.Recipients {
+		r.cpu <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-r.cpu }()
+			from, hdr, b := r.o.Personalize(e, rcpt, header, body)
+			ms[i] = &Message{From: from, To: []string{rcpt}, Header: hdr, Body: b}
+		})
+	}
+	wg.Wait()
+	return ms
 }
 
 // message returns the stored message id, read once and shared with the
