@@ -38,7 +38,7 @@ func localCommands() map[string]localFunc {
 		"explain": runExplain,
 		"version": runVersion,
 		"help":    func(c *cli, args []string) error { return admin.WriteHelp(c.stdout, args) },
-		"init":    notYetBuilt("init"),
+		"init":    runInit,
 		"migrate": notYetBuilt("migrate"),
 	}
 }
