@@ -110,6 +110,9 @@ type Delivery struct {
 	// MaxQueueLifetime is how long a recipient is retried before it is
 	// given up as failed.
 	MaxQueueLifetime Duration `toml:"max_queue_lifetime"`
+	// Lease is how long a delivery attempt holds its queue entry before
+	// another node may take it over (renewed while the attempt runs).
+	Lease Duration `toml:"lease"`
 	// VERP sends list mail one transaction per member, with the member
 	// encoded in the envelope sender, so bounces name their member.
 	VERP bool `toml:"verp"`
@@ -208,6 +211,7 @@ func Default() *Config {
 			Concurrency:              8,
 			RecipientsPerTransaction: 100,
 			MaxQueueLifetime:         Duration{120 * time.Hour},
+			Lease:                    Duration{30 * time.Second},
 			VERP:                     true,
 			MaxRepliesPerHour:        10,
 			MaxPostsPerHour:          10,

@@ -65,6 +65,7 @@ func TestDefaultsMatchSpec(t *testing.T) {
 		{"delivery.bounce_days", c.Delivery.BounceDays, 3},
 		{"delivery.bounce_window", c.Delivery.BounceWindow.Duration, 14 * 24 * time.Hour},
 		{"delivery.digest_time", c.Delivery.DigestTime, "18:00"},
+		{"delivery.lease", c.Delivery.Lease.Duration, 30 * time.Second},
 		{"Path", c.Path, ""},
 	}
 	for _, ch := range checks {
@@ -149,6 +150,7 @@ func validWant(name string) *Config {
 			Concurrency:              4,
 			RecipientsPerTransaction: 25,
 			MaxQueueLifetime:         Duration{48 * time.Hour},
+			Lease:                    Duration{30 * time.Second},
 			VERP:                     true,
 			MaxRepliesPerHour:        10,
 			MaxPostsPerHour:          10,

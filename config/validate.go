@@ -196,6 +196,7 @@ func (c *Config) check() []problem {
 	atLeast("delivery.concurrency", int64(c.Delivery.Concurrency), 1)
 	atLeast("delivery.recipients_per_transaction", int64(c.Delivery.RecipientsPerTransaction), 1)
 	positive("delivery.max_queue_lifetime", c.Delivery.MaxQueueLifetime)
+	positive("delivery.lease", c.Delivery.Lease)
 	atLeast("delivery.max_replies_per_hour", int64(c.Delivery.MaxRepliesPerHour), 1)
 	atLeast("delivery.max_posts_per_hour", int64(c.Delivery.MaxPostsPerHour), 1)
 	atLeast("delivery.bounce_days", int64(c.Delivery.BounceDays), 1)

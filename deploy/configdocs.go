@@ -151,6 +151,10 @@ var keyDocs = map[string][2]string{
 		"Durée des nouvelles tentatives avant d'abandonner un destinataire (5 jours, comme Postfix).",
 		"How long a recipient is retried before giving up (5 days, like Postfix).",
 	},
+	"delivery.lease": {
+		"Durée pendant laquelle un envoi garde sa file ; passé ce délai sans nouvelles, un autre nœud le reprend.",
+		"How long a delivery holds its queue entry; after that without news, another node takes it over.",
+	},
 	"delivery.verp": {
 		"Une enveloppe par membre, pour que chaque rebond nomme son membre.",
 		"One envelope per member, so that each bounce names its member.",

@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -162,6 +163,17 @@ func (s *processor) sendDigest(l storage.List, before time.Time, day string, now
 // SendDigest sends the digest of list ("" for every list) now, with the
 // posts kept so far (tacit digest send). It returns how many posts went.
 func (s *processor) SendDigest(list string) (int, error) {
+	var n int
+	err := s.exclusive(context.Background(), func() error {
+		var err error
+		n, err = s.sendDigestNow(list)
+		return err
+	})
+	return n, err
+}
+
+// sendDigestNow is SendDigest under lockDecide.
+func (s *processor) sendDigestNow(list string) (int, error) {
 	now := s.o.Now().UTC()
 	var lists []storage.List
 	if list != "" {

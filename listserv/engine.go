@@ -68,14 +68,19 @@ func (s *Server) Tick(ctx context.Context) (int, error) {
 	now := s.o.Now().UTC()
 	// Bounce probes whose window ended without a failure report: their
 	// members' scores start again.
-	if err := s.proc.settleProbes(now); err != nil {
-		s.o.Logger.Error("engine: settle bounce probes", "err", err)
-	}
-	if err := s.proc.agendas(now); err != nil {
-		s.o.Logger.Error("engine: meeting agendas", "err", err)
-	}
-	if err := s.proc.dailyDelivery(now); err != nil {
-		s.o.Logger.Error("engine: holidays and digests", "err", err)
+	// Each step reads, decides and writes under lockDecide, so that two
+	// nodes ticking at once do each thing once.
+	for _, step := range []struct {
+		what string
+		do   func(time.Time) error
+	}{
+		{"settle bounce probes", s.proc.settleProbes},
+		{"meeting agendas", s.proc.agendas},
+		{"holidays and digests", s.proc.dailyDelivery},
+	} {
+		if err := s.proc.exclusive(ctx, func() error { return step.do(now) }); err != nil {
+			s.o.Logger.Error("engine: "+step.what, "err", err)
+		}
 	}
 	refs, err := s.o.Store.DueProposals(now, 0)
 	if err != nil {
@@ -88,7 +93,7 @@ func (s *Server) Tick(ctx context.Context) (int, error) {
 		}
 		batch := refs[:min(len(refs), tickBatchSize)]
 		refs = refs[len(batch):]
-		if err := s.proc.tickBatch(batch, now); err != nil {
+		if err := s.proc.exclusive(ctx, func() error { return s.proc.tickBatch(batch, now) }); err != nil {
 			return done, fmt.Errorf("engine: %w", err)
 		}
 		done += len(batch)
@@ -100,13 +105,13 @@ func (s *Server) Tick(ctx context.Context) (int, error) {
 const tickBatchSize = 1024
 
 // tickBatch decides some due proposals and records the outcomes and their
-// notices in one transaction. The work is shared by one worker per core,
+// notices in one transaction; the caller holds lockDecide. A proposal
+// decided meanwhile by another node is skipped by the transaction
+// (storage.ProposalUpdate.From). The work is shared by one worker per core,
 // worker w taking proposals w, w+workers, …: it reads them, decides them
 // and writes their notices, and hands each in order to the transaction,
 // which writes decision i while the workers prepare the next ones.
 func (s *processor) tickBatch(refs []storage.ProposalRef, now time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	lists := map[string]*storage.List{} // nil: the list is gone
 	rc := recipientCache{}              // filled here, only read by the workers
 	for _, ref := range refs {
@@ -165,7 +170,7 @@ func (s *processor) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 					continue
 				}
 				next, fx := consensus.Apply(p, consensus.Event{Kind: consensus.EventTick}, now)
-				d := decided{update: &storage.ProposalUpdate{Proposal: next, Events: statusEvents(p, next, now)}}
+				d := decided{update: &storage.ProposalUpdate{Proposal: next, Events: statusEvents(p, next, now), From: &p}}
 				d.err = d.update.Prepare()
 				if l := lists[mine[j].List]; l != nil && d.err == nil { // else the list is gone: settle silently
 					d.out, d.err = s.effectMessages(*l, next, fx, "", now, rc)

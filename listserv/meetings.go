@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -118,8 +119,11 @@ func (s *processor) settle(l storage.List, st settlement, now time.Time) (storag
 // Settle records a meeting's decision given on the command line (tacit
 // proposal settle), in one transaction with its notice.
 func (s *processor) Settle(list string, number int, outcome, note string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	return s.exclusive(context.Background(), func() error { return s.settleLocked(list, number, outcome, note) })
+}
+
+// settleLocked is Settle under lockDecide.
+func (s *processor) settleLocked(list string, number int, outcome, note string) error {
 	l, err := s.o.Store.List(list)
 	if err != nil {
 		return err

@@ -18,9 +18,15 @@ import (
 )
 
 // processLoop disposes of every message in the inbox, at start-up (what a
-// crash left) and whenever SMTP spools a new one.
+// crash left), whenever SMTP spools a new one, and every five seconds;
+// every second on a store shared with other nodes, whose SMTP servers
+// spool into the same inbox without waking this one.
 func (s *Server) processLoop(ctx context.Context) {
-	tick := time.NewTicker(5 * time.Second)
+	every := 5 * time.Second
+	if s.o.Store.Shared() {
+		every = time.Second
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		ids, err := s.o.Store.Inbox()
@@ -32,7 +38,9 @@ func (s *Server) processLoop(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			if err := s.proc.process(ctx, id); err != nil {
+			if err := s.proc.process(ctx, id); errors.Is(err, errDisposed) {
+				continue // by another node
+			} else if err != nil {
 				// Left in the inbox: tried again on the next pass.
 				s.o.Logger.Error("post: process message", "message", id, "err", err)
 				continue

@@ -2,8 +2,8 @@ package listserv
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-message/textproto"
@@ -34,13 +34,27 @@ type processor struct {
 	// imapAddr is where the IMAP archive listens ("" when off), for the
 	// password mail.
 	imapAddr string
-	// mu serialises the read-apply-write of proposals between the post
-	// path and the engine's tick.
-	mu sync.Mutex
 	// bodies are the body hashes of the messages being delivered, so
 	// that each member's copy is signed without hashing its body again.
 	bodies bodyHashes
 }
+
+// lockDecide names the store's lock (storage.Store.Exclusive) that
+// serialises every read-decide-write of the processor: a received
+// message's processing, a batch of the engine's tick, a web position, a
+// meeting's settlement. It is held across every tacit sharing the store,
+// so that two nodes never decide from the same state: a message is
+// disposed of once, a due proposal decided and notified once.
+const lockDecide = "tacit.decide"
+
+// exclusive runs fn under lockDecide.
+func (s *processor) exclusive(ctx context.Context, fn func() error) error {
+	return s.o.Store.Exclusive(ctx, lockDecide, fn)
+}
+
+// errDisposed is process's answer for a message no longer in the inbox:
+// another node (or an earlier pass) disposed of it.
+var errDisposed = errors.New("listserv: message already disposed of")
 
 // personal reports whether each member's copy of list mail is written
 // for them (VERP sender, one-click unsubscribe URL).
@@ -73,9 +87,18 @@ type inbound struct {
 // recipients, and records it all in one transaction: the one store write
 // of the post path.
 func (s *processor) process(ctx context.Context, id uint64) error {
-	// Proposals read here are written by Dispose below: no tick between.
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	// Proposals read here are written by Dispose below: no tick, no
+	// other node between.
+	return s.exclusive(ctx, func() error { return s.processLocked(ctx, id) })
+}
+
+// processLocked is process under lockDecide.
+func (s *processor) processLocked(ctx context.Context, id uint64) error {
+	if in, err := s.o.Store.InInbox(id); err != nil {
+		return err
+	} else if !in {
+		return errDisposed
+	}
 	raw, env, err := s.o.Store.Message(id)
 	if err != nil {
 		return err

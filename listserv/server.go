@@ -64,6 +64,9 @@ type DeliveryOptions struct {
 	RetryBase time.Duration
 	// RetryMax caps the delay between two retries (0: one hour).
 	RetryMax time.Duration
+	// Lease is how long a delivery attempt holds its queue entry before
+	// another node sharing the store may take it over (0: RetryBase).
+	Lease time.Duration
 	// DigestTime is the time of day ("18:00", the consensus timezone)
 	// of the daily digest (digest.go); "" means 18:00.
 	DigestTime string
@@ -256,6 +259,7 @@ func New(o Options) (*Server, error) {
 		MaxLifetime: o.Delivery.MaxQueueLifetime,
 		RetryBase:   o.Delivery.RetryBase,
 		RetryMax:    o.Delivery.RetryMax,
+		Lease:       o.Delivery.Lease,
 		Now:         o.Now,
 		Logger:      o.Logger,
 		OnAttempt:   s.metrics.Deliveries,

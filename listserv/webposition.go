@@ -2,6 +2,7 @@ package listserv
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -38,9 +39,20 @@ func (s *processor) WebPosition(list string, number int, member string, kind con
 	if kind != consensus.EventObject {
 		reason = ""
 	}
-	// Read, apply and write with nothing between: no tick, no post.
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	// Read, apply and write with nothing between: no tick, no post, on
+	// any node.
+	var why string
+	err := s.exclusive(context.Background(), func() error {
+		var err error
+		why, err = s.webPositionLocked(list, number, member, kind, reason)
+		return err
+	})
+	return why, err
+}
+
+// webPositionLocked is WebPosition under lockDecide.
+func (s *processor) webPositionLocked(list string, number int, member string, kind consensus.EventKind,
+	reason string) (string, error) {
 	l, err := s.o.Store.List(list)
 	if err != nil {
 		return "", err

@@ -132,7 +132,11 @@ const (
 type ProposalUpdate struct {
 	Proposal consensus.Proposal
 	Events   []ProposalEvent
-	enc      *encodedUpdate // set by Prepare
+	// From, when set, is the state the update was decided from: DecideEach
+	// skips the update, and its messages, when the stored proposal is no
+	// longer in that state (another process decided it meanwhile).
+	From *consensus.Proposal
+	enc  *encodedUpdate // set by Prepare
 }
 
 // Outgoing is a message the server writes itself (a notice, an
@@ -478,8 +482,9 @@ func (s *Store) Decide(updates []ProposalUpdate, out []Outgoing) error {
 // DecideEach records n decisions in one transaction, as Decide does,
 // asking next for each in turn (0 to n-1) from inside the transaction:
 // the caller can prepare decision i+1 while decision i is written. A nil
-// update records no proposal (its messages, if any, are still written).
-// An error from next rolls the whole transaction back.
+// update records no proposal (its messages, if any, are still written);
+// an update whose From no longer matches the stored proposal is skipped
+// with its messages. An error from next rolls the whole transaction back.
 func (s *Store) DecideEach(n int, next func(i int) (*ProposalUpdate, []Outgoing, error)) error {
 	err := s.db.Update(func(tx kv.Tx) error {
 		for i := range n {
@@ -489,6 +494,11 @@ func (s *Store) DecideEach(n int, next func(i int) (*ProposalUpdate, []Outgoing,
 			}
 			var ups []ProposalUpdate
 			if u != nil {
+				if same, err := unchanged(tx, u); err != nil {
+					return err
+				} else if !same {
+					continue
+				}
 				ups = []ProposalUpdate{*u}
 			}
 			if err := putDecisions(tx, ups, out); err != nil {

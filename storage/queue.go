@@ -271,8 +271,14 @@ func (s *Store) FinishAttempt(id uint64, r AttemptResult) error {
 
 // RecoverInFlight makes every entry whose attempt was interrupted (by a
 // crash) due at now, and returns how many there were. Call it once, before
-// delivering, when no attempt is running.
+// delivering, when no attempt is running. On a shared store (Shared) it
+// does nothing: the entries in flight may be another live process's, and
+// those of a dead one are claimed again when their lease runs out
+// (ClaimAttempt).
 func (s *Store) RecoverInFlight(now time.Time) (int, error) {
+	if s.Shared() {
+		return 0, nil
+	}
 	n := 0
 	err := s.db.Update(func(tx kv.Tx) error {
 		n = 0

@@ -121,6 +121,8 @@ type Options struct {
 type Store struct {
 	db   kv.DB
 	path string
+	// locks are Exclusive's in-process locks (cluster.go).
+	locks namedLocks
 }
 
 // migration brings the store from version n-1 to n, inside one

@@ -217,6 +217,7 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 			Concurrency:              cfg.Delivery.Concurrency,
 			RecipientsPerTransaction: cfg.Delivery.RecipientsPerTransaction,
 			MaxQueueLifetime:         cfg.Delivery.MaxQueueLifetime.Duration,
+			Lease:                    cfg.Delivery.Lease.Duration,
 			DigestTime:               cfg.Delivery.DigestTime,
 		},
 		VERP:              cfg.Delivery.VERP,

@@ -18,7 +18,8 @@ type Queue interface {
 	RecoverInFlight(now time.Time) (int, error)
 	Due(now time.Time, limit int, skip func(id uint64) bool) ([]storage.QueueEntry, error)
 	NextDue() (t time.Time, ok bool, err error)
-	BeginAttempt(id uint64, retryAt time.Time) (storage.QueueEntry, error)
+	ClaimAttempt(id uint64, now, until time.Time) (e storage.QueueEntry, ok bool, err error)
+	RenewLease(id uint64, attempt int, until time.Time) (ok bool, err error)
 	FinishAttempt(id uint64, r storage.AttemptResult) error
 	Message(id uint64) ([]byte, storage.Envelope, error)
 }
@@ -41,6 +42,12 @@ type RunnerOptions struct {
 	RetryBase time.Duration
 	// RetryMax caps the delay between retries; 0 means one hour.
 	RetryMax time.Duration
+	// Lease is how long an attempt holds its entry: the runner claims
+	// an entry until now+Lease and renews the claim every Lease/3 while
+	// the attempt runs. Should the process die, the entry is due again,
+	// for any process sharing the store, when its lease runs out. 0
+	// means RetryBase (30s by default).
+	Lease time.Duration
 	// Poll is how often the queue is read when nothing wakes the runner;
 	// 0 means one second.
 	Poll time.Duration
@@ -104,6 +111,9 @@ func NewRunner(o RunnerOptions) *Runner {
 	if o.Poll == 0 {
 		o.Poll = time.Second
 	}
+	if o.Lease <= 0 {
+		o.Lease = o.RetryBase
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -136,7 +146,8 @@ func (r *Runner) RetryDelay(n int) time.Duration {
 
 // Run delivers due entries until ctx is cancelled, then waits for the
 // transactions in flight to end. Entries that were in flight when the
-// previous process died are due again at once.
+// previous process died are due again at once on a store of its own
+// (Queue.RecoverInFlight), when their lease runs out on a shared one.
 func (r *Runner) Run(ctx context.Context) error {
 	if n, err := r.o.Store.RecoverInFlight(r.o.Now()); err != nil {
 		return fmt.Errorf("outbound: recover queue: %w", err)
@@ -202,22 +213,27 @@ func (r *Runner) inFlight(id uint64) bool {
 	return r.flight[id]
 }
 
-// attempt makes one delivery attempt on entry id and records its outcome.
+// attempt makes one delivery attempt on entry id, if it can claim it, and
+// records its outcome.
 func (r *Runner) attempt(ctx context.Context, id uint64) {
 	now := r.o.Now()
-	e, err := r.o.Store.BeginAttempt(id, now.Add(r.RetryDelay(1)))
-	if errors.Is(err, storage.ErrNotFound) {
-		return
-	}
+	e, ok, err := r.o.Store.ClaimAttempt(id, now, now.Add(r.o.Lease))
 	if err != nil {
-		r.o.Logger.Error("delivery: begin attempt", "entry", id, "err", err)
+		r.o.Logger.Error("delivery: claim queue entry", "entry", id, "err", err)
 		return
 	}
+	if !ok {
+		return // delivered, or claimed by another node
+	}
+	stop := r.keepLease(e)
+	defer stop()
+	// The lease is no longer needed once the outcome is being recorded.
+	finish := func(res storage.AttemptResult) { stop(); r.finish(e, res) }
 	raw, err := r.message(e.MessageID)
 	defer r.release(e.MessageID)
 	if err != nil || e.BodyOffset > len(raw) {
 		r.o.Logger.Error("delivery: message missing", "entry", id, "message", e.MessageID, "err", err)
-		r.finish(e, giveUpAll(e, fmt.Sprintf("message %d missing from the store", e.MessageID), now))
+		finish(giveUpAll(e, fmt.Sprintf("message %d missing from the store", e.MessageID), now))
 		r.o.OnAttempt(0, len(e.Recipients), 0)
 		return
 	}
@@ -252,7 +268,39 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 		"delivered", len(res.Delivered), "failed", len(res.Failed), "deferred", deferred,
 		"error", res.LastError, "duration", time.Since(start).Round(time.Microsecond))
 	r.o.OnAttempt(len(res.Delivered), len(res.Failed), deferred)
-	r.finish(e, res)
+	finish(res)
+}
+
+// keepLease renews the lease of the attempt on e every third of
+// Runner.Lease until the returned function is called, so that an attempt
+// slower than its lease is not taken over by another node. A renewal
+// that fails is logged; the attempt goes on (should its lease run out,
+// another node may send the same recipients: at most one duplicate per
+// transaction in flight).
+func (r *Runner) keepLease(e storage.QueueEntry) (stop func()) {
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		t := time.NewTicker(max(r.o.Lease/3, 10*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			ok, err := r.o.Store.RenewLease(e.ID, e.Attempts, r.o.Now().Add(r.o.Lease))
+			if err != nil {
+				r.o.Logger.Warn("delivery: renew lease", "entry", e.ID, "err", err)
+			} else if !ok {
+				r.o.Logger.Warn("delivery: lease lost", "entry", e.ID)
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done); <-ended }) }
 }
 
 // personalize returns each recipient's copy of entry e, made by

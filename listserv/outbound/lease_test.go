@@ -1,0 +1,186 @@
+package outbound
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"tacit/internal/smtpsink"
+	"tacit/storage"
+)
+
+// queued opens a store and queues one message to n recipients of one
+// domain, perTx to an entry, due now.
+func queued(t *testing.T, n, perTx int) *storage.Store {
+	t.Helper()
+	st, err := storage.Open(filepath.Join(t.TempDir(), "tacit.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	hdr := "From: alice@example.org\r\nSubject: bail\r\n\r\n"
+	id, err := st.Receive(storage.Envelope{From: "alice@example.org", To: []string{"jardin@lists.test"}},
+		[]byte(hdr+"Le bail du jardin est signé.\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var entries []storage.QueueEntry
+	for i := 0; i < n; i += perTx {
+		e := storage.QueueEntry{MessageID: id, BodyOffset: len(hdr), From: "jardin-bounces@lists.test",
+			Domain: "example.net", Created: now, NextAttempt: now}
+		for j := i; j < min(n, i+perTx); j++ {
+			e.Recipients = append(e.Recipients, fmt.Sprintf("m%03d@example.net", j))
+		}
+		entries = append(entries, e)
+	}
+	if err := st.Enqueue(entries...); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// nodes are delivery runners sharing one store, as tacit nodes sharing a
+// database do, each with its own connections to the sink.
+type nodes struct {
+	stops []func()
+	mu    sync.Mutex
+	// attempts counts the attempts made, by every node.
+	attempts int
+}
+
+// run starts one more node on st, delivering into sink with leases of
+// lease, until stop or the end of the test.
+func (ns *nodes) run(t *testing.T, st Queue, sink *smtpsink.Sink, lease time.Duration) {
+	t.Helper()
+	tr := NewRelay(RelayOptions{Addr: sink.Addr(), Hostname: "lists.test", MaxConns: 4})
+	r := NewRunner(RunnerOptions{Store: st, Transport: tr, Concurrency: 4, Lease: lease,
+		RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond, Poll: 20 * time.Millisecond,
+		OnAttempt: func(int, int, int) { ns.mu.Lock(); ns.attempts++; ns.mu.Unlock() }})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { r.Run(ctx) })
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); wg.Wait(); tr.Close() }) }
+	ns.stops = append(ns.stops, stop)
+	t.Cleanup(stop)
+}
+
+// stop stops every node, each after its attempts in flight have ended,
+// and returns how many attempts they made.
+func (ns *nodes) stop() int {
+	for _, s := range ns.stops {
+		s()
+	}
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	return ns.attempts
+}
+
+// waitDelivered waits until the queue is empty and returns how many
+// copies each recipient got.
+func waitDelivered(t *testing.T, st *storage.Store, sink *smtpsink.Sink) map[string]int {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if n, _, err := st.QueueDepth(); err == nil && n == 0 {
+			return sink.Recipients()
+		}
+		if time.Now().After(deadline) {
+			st, _ := st.QueueStats()
+			t.Fatalf("queue not empty after 15s: %+v", st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Three runners on one store, as three nodes sharing a database, each
+// claim an entry before sending it: every recipient gets one copy.
+func TestRunnersSharingAStoreDeliverEachEntryOnce(t *testing.T) {
+	t.Parallel()
+	st := queued(t, 300, 10)
+	sink := smtpsink.Start(t, smtpsink.Options{Delay: 5 * time.Millisecond})
+	var ns nodes
+	for range 3 {
+		ns.run(t, st, sink, time.Second)
+	}
+	got := waitDelivered(t, st, sink)
+	if n := ns.stop(); n != 30 {
+		t.Errorf("%d attempts for 30 entries, want 30", n)
+	}
+	if len(got) != 300 {
+		t.Errorf("%d recipients reached, want 300", len(got))
+	}
+	for rcpt, n := range got {
+		if n != 1 {
+			t.Errorf("%s got %d copies, want 1", rcpt, n)
+		}
+	}
+}
+
+// An attempt slower than its lease keeps its entry: the lease is renewed
+// while it runs, so the other node does not send the same copies.
+func TestSlowAttemptKeepsItsLease(t *testing.T) {
+	t.Parallel()
+	st := queued(t, 4, 2)
+	sink := smtpsink.Start(t, smtpsink.Options{Delay: 600 * time.Millisecond})
+	var ns nodes
+	ns.run(t, st, sink, 150*time.Millisecond)
+	ns.run(t, st, sink, 150*time.Millisecond)
+	got := waitDelivered(t, st, sink)
+	// Another node's attempt on an entry already delivered would still
+	// be in flight: stopping the nodes waits for it, and counts it.
+	if n := ns.stop(); n != 2 {
+		t.Errorf("%d attempts on 2 entries, want 2", n)
+	}
+	for _, rcpt := range []string{"m000@example.net", "m001@example.net", "m002@example.net", "m003@example.net"} {
+		if got[rcpt] != 1 {
+			t.Errorf("%s got %d copies, want 1 (%v)", rcpt, got[rcpt], got)
+		}
+	}
+}
+
+// A node that died mid-attempt leaves its entry claimed: another node
+// takes it over once the lease has run out, not before, and sends it once.
+func TestDeadNodesEntryIsTakenOverAfterItsLease(t *testing.T) {
+	t.Parallel()
+	st := queued(t, 2, 2)
+	ids, err := st.Due(time.Now(), 10, nil)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("due %v, %v", ids, err)
+	}
+	id := ids[0].ID
+	// The dead node's claim, its lease running for 400 ms more.
+	leaseEnd := time.Now().Add(400 * time.Millisecond)
+	if _, ok, err := st.ClaimAttempt(id, time.Now(), leaseEnd); !ok || err != nil {
+		t.Fatalf("claim: %v, %v", ok, err)
+	}
+	if _, ok, _ := st.ClaimAttempt(id, time.Now(), time.Now().Add(time.Second)); ok {
+		t.Fatal("an entry under a live lease was claimed twice")
+	}
+	sink := smtpsink.Start(t, smtpsink.Options{})
+	// Started after the claim, the runner's start-up recovery would make
+	// the entry due at once on a store of its own; this tests the lease,
+	// as a node joining a shared store sees it: no recovery.
+	var ns nodes
+	ns.run(t, noRecovery{st}, sink, time.Second)
+	got := waitDelivered(t, st, sink)
+	if n := ns.stop(); n != 1 {
+		t.Errorf("%d attempts, want 1", n)
+	}
+	if time.Now().Before(leaseEnd) {
+		t.Error("the entry was taken over before its lease ran out")
+	}
+	if got["m000@example.net"] != 1 || got["m001@example.net"] != 1 {
+		t.Errorf("copies %v, want one each", got)
+	}
+}
+
+// noRecovery is a store whose start-up recovery finds nothing, as on a
+// shared store.
+type noRecovery struct{ *storage.Store }
+
+func (noRecovery) RecoverInFlight(time.Time) (int, error) { return 0, nil }

@@ -1,0 +1,149 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tacit/consensus"
+)
+
+// Work under one name never overlaps; work under another name does not
+// wait for it; a caller that gives up waiting gets its context's error.
+func TestExclusiveSerialisesWorkOfOneName(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	var inside, most atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			err := s.Exclusive(context.Background(), "tick", func() error {
+				n := inside.Add(1)
+				if n > most.Load() {
+					most.Store(n)
+				}
+				time.Sleep(time.Millisecond)
+				inside.Add(-1)
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if most.Load() != 1 {
+		t.Errorf("%d holders at once, want 1", most.Load())
+	}
+
+	held := make(chan struct{})
+	release := make(chan struct{})
+	go s.Exclusive(context.Background(), "tick", func() error { close(held); <-release; return nil })
+	<-held
+	if err := s.Exclusive(context.Background(), "other", func() error { return nil }); err != nil {
+		t.Errorf("another name: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	ran := false
+	err := s.Exclusive(ctx, "tick", func() error { ran = true; return nil })
+	if !errors.Is(err, context.DeadlineExceeded) || ran {
+		t.Errorf("waiting on a held lock: %v, ran %v", err, ran)
+	}
+	close(release)
+	want := errors.New("boom")
+	if err := s.Exclusive(context.Background(), "tick", func() error { return want }); err != want {
+		t.Errorf("fn's error came back as %v", err)
+	}
+	if s.Shared() {
+		t.Error("a bbolt store says it is shared")
+	}
+}
+
+// A queue entry is claimed by one attempt at a time: a second claim
+// during the lease finds it taken; after the lease, it is claimed again
+// and the first attempt can no longer renew its lease.
+func TestClaimAttemptHonoursTheLease(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	if err := s.Enqueue(QueueEntry{Domain: "x", Recipients: []string{"a@x"}, Created: t0, NextAttempt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.ClaimAttempt(1, t0.Add(-time.Second), t0.Add(time.Minute)); ok || err != nil {
+		t.Fatalf("claimed before it was due: %v %v", ok, err)
+	}
+	e, ok, err := s.ClaimAttempt(1, t0, t0.Add(time.Minute))
+	if !ok || err != nil || !e.InFlight || e.Attempts != 1 || !e.NextAttempt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("first claim: %+v %v %v", e, ok, err)
+	}
+	if _, ok, _ := s.ClaimAttempt(1, t0.Add(59*time.Second), t0.Add(2*time.Minute)); ok {
+		t.Fatal("claimed twice under a live lease")
+	}
+	if ok, err := s.RenewLease(1, 1, t0.Add(90*time.Second)); !ok || err != nil {
+		t.Fatalf("renew: %v %v", ok, err)
+	}
+	if _, ok, _ := s.ClaimAttempt(1, t0.Add(80*time.Second), t0.Add(2*time.Minute)); ok {
+		t.Fatal("claimed under a renewed lease")
+	}
+	if due, _ := s.Due(t0.Add(80*time.Second), 10, nil); len(due) != 0 {
+		t.Errorf("due under a lease: %+v", due)
+	}
+	e, ok, _ = s.ClaimAttempt(1, t0.Add(90*time.Second), t0.Add(3*time.Minute))
+	if !ok || e.Attempts != 2 {
+		t.Fatalf("claim after the lease: %+v %v", e, ok)
+	}
+	if ok, _ := s.RenewLease(1, 1, t0.Add(4*time.Minute)); ok {
+		t.Error("the attempt that lost its lease renewed it")
+	}
+	if err := s.FinishAttempt(1, AttemptResult{Delivered: []string{"a@x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.ClaimAttempt(1, t0.Add(time.Hour), t0.Add(2*time.Hour)); ok || err != nil {
+		t.Errorf("claimed a delivered entry: %v %v", ok, err)
+	}
+}
+
+// A tick's decision taken from a state another node has changed since is
+// not written, nor are its notices; one taken from the current state is.
+func TestDecideEachSkipsADecisionTakenFromAStaleState(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.Local)
+	read := consensus.NewProposal(consensus.Draft{List: "Jardin@lists.test", Number: 1, Author: "a@x",
+		Title: "t", Received: t0, Requested: t0.Add(time.Hour), Min: time.Hour})
+	if err := s.Decide([]ProposalUpdate{{Proposal: read}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := s.Proposal(ProposalRef{List: "jardin@lists.test", Number: 1})
+	notice := func() []Outgoing {
+		return []Outgoing{{Raw: []byte("Subject: adopted\r\n\r\nbody"), BodyOffset: 20, At: t0,
+			Queue: []QueueEntry{{Domain: "x", Recipients: []string{"a@x"}, NextAttempt: t0}}}}
+	}
+	adopted := stored
+	adopted.Status, adopted.Decided = consensus.StatusAdopted, t0.Add(time.Hour)
+	// Another node adopts it first, with its notice.
+	if err := s.DecideEach(1, func(int) (*ProposalUpdate, []Outgoing, error) {
+		return &ProposalUpdate{Proposal: adopted, From: &read}, notice(), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// This node read it open, before: its decision is skipped.
+	if err := s.DecideEach(1, func(int) (*ProposalUpdate, []Outgoing, error) {
+		blocked := stored
+		blocked.Status = consensus.StatusBlocked
+		return &ProposalUpdate{Proposal: blocked, From: &stored}, notice(), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Proposal(ProposalRef{List: "jardin@lists.test", Number: 1})
+	if got.Status != consensus.StatusAdopted {
+		t.Errorf("status %s, want adopted", got.Status)
+	}
+	if st, _ := s.QueueStats(); st.Entries != 1 {
+		t.Errorf("%d notices queued, want 1", st.Entries)
+	}
+}
