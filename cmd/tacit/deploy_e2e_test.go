@@ -129,7 +129,7 @@ func TestDeployDoc(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocks := docBlocks(t, string(page))
-	for _, name := range []string{"init", "main.cf", "transport", "postfix-reload", "list", "propose", "confirm", "check"} {
+	for _, name := range []string{"init", "init-package", "main.cf", "transport", "postfix-reload", "list", "propose", "confirm", "check"} {
 		if blocks[name] == "" {
 			t.Fatalf("docs/deploy.md has no block marked <!-- e2e: %s -->", name)
 		}
@@ -198,8 +198,23 @@ smtpd_tls_security_level = none
 		"/var/lib/tacit", dataDir,
 	)
 
-	// Step 4: tacit init, whose Postfix lines are the page's.
-	out := r.sh("init", blocks["init"])
+	// Step 4: tacit init, which refuses to replace what it wrote, then
+	// the package's variant, which replaces; its Postfix lines are the
+	// page's.
+	first := r.sh("init", blocks["init"])
+	firstKey, _ := filepath.Glob(filepath.Join(etcTacit, "dkim", "*.private"))
+	cmd := exec.Command("sh", "-c", r.subst.Replace(blocks["init"]))
+	cmd.Env = append(os.Environ(), "PATH="+r.bin+":"+os.Getenv("PATH"))
+	if again, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(again), filepath.Join(etcTacit, "tacit.toml")) {
+		t.Errorf("tacit init a second time: %v, %q; want a refusal naming tacit.toml", err, again)
+	}
+	out := r.sh("init-package", blocks["init-package"])
+	if out == first {
+		t.Errorf("tacit init --force printed the same DKIM key as the first run")
+	}
+	if len(firstKey) != 1 {
+		t.Fatalf("tacit init wrote %d keys in dkim/: %v", len(firstKey), firstKey)
+	}
 	got, intros := indentedBlocks(out)
 	if len(got) < 4 || !strings.Contains(intros[1], "/etc/postfix/main.cf") || !strings.Contains(intros[2], "/etc/postfix/transport") {
 		t.Fatalf("tacit init's output has not the DNS, main.cf, transport and reload blocks in that order:\n%s", out)
@@ -220,10 +235,6 @@ smtpd_tls_security_level = none
 	}
 	if dkimTXT == "" {
 		t.Fatalf("no DKIM record in tacit init's output:\n%s", out)
-	}
-	cmd := exec.Command(tacitBin, "init", "--domain", "lists.example.org", "--dir", etcTacit)
-	if again, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(again), filepath.Join(etcTacit, "tacit.toml")) {
-		t.Errorf("tacit init a second time: %v, %q; want a refusal naming tacit.toml", err, again)
 	}
 
 	// Step 5: the page's Postfix lines, then its reload commands.
