@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"tacit/config"
 	"tacit/listserv/admin"
@@ -125,4 +128,31 @@ func runVersion(c *cli, args []string) error {
 		return fmt.Errorf("version: %w", err)
 	}
 	return nil
+}
+
+// outputDir makes the --output DIR of `list export` absolute, the
+// current directory when none is given: the server that writes the
+// files may run in another directory.
+func outputDir(args []string) ([]string, error) {
+	dir, out := ".", make([]string, 0, len(args)+1)
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--output" || a == "-output":
+			if i+1 >= len(args) {
+				return nil, errors.New("list export: --output needs a directory")
+			}
+			dir = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--output=") || strings.HasPrefix(a, "-output="):
+			_, dir, _ = strings.Cut(a, "=")
+		default:
+			out = append(out, a)
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list export: %w", err)
+	}
+	return append(out, "--output="+abs), nil
 }

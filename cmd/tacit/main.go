@@ -83,6 +83,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		args = []string{"backup", abs}
 	}
+	if cmd.Name == "list export" {
+		if args, err = outputDir(args); err != nil {
+			return err
+		}
+	}
 	// The server may not see the same files: send their text.
 	args, err = admin.InlineFiles(args)
 	if err != nil {
