@@ -27,15 +27,6 @@ import (
 //   - Shared tells whether other processes may be using the store at the
 //     same time, for what only a lone process may do (RecoverInFlight).
 
-// locker is what an engine shared between processes implements to lock a
-// name across all of them. The bbolt store has none: its locks are
-// in-process (see exclusiveLocal).
-type locker interface {
-	// Exclusive runs fn holding the lock name, across every process
-	// using the same store, and releases it when fn returns.
-	Exclusive(ctx context.Context, name string, fn func() error) error
-}
-
 // namedLocks are in-process locks by name. Each is a channel of
 // capacity one, so that waiting for it can give up with a context.
 type namedLocks struct {
@@ -63,9 +54,10 @@ func (n *namedLocks) get(name string) chan struct{} {
 // ctx's if ctx ends before the lock is taken. Calls do not nest: fn must
 // not call Exclusive with the same name.
 //
-// On bbolt the lock is in-process (one process opens the file).
+// On bbolt the lock is in-process (one process opens the file); an
+// engine shared between processes locks through kv.Locker.
 func (s *Store) Exclusive(ctx context.Context, name string, fn func() error) error {
-	if l, ok := s.engine().(locker); ok {
+	if l, ok := s.db.(kv.Locker); ok {
 		return l.Exclusive(ctx, name, fn)
 	}
 	c := s.locks.get(name)
@@ -82,13 +74,9 @@ func (s *Store) Exclusive(ctx context.Context, name string, fn func() error) err
 // same time (a database several tacit nodes share); false for bbolt,
 // whose file one process holds.
 func (s *Store) Shared() bool {
-	sh, ok := s.engine().(interface{ Shared() bool })
-	return ok && sh.Shared()
+	l, ok := s.db.(kv.Locker)
+	return ok && l.Shared()
 }
-
-// engine returns what holds the store's bytes, for the optional
-// interfaces above.
-func (s *Store) engine() any { return s.db }
 
 // InInbox reports whether message id is still waiting in the inbox: not
 // yet disposed of, by this process or another.
