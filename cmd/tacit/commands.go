@@ -52,11 +52,21 @@ func notYetBuilt(name string) localFunc {
 	return func(*cli, []string) error { return fmt.Errorf("tacit %s: not yet built", name) }
 }
 
+// localHelp is parseLocal's error for -h or --help (which run answers
+// before any command runs): it carries the flag set, for the test that
+// checks the table against the code.
+type localHelp struct{ fs *flag.FlagSet }
+
+func (h *localHelp) Error() string { return h.fs.Name() + ": help requested" }
+func (h *localHelp) Unwrap() error { return flag.ErrHelp }
+
 // parseLocal parses the flags of a local command, which takes no
 // positional argument.
 func parseLocal(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return &localHelp{fs: fs}
+	} else if err != nil {
 		return fmt.Errorf("%s: %w", fs.Name(), err)
 	}
 	if fs.NArg() != 0 {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -128,5 +131,49 @@ func TestHelpOfEveryCommand(t *testing.T) {
 	_, errOut, code := runTacit(t, dir, "frobnicate", "--help")
 	if code == 0 || !strings.Contains(errOut, "unknown command") || !strings.Contains(errOut, "serve, init, migrate") {
 		t.Errorf("tacit frobnicate --help: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestLocalFlagsMatchTable: the flags each command run by this process
+// parses are the flags the table lists (the admin commands have their
+// own test, in listserv/admin).
+func TestLocalFlagsMatchTable(t *testing.T) {
+	t.Parallel()
+	local := localCommands()
+	for _, c := range admin.Commands() {
+		f, ok := local[c.Name]
+		if !ok {
+			if c.Local {
+				t.Errorf("%s: local in the table, nothing here runs it", c.Name)
+			}
+			continue
+		}
+		err := f(&cli{stdin: strings.NewReader(""), stdout: &strings.Builder{}, stderr: &strings.Builder{}}, []string{"--help"})
+		var h *localHelp
+		if !errors.As(err, &h) {
+			if strings.Contains(fmt.Sprint(err), "not yet built") || !c.Local {
+				continue // not here yet, or parsed by admin (explain)
+			}
+			if len(c.Flags) != 0 {
+				t.Errorf("%s --help: %v, want its flag set's help request", c.Name, err)
+			}
+			continue
+		}
+		var parsed, listed []string
+		h.fs.VisitAll(func(f *flag.Flag) { parsed = append(parsed, f.Name) })
+		for _, fl := range c.Flags {
+			listed = append(listed, fl.Name)
+			if got := h.fs.Lookup(fl.Name); got != nil {
+				b, isBool := got.Value.(interface{ IsBoolFlag() bool })
+				if (isBool && b.IsBoolFlag()) != fl.IsBool() {
+					t.Errorf("%s --%s: boolean %v in the code, %v in the table", c.Name, fl.Name, isBool, fl.IsBool())
+				}
+			}
+		}
+		slices.Sort(parsed)
+		slices.Sort(listed)
+		if !slices.Equal(parsed, listed) {
+			t.Errorf("%s: the code parses %v, the table lists %v", c.Name, parsed, listed)
+		}
 	}
 }
