@@ -83,6 +83,13 @@ type SMTP struct {
 type IMAP struct {
 	// Listen is the host:port of the IMAP server; "" disables it.
 	Listen string `toml:"listen"`
+	// TLSListen is the host:port of the IMAP server over TLS from the
+	// first byte (IMAPS, port 993); "" (the default) disables it.
+	TLSListen string `toml:"tls_listen"`
+	// TLSCert and TLSKey are the IMAP server's own certificate and key
+	// (PEM files), set together; "" uses smtp.tls_cert and smtp.tls_key.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
 }
 
 // HTTP configures the web server (register, one-click unsubscribe, health).

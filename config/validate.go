@@ -206,6 +206,7 @@ func (c *Config) check() []problem {
 	}
 
 	c.checkConsensus(k)
+	c.checkTLS(k)
 	return k.ps
 }
 

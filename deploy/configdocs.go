@@ -119,6 +119,18 @@ var keyDocs = map[string][2]string{
 		"Adresse d'écoute du serveur IMAP ; vide : pas d'IMAP.",
 		"Listening address of the IMAP server; empty: no IMAP.",
 	},
+	"imap.tls_listen": {
+		"Adresse d'écoute de l'IMAP chiffré dès la connexion (IMAPS, port 993) ; vide : pas d'IMAPS.",
+		"Listening address of IMAP encrypted from the first byte (IMAPS, port 993); empty: no IMAPS.",
+	},
+	"imap.tls_cert": {
+		"Certificat PEM propre à l'IMAP, avec imap.tls_key ; vide : celui de smtp.tls_cert.",
+		"PEM certificate of IMAP's own, with imap.tls_key; empty: the one of smtp.tls_cert.",
+	},
+	"imap.tls_key": {
+		"Clé privée PEM de imap.tls_cert.",
+		"The PEM private key of imap.tls_cert.",
+	},
 	"http.listen": {
 		"Adresse d'écoute du serveur web ; 127.0.0.1 derrière un mandataire inverse (nginx, Caddy).",
 		"Listening address of the web server; 127.0.0.1 behind a reverse proxy (nginx, Caddy).",

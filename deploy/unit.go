@@ -63,6 +63,8 @@ func Unit(o UnitOptions) string {
 	w("User=%s", o.User)
 	w("Group=%s", o.Group)
 	w("ExecStart=%s --config %s serve", o.Binary, o.ConfigPath)
+	w("# systemctl reload tacit: the TLS certificates are read again (docs/tls.md).")
+	w("ExecReload=/bin/kill -HUP $MAINPID")
 	w("Restart=on-failure")
 	w("RestartSec=5s")
 	w("# tacit finishes the SMTP sessions and deliveries under way on SIGTERM.")

@@ -34,6 +34,9 @@ type processor struct {
 	// imapAddr is where the IMAP archive listens ("" when off), for the
 	// password mail.
 	imapAddr string
+	// imapsAddr is where it listens over TLS from the first byte ("" when
+	// off).
+	imapsAddr string
 	// bodies are the body hashes of the messages being delivered, so
 	// that each member's copy is signed without hashing its body again.
 	bodies bodyHashes

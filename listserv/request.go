@@ -409,7 +409,9 @@ func (s *processor) sendPassword(rq *requestRun) error {
 	}
 	rq.d.Passwords = append(rq.d.Passwords, storage.PasswordChange{List: l.Address, Member: member, Hash: hash})
 	say(notice.NewPassword, l.Address, pw)
-	if host, port, ok := s.imapAccess(); !ok {
+	if host, port, ok := s.imapAccess(s.imapsAddr); ok {
+		say(notice.IMAPImplicitTLS, host, port, member)
+	} else if host, port, ok := s.imapAccess(s.imapAddr); !ok {
 		say(notice.NoIMAP)
 	} else if s.o.IMAPTLS != nil {
 		say(notice.IMAPStartTLS, host, port, member)
@@ -419,11 +421,12 @@ func (s *processor) sendPassword(rq *requestRun) error {
 	return nil
 }
 
-// imapAccess returns how a member reaches the IMAP archive: the server's
-// name (the listening host when it is a public one, else the SMTP host
-// name) and the port; ok is false when the archive is off.
-func (s *processor) imapAccess() (host, port string, ok bool) {
-	host, port, err := net.SplitHostPort(s.imapAddr)
+// imapAccess returns how a member reaches the IMAP archive at addr (a
+// listening address): the server's name (the listening host when it is a
+// public one, else the SMTP host name) and the port; ok is false when
+// addr is "" (that listener is off).
+func (s *processor) imapAccess(addr string) (host, port string, ok bool) {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "", "", false
 	}

@@ -109,8 +109,11 @@ type Options struct {
 	Delivery        DeliveryOptions
 	// IMAPListen is the host:port of the read-only IMAP archive (""
 	// disables it); IMAPTLS, when set, offers STARTTLS there.
-	IMAPListen string
-	IMAPTLS    *tls.Config
+	// IMAPTLSListen, when set, serves the same archive over TLS from the
+	// first byte (IMAPS); it needs IMAPTLS.
+	IMAPListen    string
+	IMAPTLS       *tls.Config
+	IMAPTLSListen string
 	// HTTPListen is the host:port of the HTTP server ("" disables it);
 	// HTTPBaseURL is its public URL, announced in mail.
 	HTTPListen  string
@@ -161,6 +164,7 @@ type Server struct {
 	adminLn  net.Listener
 	httpLn   net.Listener
 	imapLn   net.Listener
+	imapsLn  net.Listener
 	imap     *imaparchive.Server
 	runner   *outbound.Runner
 	admin    *admin.Admin
@@ -284,15 +288,9 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("listserv: smtp listen: %w", err)
 	}
 	s.smtpLn = ln
-	if o.IMAPListen != "" {
-		iln, err := net.Listen("tcp", o.IMAPListen)
-		if err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("listserv: imap listen: %w", err)
-		}
-		s.imapLn = iln
-		s.imap = imaparchive.New(imaparchive.Options{Store: o.Store, TLS: o.IMAPTLS, Logger: o.Logger, Now: o.Now,
-			OnSession: s.metrics.IMAPSession})
+	if err := s.listenIMAP(); err != nil {
+		ln.Close()
+		return nil, err
 	}
 	if o.HTTPListen != "" {
 		hln, err := net.Listen("tcp", o.HTTPListen)
@@ -313,7 +311,8 @@ func New(o Options) (*Server, error) {
 		}
 		s.adminLn = aln
 	}
-	s.proc = &processor{o: s.o, notices: notices, metrics: s.metrics, verpKey: vk, imapAddr: s.IMAPAddr()}
+	s.proc = &processor{o: s.o, notices: notices, metrics: s.metrics, verpKey: vk, imapAddr: s.IMAPAddr(),
+		imapsAddr: s.IMAPSAddr()}
 	if s.httpLn != nil {
 		s.proc.webKey = wk
 	}
@@ -345,6 +344,45 @@ func (s *Server) IMAPAddr() string {
 		return ""
 	}
 	return s.imapLn.Addr().String()
+}
+
+// IMAPSAddr returns the address the IMAP archive listens on over TLS
+// from the first byte, "" when off.
+func (s *Server) IMAPSAddr() string {
+	if s.imapsLn == nil {
+		return ""
+	}
+	return s.imapsLn.Addr().String()
+}
+
+// listenIMAP binds the IMAP archive's listeners, if any.
+func (s *Server) listenIMAP() error {
+	o := s.o
+	if o.IMAPTLSListen != "" && o.IMAPTLS == nil {
+		return errors.New("listserv: IMAP over TLS needs a certificate (Options.IMAPTLS)")
+	}
+	if o.IMAPListen != "" {
+		ln, err := net.Listen("tcp", o.IMAPListen)
+		if err != nil {
+			return fmt.Errorf("listserv: imap listen: %w", err)
+		}
+		s.imapLn = ln
+	}
+	if o.IMAPTLSListen != "" {
+		ln, err := net.Listen("tcp", o.IMAPTLSListen)
+		if err != nil {
+			if s.imapLn != nil {
+				s.imapLn.Close()
+			}
+			return fmt.Errorf("listserv: imap tls_listen: %w", err)
+		}
+		s.imapsLn = ln
+	}
+	if s.imapLn != nil || s.imapsLn != nil {
+		s.imap = imaparchive.New(imaparchive.Options{Store: o.Store, TLS: o.IMAPTLS, Logger: o.Logger, Now: o.Now,
+			OnSession: s.metrics.IMAPSession})
+	}
+	return nil
 }
 
 // HTTPAddr returns the address the HTTP server listens on, "" when off.
@@ -396,6 +434,17 @@ func (s *Server) Run(ctx context.Context) error {
 				cancel()
 			}
 		})
+	}
+	if s.imapsLn != nil {
+		s.o.Logger.Info("imap listening over tls", "addr", s.imapsLn.Addr().String())
+		wg.Go(func() {
+			if err := s.imap.ServeTLS(s.imapsLn); err != nil {
+				errc <- err
+				cancel()
+			}
+		})
+	}
+	if s.imap != nil {
 		wg.Go(func() {
 			<-ctx.Done()
 			s.imap.Close()

@@ -17,8 +17,8 @@ import (
 // where that server has no certificate. Servers given the same files
 // share one certfile.Pair.
 type serverTLS struct {
-	smtp  *tls.Config
-	pairs []*certfile.Pair
+	smtp, imap *tls.Config
+	pairs      []*certfile.Pair
 }
 
 // loadTLS reads the certificates the configuration names. An error names
@@ -44,6 +44,16 @@ func loadTLS(cfg *config.Config, log *slog.Logger) (*serverTLS, error) {
 	var err error
 	if st.smtp, err = load("smtp.tls_cert/tls_key", cfg.SMTP.TLSCert, cfg.SMTP.TLSKey); err != nil {
 		return nil, err
+	}
+	if cfg.IMAP.Listen != "" || cfg.IMAP.TLSListen != "" {
+		keys := "imap.tls_cert/tls_key"
+		if cfg.IMAP.TLSCert == "" {
+			keys = "smtp.tls_cert/tls_key (for IMAP)"
+		}
+		cert, key := cfg.IMAPCert()
+		if st.imap, err = load(keys, cert, key); err != nil {
+			return nil, err
+		}
 	}
 	return st, nil
 }

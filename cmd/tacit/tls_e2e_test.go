@@ -22,22 +22,28 @@ type tlsRig struct {
 	t  *testing.T
 	in *instance
 	p  *proc
+	o  tlsSetup
 	ca *testcert.CA
 	// caFile is the authority's certificate for clients outside Go;
 	// certFile and keyFile are the server's pair, as certbot writes them.
 	caFile, certFile, keyFile string
-	// tables is written into the configuration after the [smtp] table
-	// (more tables, where {cert} and {key} stand for the quoted paths of
-	// certFile and keyFile).
-	tables string
+	// The listening addresses of the servers tlsSetup turns on.
+	imapAddr, imapsAddr, httpAddr string
 }
 
-func newTLSRig(t *testing.T, tables string) *tlsRig {
+// tlsSetup says which servers a tlsRig runs besides SMTP.
+type tlsSetup struct {
+	imap, imaps, http bool
+	// httpTLS gives the web server the certificate too.
+	httpTLS bool
+}
+
+func newTLSRig(t *testing.T, o tlsSetup) *tlsRig {
 	t.Helper()
-	r := &tlsRig{t: t, in: newInstance(t, "maildir", ""), ca: testcert.NewCA(t), tables: tables}
+	r := &tlsRig{t: t, in: newInstance(t, "maildir", ""), o: o, ca: testcert.NewCA(t)}
 	r.caFile = r.ca.WriteCAFile(t, r.in.dir)
 	r.certFile, r.keyFile = filepath.Join(r.in.dir, "fullchain.pem"), filepath.Join(r.in.dir, "privkey.pem")
-	testcert.WriteFiles(t, r.ca.Issue(t, "lists.test"), r.certFile, r.keyFile)
+	testcert.WriteFiles(t, r.ca.Issue(t, "lists.test", "localhost"), r.certFile, r.keyFile)
 	r.writeConfig()
 	r.in.mustCLI("list", "create", "jardin", "--from-rewrite", "never", "--public-register")
 	r.in.mustCLI("member", "add", "jardin", "alice@example.org", "bob@example.org")
@@ -54,23 +60,29 @@ func newTLSRig(t *testing.T, tables string) *tlsRig {
 	}
 }
 
-// writeConfig writes the configuration with a new free SMTP port.
+// writeConfig writes the configuration with new free ports.
 func (r *tlsRig) writeConfig() {
 	in := r.in
+	port := func(on bool) string {
+		if on {
+			return freePort(r.t)
+		}
+		return ""
+	}
 	in.smtpAddr = freePort(r.t)
+	r.imapAddr, r.imapsAddr, r.httpAddr = port(r.o.imap), port(r.o.imaps), port(r.o.http)
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\ndomain = \"lists.test\"\nlanguage = \"en\"\ntimezone = \"UTC\"\n\n", in.dir)
 	fmt.Fprintf(&b, "[smtp]\nlisten = %q\nhostname = \"lists.test\"\n%stls_cert = %q\ntls_key = %q\n\n",
 		in.smtpAddr, trustedRelayConfig, r.certFile, r.keyFile)
-	tables := r.tables
-	if !strings.Contains(tables, "[imap]") {
-		tables += "\n[imap]\nlisten = \"\"\n"
+	fmt.Fprintf(&b, "[imap]\nlisten = %q\ntls_listen = %q\n\n", r.imapAddr, r.imapsAddr)
+	fmt.Fprintf(&b, "[http]\nlisten = %q\n", r.httpAddr)
+	if r.httpAddr != "" {
+		fmt.Fprintf(&b, "base_url = %q\n", "https://localhost:"+portOf(r.httpAddr))
 	}
-	if !strings.Contains(tables, "[http]") {
-		tables += "\n[http]\nlisten = \"\"\n"
+	if r.o.httpTLS {
+		fmt.Fprintf(&b, "tls_cert = %q\ntls_key = %q\n", r.certFile, r.keyFile)
 	}
-	b.WriteString(strings.NewReplacer("{cert}", fmt.Sprintf("%q", r.certFile),
-		"{key}", fmt.Sprintf("%q", r.keyFile)).Replace(tables) + "\n")
 	b.WriteString("\n[delivery]\nmode = \"maildir\"\n")
 	if err := os.WriteFile(in.cfgPath, []byte(b.String()), 0o600); err != nil {
 		r.t.Fatal(err)
@@ -139,7 +151,7 @@ func TestSMTPStartTLSClients(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 is not installed")
 	}
-	r := newTLSRig(t, "")
+	r := newTLSRig(t, tlsSetup{})
 	host, port, _ := net.SplitHostPort(r.in.smtpAddr)
 	msgFile := filepath.Join(t.TempDir(), "post.eml")
 	if err := os.WriteFile(msgFile, post("Par smtplib", "<smtplib@e2e.test>"), 0o600); err != nil {
@@ -206,7 +218,7 @@ func (r *tlsRig) smtpSerial() string {
 // the files again and leaves the server running.
 func TestCertificateRenewal(t *testing.T) {
 	t.Parallel()
-	r := newTLSRig(t, "")
+	r := newTLSRig(t, tlsSetup{})
 	first := r.ca.Issue(t, "lists.test")
 	testcert.WriteFiles(t, first, r.certFile, r.keyFile)
 	if got := r.smtpSerial(); got != first.Leaf.SerialNumber.String() {

@@ -11,9 +11,11 @@
 // password set with `tacit member passwd` or the `password` command. The
 // password is checked against the bcrypt hash of every membership of that
 // address; any match opens the session, which then sees every list the
-// address belongs to. LOGIN (and AUTHENTICATE PLAIN) is refused with
-// [PRIVACYREQUIRED] on a plaintext connection that does not come from a
-// loopback address; STARTTLS is offered when Options.TLS is set.
+// address belongs to. On a plaintext connection that does not come from a
+// loopback address, CAPABILITY says LOGINDISABLED (and no AUTH=) and
+// LOGIN or AUTHENTICATE is refused with [PRIVACYREQUIRED], until
+// STARTTLS, offered when Options.TLS is set (listen.go). ServeTLS serves
+// the same archive over TLS from the first byte (IMAPS).
 //
 // Failed logins are counted in memory per (address, client) and per
 // client, a client being an IPv4 address or an IPv6 /64, over 15 minutes.

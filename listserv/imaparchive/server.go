@@ -30,8 +30,10 @@ const (
 type Options struct {
 	// Store is the tacit store the archive is read from. Required.
 	Store Store
-	// TLS, when set, offers STARTTLS. LOGIN on a plaintext connection is
-	// refused unless the connection is from loopback (or TLS is active).
+	// TLS, when set, offers STARTTLS on the connections of Serve and is
+	// what ServeTLS speaks. LOGIN on a plaintext connection is refused
+	// unless the connection is from loopback; other plaintext
+	// connections are told LOGINDISABLED until STARTTLS.
 	TLS *tls.Config
 	// Logger receives logins, refusals and errors; nil discards them.
 	Logger *slog.Logger
@@ -57,8 +59,14 @@ type Options struct {
 // Server is the read-only IMAP server of the list archives. Create it
 // with New; it is safe for concurrent use.
 type Server struct {
-	o         Options
-	imap      *imapserver.Server
+	o Options
+	// imap serves the connections that may log in as they are (TLS, or
+	// plaintext from loopback), strict the plaintext ones from elsewhere
+	// (listen.go).
+	imap, strict *imapserver.Server
+	// local reports whether a client at this address may log in without
+	// TLS (loopback; tests change it).
+	local     func(net.IP) bool
 	limiter   *limiter
 	meta      *metaWriter
 	sections  *sectionCache
@@ -80,6 +88,10 @@ type Server struct {
 	indexed   map[string]uint64
 	indexOnce sync.Once
 	indexDone chan struct{}
+
+	// starting counts the imapserver.Serve calls begun but not yet
+	// accepting (see begin).
+	starting sync.WaitGroup
 
 	mu       sync.Mutex
 	closed   bool
@@ -121,7 +133,16 @@ func New(o Options) *Server {
 		indexDone:    make(chan struct{}),
 	}
 	s.meta = newMetaWriter(o.Store, o.Logger)
-	s.imap = imapserver.New(&imapserver.Options{
+	s.local = net.IP.IsLoopback
+	s.imap = s.newIMAPServer(true)
+	s.strict = s.newIMAPServer(false)
+	return s
+}
+
+// newIMAPServer returns an imapserver of the archive; insecureAuth lets
+// its plaintext connections log in (Session.Login still checks).
+func (s *Server) newIMAPServer(insecureAuth bool) *imapserver.Server {
+	return imapserver.New(&imapserver.Options{
 		NewSession: s.newSession,
 		Caps: imap.CapSet{
 			imap.CapIMAP4rev1:   {},
@@ -134,19 +155,79 @@ func New(o Options) *Server {
 			imap.CapChildren:    {},
 			imap.CapLiteralPlus: {},
 		},
-		Logger:    printfLogger{o.Logger},
-		TLSConfig: o.TLS,
-		// Plaintext LOGIN from loopback is allowed: Session.Login
-		// refuses the other plaintext connections itself.
-		InsecureAuth: true,
+		Logger:       printfLogger{s.o.Logger},
+		TLSConfig:    s.o.TLS,
+		InsecureAuth: insecureAuth,
 	})
-	return s
 }
 
 // Serve accepts IMAP connections on ln until Close, then returns nil.
+// Clients start in plaintext, and may STARTTLS when Options.TLS is set.
 func (s *Server) Serve(ln net.Listener) error {
+	local, others := split(ln, s.local)
+	lns, ok := s.begin(coalesceListener{local}, coalesceListener{others})
+	if !ok {
+		return nil
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.strict.Serve(lns[1]) }()
+	err := s.imap.Serve(lns[0])
+	others.Close() // when local stopped first
+	return s.served(errors.Join(err, <-errc))
+}
+
+// ServeTLS accepts IMAP connections over TLS from the first byte
+// (IMAPS, port 993 by custom) on ln until Close, then returns nil. It
+// needs Options.TLS.
+func (s *Server) ServeTLS(ln net.Listener) error {
+	if s.o.TLS == nil {
+		return errors.New("imaparchive: ServeTLS without Options.TLS")
+	}
+	lns, ok := s.begin(tls.NewListener(coalesceListener{ln}, s.o.TLS))
+	if !ok {
+		return nil
+	}
+	return s.served(s.imap.Serve(lns[0]))
+}
+
+// begin readies lns for imapserver.Serve, one call each, and starts the
+// indexer. imapserver's Close must not run while one of its Serve calls
+// is starting (their WaitGroup would race): each listener returned tells
+// Close, at its first Accept, that its Serve has started. After Close,
+// begin closes lns and returns false.
+func (s *Server) begin(lns ...net.Listener) ([]net.Listener, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return nil, false
+	}
 	s.indexOnce.Do(func() { go s.indexLoop() })
-	err := s.imap.Serve(coalesceListener{ln})
+	out := make([]net.Listener, len(lns))
+	for i, ln := range lns {
+		s.starting.Add(1)
+		out[i] = &startListener{Listener: ln, started: s.starting.Done}
+	}
+	return out, true
+}
+
+// startListener calls started at its first Accept.
+type startListener struct {
+	net.Listener
+	once    sync.Once
+	started func()
+}
+
+func (l *startListener) Accept() (net.Conn, error) {
+	l.once.Do(l.started)
+	return l.Listener.Accept()
+}
+
+// served is what Serve and ServeTLS return once imapserver has returned
+// err: nil after Close, whatever the listeners said.
+func (s *Server) served(err error) error {
 	select {
 	case <-s.done:
 		return nil
@@ -178,7 +259,11 @@ func (s *Server) Close() error {
 
 	ctx, cancel := context.WithTimeout(context.Background(), s.drainTimeout)
 	defer cancel()
+	s.starting.Wait()
 	err := s.imap.Close()
+	if serr := s.strict.Close(); err == nil {
+		err = serr
+	}
 	select {
 	case <-s.drained:
 	case <-ctx.Done():

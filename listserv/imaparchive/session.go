@@ -70,7 +70,7 @@ func (s *session) secure() bool {
 	if _, ok := nc.(*tls.Conn); ok {
 		return true
 	}
-	return remoteIP(nc).IsLoopback()
+	return s.srv.local(remoteIP(nc))
 }
 
 func remoteIP(nc net.Conn) net.IP {

@@ -59,6 +59,8 @@ const (
 	IMAPStartTLS
 	// IMAPPlain: the IMAP host, port and login.
 	IMAPPlain
+	// IMAPImplicitTLS: the IMAP host, port (IMAPS) and login.
+	IMAPImplicitTLS
 	// CommandsConfirmed: the proposal's number.
 	CommandsConfirmed
 	// OwnersOnly: the list's address.
@@ -189,6 +191,8 @@ var sentences = [numSentences]struct{ fr, en string }{
 		"To add the account, enter: IMAP server %s, port %s, STARTTLS security, login %s, this password."},
 	IMAPPlain: {"Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sans chiffrement, identifiant %s, ce mot de passe.",
 		"To add the account, enter: IMAP server %s, port %s, no encryption, login %s, this password."},
+	IMAPImplicitTLS: {"Pour ajouter le compte, indiquez : serveur IMAP %s, port %s, sécurité SSL/TLS, identifiant %s, ce mot de passe.",
+		"To add the account, enter: IMAP server %s, port %s, SSL/TLS security, login %s, this password."},
 	CommandsConfirmed: {"Merci : votre message sur la proposition n° %d est confirmé et compté.",
 		"Thank you: your message on proposal #%d is confirmed and counted."},
 	OwnersOnly: {"Seuls les responsables de %s peuvent accepter ou refuser un message.",

@@ -1,0 +1,41 @@
+package config
+
+// IMAPCert returns the certificate and key files of the IMAP server:
+// imap.tls_cert and imap.tls_key when set, else smtp.tls_cert and
+// smtp.tls_key; "" when neither table has any.
+func (c *Config) IMAPCert() (cert, key string) {
+	if c.IMAP.TLSCert != "" || c.IMAP.TLSKey != "" {
+		return c.IMAP.TLSCert, c.IMAP.TLSKey
+	}
+	return c.SMTP.TLSCert, c.SMTP.TLSKey
+}
+
+// checkTLS checks the TLS keys of [imap] (those of [smtp] are checked
+// with their table).
+func (c *Config) checkTLS(k *checker) {
+	bothOrNeither(k, "imap.tls_cert", c.IMAP.TLSCert, "imap.tls_key", c.IMAP.TLSKey)
+	if c.IMAP.TLSListen == "" {
+		return
+	}
+	if msg := checkHostPort(c.IMAP.TLSListen, "0.0.0.0:993"); msg != "" {
+		k.add("imap.tls_listen", "%s", msg)
+	} else if c.IMAP.TLSListen == c.IMAP.Listen {
+		k.addKeys([]string{"imap.tls_listen", "imap.listen"},
+			"imap.tls_listen: %q is imap.listen too; give IMAP over TLS a port of its own (993)", c.IMAP.TLSListen)
+	}
+	if cert, _ := c.IMAPCert(); cert == "" {
+		k.addKeys([]string{"imap.tls_listen"}, "imap.tls_listen needs a certificate: "+
+			"set imap.tls_cert and imap.tls_key, or smtp.tls_cert and smtp.tls_key")
+	}
+}
+
+// bothOrNeither reports a certificate set without its key, or a key
+// without its certificate.
+func bothOrNeither(k *checker, certKey, cert, keyKey, key string) {
+	switch {
+	case cert != "" && key == "":
+		k.addKeys([]string{certKey}, "%s is set but %s is not; set both or neither", certKey, keyKey)
+	case cert == "" && key != "":
+		k.addKeys([]string{keyKey}, "%s is set but %s is not; set both or neither", keyKey, certKey)
+	}
+}

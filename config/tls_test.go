@@ -1,0 +1,66 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The TLS keys of [imap]: which certificate IMAP uses, and the problems
+// Load reports, each at the line of the key to blame.
+func TestIMAPTLS(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, file string
+		// problems are the lines Load reports, in part ("" for none).
+		problems []string
+		// cert is the certificate IMAP uses, when the file loads.
+		cert string
+	}{
+		{"IMAPS with the SMTP certificate", "[smtp]\ntls_cert = \"s.pem\"\ntls_key = \"s.key\"\n" +
+			"[imap]\ntls_listen = \":993\"\n", nil, "s.pem"},
+		{"IMAP's own certificate", "[smtp]\ntls_cert = \"s.pem\"\ntls_key = \"s.key\"\n" +
+			"[imap]\ntls_listen = \":993\"\ntls_cert = \"i.pem\"\ntls_key = \"i.key\"\n", nil, "i.pem"},
+		{"STARTTLS only, with IMAP's own certificate", "[imap]\ntls_cert = \"i.pem\"\ntls_key = \"i.key\"\n", nil, "i.pem"},
+		{"no certificate at all", "", nil, ""},
+		{"IMAPS without a certificate", "[imap]\ntls_listen = \":993\"\n",
+			[]string{"t.toml:2:", "imap.tls_listen needs a certificate"}, ""},
+		{"a key without its certificate", "[imap]\ntls_key = \"i.key\"\n",
+			[]string{"t.toml:2:", "imap.tls_key is set but imap.tls_cert is not"}, ""},
+		{"a certificate without its key", "[smtp]\ntls_cert = \"s.pem\"\ntls_key = \"s.key\"\n[imap]\ntls_cert = \"i.pem\"\n",
+			[]string{"t.toml:5:", "imap.tls_cert is set but imap.tls_key is not"}, ""},
+		{"not an address", "[smtp]\ntls_cert = \"s.pem\"\ntls_key = \"s.key\"\n[imap]\ntls_listen = \"993\"\n",
+			[]string{"t.toml:5:", "imap.tls_listen", "not host:port"}, ""},
+		{"the plaintext port", "[smtp]\ntls_cert = \"s.pem\"\ntls_key = \"s.key\"\n" +
+			"[imap]\nlisten = \":1143\"\ntls_listen = \":1143\"\n",
+			[]string{"t.toml:6:", "port of its own"}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "t.toml")
+			if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path)
+			if len(tc.problems) == 0 {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				if cert, _ := c.IMAPCert(); cert != tc.cert {
+					t.Errorf("IMAPCert = %q, want %q", cert, tc.cert)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Load accepted %q", tc.file)
+			}
+			for _, want := range tc.problems {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+		})
+	}
+}
