@@ -48,7 +48,7 @@ func (s *processor) confirmWindow() time.Duration { return s.o.Consensus.Confirm
 // authenticate checks msg for list l; a DKIM signature that already
 // authenticated a message of the list does not count again.
 func (s *processor) authenticate(l storage.List, in *inbound) (dkim.Result, error) {
-	r := s.o.Authenticity.Authenticate(in.raw, in.env.RemoteAddr)
+	r := s.checkAuth(in)
 	if r.OK && !addressedTo(in.h, l.Address) {
 		// A signature proves who wrote, not to whom: a member's private
 		// reply resent to the list is not their word to the list.
@@ -64,6 +64,16 @@ func (s *processor) authenticate(l storage.List, in *inbound) (dkim.Result, erro
 		}
 	}
 	return r, nil
+}
+
+// checkAuth returns how in is authenticated as its From (DKIM, a
+// trusted relay), checked once however many steps ask.
+func (s *processor) checkAuth(in *inbound) dkim.Result {
+	if in.auth == nil {
+		r := s.o.Authenticity.Authenticate(in.raw, in.env.RemoteAddr)
+		in.auth = &r
+	}
+	return *in.auth
 }
 
 // addressedTo reports whether the To or Cc of header h names list.

@@ -134,7 +134,7 @@ func (s *processor) post(ctx context.Context, l storage.List, in *inbound) error
 
 // distribute archives a post and queues a copy for every member: its
 // header rewritten (List-* fields, Subject, DMARC), a proposal's footer
-// added, signed; and records what the consensus side decided with it.
+// added, sealed (ARC) and signed; and records what the consensus side decided with it.
 func (s *processor) distribute(ctx context.Context, l storage.List, in *inbound, hk hook) error {
 	d, now, raw := in.d, in.now, in.raw
 	ro := rewrite.Options{List: s.rewriteList(l), DMARC: s.o.DMARC, Subject: hk.subject, Extra: hk.extra,
@@ -167,7 +167,7 @@ func (s *processor) distribute(ctx context.Context, l storage.List, in *inbound,
 	if footerBody != nil {
 		body = footerBody
 	}
-	hdr = s.sign(hdr, body)
+	hdr = s.signPost(in, hdr, body)
 	addrs, err := s.audience(d, l, in, hk, hdr, body)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"tacit/listserv/dkim"
 	"tacit/listserv/listaddr"
 	"tacit/listserv/metrics"
 	"tacit/listserv/notice"
@@ -84,6 +85,8 @@ type inbound struct {
 	now time.Time
 	// d is what processing it records, in one transaction.
 	d *storage.Disposition
+	// auth is how it was authenticated, once checked (checkAuth).
+	auth *dkim.Result
 }
 
 // process decides what becomes of one received message, for each of its

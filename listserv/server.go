@@ -215,6 +215,10 @@ func (o Options) withDefaults() Options {
 	if o.DefaultDeadline <= 0 {
 		o.DefaultDeadline = def.Consensus.DefaultDeadline.Duration
 	}
+	if o.Authenticity.AuthservID == "" {
+		// The name tacit's own authentication results go under.
+		o.Authenticity.AuthservID = o.SMTP.Hostname
+	}
 	if o.Delivery.RecipientsPerTransaction < 1 {
 		o.Delivery.RecipientsPerTransaction = def.Delivery.RecipientsPerTransaction
 	}

@@ -1,6 +1,7 @@
 package listserv
 
 import (
+	"strings"
 	"sync"
 
 	"tacit/listserv/dkim"
@@ -15,6 +16,67 @@ import (
 // message, is computed once (bodyHashes) and each copy costs one
 // signature of its header.
 
+// signPost returns the header of a post about to be distributed, sealed
+// with an ARC set (RFC 8617) that records how the post was authenticated
+// when it arrived, then signed, when the list signs its mail. The seal is
+// made once for every copy: it covers neither the fields written for each
+// member nor the list's DKIM signature, which signCopy may replace.
+func (s *processor) signPost(in *inbound, header, body []byte) []byte {
+	if s.o.DKIM == nil {
+		return header
+	}
+	bh := dkim.HashBody(body)
+	if s.o.DKIM.CanSeal() {
+		header = s.seal(in, header, bh)
+	}
+	sig, err := s.o.DKIM.SignHeader(header, bh)
+	if err != nil {
+		s.o.Logger.Error("dkim: cannot sign", "message", in.id, "err", err)
+		return header
+	}
+	return dkim.Prepend(sig, header)
+}
+
+// seal puts an ARC set on top of header: its ARC-Authentication-Results
+// are what tacit found or trusted of in (checkAuth) and the validation
+// of the ARC chain in arrived with (arc=none, pass or fail; the same as
+// the seal's cv=). A chain that already ended (cv=fail) is not extended.
+func (s *processor) seal(in *inbound, header []byte, bh dkim.BodyHash) []byte {
+	chain := s.o.Authenticity.ARCChain(in.raw)
+	if chain.Terminated {
+		s.o.Logger.Info("arc: the chain the post arrived with ended; not sealed", "message", in.id, "why", chain.Reason)
+		return header
+	}
+	results := strings.TrimSuffix(s.checkAuth(in).Results, "; none") // no result: arc= follows
+	if !hasMethod(results, "arc") {
+		cv := chain.CV
+		if chain.Instance == 0 {
+			cv = dkim.ChainNone
+		}
+		results += "; arc=" + cv
+	}
+	out, err := s.o.DKIM.Seal(header, bh, results, chain)
+	if err != nil {
+		s.o.Logger.Error("arc: cannot seal", "message", in.id, "err", err)
+		return header
+	}
+	if chain.CV == dkim.ChainFail {
+		s.o.Logger.Info("arc: the post's chain did not validate; sealed with cv=fail", "message", in.id, "why", chain.Reason)
+	}
+	return out
+}
+
+// hasMethod reports whether Authentication-Results results hold a
+// result of method ("arc=…").
+func hasMethod(results, method string) bool {
+	for _, part := range strings.Split(results, ";")[1:] {
+		if m, _, ok := strings.Cut(strings.TrimSpace(part), "="); ok && strings.EqualFold(strings.TrimSpace(m), method) {
+			return true
+		}
+	}
+	return false
+}
+
 // signCopy returns the header of a member's copy: the fields written for
 // them (personal, e.g. their List-Unsubscribe) above the stored header,
 // signed anew when the list signs its mail. bodyChanged says the body
@@ -28,6 +90,13 @@ func (s *processor) signCopy(e *storage.QueueEntry, personal, header, body []byt
 	var bh dkim.BodyHash
 	if bodyChanged {
 		bh = dkim.HashBody(body)
+		// The ARC set signed the body every copy had: this one's differs.
+		resealed, err := s.o.DKIM.Reseal(rest, bh)
+		if err != nil {
+			s.o.Logger.Error("arc: cannot seal a copy", "entry", e.ID, "err", err)
+		} else {
+			rest = resealed
+		}
 	} else {
 		bh = s.bodies.get(bodyKey{message: e.MessageID, offset: e.BodyOffset}, body)
 	}

@@ -128,6 +128,8 @@ func writeDKIMKey(t *testing.T, dir, kind string) (path, record string) {
 // signature of the list that dkimpy verifies and whose h= covers that
 // member's List-Unsubscribe and List-Unsubscribe-Post; a copy whose
 // List-Unsubscribe was changed fails. For an RSA-2048 and an Ed25519 key.
+// With the RSA key, the copy is also sealed (ARC, i=1) with the relay's
+// results, and dkimpy validates the chain.
 func TestCopiesSignedForEachMemberVerifiedByDkimpy(t *testing.T) {
 	t.Parallel()
 	py := dkimpy(t)
@@ -168,6 +170,7 @@ func TestCopiesSignedForEachMemberVerifiedByDkimpy(t *testing.T) {
 				}
 				raw, _ := os.ReadFile(f)
 				unsubs[headerOf(raw, "List-Unsubscribe")] = true
+				checkSeal(t, f, kind, raw, v)
 			}
 			if len(unsubs) != len(members) {
 				t.Errorf("%d distinct List-Unsubscribe for %d members: %v", len(unsubs), len(members), unsubs)
@@ -201,6 +204,30 @@ func TestCopiesSignedForEachMemberVerifiedByDkimpy(t *testing.T) {
 			}
 			p.stop()
 		})
+	}
+}
+
+// checkSeal checks the ARC set of a copy: with an RSA key, one set
+// (i=1, cv=none) that dkimpy validates, whose
+// ARC-Authentication-Results say what the trusted relay found; with an
+// Ed25519 key none (RFC 8617 knows rsa-sha256 only).
+func checkSeal(t *testing.T, f, kind string, raw []byte, v pyVerdict) {
+	t.Helper()
+	if kind != "rsa" {
+		if strings.Contains(string(raw), "ARC-Seal:") || len(v.ARCSets) != 0 {
+			t.Errorf("%s: an ARC set made with an Ed25519 key", f)
+		}
+		return
+	}
+	if v.ARC != "pass" || len(v.ARCSets) != 1 {
+		t.Fatalf("%s: dkimpy: ARC chain %q (%s), %d sets", f, v.ARC, v.ARCWhy, len(v.ARCSets))
+	}
+	if s := v.ARCSets[0]; s.I != 1 || s.CV != "none" || !s.AS || !s.AMS {
+		t.Errorf("%s: ARC set %+v", f, s)
+	}
+	aar := headerOf(raw, "ARC-Authentication-Results")
+	if !strings.HasPrefix(aar, "i=1; "+testRelayID+"; dmarc=pass header.from=example.org") || !strings.Contains(aar, "arc=none") {
+		t.Errorf("%s: ARC-Authentication-Results: %s", f, aar)
 	}
 }
 

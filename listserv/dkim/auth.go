@@ -41,17 +41,22 @@ type Result struct {
 	// message (a hash of its b= value), so that a signature counts once;
 	// "" when another method did.
 	Signature string
+	// Results are the authentication results behind the verdict, as an
+	// Authentication-Results value ("authserv-id; method=result …"):
+	// the trusted relay's own, or those of the DKIM signatures tacit
+	// checked. The ARC set of a distributed post records them.
+	Results string
 }
 
 // Authenticate checks raw, received from remoteAddr (host:port).
 func (c Checker) Authenticate(raw []byte, remoteAddr string) Result {
 	h, err := textproto.ReadHeader(bufioReader(raw))
 	if err != nil {
-		return Result{How: "unreadable header"}
+		return Result{How: "unreadable header", Results: c.id() + "; none"}
 	}
 	from, err := mail.ParseAddress(h.Get("From"))
 	if err != nil {
-		return Result{How: "unreadable From"}
+		return Result{How: "unreadable From", Results: c.id() + "; none"}
 	}
 	_, fromDomain, _ := strings.Cut(strings.ToLower(from.Address), "@")
 	if r, ok := c.relayResult(h, remoteAddr, fromDomain); ok {
@@ -78,29 +83,37 @@ func (c Checker) relayResult(h textproto.Header, remoteAddr, fromDomain string) 
 		if err != nil || !strings.EqualFold(strings.TrimSpace(id), c.AuthservID) {
 			continue
 		}
-		for _, r := range results {
-			switch r := r.(type) {
-			case *authres.DMARCResult:
-				if r.Value == authres.ResultPass && aligned(domainOf(r.From), fromDomain) {
-					// A signature the relay checked counts once, as one
-					// tacit checked: a replayed message is not new.
-					return Result{OK: true, How: "dmarc=pass from relay " + host,
-						Signature: alignedSignatureID(h, fromDomain)}, true
-				}
-			case *authres.DKIMResult:
-				if r.Value == authres.ResultPass && aligned(strings.ToLower(r.Domain), fromDomain) {
-					return Result{OK: true, How: "dkim=pass (" + r.Domain + ") from relay " + host,
-						Signature: signatureID(h, strings.ToLower(r.Domain))}, true
-				}
-			case *authres.SPFResult:
-				if r.Value == authres.ResultPass && aligned(domainOf(r.From), fromDomain) {
-					return Result{OK: true, How: "spf=pass (" + domainOf(r.From) + ") from relay " + host}, true
-				}
-			}
-		}
-		return Result{How: "relay " + host + " found no aligned pass"}, true
+		r := relayVerdict(results, h, host, fromDomain)
+		r.Results = strings.Join(strings.Fields(v), " ")
+		return r, true
 	}
 	return Result{}, false
+}
+
+// relayVerdict reads the results of a trusted relay at host: a dmarc,
+// dkim or spf pass aligned with the From domain authenticates.
+func relayVerdict(results []authres.Result, h textproto.Header, host, fromDomain string) Result {
+	for _, r := range results {
+		switch r := r.(type) {
+		case *authres.DMARCResult:
+			if r.Value == authres.ResultPass && aligned(domainOf(r.From), fromDomain) {
+				// A signature the relay checked counts once, as one
+				// tacit checked: a replayed message is not new.
+				return Result{OK: true, How: "dmarc=pass from relay " + host,
+					Signature: alignedSignatureID(h, fromDomain)}
+			}
+		case *authres.DKIMResult:
+			if r.Value == authres.ResultPass && aligned(strings.ToLower(r.Domain), fromDomain) {
+				return Result{OK: true, How: "dkim=pass (" + r.Domain + ") from relay " + host,
+					Signature: signatureID(h, strings.ToLower(r.Domain))}
+			}
+		case *authres.SPFResult:
+			if r.Value == authres.ResultPass && aligned(domainOf(r.From), fromDomain) {
+				return Result{OK: true, How: "spf=pass (" + domainOf(r.From) + ") from relay " + host}
+			}
+		}
+	}
+	return Result{How: "relay " + host + " found no aligned pass"}
 }
 
 func (c Checker) trusted(ip netip.Addr) bool {
@@ -116,19 +129,72 @@ func (c Checker) trusted(ip netip.Addr) bool {
 // covers From and is aligned with the From domain authenticates.
 func (c Checker) dkimResult(raw []byte, h textproto.Header, fromDomain string) Result {
 	vs, err := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{LookupTXT: c.LookupTXT, MaxVerifications: 5})
+	results := c.id() + "; " + dkimResults(vs, h)
 	if err != nil && len(vs) == 0 {
-		return Result{How: "no DKIM signature could be checked: " + err.Error()}
+		return Result{How: "no DKIM signature could be checked: " + err.Error(), Results: results}
 	}
 	if len(vs) == 0 {
-		return Result{How: "no DKIM signature"}
+		return Result{How: "no DKIM signature", Results: results}
 	}
 	for _, v := range vs {
 		d := strings.ToLower(v.Domain)
 		if v.Err == nil && aligned(d, fromDomain) && signsFrom(v) {
-			return Result{OK: true, How: "DKIM signature of " + d, Signature: signatureID(h, d)}
+			return Result{OK: true, How: "DKIM signature of " + d, Signature: signatureID(h, d), Results: results}
 		}
 	}
-	return Result{How: "no valid DKIM signature of " + fromDomain}
+	return Result{How: "no valid DKIM signature of " + fromDomain, Results: results}
+}
+
+// id is the authserv-id of the results tacit writes itself.
+func (c Checker) id() string {
+	if c.AuthservID != "" {
+		return c.AuthservID
+	}
+	return "localhost"
+}
+
+// dkimResults writes the verifications vs of a message's DKIM signatures
+// (header h) as Authentication-Results (RFC 8601): "dkim=pass
+// header.d=example.org header.b=AbCdEfGh" for each, "dkim=none" when
+// there is none.
+func dkimResults(vs []*dkim.Verification, h textproto.Header) string {
+	if len(vs) == 0 {
+		return "dkim=none"
+	}
+	var parts []string
+	for _, v := range vs {
+		r := "pass"
+		switch {
+		case v.Err == nil:
+		case dkim.IsTempFail(v.Err):
+			r = "temperror"
+		case dkim.IsPermFail(v.Err):
+			r = "permerror"
+		default:
+			r = "fail"
+		}
+		p := "dkim=" + r
+		if v.Domain != "" {
+			p += " header.d=" + strings.ToLower(v.Domain)
+			if b := signatureB(h, v.Domain); b != "" {
+				p += " header.b=" + b
+			}
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// signatureB returns the first 8 characters of the b= of the first
+// DKIM-Signature of domain d (RFC 6008: which signature a result is
+// about), "" when there is none.
+func signatureB(h textproto.Header, d string) string {
+	for _, v := range h.Values("DKIM-Signature") {
+		if b := dkimTag(v, "b"); strings.EqualFold(dkimTag(v, "d"), d) && len(b) >= 8 {
+			return b[:8]
+		}
+	}
+	return ""
 }
 
 // aligned reports relaxed alignment of an authenticated domain with the

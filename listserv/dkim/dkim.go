@@ -50,6 +50,11 @@ var overSigned = map[string]bool{"from": true, "reply-to": true, "subject": true
 	"list-unsubscribe": true, "list-unsubscribe-post": true, "list-post": true, "list-help": true,
 	"list-subscribe": true, "list-archive": true, "list-owner": true}
 
+// perCopy are the fields delivery adds to each member's copy, after the
+// ARC set was made once for all: the ARC-Message-Signature must not
+// over-sign them.
+var perCopy = map[string]bool{"list-unsubscribe": true, "list-unsubscribe-post": true}
+
 // Signer signs outgoing mail for one domain.
 type Signer struct {
 	domain, selector string
