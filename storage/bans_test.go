@@ -1,17 +1,12 @@
 package storage
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 )
 
 func TestBansAndModerationStickToTheAddress(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "tacit.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	if err := s.CreateList(List{Address: "jardin@lists.test", Created: now}); err != nil {
 		t.Fatal(err)

@@ -68,11 +68,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"time"
 
-	"tacit/storage/internal/boltkv"
 	"tacit/storage/internal/kv"
 )
 
@@ -107,15 +103,6 @@ var ErrExists = errors.New("storage: already exists")
 
 // ErrLocked is returned by Open when another process holds the store.
 var ErrLocked = errors.New("storage: the store is in use by another process (is tacit serve running?)")
-
-// Options tune Open.
-type Options struct {
-	// LockTimeout is how long Open waits for another process to release
-	// the file; 0 means one second.
-	LockTimeout time.Duration
-	// ReadOnly opens the store without taking the write lock.
-	ReadOnly bool
-}
 
 // Store is an open tacit store. Its methods are safe for concurrent use.
 type Store struct {
@@ -200,25 +187,15 @@ func migrateCreateBuckets(tx kv.Tx) error {
 	return nil
 }
 
-// Open opens (creating it and its directory if needed) the store at path
-// and brings its schema up to date.
+// Open opens (creating it if needed) the store at path, or in the
+// PostgreSQL database o.DSN when o.Driver is DriverPostgres, and brings
+// its schema up to date.
 func Open(path string, o Options) (*Store, error) {
-	if o.LockTimeout == 0 {
-		o.LockTimeout = time.Second
-	}
-	if !o.ReadOnly {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("storage: create data directory: %w", err)
-		}
-	}
-	db, err := openBolt(path, o)
+	db, where, err := openEngine(path, o)
 	if err != nil {
-		if errors.Is(err, boltkv.ErrTimeout) {
-			return nil, fmt.Errorf("storage: open %s: %w", path, ErrLocked)
-		}
-		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+		return nil, err
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: where}
 	if err := s.migrate(o.ReadOnly); err != nil {
 		db.Close()
 		return nil, err
@@ -226,43 +203,8 @@ func Open(path string, o Options) (*Store, error) {
 	return s, nil
 }
 
-// ErrCorrupt is returned by Open for a file that is not a readable
-// store.
-var ErrCorrupt = errors.New("storage: the store file is damaged or is not a tacit store (restore a backup)")
-
-// openBolt opens the bbolt file, turning the panics bbolt may raise on a
-// damaged file into ErrCorrupt.
-func openBolt(path string, o Options) (db *boltkv.DB, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("%w: %v", ErrCorrupt, r)
-		}
-	}()
-	// Batch shares one commit among concurrent writers; waiting 2 ms
-	// for company (bbolt's default is 10) keeps a lone writer fast and
-	// the window between a delivery and its record small.
-	db, err = boltkv.Open(path, 0o600, boltkv.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly, MaxBatchDelay: 2 * time.Millisecond})
-	if err != nil && !errors.Is(err, boltkv.ErrTimeout) && !errors.Is(err, os.ErrPermission) && !errors.Is(err, os.ErrNotExist) {
-		err = fmt.Errorf("%w: %w", ErrCorrupt, err)
-	}
-	return db, err
-}
-
-// Backup writes a consistent copy of the store to path (a new file, mode
-// 0600) while the store stays in use: bbolt's online copy, one read
-// transaction.
-func (s *Store) Backup(path string) error {
-	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("storage: backup: %s already exists", path)
-	}
-	err := s.db.(kv.FileCopier).CopyFile(path, 0o600)
-	if err != nil {
-		return fmt.Errorf("storage: backup to %s: %w", path, err)
-	}
-	return nil
-}
-
-// Path returns the file the store lives in.
+// Path returns the file the store lives in; on PostgreSQL, the database
+// (without its password).
 func (s *Store) Path() string { return s.path }
 
 // Close closes the store.
@@ -313,6 +255,9 @@ func (s *Store) migrate(readOnly bool) error {
 	}
 	for v := current; v < len(migrations); v++ {
 		err := s.db.Update(func(tx kv.Tx) error {
+			if schemaVersion(tx) != v {
+				return nil // another process sharing the database did it
+			}
 			if err := migrations[v](tx); err != nil {
 				return err
 			}

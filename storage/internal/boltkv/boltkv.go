@@ -29,6 +29,10 @@ type Options struct {
 	// MaxBatchDelay is how long Batch waits for company; 0 keeps bbolt's
 	// default.
 	MaxBatchDelay time.Duration
+	// InitialMmapSize is the size mapped at open: a write transaction
+	// that grows the file past the mapping waits for every read
+	// transaction to end.
+	InitialMmapSize int
 }
 
 // DB is an open bbolt file. It implements kv.DB and kv.FileCopier.
@@ -37,7 +41,7 @@ type DB struct{ db *bolt.DB }
 // Open opens (creating it if needed) the bbolt file at path with mode
 // perm. bbolt may panic on a damaged file: the caller recovers.
 func Open(path string, perm os.FileMode, o Options) (*DB, error) {
-	db, err := bolt.Open(path, perm, &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly})
+	db, err := bolt.Open(path, perm, &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly, InitialMmapSize: o.InitialMmapSize})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,368 @@
+package pgkv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+
+	"tacit/storage/internal/kv"
+)
+
+// maxKey is bbolt's limit, kept so that a store moves between engines.
+const maxKey = 32768
+
+// tx is a transaction on one connection. Lookups of buckets are cached
+// for its length: nothing else changes them meanwhile (a read sees one
+// snapshot; a writer holds the write lock).
+type tx struct {
+	ctx      context.Context
+	conn     *pgx.Conn
+	writable bool
+	// err is the first failure of a statement: the transaction returns
+	// it whatever fn returns, and runs nothing more.
+	err error
+	// writes counts the writes, so that cursors know when the page they
+	// hold may be stale.
+	writes uint64
+	root   *bucket
+	// buckets caches lookups: parent id and key → bucket.
+	buckets map[bucketKey]*bucket
+	// rootLoaded: every top-level bucket is in buckets, so a top-level
+	// name missing from it does not exist.
+	rootLoaded bool
+}
+
+type bucketKey struct {
+	parent int64
+	key    string
+}
+
+// fail records err as the transaction's failure and returns it.
+func (t *tx) fail(err error) error {
+	if t.err == nil {
+		t.err = fmt.Errorf("pgkv: %w", wrap(err))
+	}
+	return t.err
+}
+
+func (t *tx) query(sql string, args ...any) (pgx.Rows, error) {
+	if t.err != nil {
+		return nil, t.err
+	}
+	rows, err := t.conn.Query(t.ctx, sql, args...)
+	if err != nil {
+		return nil, t.fail(err)
+	}
+	return rows, nil
+}
+
+func (t *tx) queryRow(sql string, args []any, dest ...any) (found bool, err error) {
+	if t.err != nil {
+		return false, t.err
+	}
+	err = t.conn.QueryRow(t.ctx, sql, args...).Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, t.fail(err)
+	}
+	return true, nil
+}
+
+func (t *tx) exec(sql string, args ...any) (int64, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
+	t.writes++
+	tag, err := t.conn.Exec(t.ctx, sql, args...)
+	if err != nil {
+		return 0, t.fail(err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (t *tx) Writable() bool { return t.writable }
+
+func (t *tx) Bucket(name []byte) kv.Bucket { return t.root.Bucket(name) }
+
+func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
+	return t.root.CreateBucketIfNotExists(name)
+}
+
+func (t *tx) DeleteBucket(name []byte) error { return t.root.DeleteBucket(name) }
+
+func (t *tx) ForEach(fn func(name []byte, b kv.Bucket) error) error {
+	if err := t.loadRoot(); err != nil {
+		return err
+	}
+	var names []string
+	for k, b := range t.buckets {
+		if k.parent == 0 && b != nil {
+			names = append(names, k.key)
+		}
+	}
+	sort.Strings(names) // Go compares strings as bytes
+	for _, n := range names {
+		if err := fn([]byte(n), t.buckets[bucketKey{0, n}]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadRoot reads every top-level bucket in one statement.
+func (t *tx) loadRoot() error {
+	if t.rootLoaded {
+		return t.err
+	}
+	rows, err := t.query(`SELECT i.key, i.child, b.seq FROM kv_items i JOIN kv_buckets b ON b.id = i.child
+		WHERE i.bucket = 0`)
+	if err != nil {
+		return err
+	}
+	if t.buckets == nil {
+		t.buckets = make(map[bucketKey]*bucket)
+	}
+	for rows.Next() {
+		var key []byte
+		var id, seq int64
+		if err := rows.Scan(&key, &id, &seq); err != nil {
+			rows.Close()
+			return t.fail(err)
+		}
+		t.buckets[bucketKey{0, string(key)}] = &bucket{tx: t, id: id, seq: uint64(seq)}
+	}
+	if err := rows.Err(); err != nil {
+		return t.fail(err)
+	}
+	t.rootLoaded = true
+	return nil
+}
+
+// bucket is one bucket of the transaction; seq is its sequence as the
+// transaction sees it.
+type bucket struct {
+	tx  *tx
+	id  int64
+	seq uint64
+}
+
+// lookup finds the nested bucket key: the bucket, or nil with isValue
+// telling whether key holds a value.
+func (b *bucket) lookup(key []byte) (nb *bucket, isValue bool, err error) {
+	t := b.tx
+	ck := bucketKey{b.id, string(key)}
+	if nb, ok := t.buckets[ck]; ok && nb != nil {
+		return nb, false, nil
+	}
+	if b.id == 0 {
+		if err := t.loadRoot(); err != nil {
+			return nil, false, err
+		}
+		return t.buckets[ck], false, nil // the top level holds only buckets
+	}
+	var child, seq *int64
+	found, err := t.queryRow(`SELECT i.child, b.seq FROM kv_items i LEFT JOIN kv_buckets b ON b.id = i.child
+		WHERE i.bucket = $1 AND i.key = $2`, []any{b.id, key}, &child, &seq)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	if child == nil {
+		return nil, true, nil
+	}
+	nb = &bucket{tx: t, id: *child, seq: uint64(*seq)}
+	if t.buckets == nil {
+		t.buckets = make(map[bucketKey]*bucket)
+	}
+	t.buckets[ck] = nb
+	return nb, false, nil
+}
+
+func (b *bucket) Bucket(key []byte) kv.Bucket {
+	nb, _, _ := b.lookup(key)
+	if nb == nil {
+		return nil
+	}
+	return nb
+}
+
+func (b *bucket) writable(key []byte) error {
+	switch {
+	case b.tx.err != nil:
+		return b.tx.err
+	case !b.tx.writable:
+		return kv.ErrTxNotWritable
+	case len(key) == 0:
+		return kv.ErrKeyRequired
+	case len(key) > maxKey:
+		return fmt.Errorf("pgkv: key of %d bytes, over %d", len(key), maxKey)
+	}
+	return nil
+}
+
+func (b *bucket) CreateBucket(key []byte) (kv.Bucket, error) {
+	nb, err := b.create(key, false)
+	if nb == nil {
+		return nil, err
+	}
+	return nb, err
+}
+
+func (b *bucket) CreateBucketIfNotExists(key []byte) (kv.Bucket, error) {
+	nb, err := b.create(key, true)
+	if nb == nil {
+		return nil, err
+	}
+	return nb, err
+}
+
+func (b *bucket) create(key []byte, mayExist bool) (*bucket, error) {
+	if err := b.writable(key); err != nil {
+		return nil, err
+	}
+	old, isValue, err := b.lookup(key)
+	switch {
+	case err != nil:
+		return nil, err
+	case isValue:
+		return nil, kv.ErrIncompatibleValue
+	case old != nil && mayExist:
+		return old, nil
+	case old != nil:
+		return nil, kv.ErrBucketExists
+	}
+	var id int64
+	t := b.tx
+	t.writes++
+	if _, err := t.queryRow(`WITH nb AS (INSERT INTO kv_buckets DEFAULT VALUES RETURNING id)
+		INSERT INTO kv_items (bucket, key, child) SELECT $1, $2, id FROM nb RETURNING child`,
+		[]any{b.id, key}, &id); err != nil {
+		return nil, err
+	}
+	nb := &bucket{tx: t, id: id}
+	if t.buckets == nil {
+		t.buckets = make(map[bucketKey]*bucket)
+	}
+	t.buckets[bucketKey{b.id, string(key)}] = nb
+	return nb, nil
+}
+
+func (b *bucket) DeleteBucket(key []byte) error {
+	if err := b.writable(key); err != nil {
+		return err
+	}
+	old, isValue, err := b.lookup(key)
+	switch {
+	case err != nil:
+		return err
+	case isValue:
+		return kv.ErrIncompatibleValue
+	case old == nil:
+		return kv.ErrBucketNotFound
+	}
+	_, err = b.tx.exec(`WITH RECURSIVE sub(id) AS (
+			SELECT $1::bigint
+			UNION ALL SELECT i.child FROM kv_items i JOIN sub ON i.bucket = sub.id WHERE i.child IS NOT NULL),
+		gone_items AS (DELETE FROM kv_items WHERE bucket IN (SELECT id FROM sub)),
+		gone_buckets AS (DELETE FROM kv_buckets WHERE id IN (SELECT id FROM sub))
+		DELETE FROM kv_items WHERE bucket = $2 AND key = $3`, old.id, b.id, key)
+	// The nested buckets' cache entries name deleted ids: all forgotten.
+	b.tx.buckets, b.tx.rootLoaded = nil, false
+	return err
+}
+
+func (b *bucket) Get(key []byte) []byte {
+	var v []byte
+	if _, err := b.tx.queryRow("SELECT value FROM kv_items WHERE bucket = $1 AND key = $2", []any{b.id, key}, &v); err != nil {
+		return nil
+	}
+	return v
+}
+
+func (b *bucket) Put(key, value []byte) error {
+	if err := b.writable(key); err != nil {
+		return err
+	}
+	if value == nil {
+		value = []byte{} // NULL is a bucket's; an empty value is a value
+	}
+	n, err := b.tx.exec(`INSERT INTO kv_items (bucket, key, value) VALUES ($1, $2, $3)
+		ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value WHERE kv_items.child IS NULL`,
+		b.id, key, value)
+	if err == nil && n == 0 {
+		return kv.ErrIncompatibleValue
+	}
+	return err
+}
+
+func (b *bucket) Delete(key []byte) error {
+	if err := b.writable(key); err != nil {
+		return err
+	}
+	var isBucket bool
+	b.tx.writes++
+	if _, err := b.tx.queryRow(`WITH gone AS (DELETE FROM kv_items WHERE bucket = $1 AND key = $2 AND child IS NULL)
+		SELECT EXISTS (SELECT 1 FROM kv_items WHERE bucket = $1 AND key = $2 AND child IS NOT NULL)`,
+		[]any{b.id, key}, &isBucket); err != nil {
+		return err
+	}
+	if isBucket {
+		return kv.ErrIncompatibleValue
+	}
+	return nil
+}
+
+func (b *bucket) ForEach(fn func(k, v []byte) error) error {
+	c := b.cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return b.tx.err
+}
+
+func (b *bucket) ForEachBucket(fn func(k []byte) error) error {
+	c := b.cursor()
+	c.bucketsOnly = true
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return b.tx.err
+}
+
+func (b *bucket) NextSequence() (uint64, error) {
+	if err := b.writable([]byte{0}); err != nil {
+		return 0, err
+	}
+	var seq int64
+	b.tx.writes++
+	if _, err := b.tx.queryRow("UPDATE kv_buckets SET seq = seq + 1 WHERE id = $1 RETURNING seq", []any{b.id}, &seq); err != nil {
+		return 0, err
+	}
+	b.seq = uint64(seq)
+	return b.seq, nil
+}
+
+func (b *bucket) Sequence() uint64 { return b.seq }
+
+func (b *bucket) SetSequence(v uint64) error {
+	if err := b.writable([]byte{0}); err != nil {
+		return err
+	}
+	if _, err := b.tx.exec("UPDATE kv_buckets SET seq = $2 WHERE id = $1", b.id, int64(v)); err != nil {
+		return err
+	}
+	b.seq = v
+	return nil
+}
+
+func (b *bucket) Cursor() kv.Cursor { return b.cursor() }
+
+func (b *bucket) cursor() *cursor { return &cursor{b: b} }
