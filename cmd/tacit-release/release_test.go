@@ -262,6 +262,20 @@ func installRemovePurge(t *testing.T, debPath, version string) {
 	if got := runCmd(t, "", "/usr/bin/tacit", "version"); !strings.HasPrefix(got, "tacit "+version) {
 		t.Errorf("/usr/bin/tacit version = %q", got)
 	}
+	// docs/deploy.md's next step with the package: tacit init replaces the
+	// packaged tacit.toml, which the service can still read.
+	t.Cleanup(func() {
+		os.RemoveAll("/etc/tacit/dkim")
+		os.Remove("/etc/tacit/tacit.service")
+		os.Remove("/etc/tacit")
+	})
+	runCmd(t, "", "/usr/bin/tacit", "init", "--domain", "lists.example.org", "--dir", "/etc/tacit", "--force")
+	if got := runCmd(t, "", "stat", "-c", "%U:%G %a", "/etc/tacit/tacit.toml"); got != "root:tacit 640\n" {
+		t.Errorf("after tacit init --force, stat /etc/tacit/tacit.toml = %q, want root:tacit 640", got)
+	}
+	if c, err := config.Load("/etc/tacit/tacit.toml"); err != nil || c.Domain != "lists.example.org" || c.DataDir != "/var/lib/tacit" {
+		t.Errorf("after tacit init --force: %v, %+v", err, c)
+	}
 	runCmd(t, "", "dpkg", "-r", "tacit")
 	if _, err := os.Stat("/usr/bin/tacit"); err == nil {
 		t.Errorf("/usr/bin/tacit is still there after dpkg -r")
