@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tacit/consensus"
+	"tacit/listserv/internal/netlog"
 	"tacit/listserv/register"
 	"tacit/listserv/unsub"
 	"tacit/listserv/webpos"
@@ -142,7 +143,7 @@ func (s *Server) unsubscribe(_ context.Context, list, member string) error {
 func (s *Server) serveHTTP(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.newHTTP(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
-		MaxHeaderBytes: 64 << 10}
+		MaxHeaderBytes: 64 << 10, ErrorLog: netlog.ErrorLog(s.o.Logger, "http")}
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -13,6 +13,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"golang.org/x/crypto/bcrypt"
+
+	"tacit/listserv/internal/netlog"
 )
 
 const (
@@ -309,5 +311,11 @@ func (s *Server) sessionEnded() {
 type printfLogger struct{ l *slog.Logger }
 
 func (p printfLogger) Printf(format string, args ...any) {
-	p.l.Warn("imap: " + fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	if netlog.GoneText(msg) {
+		// A client that left mid-session: nothing is wrong on our side.
+		p.l.Info("imap: client disconnected", "detail", msg)
+		return
+	}
+	p.l.Warn("imap: " + msg)
 }

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"tacit/listserv/internal/netlog"
 )
 
 // Envelope is what the session learnt about a message besides its bytes.
@@ -573,13 +575,13 @@ func (e slogErrorLog) Printf(format string, v ...any) {
 		// fails. It is recovered, nothing was accepted, the client is
 		// gone: one quiet line instead of a stack per attempt.
 		remote, _, _ := strings.Cut(strings.TrimPrefix(msg, "panic serving "), ":")
-		e.l.Debug("smtp: client left during BDAT", "remote", remote)
+		e.l.Info("smtp: client disconnected during BDAT", "remote", remote)
 		return
 	}
-	if strings.HasSuffix(msg, "connection reset by peer") || strings.HasSuffix(msg, ": EOF") {
-		// A client that connected and left (a port probe, a monitor):
-		// nothing was said, nothing is wrong on our side.
-		e.l.Debug("smtp: " + msg)
+	if netlog.GoneText(msg) {
+		// A client that left mid-session (a port probe, a monitor, a
+		// dropped line): nothing is wrong on our side.
+		e.l.Info("smtp: client disconnected", "detail", msg)
 		return
 	}
 	e.l.Error("smtp: " + msg)

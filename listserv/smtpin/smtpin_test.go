@@ -352,17 +352,23 @@ func TestSessionBounds(t *testing.T) {
 	t.Errorf("a NOOP loop kept the connection past its life")
 }
 
-// go-smtp's report of its BDAT goroutine finding no session is one quiet
-// line; any other recovered failure keeps its stack, as an error.
+// go-smtp's report of its BDAT goroutine finding no session is one INFO
+// line, as is a client that reset its connection; any other recovered
+// failure keeps its stack, as an error.
 func TestErrorLogFilter(t *testing.T) {
 	t.Parallel()
 	var out strings.Builder
 	l := slogErrorLog{slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	l.Printf("panic serving %v: %v\n%s", "127.0.0.1:5555", "runtime error: invalid memory address or nil pointer dereference",
 		"goroutine 7 [running]:\ngithub.com/emersion/go-smtp.(*Conn).handleBdat.func1()\n\t/x/conn.go:1059")
-	if s := out.String(); !strings.Contains(s, "level=DEBUG") || !strings.Contains(s, "remote=127.0.0.1") ||
+	if s := out.String(); !strings.Contains(s, "level=INFO") || !strings.Contains(s, "remote=127.0.0.1") ||
 		strings.Contains(s, "goroutine") || strings.Count(s, "\n") != 1 {
 		t.Errorf("the BDAT report: %q", s)
+	}
+	out.Reset()
+	l.Printf("error handling %v: %s", "127.0.0.1:5555", "read tcp 127.0.0.1:25->127.0.0.1:5555: read: connection reset by peer")
+	if s := out.String(); !strings.Contains(s, "level=INFO") || !strings.Contains(s, "client disconnected") {
+		t.Errorf("a reset: %q", s)
 	}
 	out.Reset()
 	l.Printf("panic serving %v: %v\n%s", "127.0.0.1:5555", "boom", "goroutine 7 [running]:\ntacit/listserv/smtpin.(*session).Data()")
