@@ -33,6 +33,9 @@ type Config struct {
 	// DKIM is the [dkim] table: the key that signs the lists' mail.
 	DKIM DKIM `toml:"dkim"`
 
+	// Storage is the [storage] table: the engine holding the store.
+	Storage Storage `toml:"storage"`
+
 	// Path is the file the configuration was read from, "" for the
 	// built-in defaults.
 	Path string `toml:"-"`
@@ -148,6 +151,15 @@ type DKIM struct {
 	PrivateKey string `toml:"private_key"`
 }
 
+// Storage chooses the engine of the store.
+type Storage struct {
+	// Driver is "bbolt" (one file, data_dir/tacit.db) or "postgres".
+	Driver string `toml:"driver"`
+	// DSN is the PostgreSQL connection string (postgres://…), for the
+	// postgres driver.
+	DSN string `toml:"dsn"`
+}
+
 // Consensus configures the lazy-consensus engine.
 type Consensus struct {
 	// DefaultDeadline is the deadline of a proposal that names none.
@@ -226,6 +238,7 @@ func Default() *Config {
 			BounceWindow:             Duration{14 * 24 * time.Hour},
 			DigestTime:               "18:00",
 		},
+		Storage: Storage{Driver: "bbolt"},
 		Consensus: Consensus{
 			DefaultDeadline: Duration{72 * time.Hour},
 			MinDeadline:     Duration{24 * time.Hour},

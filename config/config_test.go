@@ -69,6 +69,8 @@ func TestDefaultsMatchSpec(t *testing.T) {
 		{"delivery.bounce_window", c.Delivery.BounceWindow.Duration, 14 * 24 * time.Hour},
 		{"delivery.digest_time", c.Delivery.DigestTime, "18:00"},
 		{"delivery.lease", c.Delivery.Lease.Duration, 30 * time.Second},
+		{"storage.driver", c.Storage.Driver, "bbolt"},
+		{"storage.dsn", c.Storage.DSN, ""},
 		{"Path", c.Path, ""},
 	}
 	for _, ch := range checks {
@@ -340,6 +342,11 @@ func TestParseEdgeCases(t *testing.T) {
 			[]string{`t.toml:1: domain: "192.168.1.1" is not a domain name (letters, digits, "-" and dots, like "lists.example.org")`}},
 		{"error type hides a derived error", "[consensus]\nmin_deadline = 1\ndefault_deadline = \"1h\"\n",
 			[]string{`t.toml:2: consensus.min_deadline: expected a duration in quotes (like "72h"), got the number 1`}},
+		{"postgres without a dsn", "[storage]\ndriver = \"postgres\"\n",
+			[]string{`t.toml:2: storage.driver: "postgres" needs storage.dsn, the database's connection string (for example "postgres://tacit@db.example.org/tacit")`}},
+		{"unknown storage driver", "[storage]\ndriver = \"sqlite\"\n",
+			[]string{`t.toml:2: storage.driver: "sqlite" is not supported; use "bbolt" or "postgres"`}},
+		{"postgres with a dsn", "[storage]\ndriver = \"postgres\"\ndsn = \"postgres://tacit@db.example.org/tacit\"\n", nil},
 		{"several errors on one line", "smtp = { lisen = \"x\", max_recipients = 0 }\n",
 			[]string{`t.toml:1: smtp.lisen: unknown key`, `t.toml:1: smtp.max_recipients: must be at least 1, got 0`}},
 	}

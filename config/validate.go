@@ -205,6 +205,19 @@ func (c *Config) check() []problem {
 		add("delivery.digest_time", "%q is not a time of day: write HH:MM, for example \"18:00\"", c.Delivery.DigestTime)
 	}
 
+	switch c.Storage.Driver {
+	case "bbolt":
+	case "postgres":
+		if c.Storage.DSN == "" {
+			const example = "(for example \"postgres://tacit@db.example.org/tacit\")"
+			k.ps = append(k.ps, problem{keys: []string{"storage.dsn", "storage.driver"},
+				msg: "storage.dsn: must be set when storage.driver is \"postgres\" " + example,
+				alt: map[string]string{"storage.driver": "\"postgres\" needs storage.dsn, the database's connection string " + example}})
+		}
+	default:
+		add("storage.driver", "%q is not supported; use \"bbolt\" or \"postgres\"", c.Storage.Driver)
+	}
+
 	c.checkConsensus(k)
 	c.checkTLS(k)
 	return k.ps

@@ -38,6 +38,10 @@ var tableDocs = map[string][2]string{
 		"Le consentement : délais, rappels, authentification de qui propose ou objecte.",
 		"Consent: deadlines, reminders, authenticating who proposes or objects.",
 	},
+	"storage": {
+		"Où vit le magasin : un fichier bbolt (par défaut) ou une base PostgreSQL partagée par plusieurs tacit.",
+		"Where the store lives: a bbolt file (the default) or a PostgreSQL database shared by several tacit.",
+	},
 	"dkim": {
 		"La signature DKIM du courrier des listes ; les trois clés vides : aucune signature.",
 		"The DKIM signature of the lists' mail; all three keys empty: no signature.",
@@ -230,5 +234,13 @@ var keyDocs = map[string][2]string{
 	"dkim.private_key": {
 		"Fichier PEM de la clé privée (RSA ou Ed25519), lisible par l'utilisateur tacit seul.",
 		"PEM file of the private key (RSA or Ed25519), readable by the tacit user only.",
+	},
+	"storage.driver": {
+		"\"bbolt\" : un fichier, data_dir/tacit.db ; \"postgres\" : la base de storage.dsn (voir docs/configuration.md).",
+		"\"bbolt\": one file, data_dir/tacit.db; \"postgres\": the database of storage.dsn (see docs/configuration.md).",
+	},
+	"storage.dsn": {
+		"Pour \"postgres\" : la chaîne de connexion, postgres://utilisateur@hôte/base (mot de passe de préférence dans ~/.pgpass).",
+		"For \"postgres\": the connection string, postgres://user@host/database (the password preferably in ~/.pgpass).",
 	},
 }

@@ -483,7 +483,16 @@ func (s *Server) Run(ctx context.Context) error {
 // accept tells smtpin whether rcpt is one of our addresses.
 func (s *Server) accept(_ context.Context, rcpt string) (bool, error) {
 	_, _, ok, err := s.proc.resolve(rcpt)
-	return ok, err
+	return ok, unavailable(err)
+}
+
+// unavailable marks an error of a store out of reach for smtpin, which
+// answers 451 to it.
+func unavailable(err error) error {
+	if errors.Is(err, storage.ErrUnavailable) {
+		return fmt.Errorf("%w: %w", smtpin.ErrUnavailable, err)
+	}
+	return err
 }
 
 // spool commits a received message, wakes the post path and returns the
@@ -494,7 +503,7 @@ func (s *Server) spool(_ context.Context, env smtpin.Envelope, raw []byte) (uint
 		ReceivedAt: s.o.Now().UTC(),
 	}, raw)
 	if err != nil {
-		return 0, err
+		return 0, unavailable(err)
 	}
 	select {
 	case s.incoming <- struct{}{}:

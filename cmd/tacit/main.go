@@ -119,6 +119,12 @@ func configFlag(args []string) (string, []string, error) {
 	return path, rest, nil
 }
 
+// storeOptions opens the store configured: on PostgreSQL there is no
+// file lock, so admin commands open it even while servers run.
+func storeOptions(cfg *config.Config) storage.Options {
+	return storage.Options{LockTimeout: 2 * time.Second, Driver: cfg.Storage.Driver, DSN: cfg.Storage.DSN}
+}
+
 func socketPath(cfg *config.Config) string {
 	return filepath.Join(cfg.DataDir, "tacit.sock")
 }
@@ -131,7 +137,7 @@ func adminCommand(cfg *config.Config, args []string, stdout io.Writer) error {
 	if !errors.Is(err, admin.ErrNoServer) {
 		return err
 	}
-	store, err := storage.Open(cfg.StorePath(), storage.Options{LockTimeout: 2 * time.Second})
+	store, err := storage.Open(cfg.StorePath(), storeOptions(cfg))
 	if err != nil {
 		return err
 	}
@@ -157,7 +163,7 @@ func adminCommand(cfg *config.Config, args []string, stdout io.Writer) error {
 func serve(cfg *config.Config, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	defer listserv.TuneRuntime(os.Getenv)()
-	store, err := storage.Open(cfg.StorePath(), storage.Options{LockTimeout: 2 * time.Second})
+	store, err := storage.Open(cfg.StorePath(), storeOptions(cfg))
 	if err != nil {
 		return err
 	}
@@ -289,8 +295,8 @@ func explain(cfg *config.Config, args []string, stdin io.Reader, stdout io.Write
 		return err
 	}
 	o := admin.Options{Domain: cfg.Domain, Language: cfg.Language, Location: cfg.Location()}
-	if _, err := os.Stat(cfg.StorePath()); err == nil {
-		store, err := storage.Open(cfg.StorePath(), storage.Options{LockTimeout: 2 * time.Second})
+	if _, err := os.Stat(cfg.StorePath()); err == nil || cfg.Storage.Driver == storage.DriverPostgres {
+		store, err := storage.Open(cfg.StorePath(), storeOptions(cfg))
 		if err != nil {
 			return err
 		}

@@ -39,6 +39,11 @@ type Envelope struct {
 }
 
 // Options configure a Server.
+// ErrUnavailable, wrapped in an error of Spool or Accept, says that the
+// store cannot be reached for now (a database connection lost): the
+// client is answered 451, to try again later, and nothing was accepted.
+var ErrUnavailable = errors.New("smtpin: store unavailable")
+
 type Options struct {
 	// Hostname is the name announced in the greeting and EHLO.
 	Hostname string
@@ -284,6 +289,11 @@ func (ss *session) Data(r io.Reader) error {
 			ss.log("rejected", "disk full", 0, buf.Bytes(), start)
 			return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1},
 				Message: "Insufficient system storage, try again later"}
+		}
+		if errors.Is(err, ErrUnavailable) {
+			ss.log("rejected", "store unavailable", 0, buf.Bytes(), start)
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+				Message: "Service temporarily unavailable, try again later"}
 		}
 		ss.log("rejected", "store error", 0, buf.Bytes(), start)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
