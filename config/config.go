@@ -101,6 +101,11 @@ type HTTP struct {
 	Listen string `toml:"listen"`
 	// BaseURL is how the outside world reaches Listen, used in links.
 	BaseURL string `toml:"base_url"`
+	// TLSCert and TLSKey, set together, make the server speak HTTPS
+	// (only) on Listen with this certificate and key (PEM files); ""
+	// serves plain HTTP, for a reverse proxy in front.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
 }
 
 // Delivery configures outbound mail.

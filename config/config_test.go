@@ -37,6 +37,8 @@ func TestDefaultsMatchSpec(t *testing.T) {
 		{"imap.tls_key", c.IMAP.TLSKey, ""},
 		{"http.listen", c.HTTP.Listen, "127.0.0.1:8025"},
 		{"http.base_url", c.HTTP.BaseURL, "http://127.0.0.1:8025"},
+		{"http.tls_cert", c.HTTP.TLSCert, ""},
+		{"http.tls_key", c.HTTP.TLSKey, ""},
 		{"delivery.mode", c.Delivery.Mode, "maildir"},
 		{"delivery.maildir", c.Delivery.Maildir, "outbox"},
 		{"delivery.relay", c.Delivery.Relay, "127.0.0.1:25"},

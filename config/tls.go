@@ -1,5 +1,7 @@
 package config
 
+import "strings"
+
 // IMAPCert returns the certificate and key files of the IMAP server:
 // imap.tls_cert and imap.tls_key when set, else smtp.tls_cert and
 // smtp.tls_key; "" when neither table has any.
@@ -10,9 +12,14 @@ func (c *Config) IMAPCert() (cert, key string) {
 	return c.SMTP.TLSCert, c.SMTP.TLSKey
 }
 
-// checkTLS checks the TLS keys of [imap] (those of [smtp] are checked
-// with their table).
+// checkTLS checks the TLS keys of [imap] and [http] (those of [smtp] are
+// checked with their table).
 func (c *Config) checkTLS(k *checker) {
+	bothOrNeither(k, "http.tls_cert", c.HTTP.TLSCert, "http.tls_key", c.HTTP.TLSKey)
+	if c.HTTP.Listen != "" && c.HTTP.TLSCert != "" && strings.HasPrefix(strings.ToLower(c.HTTP.BaseURL), "http://") {
+		k.addKeys([]string{"http.base_url", "http.tls_cert"}, "http.base_url: %q starts with http:// but "+
+			"http.tls_cert makes the web server speak HTTPS only; write https://", c.HTTP.BaseURL)
+	}
 	bothOrNeither(k, "imap.tls_cert", c.IMAP.TLSCert, "imap.tls_key", c.IMAP.TLSKey)
 	if c.IMAP.TLSListen == "" {
 		return

@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// The TLS keys of [imap]: which certificate IMAP uses, and the problems
-// Load reports, each at the line of the key to blame.
-func TestIMAPTLS(t *testing.T) {
+// The TLS keys of [imap] and [http]: which certificate IMAP uses, and
+// the problems Load reports, each at the line of the key to blame.
+func TestTLSKeys(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name, file string
@@ -32,6 +32,15 @@ func TestIMAPTLS(t *testing.T) {
 			[]string{"t.toml:5:", "imap.tls_cert is set but imap.tls_key is not"}, ""},
 		{"not an address", "[smtp]\ntls_cert = \"s.pem\"\ntls_key = \"s.key\"\n[imap]\ntls_listen = \"993\"\n",
 			[]string{"t.toml:5:", "imap.tls_listen", "not host:port"}, ""},
+		{"HTTPS with an https base_url", "[http]\nbase_url = \"https://lists.example.org\"\n" +
+			"tls_cert = \"h.pem\"\ntls_key = \"h.key\"\n", nil, ""},
+		{"HTTPS with the default base_url", "[http]\ntls_cert = \"h.pem\"\ntls_key = \"h.key\"\n",
+			[]string{"t.toml:2:", "http.base_url", "https://"}, ""},
+		{"HTTPS with an http base_url", "[http]\nbase_url = \"http://lists.example.org\"\n" +
+			"tls_cert = \"h.pem\"\ntls_key = \"h.key\"\n",
+			[]string{"t.toml:2:", "starts with http://"}, ""},
+		{"an HTTP key without its certificate", "[http]\ntls_key = \"h.key\"\n",
+			[]string{"t.toml:2:", "http.tls_key is set but http.tls_cert is not"}, ""},
 		{"the plaintext port", "[smtp]\ntls_cert = \"s.pem\"\ntls_key = \"s.key\"\n" +
 			"[imap]\nlisten = \":1143\"\ntls_listen = \":1143\"\n",
 			[]string{"t.toml:6:", "port of its own"}, ""},

@@ -143,6 +143,14 @@ var keyDocs = map[string][2]string{
 		"Comment l'extérieur atteint ces pages : le début des liens écrits dans les messages.",
 		"How the outside world reaches these pages: the start of the links written in messages.",
 	},
+	"http.tls_cert": {
+		"Certificat PEM pour servir ces pages en HTTPS soi-même, avec http.tls_key ; vide : HTTP, derrière un mandataire.",
+		"PEM certificate to serve these pages over HTTPS itself, with http.tls_key; empty: HTTP, behind a proxy.",
+	},
+	"http.tls_key": {
+		"Clé privée PEM de http.tls_cert.",
+		"The PEM private key of http.tls_cert.",
+	},
 	"delivery.mode": {
 		"\"relay\" : par SMTP vers delivery.relay (Postfix) ; \"maildir\" : des fichiers sous data_dir, pour essayer.",
 		"\"relay\": by SMTP to delivery.relay (Postfix); \"maildir\": files under data_dir, to try things out.",

@@ -139,7 +139,8 @@ func (s *Server) unsubscribe(_ context.Context, list, member string) error {
 	return err
 }
 
-// serveHTTP serves on ln until ctx is done.
+// serveHTTP serves on ln until ctx is done: HTTPS only when
+// Options.HTTPTLS is set, else plain HTTP.
 func (s *Server) serveHTTP(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.newHTTP(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
@@ -150,8 +151,25 @@ func (s *Server) serveHTTP(ctx context.Context, ln net.Listener) error {
 		defer cancel()
 		_ = srv.Shutdown(shut)
 	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	var err error
+	if s.o.HTTPTLS != nil {
+		srv.Handler = strictTransport(srv.Handler)
+		srv.TLSConfig = s.o.HTTPTLS.Clone()
+		err = srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig
+	} else {
+		err = srv.Serve(ln)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("listserv: http: %w", err)
 	}
 	return nil
+}
+
+// strictTransport tells browsers that reached tacit over HTTPS to come
+// back only over HTTPS for a year (HSTS), this host only.
+func strictTransport(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		h.ServeHTTP(w, r)
+	})
 }

@@ -115,9 +115,11 @@ type Options struct {
 	IMAPTLS       *tls.Config
 	IMAPTLSListen string
 	// HTTPListen is the host:port of the HTTP server ("" disables it);
-	// HTTPBaseURL is its public URL, announced in mail.
+	// HTTPBaseURL is its public URL, announced in mail. HTTPTLS, when
+	// set, makes it speak HTTPS only.
 	HTTPListen  string
 	HTTPBaseURL string
+	HTTPTLS     *tls.Config
 	// AdminSocket is the path of the unix socket admin commands are
 	// served on; "" disables it. The socket is mode 0600 whatever the
 	// umask and serves only the server's own user and root.
@@ -304,7 +306,11 @@ func New(o Options) (*Server, error) {
 		}
 		s.httpLn = hln
 		if s.o.HTTPBaseURL == "" {
-			s.o.HTTPBaseURL = "http://" + hln.Addr().String()
+			scheme := "http://"
+			if o.HTTPTLS != nil {
+				scheme = "https://"
+			}
+			s.o.HTTPBaseURL = scheme + hln.Addr().String()
 		}
 	}
 	if o.AdminSocket != "" {

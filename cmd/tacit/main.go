@@ -241,6 +241,7 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 		IMAPTLSListen:     cfg.IMAP.TLSListen,
 		HTTPListen:        cfg.HTTP.Listen,
 		HTTPBaseURL:       cfg.HTTP.BaseURL,
+		HTTPTLS:           tlsConf.http,
 		AdminSocket:       socketPath(cfg),
 		DMARC:             rewrite.DNSPolicy(net.DefaultResolver),
 		Authenticity:      dkim.Checker{Trusted: trusted, AuthservID: cfg.AuthservIDOrHost()},

@@ -17,8 +17,8 @@ import (
 // where that server has no certificate. Servers given the same files
 // share one certfile.Pair.
 type serverTLS struct {
-	smtp, imap *tls.Config
-	pairs      []*certfile.Pair
+	smtp, imap, http *tls.Config
+	pairs            []*certfile.Pair
 }
 
 // loadTLS reads the certificates the configuration names. An error names
@@ -44,6 +44,11 @@ func loadTLS(cfg *config.Config, log *slog.Logger) (*serverTLS, error) {
 	var err error
 	if st.smtp, err = load("smtp.tls_cert/tls_key", cfg.SMTP.TLSCert, cfg.SMTP.TLSKey); err != nil {
 		return nil, err
+	}
+	if cfg.HTTP.Listen != "" {
+		if st.http, err = load("http.tls_cert/tls_key", cfg.HTTP.TLSCert, cfg.HTTP.TLSKey); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.IMAP.Listen != "" || cfg.IMAP.TLSListen != "" {
 		keys := "imap.tls_cert/tls_key"
