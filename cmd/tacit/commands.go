@@ -42,14 +42,8 @@ func localCommands() map[string]localFunc {
 		"version": runVersion,
 		"help":    func(c *cli, args []string) error { return admin.WriteHelp(c.stdout, args) },
 		"init":    runInit,
-		"migrate": notYetBuilt("migrate"),
+		"migrate": runMigrate,
 	}
-}
-
-// notYetBuilt stands for a command of the table whose code is not here
-// yet.
-func notYetBuilt(name string) localFunc {
-	return func(*cli, []string) error { return fmt.Errorf("tacit %s: not yet built", name) }
 }
 
 // localHelp is parseLocal's error for -h or --help (which run answers

@@ -53,7 +53,7 @@ var (
 // was started, and exits with the tests' code.
 func Main(m interface{ Run() int }) {
 	code := m.Run()
-	stop()
+	Stop()
 	os.Exit(code)
 }
 
@@ -109,7 +109,7 @@ func BinDir() (string, error) {
 func start() {
 	srv.err = startServer()
 	if srv.err != nil && srv.dir != "" {
-		stop()
+		Stop()
 	}
 }
 
@@ -219,9 +219,10 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// stop ends the server (immediate shutdown: its data is not kept) and
-// removes its directory.
-func stop() {
+// Stop ends the server, if one was started (immediate shutdown: its
+// data is not kept), and removes its directory: for a TestMain that
+// cannot use Main.
+func Stop() {
 	if srv.cmd != nil && srv.cmd.Process != nil {
 		srv.cmd.Process.Signal(syscall.SIGQUIT)
 		select {
