@@ -182,8 +182,16 @@ func (b *bucket) lookup(key []byte) (nb *bucket, isValue bool, err error) {
 	return nb, false, nil
 }
 
+// Bucket returns the nested bucket key, nil if there is none. When the
+// transaction has failed it returns a bucket on which everything fails
+// too, rather than nil: callers that know a bucket exists (the top-level
+// ones) use it without checking, and the transaction's error is what
+// they return in the end.
 func (b *bucket) Bucket(key []byte) kv.Bucket {
-	nb, _, _ := b.lookup(key)
+	nb, _, err := b.lookup(key)
+	if err != nil {
+		return &bucket{tx: b.tx, id: -1}
+	}
 	if nb == nil {
 		return nil
 	}
