@@ -48,6 +48,10 @@ const (
 	migrationLock int64 = 0x7461636974_02
 )
 
+// defaultMaxConns is the connections a process opens at most, unless the
+// DSN says pool_max_conns.
+const defaultMaxConns = 16
+
 // DB is a store in a PostgreSQL database. It implements kv.DB.
 type DB struct {
 	pool *pgxpool.Pool
@@ -64,6 +68,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		// pgx's message may quote the DSN, password included: not kept.
 		return nil, errors.New("pgkv: the dsn cannot be read as a PostgreSQL connection string")
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgx's default (4 on a small machine) would queue the readers
+		// of IMAP and HTTP behind each other; the writers use one.
+		cfg.MaxConns = defaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
