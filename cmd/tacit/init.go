@@ -51,7 +51,7 @@ func initCommand(args []string, stdout io.Writer) error {
 			}
 		}
 		if len(exist) > 0 {
-			return fmt.Errorf("init: nothing written: %s already there (--force replaces)", strings.Join(exist, ", "))
+			return fmt.Errorf("init: nothing written, these files already exist: %s (add --force to replace them)", strings.Join(exist, ", "))
 		}
 	}
 
@@ -118,7 +118,7 @@ func parseInit(args []string) (initOptions, error) {
 		if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") {
 			o.domain = h
 		} else {
-			return o, errors.New("init: --domain is required (this machine's name has no domain part)")
+			return o, errors.New("init: give the lists' domain with --domain, for example --domain lists.example.org (this machine's name has no domain part)")
 		}
 	}
 	o.domain = strings.ToLower(strings.TrimSuffix(o.domain, "."))
