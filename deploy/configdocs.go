@@ -3,48 +3,54 @@ package deploy
 // fileHeader opens the file Config writes, in French and in English.
 var fileHeader = [2]string{
 	`# tacit.toml : la configuration de tacit.
-# Chaque clé y figure avec sa valeur par défaut (sauf celles qu'a fixées
-# tacit init) et une ligne qui dit à quoi elle sert. Une clé supprimée
-# reprend sa valeur par défaut. tacit vérifie le fichier à chaque commande
-# et nomme chaque erreur avec sa ligne. Voir docs/configuration.md.
+# Chaque réglage (clé = valeur) y figure avec sa valeur par défaut, sauf ceux
+# que tacit init a remplis, sous une ligne qui explique à quoi il sert. Un
+# réglage supprimé reprend sa valeur par défaut. Les textes s'écrivent entre
+# guillemets, les durées aussi, en heures, minutes ou secondes : "72h", "90m".
+# tacit vérifie ce fichier à chaque commande et signale chaque erreur avec son
+# numéro de ligne. Il ne le lit qu'au démarrage : après une modification,
+# systemctl restart tacit. Tous les réglages : docs/configuration.md.
 `,
 	`# tacit.toml: tacit's configuration.
-# Every key is here with its default value (except those tacit init set)
-# and one line on what it is for. A key removed takes its default again.
-# tacit checks the file on every command and names each error with its
-# line. See docs/configuration.md.
+# Every setting (key = value) is here with its default value, except those
+# tacit init filled in, under a line saying what it is for. A setting removed
+# takes its default value again. Text is written in quotes, and so are
+# durations, in hours, minutes or seconds: "72h", "90m".
+# tacit checks this file on every command and reports each error with its
+# line number. It reads it only when it starts: after a change,
+# systemctl restart tacit. Every setting: docs/configuration.md.
 `,
 }
 
 // tableDocs says what each table is for.
 var tableDocs = map[string][2]string{
 	"smtp": {
-		"Le serveur SMTP qui reçoit le courrier des listes (derrière Postfix en production).",
-		"The SMTP server that receives the lists' mail (behind Postfix in production).",
+		"Réception du courrier des listes par SMTP (en production, Postfix le reçoit d'Internet et le passe à tacit).",
+		"Receiving the lists' mail over SMTP (in production, Postfix receives it from the Internet and hands it to tacit).",
 	},
 	"imap": {
-		"Les archives, en lecture seule, pour les membres (mot de passe : tacit member passwd).",
-		"The read-only archive for members (password: tacit member passwd).",
+		"Les archives, que les membres lisent avec leur logiciel de messagerie (IMAP, lecture seule ; mot de passe : tacit member passwd).",
+		"The archives, which members read with their mail program (IMAP, read only; password: tacit member passwd).",
 	},
 	"http": {
-		"Le registre des décisions, les liens de désinscription en un clic et /healthz.",
-		"The register of decisions, the one-click unsubscribe links and /healthz.",
+		"Les pages web : registre des décisions, liens de désinscription en un clic, /healthz (état du serveur).",
+		"The web pages: register of decisions, one-click unsubscribe links, /healthz (the server's health).",
 	},
 	"delivery": {
 		"L'envoi des copies aux membres.",
-		"Sending the copies to members.",
+		"Sending the copies to the members.",
 	},
 	"consensus": {
-		"Le consentement : délais, rappels, authentification de qui propose ou objecte.",
-		"Consent: deadlines, reminders, authenticating who proposes or objects.",
+		"Le consentement : délais des propositions, rappels, et comment tacit s'assure de qui propose ou objecte.",
+		"Consent: the deadlines of proposals, reminders, and how tacit makes sure who proposes or objects.",
 	},
 	"storage": {
-		"Où vit le magasin : un fichier bbolt (par défaut) ou une base PostgreSQL partagée par plusieurs tacit.",
-		"Where the store lives: a bbolt file (the default) or a PostgreSQL database shared by several tacit.",
+		"Où tacit garde ses données : un fichier bbolt (par défaut) ou une base PostgreSQL partagée par plusieurs serveurs tacit.",
+		"Where tacit keeps its data: a bbolt file (the default) or a PostgreSQL database shared by several tacit servers.",
 	},
 	"dkim": {
-		"La signature DKIM du courrier des listes ; les trois clés vides : aucune signature.",
-		"The DKIM signature of the lists' mail; all three keys empty: no signature.",
+		"La signature DKIM du courrier des listes, qui prouve aux destinataires qu'il vient bien d'ici ; les trois réglages vides : pas de signature.",
+		"The DKIM signature of the lists' mail, which proves to recipients that it comes from here; all three settings empty: no signature.",
 	},
 }
 
@@ -52,203 +58,203 @@ var tableDocs = map[string][2]string{
 // without a line here fails the package's tests.
 var keyDocs = map[string][2]string{
 	"data_dir": {
-		"Le magasin (tacit.db), les files d'attente et la socket d'administration : à sauvegarder.",
-		"The store (tacit.db), the queues and the admin socket: the thing to back up.",
+		"Dossier des données : la base (tacit.db), les files d'attente et tacit.sock, par où passent les commandes d'administration ; à sauvegarder (tacit backup).",
+		"Data folder: the database (tacit.db), the queues and tacit.sock, through which the admin commands go; to back up (tacit backup).",
 	},
 	"domain": {
-		"La partie après @ des adresses de listes (liste@domaine) : le domaine dont le MX mène ici.",
-		"The part after @ of list addresses (list@domain): the domain whose MX leads here.",
+		"Domaine des adresses des listes (liste@domaine) ; son enregistrement MX doit mener à ce serveur.",
+		"Domain of the lists' addresses (list@domain); its MX record must lead to this server.",
 	},
 	"language": {
-		"Langue des messages envoyés par défaut : \"fr\" ou \"en\" (chaque liste peut la changer).",
-		"Default language of the notices sent: \"fr\" or \"en\" (each list may change it).",
+		"Langue par défaut des messages que tacit envoie : \"fr\" ou \"en\" (chaque liste peut choisir la sienne).",
+		"Default language of the messages tacit sends: \"fr\" or \"en\" (each list may choose its own).",
 	},
 	"timezone": {
-		"Fuseau dans lequel les dates et échéances sont écrites et lues (nom IANA).",
-		"Time zone in which dates and deadlines are written and read (IANA name).",
+		"Fuseau horaire dans lequel les dates et les échéances sont écrites et lues (nom de la liste IANA, comme \"Europe/Paris\").",
+		"Time zone in which dates and deadlines are written and read (a name from the IANA list, like \"Europe/Paris\").",
 	},
 	"smtp.listen": {
-		"Adresse d'écoute ; 127.0.0.1 quand Postfix reçoit le courrier d'Internet et le passe ici.",
-		"Listening address; 127.0.0.1 when Postfix receives the Internet's mail and hands it here.",
+		"Adresse et port où tacit reçoit le courrier ; 127.0.0.1 : depuis cette machine seulement (Postfix).",
+		"Address and port where tacit receives mail; 127.0.0.1: from this machine only (Postfix).",
 	},
 	"smtp.hostname": {
-		"Nom du serveur dans EHLO et dans les Message-ID ; celui de l'enregistrement A du MX.",
-		"The server's name in EHLO and in Message-IDs; that of the MX's A record.",
+		"Nom que le serveur se donne en SMTP (EHLO) et dans les Message-ID : son nom public.",
+		"Name the server gives itself in SMTP (EHLO) and in Message-IDs: its public name.",
 	},
 	"smtp.max_message_bytes": {
-		"Taille maximale d'un message en octets ; au-delà : refus 552 (25 Mo comme la plupart des hébergeurs).",
-		"Largest message in bytes; beyond it: refused with 552 (25 MB like most providers).",
+		"Taille maximale d'un message, en octets ; au-delà, il est refusé (code 552). 25 Mo, comme la plupart des messageries.",
+		"Largest message, in bytes; a larger one is refused (code 552). 25 MB, like most mail providers.",
 	},
 	"smtp.max_recipients": {
-		"Nombre maximal de RCPT par message : borne le travail d'une seule transaction.",
-		"Most RCPT per message: bounds the work of one transaction.",
+		"Nombre maximal de destinataires (RCPT) pour un même message reçu.",
+		"Most recipients (RCPT) for one incoming message.",
 	},
 	"smtp.max_connections": {
-		"Connexions SMTP simultanées au plus : protège la mémoire et les descripteurs.",
-		"Most simultaneous SMTP connections: protects memory and file descriptors.",
+		"Nombre maximal de connexions SMTP simultanées ; protège la mémoire du serveur.",
+		"Most SMTP connections at the same time; protects the server's memory.",
 	},
 	"smtp.max_connections_per_ip": {
-		"Connexions simultanées au plus d'une même adresse (Postfix seul passe par 127.0.0.1).",
-		"Most simultaneous connections from one address (Postfix alone comes from 127.0.0.1).",
+		"Nombre maximal de connexions simultanées depuis une même adresse (derrière Postfix, toutes viennent de 127.0.0.1).",
+		"Most connections at the same time from one address (behind Postfix, they all come from 127.0.0.1).",
 	},
 	"smtp.max_messages_per_minute": {
-		"Messages par minute au plus d'une même adresse : freine une boucle ou un flot.",
+		"Nombre maximal de messages par minute depuis une même adresse : freine une boucle ou un envoi massif.",
 		"Most messages per minute from one address: slows a loop or a flood down.",
 	},
 	"smtp.trusted_relays": {
-		"Adresses (CIDR, séparées par des virgules) dont on lit les Authentication-Results ; vide : personne.",
-		"Addresses (CIDRs, comma-separated) whose Authentication-Results are read; empty: nobody's.",
+		"Adresses IP (ou blocs CIDR, séparés par des virgules) de vos serveurs de courrier dont tacit croit l'en-tête Authentication-Results ; vide : aucun.",
+		"IP addresses (or CIDR blocks, comma-separated) of your own mail servers whose Authentication-Results header tacit believes; empty: none.",
 	},
 	"smtp.authserv_id": {
-		"authserv-id que ces relais écrivent dans Authentication-Results ; vide : smtp.hostname.",
-		"The authserv-id those relays write in Authentication-Results; empty: smtp.hostname.",
+		"Nom que ces serveurs écrivent en tête de leurs Authentication-Results ; vide : celui de smtp.hostname.",
+		"The name those servers write first in their Authentication-Results; empty: the one of smtp.hostname.",
 	},
 	"smtp.idle_timeout": {
-		"Ferme une connexion muette aussi longtemps entre deux commandes.",
-		"Closes a connection silent this long between two commands.",
+		"Une connexion SMTP qui reste muette aussi longtemps entre deux commandes est fermée.",
+		"An SMTP connection that stays silent this long between two commands is closed.",
 	},
 	"smtp.data_timeout": {
-		"Temps laissé pour envoyer le corps d'un message, assez long pour un lien lent.",
-		"Time allowed to send a message body, long enough for a slow link.",
+		"Temps maximal pour recevoir un message, assez long pour une connexion lente.",
+		"Longest time to receive one message, long enough for a slow connection.",
 	},
 	"smtp.tls_cert": {
-		"Certificat PEM (chaîne complète) pour STARTTLS, avec tls_key ; vide : pas de STARTTLS.",
-		"PEM certificate (full chain) for STARTTLS, with tls_key; empty: no STARTTLS.",
+		"Certificat TLS (fichier PEM, chaîne complète) pour le chiffrement STARTTLS, avec tls_key ; vide : pas de chiffrement (voir docs/tls.md).",
+		"TLS certificate (PEM file, full chain) for STARTTLS encryption, with tls_key; empty: no encryption (see docs/tls.md).",
 	},
 	"smtp.tls_key": {
-		"Clé privée PEM du certificat, lisible par l'utilisateur tacit.",
-		"The certificate's PEM private key, readable by the tacit user.",
+		"Clé privée de ce certificat (fichier PEM), que l'utilisateur tacit doit pouvoir lire.",
+		"The certificate's private key (PEM file), which the tacit user must be able to read.",
 	},
 	"imap.listen": {
-		"Adresse d'écoute du serveur IMAP ; vide : pas d'IMAP.",
-		"Listening address of the IMAP server; empty: no IMAP.",
+		"Adresse et port du serveur IMAP des archives ; vide : pas d'IMAP.",
+		"Address and port of the archives' IMAP server; empty: no IMAP.",
 	},
 	"imap.tls_listen": {
-		"Adresse d'écoute de l'IMAP chiffré dès la connexion (IMAPS, port 993) ; vide : pas d'IMAPS.",
-		"Listening address of IMAP encrypted from the first byte (IMAPS, port 993); empty: no IMAPS.",
+		"Adresse et port de l'IMAP chiffré dès la connexion (IMAPS, d'habitude le port 993) ; vide : pas d'IMAPS.",
+		"Address and port of IMAP encrypted from the start (IMAPS, usually port 993); empty: no IMAPS.",
 	},
 	"imap.tls_cert": {
-		"Certificat PEM propre à l'IMAP, avec imap.tls_key ; vide : celui de smtp.tls_cert.",
-		"PEM certificate of IMAP's own, with imap.tls_key; empty: the one of smtp.tls_cert.",
+		"Certificat propre à l'IMAP (fichier PEM), avec imap.tls_key ; vide : celui de smtp.tls_cert.",
+		"A certificate of IMAP's own (PEM file), with imap.tls_key; empty: the one of smtp.tls_cert.",
 	},
 	"imap.tls_key": {
-		"Clé privée PEM de imap.tls_cert.",
-		"The PEM private key of imap.tls_cert.",
+		"Clé privée du certificat imap.tls_cert (fichier PEM).",
+		"The private key of imap.tls_cert (PEM file).",
 	},
 	"http.listen": {
-		"Adresse d'écoute du serveur web ; 127.0.0.1 derrière un mandataire inverse (nginx, Caddy).",
-		"Listening address of the web server; 127.0.0.1 behind a reverse proxy (nginx, Caddy).",
+		"Adresse et port du serveur web ; 127.0.0.1 derrière un serveur frontal (nginx, Caddy) qui s'occupe du HTTPS.",
+		"Address and port of the web server; 127.0.0.1 behind a front web server (nginx, Caddy) that handles HTTPS.",
 	},
 	"http.base_url": {
-		"Comment l'extérieur atteint ces pages : le début des liens écrits dans les messages.",
-		"How the outside world reaches these pages: the start of the links written in messages.",
+		"Adresse publique de ces pages : le début des liens écrits dans les messages.",
+		"Public address of these pages: the start of the links written in messages.",
 	},
 	"http.tls_cert": {
-		"Certificat PEM pour servir ces pages en HTTPS soi-même, avec http.tls_key ; vide : HTTP, derrière un mandataire.",
-		"PEM certificate to serve these pages over HTTPS itself, with http.tls_key; empty: HTTP, behind a proxy.",
+		"Certificat (fichier PEM) pour que tacit serve lui-même ces pages en HTTPS, avec http.tls_key ; vide : HTTP simple, derrière un serveur frontal.",
+		"Certificate (PEM file) for tacit to serve these pages over HTTPS itself, with http.tls_key; empty: plain HTTP, behind a front server.",
 	},
 	"http.tls_key": {
-		"Clé privée PEM de http.tls_cert.",
-		"The PEM private key of http.tls_cert.",
+		"Clé privée du certificat http.tls_cert (fichier PEM).",
+		"The private key of http.tls_cert (PEM file).",
 	},
 	"delivery.mode": {
-		"\"relay\" : par SMTP vers delivery.relay (Postfix) ; \"maildir\" : des fichiers sous data_dir, pour essayer.",
-		"\"relay\": by SMTP to delivery.relay (Postfix); \"maildir\": files under data_dir, to try things out.",
+		"\"relay\" : envoi par SMTP à delivery.relay (Postfix) ; \"maildir\" : rien ne part, chaque copie est écrite dans un dossier, pour essayer.",
+		"\"relay\": sent by SMTP to delivery.relay (Postfix); \"maildir\": nothing goes out, each copy is written to a folder, to try things out.",
 	},
 	"delivery.maildir": {
-		"En mode maildir, le dossier (relatif à data_dir) où chaque copie est écrite.",
-		"In maildir mode, the directory (relative to data_dir) where each copy is written.",
+		"En mode maildir, le dossier (dans data_dir, sauf chemin absolu) où chaque copie est écrite.",
+		"In maildir mode, the folder (inside data_dir unless the path is absolute) where each copy is written.",
 	},
 	"delivery.relay": {
-		"En mode relay, le serveur SMTP qui achemine les copies (Postfix local : 127.0.0.1:25).",
-		"In relay mode, the SMTP server that carries the copies (local Postfix: 127.0.0.1:25).",
+		"En mode relay, le serveur SMTP (hôte:port) qui achemine les copies ; Postfix sur cette machine : 127.0.0.1:25.",
+		"In relay mode, the SMTP server (host:port) that carries the copies; Postfix on this machine: 127.0.0.1:25.",
 	},
 	"delivery.concurrency": {
-		"Sessions d'envoi simultanées vers le relais.",
-		"Simultaneous delivery sessions to the relay.",
+		"Nombre de connexions d'envoi simultanées vers ce serveur.",
+		"Number of delivery connections to that server at the same time.",
 	},
 	"delivery.recipients_per_transaction": {
-		"RCPT au plus par transaction (Postfix en accepte 1000 par défaut).",
-		"Most RCPT per transaction (Postfix accepts 1000 by default).",
+		"Nombre maximal de destinataires par envoi SMTP (Postfix en accepte 1000 par défaut).",
+		"Most recipients per SMTP transaction (Postfix accepts 1000 by default).",
 	},
 	"delivery.max_queue_lifetime": {
-		"Durée des nouvelles tentatives avant d'abandonner un destinataire (5 jours, comme Postfix).",
-		"How long a recipient is retried before giving up (5 days, like Postfix).",
+		"Combien de temps tacit réessaie un destinataire injoignable avant d'abandonner (par défaut 120h, soit 5 jours, comme Postfix).",
+		"How long tacit retries a recipient it cannot reach before giving up (by default 120h, that is 5 days, like Postfix).",
 	},
 	"delivery.lease": {
-		"Durée pendant laquelle un envoi garde sa file ; passé ce délai sans nouvelles, un autre nœud le reprend.",
-		"How long a delivery holds its queue entry; after that without news, another node takes it over.",
+		"Avec plusieurs tacit sur une même base : durée pendant laquelle un envoi en cours reste réservé ; sans nouvelles passé ce délai, un autre le reprend.",
+		"With several tacit on one database: how long a delivery under way stays reserved; without news after that, another one takes it over.",
 	},
 	"delivery.verp": {
-		"Une enveloppe par membre, pour que chaque rebond nomme son membre.",
-		"One envelope per member, so that each bounce names its member.",
+		"Une enveloppe par membre, pour que chaque message revenu en erreur (rebond) désigne son membre.",
+		"One envelope per member, so that each message that comes back as undeliverable (a bounce) names its member.",
 	},
 	"delivery.max_replies_per_hour": {
-		"Réponses au plus par heure vers une même adresse : évite les boucles avec les répondeurs.",
-		"Most replies per hour to one address: avoids loops with autoresponders.",
+		"Nombre maximal de réponses par heure à une même adresse : évite les boucles avec les répondeurs automatiques.",
+		"Most replies per hour to one address: avoids loops with automatic responders.",
 	},
 	"delivery.max_posts_per_hour": {
-		"Messages d'un membre diffusés au plus par heure ; les suivants attendent les propriétaires.",
-		"Most posts of one member distributed per hour; the next ones wait for the owners.",
+		"Nombre maximal de messages d'un membre diffusés par heure ; les suivants attendent la décision des propriétaires de la liste.",
+		"Most posts of one member distributed per hour; the next ones wait for the list owners' decision.",
 	},
 	"delivery.bounce_days": {
-		"Jours de rebonds définitifs (dans bounce_window) qui suspendent l'envoi à un membre.",
-		"Days of hard bounces (within bounce_window) that stop delivery to a member.",
+		"Après autant de jours de rebonds définitifs (dans bounce_window), l'envoi à un membre est suspendu.",
+		"After this many days of hard bounces (within bounce_window), delivery to a member is suspended.",
 	},
 	"delivery.bounce_window": {
-		"Fenêtre dans laquelle ces jours de rebonds sont comptés.",
-		"The window in which those bounce days are counted.",
+		"Période sur laquelle ces jours de rebonds sont comptés (par défaut 336h, soit 14 jours).",
+		"The period over which those bounce days are counted (by default 336h, that is 14 days).",
 	},
 	"delivery.digest_time": {
-		"Heure (HH:MM, dans timezone) du résumé quotidien pour les membres qui l'ont choisi.",
-		"Time (HH:MM, in timezone) of the daily digest for the members who chose it.",
+		"Heure (HH:MM, dans le fuseau de timezone) d'envoi du résumé quotidien aux membres qui l'ont choisi.",
+		"Time (HH:MM, in the time zone of timezone) at which the daily digest goes to the members who chose it.",
 	},
 	"consensus.default_deadline": {
-		"Délai d'une proposition qui n'en donne pas : le temps laissé pour objecter.",
-		"Deadline of a proposal that names none: the time left to object.",
+		"Délai laissé pour objecter quand une proposition n'en indique pas (par défaut 72h, soit 3 jours).",
+		"Time left to object when a proposal names no deadline (by default 72h, that is 3 days).",
 	},
 	"consensus.min_deadline": {
 		"Délai le plus court qu'une proposition peut demander : chacun doit avoir le temps de lire.",
-		"Shortest deadline a proposal may ask for: everyone must have time to read.",
+		"Shortest deadline a proposal may ask for: everyone must have time to read it.",
 	},
 	"consensus.remind_before": {
-		"Rappel envoyé autant avant l'échéance ; \"0s\" : aucun rappel.",
-		"Reminder sent this long before the deadline; \"0s\": no reminder.",
+		"Un rappel part autant de temps avant l'échéance ; \"0s\" : pas de rappel.",
+		"A reminder goes out this long before the deadline; \"0s\": no reminder.",
 	},
 	"consensus.schedule": {
-		"Rythme (cron) auquel les échéances sont examinées.",
-		"Rhythm (cron) at which deadlines are examined.",
+		"Fréquence à laquelle tacit regarde si des échéances sont passées (format cron) ; rarement à changer.",
+		"How often tacit looks for deadlines that have passed (cron format); rarely needs changing.",
 	},
 	"consensus.authentication": {
-		"\"dkim-or-confirm\" : signature DKIM alignée, sinon confirmation par retour de courrier ; \"dkim\" ; \"none\".",
-		"\"dkim-or-confirm\": an aligned DKIM signature, else confirmation by return mail; \"dkim\"; \"none\".",
+		"Comment tacit s'assure qu'une proposition ou une objection vient de son expéditeur : \"dkim-or-confirm\" (signature DKIM, sinon confirmation par simple réponse), \"dkim\" ou \"none\".",
+		"How tacit makes sure a proposal or an objection comes from its sender: \"dkim-or-confirm\" (a DKIM signature, else confirmation by a plain reply), \"dkim\" or \"none\".",
 	},
 	"consensus.agenda_before": {
-		"L'ordre du jour d'une réunion part autant avant elle.",
+		"L'ordre du jour d'une réunion part autant de temps avant elle.",
 		"A meeting's agenda goes out this long before it.",
 	},
 	"consensus.confirm_window": {
-		"Temps laissé pour confirmer une commande ; une décision attend au plus autant.",
-		"Time allowed to confirm a command; a decision waits at most this long.",
+		"Temps laissé à l'expéditeur pour confirmer une commande ; une échéance attend au plus autant les confirmations en cours.",
+		"Time the sender has to confirm a command; a deadline waits at most this long for confirmations under way.",
 	},
 	"dkim.domain": {
-		"d= de la signature : le domaine des listes, pour que DMARC soit aligné.",
-		"d= of the signature: the lists' domain, so that DMARC is aligned.",
+		"Domaine de la signature (d=) : celui des listes, pour que la vérification DMARC réussisse.",
+		"Domain of the signature (d=): the lists' one, so that the DMARC check passes.",
 	},
 	"dkim.selector": {
-		"s= de la signature : la clé publique est publiée en SELECTEUR._domainkey.DOMAINE.",
-		"s= of the signature: the public key is published at SELECTOR._domainkey.DOMAIN.",
+		"Sélecteur de la clé (s=) : la clé publique est publiée dans le DNS sous SELECTEUR._domainkey.DOMAINE.",
+		"Selector of the key (s=): the public key is published in DNS at SELECTOR._domainkey.DOMAIN.",
 	},
 	"dkim.private_key": {
-		"Fichier PEM de la clé privée (RSA ou Ed25519), lisible par l'utilisateur tacit seul.",
-		"PEM file of the private key (RSA or Ed25519), readable by the tacit user only.",
+		"Fichier de la clé privée (PEM, RSA ou Ed25519), que seul l'utilisateur tacit peut lire.",
+		"File of the private key (PEM, RSA or Ed25519), which only the tacit user can read.",
 	},
 	"storage.driver": {
-		"\"bbolt\" : un fichier, data_dir/tacit.db ; \"postgres\" : la base de storage.dsn (voir docs/configuration.md).",
-		"\"bbolt\": one file, data_dir/tacit.db; \"postgres\": the database of storage.dsn (see docs/configuration.md).",
+		"\"bbolt\" : un seul fichier, data_dir/tacit.db ; \"postgres\" : une base PostgreSQL, donnée par storage.dsn (voir docs/configuration.md).",
+		"\"bbolt\": one file, data_dir/tacit.db; \"postgres\": a PostgreSQL database, given by storage.dsn (see docs/configuration.md).",
 	},
 	"storage.dsn": {
-		"Pour \"postgres\" : la chaîne de connexion, postgres://utilisateur@hôte/base (mot de passe de préférence dans ~/.pgpass).",
+		"Pour \"postgres\" : la chaîne de connexion, postgres://utilisateur@hôte/base (le mot de passe plutôt dans ~/.pgpass).",
 		"For \"postgres\": the connection string, postgres://user@host/database (the password preferably in ~/.pgpass).",
 	},
 }
