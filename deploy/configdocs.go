@@ -8,8 +8,8 @@ var fileHeader = [2]string{
 # réglage supprimé reprend sa valeur par défaut. Les textes s'écrivent entre
 # guillemets, les durées aussi, en heures, minutes ou secondes : "72h", "90m".
 # tacit vérifie ce fichier à chaque commande et signale chaque erreur avec son
-# numéro de ligne. Il ne le lit qu'au démarrage : après une modification,
-# systemctl restart tacit. Tous les réglages : docs/configuration.md.
+# numéro de ligne. Le serveur ne le relit pas en marche : après une
+# modification, systemctl restart tacit. Tous les réglages : docs/configuration.md.
 `,
 	`# tacit.toml: tacit's configuration.
 # Every setting (key = value) is here with its default value, except those
@@ -17,7 +17,7 @@ var fileHeader = [2]string{
 # takes its default value again. Text is written in quotes, and so are
 # durations, in hours, minutes or seconds: "72h", "90m".
 # tacit checks this file on every command and reports each error with its
-# line number. It reads it only when it starts: after a change,
+# line number. The running server does not read it again: after a change,
 # systemctl restart tacit. Every setting: docs/configuration.md.
 `,
 }
