@@ -13,7 +13,7 @@ import (
 // commonFlags are the flags every command takes.
 func commonFlags() []Flag {
 	return []Flag{
-		{Name: "config", Arg: "FILE", Help: "the configuration file (default: the built-in defaults)"},
+		{Name: "config", Arg: "FILE", Help: "the configuration file, like /etc/tacit/tacit.toml (default: the built-in defaults)"},
 		{Name: "help", Help: "print this help (also -h)"},
 	}
 }
@@ -116,7 +116,7 @@ func writeUsage(w io.Writer, c Command, indent string) {
 // writeAll writes the usage and the summary of cmds.
 func writeAll(w io.Writer, cmds []Command) {
 	fmt.Fprintln(w, "usage: tacit [--config FILE] COMMAND [ARGUMENT]...")
-	fmt.Fprintln(w, "tacit COMMAND --help prints a command's flags, each with its use.")
+	fmt.Fprintln(w, "tacit COMMAND --help shows a command's flags and what each one does.")
 	fmt.Fprintln(w)
 	for _, c := range cmds {
 		writeUsage(w, c, "  ")
