@@ -105,7 +105,7 @@ func (a *Admin) listExport(args []string, w io.Writer) error {
 	if err := a.o.Store.MarkExported(list, now, state); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "exported %s: %d message(s) to %s, its register to %s\n", list, n, mboxPath, jsonPath)
+	fmt.Fprintf(w, "exported %s: its archive, %d message(s), to %s; its register to %s\n", list, n, mboxPath, jsonPath)
 	return nil
 }
 
@@ -267,7 +267,7 @@ func (a *Admin) listRm(args []string, w io.Writer) error {
 		return notFoundList(list, err)
 	}
 	fmt.Fprintf(w, "removed list %s: %d member(s), %d archived message(s), %d proposal(s), %d held post(s), "+
-		"%d meeting(s), %d pending confirmation(s); %d queued deliver(ies) cancelled; %d stored message(s) deleted\n",
+		"%d meeting(s), %d pending confirmation(s); %d queued delivery(ies) cancelled; %d stored message(s) deleted\n",
 		list, r.Members, r.Posts, r.Proposals, r.Held, r.Meetings, r.Confirmations, r.Queued, r.Messages)
 	return nil
 }
@@ -278,19 +278,19 @@ func (a *Admin) notExported(list string, at time.Time) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	when := at.In(loc).Format("2006-01-02 15:04")
+	when := at.In(loc)
 	if a.o.Language == "en" {
 		why := "was never exported"
 		if !at.IsZero() {
-			why = "changed since its export of " + when
+			why = "changed since its last export, on " + when.Format("2006-01-02 15:04")
 		}
-		return fmt.Errorf("list %s %s: run tacit list export %s first (its archive and register are kept nowhere else), "+
-			"or tacit list rm %s --force to remove it without", list, why, list, list)
+		return fmt.Errorf("list %s %s: run tacit list export %s first, which saves its archive and register "+
+			"(they are kept nowhere else), or tacit list rm %s --force to delete it anyway and lose them", list, why, list, list)
 	}
 	why := "n'a jamais été exportée"
 	if !at.IsZero() {
-		why = "a changé depuis son export du " + when
+		why = "a changé depuis sa dernière exportation, le " + when.Format("02/01/2006 à 15h04")
 	}
-	return fmt.Errorf("la liste %s %s : lancez d'abord tacit list export %s (ses archives et son registre ne sont gardés nulle part ailleurs), "+
-		"ou tacit list rm %s --force pour la supprimer sans export", list, why, list, list)
+	return fmt.Errorf("la liste %s %s : lancez d'abord tacit list export %s, qui enregistre ses archives et son registre "+
+		"(ils ne sont conservés nulle part ailleurs), ou tacit list rm %s --force pour la supprimer quand même et les perdre", list, why, list, list)
 }

@@ -109,7 +109,7 @@ func TestListExportAndRm(t *testing.T) {
 			// A post after the export: refused again, naming the export.
 			post(t, s, "jardin@lists.test", "bob@example.org", "Subject: two\r\n\r\nx\r\n", t0.Add(time.Hour))
 			_, err = run(t, a, "list rm jardin")
-			since := map[string]string{"fr": "a changé depuis son export du", "en": "changed since its export of"}[lang]
+			since := map[string]string{"fr": "a changé depuis sa dernière exportation, le", "en": "changed since its last export, on"}[lang]
 			if err == nil || !strings.Contains(err.Error(), since) {
 				t.Fatalf("list rm after a new post: %v, want %q", err, since)
 			}
