@@ -14,7 +14,7 @@ func (d *Duration) UnmarshalText(text []byte) error {
 	s := string(text)
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("invalid duration %q (use h, m or s, like \"72h\" or \"1h30m\")", s)
+		return fmt.Errorf("invalid duration %q (write hours, minutes or seconds, like \"72h\" or \"1h30m\"; 3 days is \"72h\")", s)
 	}
 	if v < 0 {
 		return fmt.Errorf("negative duration %q is not allowed", s)

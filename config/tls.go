@@ -31,7 +31,7 @@ func (c *Config) checkTLS(k *checker) {
 			"imap.tls_listen: %q is imap.listen too; give IMAP over TLS a port of its own (993)", c.IMAP.TLSListen)
 	}
 	if cert, _ := c.IMAPCert(); cert == "" {
-		k.addKeys([]string{"imap.tls_listen"}, "imap.tls_listen needs a certificate: "+
+		k.addKeys([]string{"imap.tls_listen"}, "imap.tls_listen: IMAP over TLS needs a certificate: "+
 			"set imap.tls_cert and imap.tls_key, or smtp.tls_cert and smtp.tls_key")
 	}
 }
@@ -41,8 +41,8 @@ func (c *Config) checkTLS(k *checker) {
 func bothOrNeither(k *checker, certKey, cert, keyKey, key string) {
 	switch {
 	case cert != "" && key == "":
-		k.addKeys([]string{certKey}, "%s is set but %s is not; set both or neither", certKey, keyKey)
+		k.addKeys([]string{certKey}, "%s: set but %s is not; set both or neither", certKey, keyKey)
 	case cert == "" && key != "":
-		k.addKeys([]string{keyKey}, "%s is set but %s is not; set both or neither", keyKey, certKey)
+		k.addKeys([]string{keyKey}, "%s: set but %s is not; set both or neither", keyKey, certKey)
 	}
 }

@@ -25,11 +25,11 @@ func TestTLSKeys(t *testing.T) {
 		{"STARTTLS only, with IMAP's own certificate", "[imap]\ntls_cert = \"i.pem\"\ntls_key = \"i.key\"\n", nil, "i.pem"},
 		{"no certificate at all", "", nil, ""},
 		{"IMAPS without a certificate", "[imap]\ntls_listen = \":993\"\n",
-			[]string{"t.toml:2:", "imap.tls_listen needs a certificate"}, ""},
+			[]string{"t.toml:2:", "imap.tls_listen: IMAP over TLS needs a certificate"}, ""},
 		{"a key without its certificate", "[imap]\ntls_key = \"i.key\"\n",
-			[]string{"t.toml:2:", "imap.tls_key is set but imap.tls_cert is not"}, ""},
+			[]string{"t.toml:2:", "imap.tls_key: set but imap.tls_cert is not"}, ""},
 		{"a certificate without its key", "[smtp]\ntls_cert = \"s.pem\"\ntls_key = \"s.key\"\n[imap]\ntls_cert = \"i.pem\"\n",
-			[]string{"t.toml:5:", "imap.tls_cert is set but imap.tls_key is not"}, ""},
+			[]string{"t.toml:5:", "imap.tls_cert: set but imap.tls_key is not"}, ""},
 		{"not an address", "[smtp]\ntls_cert = \"s.pem\"\ntls_key = \"s.key\"\n[imap]\ntls_listen = \"993\"\n",
 			[]string{"t.toml:5:", "imap.tls_listen", "not host:port"}, ""},
 		{"HTTPS with an https base_url", "[http]\nbase_url = \"https://lists.example.org\"\n" +
@@ -40,7 +40,7 @@ func TestTLSKeys(t *testing.T) {
 			"tls_cert = \"h.pem\"\ntls_key = \"h.key\"\n",
 			[]string{"t.toml:2:", "starts with http://"}, ""},
 		{"an HTTP key without its certificate", "[http]\ntls_key = \"h.key\"\n",
-			[]string{"t.toml:2:", "http.tls_key is set but http.tls_cert is not"}, ""},
+			[]string{"t.toml:2:", "http.tls_key: set but http.tls_cert is not"}, ""},
 		{"the plaintext port", "[smtp]\ntls_cert = \"s.pem\"\ntls_key = \"s.key\"\n" +
 			"[imap]\nlisten = \":1143\"\ntls_listen = \":1143\"\n",
 			[]string{"t.toml:6:", "port of its own"}, ""},

@@ -230,9 +230,9 @@ func (c *Config) checkConsensus(k *checker) {
 	if c.Consensus.MinDeadline.Duration > c.Consensus.DefaultDeadline.Duration {
 		lo, def := c.Consensus.MinDeadline, c.Consensus.DefaultDeadline
 		k.ps = append(k.ps, problem{keys: []string{"consensus.min_deadline", "consensus.default_deadline"},
-			msg: fmt.Sprintf("consensus.min_deadline: %s is longer than consensus.default_deadline (%s)", lo, def),
+			msg: fmt.Sprintf("consensus.min_deadline: %s is longer than consensus.default_deadline (%s); shorten it, or lengthen consensus.default_deadline", lo, def),
 			alt: map[string]string{"consensus.default_deadline": fmt.Sprintf(
-				"%s is shorter than consensus.min_deadline (%s)", def, lo)}})
+				"%s is shorter than consensus.min_deadline (%s); lengthen it, or shorten consensus.min_deadline", def, lo)}})
 	}
 	if msg := checkCron(c.Consensus.Schedule); msg != "" {
 		add("consensus.schedule", "%s", msg)
