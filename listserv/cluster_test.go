@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tacit/consensus"
+	"tacit/internal/smtpsink"
 	"tacit/listserv/dkim"
 	"tacit/listserv/outbound"
 	"tacit/storage"
@@ -21,13 +22,20 @@ import (
 // PostgreSQL (on bbolt, in one process: the store's locks are in-process).
 func secondNode(t *testing.T, h *harness, now func() time.Time, cons ConsensusOptions) *Server {
 	t.Helper()
-	tr := outbound.NewRelay(outbound.RelayOptions{Addr: h.sink.Addr(), Hostname: "lists.test", MaxConns: 4})
+	return runNode(t, h.store, h.sink, now, cons)
+}
+
+// runNode runs a server on store, delivering into sink, until the test
+// ends (the caller closes the store after).
+func runNode(t *testing.T, store *storage.Store, sink *smtpsink.Sink, now func() time.Time, cons ConsensusOptions) *Server {
+	t.Helper()
+	tr := outbound.NewRelay(outbound.RelayOptions{Addr: sink.Addr(), Hostname: "lists.test", MaxConns: 4})
 	srv, err := New(Options{
-		Store: h.store, Domain: "lists.test", Language: "fr",
+		Store: store, Domain: "lists.test", Language: "fr",
 		SMTP: SMTPOptions{Listen: "127.0.0.1:0", Hostname: "lists.test", MaxMessageBytes: 1 << 20,
 			MaxRecipients: 10, MaxConnections: 50, IdleTimeout: 5 * time.Second, DataTimeout: 5 * time.Second},
 		Delivery: DeliveryOptions{Transport: tr, Concurrency: 4, MaxQueueLifetime: time.Hour,
-			RetryBase: 100 * time.Millisecond, RetryMax: 400 * time.Millisecond},
+			RetryBase: 100 * time.Millisecond, RetryMax: 400 * time.Millisecond, Lease: time.Second},
 		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Now:             now,
 		Consensus:       cons,
@@ -43,7 +51,7 @@ func secondNode(t *testing.T, h *harness, now func() time.Time, cons ConsensusOp
 	t.Cleanup(func() { // before h's cleanup, which closes the store
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("second node: %v", err)
+			t.Errorf("node: %v", err)
 		}
 		tr.Close()
 	})

@@ -59,6 +59,8 @@ type DB struct {
 	// write lock, so that waiting writers do not hold every connection
 	// of the pool.
 	writer sync.Mutex
+	// namedLocks are Exclusive's in-process locks (lock.go).
+	namedLocks
 }
 
 // Open connects to the database named by dsn (a URL postgres://… or
