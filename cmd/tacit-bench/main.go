@@ -17,6 +17,11 @@
 //	        reuse their connections, timed until every post got its 250
 //	imap    --messages archived posts, then one
 //	        UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (FROM SUBJECT DATE)])
+//	dkim    the fanout three times, each with a tacit of its own: lists
+//	        unsigned, signed with an RSA-2048 key, signed with an Ed25519
+//	        key; each signed rate is also given as a ratio of the
+//	        unsigned one (with --unsubscribe, the default, each copy is
+//	        signed for its member)
 //	sink    no tacit: run the counting sink on --listen until --expect
 //	        recipients arrived, and print when the last one did (for
 //	        timing another MTA, see peers.sh)
@@ -77,7 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.tacit, "tacit", "", "tacit binary to run (default: go build ./cmd/tacit into the temp dir)")
 	fs.StringVar(&o.sink, "sink", "", "external SMTP sink host:port (default: an internal counting sink)")
-	fs.StringVar(&o.workload, "workload", "fanout", "fanout, ingest, imap, or sink")
+	fs.StringVar(&o.workload, "workload", "fanout", "fanout, ingest, imap, dkim, or sink")
 	fs.IntVar(&o.members, "members", 1000, "fanout: members of the list")
 	fs.IntVar(&o.posts, "posts", 1000, "ingest: posts per run")
 	fs.IntVar(&o.clients, "clients", 8, "ingest and imap set-up: parallel SMTP clients")
@@ -128,6 +133,18 @@ type result struct {
 	// PeakRSSMB is the largest resident set of the tacit process over
 	// its life (VmHWM), in MiB (fanout).
 	PeakRSSMB float64 `json:"peak_rss_mb,omitempty"`
+	// CPUSeconds is the CPU time tacit used in each run (fanout), and
+	// CPUPerRecipientUS the median's per recipient, in microseconds: a
+	// cost that other load on the machine does not inflate.
+	CPUSeconds        []float64 `json:"cpu_seconds,omitempty"`
+	CPUPerRecipientUS float64   `json:"cpu_us_per_recipient,omitempty"`
+	// DKIM names the key the lists signed with ("rsa2048", "ed25519"),
+	// "" for none (fanout).
+	DKIM string `json:"dkim,omitempty"`
+	// Variants are the fan-outs of the dkim workload, unsigned first;
+	// Ratios their rates divided by the unsigned one, by key.
+	Variants []*result          `json:"variants,omitempty"`
+	Ratios   map[string]float64 `json:"ratios,omitempty"`
 }
 
 // label is the fixed part of a result's lines.
@@ -137,6 +154,9 @@ func (r *result) label() string {
 	switch r.Workload {
 	case "fanout":
 		fmt.Fprintf(&b, " members=%d verp=%t size=%d", r.Members, r.VERP, r.Size)
+		if r.DKIM != "" {
+			fmt.Fprintf(&b, " dkim=%s", r.DKIM)
+		}
 	case "ingest":
 		fmt.Fprintf(&b, " posts=%d clients=%d", r.Posts, r.Clients)
 	case "imap":
@@ -199,8 +219,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		res, err = b.ingest(ctx)
 	case "imap":
 		res, err = b.imap(ctx)
+	case "dkim":
+		res, err = b.signing(ctx)
 	default:
-		return fmt.Errorf("unknown workload %q (fanout, ingest, imap or sink)", o.workload)
+		return fmt.Errorf("unknown workload %q (fanout, ingest, imap, dkim or sink)", o.workload)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.workload, err)

@@ -61,7 +61,8 @@ type instance struct {
 	imapAddr string // "" disables IMAP
 	relay    string
 	verp     bool
-	http     bool // [http] on, with a base URL: one-click unsubscribe URLs
+	http     bool   // [http] on, with a base URL: one-click unsubscribe URLs
+	dkimKey  string // [dkim] private_key, "" for none
 	conc     int
 }
 
@@ -74,6 +75,7 @@ type instanceOptions struct {
 	imap        bool
 	http        bool
 	concurrency int
+	dkimKey     string // a PEM key file: the lists sign their mail with it
 }
 
 func newInstance(o instanceOptions) (*instance, error) {
@@ -82,7 +84,7 @@ func newInstance(o instanceOptions) (*instance, error) {
 		return nil, fmt.Errorf("instance dir: %w", err)
 	}
 	in := &instance{bin: o.bin, dir: dir, cfgPath: filepath.Join(dir, "tacit.toml"),
-		relay: o.relay, verp: o.verp, conc: o.concurrency, http: o.http}
+		relay: o.relay, verp: o.verp, conc: o.concurrency, http: o.http, dkimKey: o.dkimKey}
 	if o.imap {
 		in.imapAddr = "127.0.0.1:0" // replaced by writeConfig
 	}
@@ -121,6 +123,9 @@ func (in *instance) writeConfig() error {
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "[delivery]\nmode = \"relay\"\nrelay = %q\nverp = %t\nconcurrency = %d\n", in.relay, in.verp, in.conc)
+	if in.dkimKey != "" {
+		fmt.Fprintf(&b, "\n[dkim]\ndomain = \"lists.test\"\nselector = \"bench\"\nprivate_key = %q\n", in.dkimKey)
+	}
 	if err := os.WriteFile(in.cfgPath, []byte(b.String()), 0o600); err != nil {
 		return fmt.Errorf("write config: %w", err)
 	}

@@ -21,6 +21,9 @@ type bench struct {
 	bin string
 	tmp string
 	out io.Writer // where the lines go
+	// dkimKey, when set, is the key the instances sign with (the dkim
+	// workload), and dkimKind names it in the results.
+	dkimKey, dkimKind string
 }
 
 // env is a running tacit with its list and the counter of what it
@@ -67,7 +70,7 @@ func (b *bench) setup(ctx context.Context, members int, withIMAP bool) (*env, er
 		e.sink, relay = s, s.addr()
 	}
 	in, err := newInstance(instanceOptions{bin: b.bin, parent: b.tmp, relay: relay, verp: b.o.verp,
-		imap: withIMAP, http: b.o.unsubscribe, concurrency: b.o.concurrency})
+		imap: withIMAP, http: b.o.unsubscribe, concurrency: b.o.concurrency, dkimKey: b.dkimKey})
 	if err == nil {
 		err = in.setupList(ctx, members)
 	}
@@ -101,6 +104,24 @@ func postOfSize(subject string, size int) string {
 		time.Now().UTC().Format(time.RFC1123Z) + "\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
 	return hdr + strings.Repeat(line, max(1, (size-len(hdr))/len(line)))
+}
+
+// cpuSeconds returns the CPU time process pid has used so far, user and
+// system (utime and stime in /proc; 0 where there is no /proc): what a
+// run costs, whatever else the machine is doing.
+func cpuSeconds(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: count after it.
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100 // USER_HZ, 100 on Linux
 }
 
 // peakRSS returns the largest resident set of process pid so far, in MiB
@@ -158,9 +179,11 @@ func (b *bench) fanout(ctx context.Context) (*result, error) {
 	}
 	defer e.close()
 	res := &result{Workload: "fanout", Members: n, VERP: b.o.verp, Sink: b.sinkName(), RateUnit: "recipients/s",
-		Size: b.o.size}
+		Size: b.o.size, DKIM: b.dkimKind}
 	base := e.counter.count()
+	pid := e.srv.cmd.Process.Pid
 	for i := range b.o.runs {
+		cpu0 := cpuSeconds(pid)
 		if err := sendOne(e.in.smtpAddr, postOfSize(fmt.Sprintf("fanout-%d-%d", i, time.Now().UnixNano()), b.o.size)); err != nil {
 			return nil, err
 		}
@@ -171,12 +194,15 @@ func (b *bench) fanout(ctx context.Context) (*result, error) {
 		}
 		d := done.Sub(start).Seconds()
 		res.Seconds = append(res.Seconds, d)
+		res.CPUSeconds = append(res.CPUSeconds, cpuSeconds(pid)-cpu0)
 		res.PeakRSSMB = max(res.PeakRSSMB, peakRSS(e.srv.cmd.Process.Pid))
 		fmt.Fprintln(b.out, res.line(fmt.Sprintf("run=%d/%d", i+1, b.o.runs), d, n))
 	}
 	res.MedianSeconds = median(res.Seconds)
 	res.Rate = float64(n) / res.MedianSeconds
-	fmt.Fprintln(b.out, res.line("median", res.MedianSeconds, n), fmt.Sprintf("peak_rss_mb=%.0f", res.PeakRSSMB))
+	res.CPUPerRecipientUS = median(res.CPUSeconds) / float64(n) * 1e6
+	fmt.Fprintln(b.out, res.line("median", res.MedianSeconds, n), fmt.Sprintf("peak_rss_mb=%.0f cpu_us/recipient=%.0f",
+		res.PeakRSSMB, res.CPUPerRecipientUS))
 	return res, e.close()
 }
 
