@@ -210,7 +210,7 @@ func TestCopiesSignedForEachMemberVerifiedByDkimpy(t *testing.T) {
 // checkSeal checks the ARC set of a copy: with an RSA key, one set
 // (i=1, cv=none) that dkimpy validates, whose
 // ARC-Authentication-Results say what the trusted relay found; with an
-// Ed25519 key none (RFC 8617 knows rsa-sha256 only).
+// Ed25519 key none (ARC verifiers accept rsa-sha256 only).
 func checkSeal(t *testing.T, f, kind string, raw []byte, v pyVerdict) {
 	t.Helper()
 	if kind != "rsa" {

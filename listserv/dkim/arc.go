@@ -21,8 +21,9 @@ import (
 // signs every ARC field so far). A receiver that trusts the list may then
 // believe the author's authentication after the list's changes.
 //
-// RFC 8617 and the verifiers in use (Google's, dkimpy's) know only
-// rsa-sha256 for ARC: with an Ed25519 key tacit does not seal (CanSeal).
+// ARC as deployed knows only rsa-sha256 (dkimpy refuses any other
+// algorithm in an ARC set): with an Ed25519 key tacit does not seal
+// (CanSeal).
 
 // maxInstance is the highest instance RFC 8617 allows (i=1 to 50).
 const maxInstance = 50
@@ -229,8 +230,8 @@ func verifyAMS(lookup func(string) ([]string, error), fs []field, ams field, bod
 	return verifyField(lookup, ams, t, hashFields(nil, fs, keys, hc == "relaxed"), hc == "relaxed")
 }
 
-// CanSeal reports whether the key can make ARC sets: RFC 8617 defines
-// them with rsa-sha256 only, and receivers refuse another algorithm.
+// CanSeal reports whether the key can make ARC sets: an RSA key
+// (rsa-sha256, the one algorithm ARC verifiers accept).
 func (s *Signer) CanSeal() bool { return s.algorithm == "rsa-sha256" }
 
 // Seal returns header with a new ARC set on top: the

@@ -62,8 +62,12 @@ type RunnerOptions struct {
 	// proposal's personal links in the body). Such entries go out one
 	// transaction per recipient; a body returned unchanged is shared.
 	// It is called from several goroutines at once (a signature costs
-	// CPU): at most GOMAXPROCS calls run together, over all attempts.
+	// CPU): at most PersonalizeParallel calls run together, over all
+	// attempts.
 	Personalize func(e *storage.QueueEntry, rcpt string, header, body []byte) (from string, h, b []byte)
+	// PersonalizeParallel bounds the Personalize calls running at once;
+	// 0 means GOMAXPROCS (one per core: signing is CPU work).
+	PersonalizeParallel int
 	// OnAttempt, when set, is told the outcome of each attempt, counted
 	// in recipients: delivered, failed for good, deferred to a retry.
 	OnAttempt func(delivered, failed, deferred int)
@@ -79,9 +83,9 @@ type Runner struct {
 	// the entries of one post (one per 100 members, or per domain) read
 	// it from the store once, however large it is.
 	bodies map[uint64]*sharedMessage
-	// cpu bounds the Personalize calls running at once to GOMAXPROCS:
-	// the copies are signed in parallel, without more goroutines than
-	// cores fighting over them while others wait on the network.
+	// cpu bounds the Personalize calls running at once (one per core
+	// by default): the copies are signed in parallel, without more
+	// goroutines than cores fighting over them.
 	cpu chan struct{}
 }
 
@@ -117,6 +121,9 @@ func NewRunner(o RunnerOptions) *Runner {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.PersonalizeParallel < 1 {
+		o.PersonalizeParallel = runtime.GOMAXPROCS(0)
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -124,7 +131,7 @@ func NewRunner(o RunnerOptions) *Runner {
 		o.OnAttempt = func(int, int, int) {}
 	}
 	return &Runner{o: o, wake: make(chan struct{}, 1), flight: make(map[uint64]bool),
-		bodies: make(map[uint64]*sharedMessage), cpu: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		bodies: make(map[uint64]*sharedMessage), cpu: make(chan struct{}, o.PersonalizeParallel)}
 }
 
 // Wake tells the runner that new entries may be due.
