@@ -7,7 +7,7 @@ package config
 
 import "time"
 
-// Config is the whole configuration of one tacit instance (SPEC section 3).
+// Config is the whole configuration of one tacit instance (docs/configuration.md).
 type Config struct {
 	// DataDir holds the bbolt store and the spools; relative paths are
 	// relative to the working directory.
@@ -64,7 +64,7 @@ type SMTP struct {
 	MaxMessagesPerMinute int `toml:"max_messages_per_minute"`
 	// TrustedRelays are the client addresses (comma-separated CIDRs) of
 	// the operator's MTA: their Authentication-Results (with AuthservID)
-	// are read to authenticate a sender (SPEC section 11). Nobody else's
+	// are read to authenticate a sender (docs/security.md). Nobody else's
 	// are.
 	TrustedRelays string `toml:"trusted_relays"`
 	// AuthservID is the authserv-id those relays write in
@@ -142,7 +142,7 @@ type Delivery struct {
 	BounceDays   int      `toml:"bounce_days"`
 	BounceWindow Duration `toml:"bounce_window"`
 	// DigestTime is when (HH:MM, in the timezone) the daily digest goes
-	// to the members who chose it (SPEC section 14).
+	// to the members who chose it (docs/membership.md).
 	DigestTime string `toml:"digest_time"`
 }
 
@@ -178,14 +178,14 @@ type Consensus struct {
 	// Schedule is the robfig/cron spec of the engine's tick.
 	Schedule string `toml:"schedule"`
 	// Authentication is how a proposal, a reply command or a -request
-	// command that changes something is tied to its From (SPEC section
-	// 11): "dkim-or-confirm" (an aligned DKIM signature or a trusted
+	// command that changes something is tied to its From (docs/security.md):
+	// "dkim-or-confirm" (an aligned DKIM signature or a trusted
 	// relay's results count at once, anything else after the sender
 	// confirms by return mail), "dkim" (only those count) or "none" (From
 	// is trusted).
 	Authentication string `toml:"authentication"`
 	// AgendaBefore is how long before each meeting its agenda goes to
-	// the list (SPEC section 13).
+	// the list (docs/meetings.md).
 	AgendaBefore Duration `toml:"agenda_before"`
 	// ConfirmWindow is how long a command waits for its confirmation;
 	// a decision never passes over a command waiting, for at most this
@@ -207,7 +207,7 @@ type Duration struct {
 	time.Duration
 }
 
-// Default returns the built-in configuration of SPEC section 3, plus
+// Default returns the built-in configuration of docs/configuration.md, plus
 // tacit's own SMTP limits. It returns a new value on each call.
 func Default() *Config {
 	return &Config{

@@ -13,7 +13,7 @@ import (
 
 const fixtures = "../testdata/config"
 
-// TestDefaultsMatchSpec checks Default against SPEC section 3, value by
+// TestDefaultsMatchSpec checks Default against docs/configuration.md, value by
 // value, and tacit's own SMTP limits against docs/configuration.md.
 func TestDefaultsMatchSpec(t *testing.T) {
 	t.Parallel()

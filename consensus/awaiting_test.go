@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// SPEC section 11: a deadline never passes over a command waiting for its
+// docs/security.md: a deadline never passes over a command waiting for its
 // confirmation; a command never confirmed changes nothing.
 func TestDeadlineWaitsForConfirmation(t *testing.T) {
 	t.Parallel()

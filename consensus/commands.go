@@ -35,8 +35,8 @@ type Parse struct {
 // of a long text.
 const maxHints = 5
 
-// MaxOwnText bounds the sender's own text the grammar reads (SPEC
-// section 11): commands after the first 64 KB are not read.
+// MaxOwnText bounds the sender's own text the grammar reads
+// (docs/security.md): commands after the first 64 KB are not read.
 const MaxOwnText = 64 << 10
 
 // NoPosition reports whether a reply took no position but may have meant

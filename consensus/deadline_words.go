@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// This file reads deadlines in everyday words (SPEC section 12):
+// This file reads deadlines in everyday words (docs/decisions.md):
 // "vendredi 18h", "demain soir", "le 15", "15/12", "next Monday",
 // "December 15th 6pm". Values are normalised (lower case, no accents)
 // and stripped of the words that add nothing (deadline.go).

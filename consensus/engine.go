@@ -56,7 +56,7 @@ type Event struct {
 // NoticeKind names a notice to the whole list.
 type NoticeKind string
 
-// The notices of SPEC section 7.
+// The notices of docs/decisions.md.
 const (
 	NoticeAdopted   NoticeKind = "adopted"
 	NoticeBlocked   NoticeKind = "blocked"

@@ -14,7 +14,7 @@ type phrase struct {
 	negatable bool
 }
 
-// phrases are SPEC sections 6 and 12. The longest that matches at the
+// phrases are docs/decisions.md. The longest that matches at the
 // start of a line wins, so "objection levee" is a lift, "pas d'objection"
 // a support and "je ne suis pas contre" a support, not an objection.
 // Negated forms are listed with and without the French "ne", which

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// SPEC section 12: nobody's "no" is read as silence, and no negated "no"
+// docs/decisions.md: nobody's "no" is read as silence, and no negated "no"
 // blocks.
 func TestPlainWords(t *testing.T) {
 	t.Parallel()

@@ -21,7 +21,7 @@ const (
 	StatusAdopted   Status = "adopted"
 	StatusBlocked   Status = "blocked"
 	StatusWithdrawn Status = "withdrawn"
-	// StatusRejected: a meeting decided against it (SPEC section 13).
+	// StatusRejected: a meeting decided against it (docs/meetings.md).
 	StatusRejected Status = "rejected"
 )
 
@@ -127,7 +127,7 @@ type Proposal struct {
 	// them before acting.
 	Unpositioned int `json:"unpositioned,omitempty"`
 	// Awaiting are the commands that wait for their sender's
-	// confirmation by return mail (SPEC section 11): a deadline never
+	// confirmation by return mail (docs/security.md): a deadline never
 	// passes over one received before it, until its Until.
 	Awaiting []Awaiting `json:"awaiting,omitempty"`
 	// DeadlineUnread is the deadline line of the proposal's text that

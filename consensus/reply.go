@@ -41,7 +41,7 @@ var (
 )
 
 // OwnText returns the sender's own text of a reply body (plain text, UTF-8),
-// as SPEC section 6 cuts it: quoted lines and their attribution removed
+// as docs/decisions.md cuts it: quoted lines and their attribution removed
 // (text after a quoted block is kept), and everything cut after an
 // unmarked quote (an attribution not followed by "> " lines, "-----Original
 // Message-----" and its kin, a "De : / Envoyé :" header block, forward

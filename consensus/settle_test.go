@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// SPEC section 13: what silence could not settle, a meeting settles.
+// docs/meetings.md: what silence could not settle, a meeting settles.
 func TestSettleAtAMeeting(t *testing.T) {
 	t.Parallel()
 	p := open72h()

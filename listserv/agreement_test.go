@@ -21,7 +21,7 @@ import (
 	"tacit/storage"
 )
 
-// SPEC section 12: "tacit explain and tacit serve share one reading: for
+// docs/decisions.md: "tacit explain and tacit serve share one reading: for
 // any message, what explain --json says is what the server does with it".
 // Every mail of the grammar corpus (testdata/mail) is explained against a
 // running server's store, then sent to that server over SMTP, and what
@@ -451,7 +451,7 @@ func (a *agreeServer) compare(l storage.List, e classify.Explanation, o agreeOut
 // explainThenSend explains raw against the store as it is, then sends it
 // and reads what the server did. Both read the same bytes: the trusted
 // relay's Authentication-Results that the harness adds (its author is
-// authenticated, SPEC section 11) is added before explain reads it.
+// authenticated, docs/security.md) is added before explain reads it.
 func (a *agreeServer) explainThenSend(t *testing.T, author, list string, raw []byte, msgID string) (classify.Explanation, agreeOutcome, time.Time) {
 	t.Helper()
 	if a.h.relayAuth {

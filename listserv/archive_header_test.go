@@ -9,8 +9,8 @@ import (
 	"tacit/storage"
 )
 
-// TestListArchiveAnnouncesAPublicRegister checks List-Archive (SPEC
-// section 8): a post to a list whose register is public carries
+// TestListArchiveAnnouncesAPublicRegister checks List-Archive
+// (docs/delivery.md): a post to a list whose register is public carries
 // List-Archive: <BASE_URL/lists/NAME/decisions>, a page the server
 // answers; a post to a list whose register is private carries none.
 func TestListArchiveAnnouncesAPublicRegister(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"tacit/storage"
 )
 
-// Only the member speaks for the member (SPEC section 11). A proposal and
+// Only the member speaks for the member (docs/security.md). A proposal and
 // every reply command count only when the message is authenticated as
 // its From: an aligned DKIM signature (each signature once per list), or
 // the Authentication-Results of a trusted relay. Otherwise, on the

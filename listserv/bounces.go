@@ -12,7 +12,7 @@ import (
 	"tacit/storage"
 )
 
-// bounce handles mail to NAME-bounces[+…]@DOMAIN (SPEC section 11). A
+// bounce handles mail to NAME-bounces[+…]@DOMAIN (docs/security.md). A
 // delivery report counts only when it comes to a tagged VERP address:
 // NAME-bounces+alice=example.org+TAG@DOMAIN, the envelope sender of list
 // mail to alice, or …+probe-TAG@DOMAIN, that of the probe sent to her

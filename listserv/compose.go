@@ -64,7 +64,7 @@ func (s *processor) compose(lt letter) composed {
 	// Mail to the whole list gets a personal List-Unsubscribe at delivery.
 	rewrite.WriteListFields(&b, rewrite.Options{List: s.rewriteList(l), NoUnsubscribe: lt.toList && s.o.HTTPBaseURL != "",
 		NoReplyTo: from != l.Address})
-	// Every field is folded under 998 octets a line (SPEC section 11):
+	// Every field is folded under 998 octets a line (docs/security.md):
 	// a long title, three hundred owners, a long thread.
 	rewrite.WriteField(&b, "From", rewrite.Phrase(listDisplayName(l))+" <"+from+">")
 	rewrite.WriteField(&b, "To", to)

@@ -41,8 +41,8 @@ func TestMessageIDsSortByTime(t *testing.T) {
 	}
 }
 
-// Every header line of a composed message is at most 998 octets (SPEC
-// section 11), whatever the title, the number of owners or the length
+// Every header line of a composed message is at most 998 octets
+// (docs/security.md), whatever the title, the number of owners or the length
 // of the thread, and the message still parses with the same Subject.
 func TestComposedHeaderLinesAreFolded(t *testing.T) {
 	t.Parallel()

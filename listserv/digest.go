@@ -14,7 +14,7 @@ import (
 	"tacit/storage"
 )
 
-// Less mail, never fewer decisions (SPEC section 14). Two recipient sets:
+// Less mail, never fewer decisions (docs/membership.md). Two recipient sets:
 //
 //   - the decision set (recipients: every enabled member, whatever their
 //     mode) gets proposals — the post that opens one —, reminders,

@@ -23,7 +23,7 @@ func memberOf(t *testing.T, h *harness, addr string) storage.Member {
 	return m
 }
 
-// SPEC section 14: "résumé", "vacances jusqu'au DATE" and "normal" by
+// docs/membership.md: "résumé", "vacances jusqu'au DATE" and "normal" by
 // mail to NAME-request, from an authenticated message or confirmed.
 func TestDeliveryModesByMail(t *testing.T) {
 	t.Parallel()
@@ -70,7 +70,7 @@ func TestDeliveryModesByMail(t *testing.T) {
 	if !contains(got, "La date n'a pas été comprise") || memberOf(t, h, "alice@example.org").Mode != storage.ModeNormal {
 		t.Errorf("an unreadable date was not refused:\n%s", got)
 	}
-	// SPEC's own examples: "nomail until 2027-01-15", and "vacances
+	// the documented examples: "nomail until 2027-01-15", and "vacances
 	// jusqu'au 15/01" without a year, which is the next 15 January.
 	jan15 := time.Date(2027, 1, 15, 0, 0, 0, 0, paris(t))
 	for i, c := range []struct{ who, body string }{
@@ -148,7 +148,7 @@ func digestParts(t *testing.T, raw []byte) (string, []string, []string) {
 	return ct, types, contents
 }
 
-// SPEC section 14: a digest member gets a proposal at once, and the
+// docs/membership.md: a digest member gets a proposal at once, and the
 // ordinary posts only in the evening's digest — one, even if the tick
 // runs twice.
 func TestDigestMemberGetsDecisionsAtOnceAndPostsInTheEvening(t *testing.T) {
@@ -205,7 +205,7 @@ func TestDigestMemberGetsDecisionsAtOnceAndPostsInTheEvening(t *testing.T) {
 	}
 }
 
-// SPEC section 14: a member on holidays gets every proposal, reminder
+// docs/membership.md: a member on holidays gets every proposal, reminder
 // and outcome but no ordinary post, and is back (and told) after the
 // date.
 func TestHolidaysKeepDecisionsAndEndByThemselves(t *testing.T) {

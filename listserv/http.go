@@ -42,9 +42,9 @@ func (s *Server) newHTTP() http.Handler {
 		},
 		Logger: s.o.Logger,
 	})
-	mux.Handle("/unsubscribe/", one) // SPEC section 10
+	mux.Handle("/unsubscribe/", one) // docs/register.md
 	mux.Handle("/u/", one)           // the short form of the first versions
-	// One-click positions (SPEC section 14: GET shows, POST acts), when
+	// One-click positions (docs/membership.md: GET shows, POST acts), when
 	// HTTP is on.
 	if s.proc.webKey != nil {
 		mux.Handle("/p/", s.positions())

@@ -12,8 +12,8 @@ import (
 	"tacit/storage"
 )
 
-// What silence could not settle goes to the next meeting (SPEC section
-// 13). agenda_before ahead of each meeting, the list gets its agenda:
+// What silence could not settle goes to the next meeting (docs/meetings.md).
+// agenda_before ahead of each meeting, the list gets its agenda:
 // the blocked proposals with their objections, those still open after
 // the meeting, the decisions since the previous one. After it, an owner
 // records what was decided (settle): adopted at the meeting, rejected,

@@ -26,7 +26,7 @@ func blockedProposal(t *testing.T, h *harness, c *clock, n int, title string) {
 	waitMessages(t, h.sink, "carol@example.org", "[BLOQUÉE #", n)
 }
 
-// SPEC section 13: what silence could not settle goes to the next
+// docs/meetings.md: what silence could not settle goes to the next
 // meeting: its agenda goes out once, and an owner records the decision.
 func TestMeetingAgendaAndSettling(t *testing.T) {
 	t.Parallel()

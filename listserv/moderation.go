@@ -13,7 +13,7 @@ import (
 	"tacit/storage"
 )
 
-// Moderation (SPEC sections 4 and 8): a post from a non-member, from a
+// Moderation (docs/membership.md and docs/delivery.md): a post from a non-member, from a
 // moderated member, to a moderated list, or from anybody but an owner to
 // an announce-only list is held. The owners get a notice from
 // NAME-request with the post attached and a token in the Subject; a reply
@@ -22,7 +22,7 @@ import (
 // with the decision on its envelope, so that distributing it and telling
 // its author happen in the post path, once, whichever way it was taken.
 //
-// The owners' notices are capped (SPEC section 11): in one clock hour a
+// The owners' notices are capped (docs/security.md): in one clock hour a
 // list sends a notice for its first heldNoticesPerHour held posts only.
 // The posts beyond are held and listed all the same, and the first post
 // held in a later hour brings the owners one summary of those of them

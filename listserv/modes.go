@@ -11,7 +11,7 @@ import (
 	"tacit/storage"
 )
 
-// Delivery modes (SPEC section 14: less mail, never fewer decisions). A
+// Delivery modes (docs/membership.md: less mail, never fewer decisions). A
 // member writes to NAME-request "résumé" (digest: the day's posts in one
 // message at digest_time), "pause" or "vacances [jusqu'au DATE]"
 // (nomail: no ordinary post, until DATE when given) or "normal". These
@@ -113,7 +113,7 @@ func (s *processor) confirmModes(rq *requestRun, c storage.Confirmation) error {
 }
 
 // authenticatedRequest reports whether rq's message is authenticated
-// (SPEC section 11) and sent to NAME-request or to the list itself: what
+// (docs/security.md) and sent to NAME-request or to the list itself: what
 // a command changing a member's settings or the list needs to act at
 // once, without a confirmation by return mail.
 func (s *processor) authenticatedRequest(rq *requestRun) bool {

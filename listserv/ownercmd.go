@@ -13,11 +13,11 @@ import (
 	"tacit/storage"
 )
 
-// The owners' commands by mail to NAME-request (SPEC section 13):
+// The owners' commands by mail to NAME-request (docs/meetings.md):
 // "réunion 12/01/2027 18h30 Maison du libre" announces a meeting,
 // "décision #3 adoptée [note]" records what a meeting decided. They count
 // only from an owner whose message is authenticated, or who confirms it
-// by a plain reply (SPEC section 11).
+// by a plain reply (docs/security.md).
 
 // settleLine reads "#3 adoptée la note": the number, the outcome word,
 // the note.
@@ -142,7 +142,7 @@ func (s *processor) confirmOwnerCommands(rq *requestRun, c storage.Confirmation)
 }
 
 // agendaReply carries out the "décision #N …" lines of an owner's reply
-// to a meeting's agenda, sent to the list (SPEC section 13: settling
+// to a meeting's agenda, sent to the list (docs/meetings.md: settling
 // works as a reply to the agenda too); the owner hears privately what
 // was recorded, and anyone else who wrote such a line hears that only
 // the owners can. The reply itself is distributed like any post.

@@ -18,7 +18,7 @@ import (
 	"tacit/storage"
 )
 
-// SPEC section 14: each member's copy of a proposal carries their own
+// docs/membership.md: each member's copy of a proposal carries their own
 // one-click links; the copy stays signed by the list; a member objects
 // from their copy's link, as that member.
 func TestEachCopyCarriesItsMembersLinks(t *testing.T) {

@@ -200,7 +200,7 @@ func (s *processor) private(l storage.List, p consensus.Proposal, kind notice.Ki
 // event per command of the sender's own text; the sender hears privately
 // what was counted (or, for a reply without position, that nothing was),
 // and the list hears of any outcome or amendment. Commands count only
-// from an authenticated message (SPEC section 11); otherwise they wait
+// from an authenticated message (docs/security.md); otherwise they wait
 // for the sender's confirmation, or are refused on "dkim" lists.
 func (s *processor) reply(l storage.List, r classify.Reading, in *inbound, who sender) (hook, error) {
 	received, now := in.received, in.now

@@ -20,8 +20,9 @@ import (
 )
 
 // Mail to NAME-request@DOMAIN (and NAME-subscribe@, NAME-unsubscribe@)
-// carries commands, one per line, in the Subject or the body (SPEC
-// section 4). One reply summarises every command found. Subscribing and
+// carries commands, one per line, in the Subject or the body
+// (docs/membership.md). One reply summarises every command found. Subscribing
+// and
 // unsubscribing are confirmed by the address itself (double opt-in): the
 // reply carries "confirm TOKEN" in its Subject, so that a plain reply
 // confirms. The list never answers bounces, auto-replies or its own mail,
@@ -33,7 +34,7 @@ const confirmationLifetime = 7 * 24 * time.Hour
 // maxRequestLines bounds the lines of a request read for commands.
 const maxRequestLines = 30
 
-// verbs maps the normalised command words (SPEC section 4) to commands.
+// verbs maps the normalised command words (docs/membership.md) to commands.
 var verbs = []struct{ words, verb string }{
 	{"se desabonner", "unsubscribe"}, {"desabonner", "unsubscribe"}, {"desabonnement", "unsubscribe"},
 	{"unsubscribe", "unsubscribe"}, {"signoff", "unsubscribe"}, {"leave", "unsubscribe"},

@@ -102,7 +102,7 @@ func TestHelpAndUnknownWordsAndPassword(t *testing.T) {
 	h.mustSend("carol@example.org", []string{"jardin-request@lists.test"},
 		requestMail("carol@example.org", "jardin-request@lists.test", "question", "Bonjour, comment ça marche ?\r\n"))
 	got := waitMessages(t, h.sink, "carol@example.org", "Réponse à votre message", 1)
-	// SPEC section 8: command replies carry the list's headers too.
+	// docs/delivery.md: command replies carry the list's headers too.
 	if id := got[0].Header.Get("List-Id"); !strings.Contains(id, "<jardin.lists.test>") || got[0].Header.Get("Auto-Submitted") != "auto-generated" {
 		t.Errorf("command reply headers: List-Id %q, Auto-Submitted %q", id, got[0].Header.Get("Auto-Submitted"))
 	}
@@ -218,7 +218,7 @@ func TestModerationByMailAndCLI(t *testing.T) {
 		t.Errorf("the rejected post went out")
 	}
 
-	// Rejected with the CLI and a reason (SPEC: tacit held reject ID --reason TEXT).
+	// Rejected with the CLI and a reason (docs/admin.md: tacit held reject ID --reason TEXT).
 	post("bob@example.org", "Doublon de Bob")
 	waitMessages(t, h.sink, "owner@example.net", "À modérer : Doublon de Bob", 1)
 	held, _ = h.store.HeldPosts("jardin@lists.test")

@@ -145,7 +145,7 @@ func (h *harness) list(addr string, members ...string) {
 
 // testRelayID is the authserv-id of the trusted relay the harness plays
 // by default: the tests' members are authenticated as a real MTA would
-// say (SPEC section 11), not by a check switched off.
+// say (docs/security.md), not by a check switched off.
 const testRelayID = "relay.lists.test"
 
 // send submits one message with Go's standard SMTP client. Unless the

@@ -10,7 +10,7 @@ import (
 	"tacit/storage"
 )
 
-// Against trolls (SPEC section 14). What the owners decide about an
+// Against trolls (docs/membership.md). What the owners decide about an
 // address sticks to it, whatever its membership:
 //
 //   - a banned address (or domain) gets nowhere: its posts, replies,

@@ -5,7 +5,7 @@ import (
 	"tacit/storage"
 )
 
-// The envelope senders of list mail carry a keyed tag (SPEC section 11):
+// The envelope senders of list mail carry a keyed tag (docs/security.md):
 // NAME-bounces+alice=example.org+TAG@DOMAIN, where TAG is an HMAC of the
 // list and member addresses (listserv/bounce/verp.go). Its key is derived
 // from the store's secret, with a label of its own, so that it changes

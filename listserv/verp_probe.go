@@ -13,7 +13,7 @@ import (
 	"tacit/storage"
 )
 
-// The probe (SPEC section 11). Delivery reports about list mail raise a
+// The probe (docs/security.md). Delivery reports about list mail raise a
 // member's bounce score but never disable the member: a report could
 // still be about a copy a third party sent us back. When the score is
 // reached, the list sends the member one short message of its own, the

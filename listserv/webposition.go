@@ -15,10 +15,10 @@ import (
 	"tacit/storage"
 )
 
-// Positions in one click (SPEC section 14): a member's link to support,
+// Positions in one click (docs/membership.md): a member's link to support,
 // object or lift (listserv/webpos) carries a token keyed per member, list
 // and proposal, derived from the store's secret with a label of its own.
-// The token stands for the authentication of SPEC section 11: only the
+// The token stands for the authentication of docs/security.md: only the
 // member's own mail carried it. A position taken so is applied exactly
 // as the mail command (applyCommand: the same acknowledgment, the same
 // deadline rules), as that member, with a timeline entry on the web

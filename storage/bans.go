@@ -12,7 +12,7 @@ import (
 	"tacit/storage/internal/kv"
 )
 
-// Against trolls (schema 13, SPEC section 14): what sticks to an
+// Against trolls (schema 13, docs/membership.md): what sticks to an
 // address whatever its membership.
 //
 //	bans       list ‖ 0 ‖ address or "@domain" → Ban (JSON): its mail is discarded

@@ -10,7 +10,7 @@ import (
 )
 
 // Since schema version 14, members choose how they get the ordinary
-// posts (SPEC section 14: less mail, never fewer decisions), and the
+// posts (docs/membership.md: less mail, never fewer decisions), and the
 // posts that digest members did not get wait for the day's digest:
 //
 //	digest       list ‖ 0 ‖ seq → DigestItem (JSON)

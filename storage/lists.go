@@ -45,7 +45,7 @@ type List struct {
 	Footer string `json:"footer,omitempty"`
 }
 
-// The authentication modes of SPEC section 11: how a proposal or a
+// The authentication modes of docs/security.md: how a proposal or a
 // command is tied to its From.
 const (
 	// AuthDKIMOrConfirm: an aligned DKIM signature or a trusted relay's

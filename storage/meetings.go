@@ -9,7 +9,7 @@ import (
 	"tacit/storage/internal/kv"
 )
 
-// Since schema version 11, the meetings of each list (SPEC section 13):
+// Since schema version 11, the meetings of each list (docs/meetings.md):
 //
 //	meetings  list ‖ 0 ‖ id → Meeting (JSON)
 //

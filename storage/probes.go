@@ -16,7 +16,7 @@ import (
 //	probes  due (UnixNano) ‖ list ‖ 0 ‖ member → probe id
 //
 // A probe is the one message the server sends a member whose mail
-// bounced too often, before it may disable delivery (SPEC section 11).
+// bounced too often, before it may disable delivery (docs/security.md).
 // The probe itself is Member.Probe; this index only finds, by time, the
 // probes whose window is over. An entry whose member is gone, or whose
 // member no longer waits for that probe, is stale: EndProbe removes it.

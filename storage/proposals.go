@@ -123,7 +123,7 @@ const (
 	AuthByNone      = "none"      // the list trusts From
 	AuthByNotProven = "failed"    // no authentication: the command did not count
 	// AuthByWebToken: a one-click position link, whose keyed token only
-	// the member's own mail carried (SPEC sections 11 and 14).
+	// the member's own mail carried (docs/security.md and docs/membership.md).
 	AuthByWebToken = "web-token"
 )
 

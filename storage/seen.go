@@ -13,7 +13,7 @@ import (
 //
 // A message whose Message-ID a list already distributed is a replay (a
 // reply-all that reached the list twice, a server retrying): it is
-// neither distributed nor counted again (SPEC section 11). Posts
+// neither distributed nor counted again (docs/security.md). Posts
 // distributed before schema 7 are not in the index.
 var bucketListMsgIDs = []byte("list_msgids")
 

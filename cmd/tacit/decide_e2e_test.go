@@ -1,7 +1,8 @@
 package main
 
-// End-to-end tests of how a list decides, as its members see it (SPEC
-// sections 5 to 8, 11 and 12): a French list whose deadlines are seconds,
+// End-to-end tests of how a list decides, as its members see it
+// (docs/decisions.md, docs/delivery.md and docs/security.md): a French list
+// whose deadlines are seconds,
 // replies written the way real mail clients write them (the shapes of
 // reply_e2e_test.go), each built from the mail tacit actually delivered
 // into the maildir outbox and addressed as a client would (Reply-To, else
@@ -188,7 +189,7 @@ func decSubject(s string) func(*gotMail) bool {
 // decFlat is text on one line with single spaces: our texts are wrapped.
 func decFlat(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// decCheckNotice checks SPEC section 7 on a notice to the whole list about
+// decCheckNotice checks docs/decisions.md on a notice to the whole list about
 // the proposal whose Message-ID is propID.
 func decCheckNotice(t *testing.T, m *gotMail, propID string) {
 	t.Helper()

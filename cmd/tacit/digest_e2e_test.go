@@ -8,7 +8,7 @@ import (
 	gomessage "github.com/emersion/go-message"
 )
 
-// SPEC section 14, on the command line: a member set to digest by `tacit
+// docs/membership.md, on the command line: a member set to digest by `tacit
 // member set --mode digest` gets the proposal at once, the ordinary post
 // only in the digest that `tacit digest send` sends, as multipart/digest.
 func TestDigestFromTheCommandLine(t *testing.T) {

@@ -283,8 +283,8 @@ func (in *instance) start() *proc {
 }
 
 // The tests' client plays the operator's MTA, a trusted relay that
-// checked the sender and says so in Authentication-Results (SPEC section
-// 11): members are authenticated as on a real server, not by a check
+// checked the sender and says so in Authentication-Results (docs/security.md):
+// members are authenticated as on a real server, not by a check
 // switched off.
 const (
 	testRelayID        = "relay.lists.test"

@@ -168,7 +168,7 @@ func addresses(ms []memberJSON) []string {
 	return out
 }
 
-// checkOneLineError checks the SPEC's error contract: non-zero exit and
+// checkOneLineError checks the documented error contract: non-zero exit and
 // exactly one line on stderr, starting with "tacit: ".
 func checkOneLineError(t *testing.T, what, stderr string, code int) {
 	t.Helper()

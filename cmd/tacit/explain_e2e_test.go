@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// `tacit explain FILE --json` prints the document SPEC section 2 names:
+// `tacit explain FILE --json` prints the document docs/admin.md names:
 // proposal, deadline, own_text and commands, without any store.
 func TestExplainJSON(t *testing.T) {
 	t.Parallel()

@@ -1,6 +1,6 @@
 package main
 
-// End-to-end test of SPEC section 11 ("Only the member speaks for the
+// End-to-end test of docs/security.md ("Only the member speaks for the
 // member"), played as attackers and members would, with real
 // cryptography and a real MTA: the senders' providers sign with keys the
 // test generates (RSA for example.org, Ed25519 for the attacker's
@@ -203,7 +203,7 @@ func fgQuestion(id string) func(*gotMail) bool {
 	return func(m *gotMail) bool { return strings.HasPrefix(m.subject, "confirm ") && answers(m) }
 }
 
-// checkQuestion checks a confirmation question (SPEC sections 4 and 11):
+// checkQuestion checks a confirmation question (docs/membership.md and docs/security.md):
 // to the address the From names and no one else, from NAME-request,
 // Subject "confirm TOKEN", so that a plain reply answers it.
 func checkQuestion(t *testing.T, q *gotMail, to, what string) {
@@ -232,8 +232,8 @@ func (r *fgRig) checkVerdict(t *testing.T, what, id string, dkim string, dmarc a
 	}
 }
 
-// TestForgeryThroughPostfix forges members' mail in every way SPEC section
-// 11 guards against, through a real Postfix and its DKIM/DMARC milter
+// TestForgeryThroughPostfix forges members' mail in every way docs/security.md
+// guards against, through a real Postfix and its DKIM/DMARC milter
 // (and once straight to tacit), and checks that no forgery changes a
 // decision while the members' own signed and unsigned mail counts.
 func TestForgeryThroughPostfix(t *testing.T) {

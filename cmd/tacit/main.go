@@ -1,5 +1,5 @@
 // Command tacit is the tacit list server and its administration tool.
-// See SPEC section 2 and docs/ for the commands.
+// See docs/admin.md and docs/ for the commands.
 package main
 
 import (
@@ -259,7 +259,7 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 	return srv.Run(ctx)
 }
 
-// explain prints what the engine reads in one message (SPEC section 2),
+// explain prints what the engine reads in one message (docs/admin.md),
 // with the same classifier as the server: through the running server,
 // else on the store, else (no store here) without threading.
 func explain(cfg *config.Config, args []string, stdin io.Reader, stdout io.Writer) error {

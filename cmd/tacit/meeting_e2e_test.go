@@ -1,6 +1,6 @@
 package main
 
-// End-to-end test of SPEC section 13, as an association lives it: what
+// End-to-end test of docs/meetings.md, as an association lives it: what
 // silence could not settle goes to a meeting. Two proposals are blocked
 // by plain disagreement, an owner announces the meeting by mail, every
 // member gets its agenda once, and what the meeting decided is recorded

@@ -1,6 +1,6 @@
 package main
 
-// End-to-end test of SPEC sections 4 and 8: every mail of tacit that asks
+// End-to-end test of docs/membership.md and docs/delivery.md: every mail of tacit that asks
 // one person to answer it (confirmations, held-post notices, help, status
 // and password answers) comes From NAME-request@DOMAIN with no Reply-To to
 // the list, so that a plain Reply, written the way real mail clients write
@@ -213,7 +213,7 @@ func (r *replyRig) answerTo(t *testing.T, addr, id, what string) *gotMail {
 	return m
 }
 
-// checkOnePerson checks SPEC section 8 on mail that asks one person to
+// checkOnePerson checks docs/delivery.md on mail that asks one person to
 // answer tacit: From NAME-request@DOMAIN, no Reply-To to the list.
 func checkOnePerson(t *testing.T, m *gotMail, what string) {
 	t.Helper()

@@ -13,7 +13,7 @@ import (
 	"tacit/storage"
 )
 
-// Against trolls (SPEC section 14): `member ban|unban LIST ADDR|@DOMAIN`,
+// Against trolls (docs/membership.md): `member ban|unban LIST ADDR|@DOMAIN`,
 // `ban ls LIST`, the moderation set behind `member set --moderated`, and
 // the list's charter (`list set --footer-file FILE`, `--footer ""`).
 

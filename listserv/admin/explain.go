@@ -15,7 +15,7 @@ import (
 const maxExplained = 64 << 20
 
 // explain runs `tacit explain FILE [--list NAME] [--json]`: what the
-// server reads in one message, threaded with this store (SPEC section 2).
+// server reads in one message, threaded with this store (docs/admin.md).
 // FILE is an absolute path: the server may run in another directory.
 func (a *Admin) explain(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)

@@ -15,7 +15,7 @@ import (
 const reportUsage = "usage: tacit report LIST [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format text|html|csv|json]"
 
 // report runs `tacit report LIST [--from DATE] [--to DATE] [--format
-// text|html|csv|json]` (SPEC section 13): the record of the decisions
+// text|html|csv|json]` (docs/meetings.md): the record of the decisions
 // taken on LIST over a period, for a general assembly. Dates are days in
 // the server's timezone, both included; the default is the last twelve
 // months up to today. It is the record the list's register serves at

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 )
 
-// The admin socket (SPEC section 11): the file is mode 0600 from the
+// The admin socket (docs/security.md): the file is mode 0600 from the
 // moment it exists, whatever the umask, and the server answers only
 // connections whose peer credentials, read from the kernel, are its own
 // user's or root's.

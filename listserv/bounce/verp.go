@@ -10,7 +10,7 @@ import (
 )
 
 // A VERP address says which member a delivery report is about, and
-// carries a tag that proves the list wrote it (SPEC section 11):
+// carries a tag that proves the list wrote it (docs/security.md):
 //
 //	NAME-bounces+alice=example.org+TAG@DOMAIN        list mail to alice
 //	NAME-bounces+alice=example.org+probe-TAG@DOMAIN  a probe to alice

@@ -3,7 +3,7 @@
 // own text once quotes and signatures are cut; the commands in it, or why
 // it took no position; a proposal's deadline line. The server's post path
 // and `tacit explain` both call Read, so what explain says is what the
-// server does (SPEC section 12). Read changes nothing: the store is only
+// server does (docs/decisions.md). Read changes nothing: the store is only
 // asked where a Message-ID belongs.
 package classify
 

@@ -13,7 +13,7 @@ import (
 )
 
 // Explanation is what `tacit explain` prints: the Reading of one message,
-// as the server would make it (SPEC section 2).
+// as the server would make it (docs/admin.md).
 type Explanation struct {
 	// List is the list's address the message was read for.
 	List string `json:"list"`

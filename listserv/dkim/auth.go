@@ -16,7 +16,7 @@ import (
 )
 
 // Checker tells whether a received message comes from the author its
-// From names (SPEC section 11): a valid DKIM signature aligned with the
+// From names (docs/security.md): a valid DKIM signature aligned with the
 // From domain, or the Authentication-Results of a trusted relay.
 type Checker struct {
 	// LookupTXT resolves DKIM key records; nil uses the system resolver.

@@ -42,7 +42,7 @@
 //	NAME/Proposals/Adopted
 //	NAME/Proposals/Blocked
 //	NAME/Proposals/Withdrawn
-//	NAME/Proposals/Rejected     (SPEC section 13: a meeting decided against it)
+//	NAME/Proposals/Rejected     (docs/meetings.md: a meeting decided against it)
 //
 // In NAME and its Archive slices the UID of a message is its position in
 // the list's archive (storage.ArchiveEntry.Seq) and UIDVALIDITY is the
@@ -109,7 +109,7 @@
 // # Bounded work
 //
 // Nothing a sender writes makes the work on one message more than linear
-// in its size (SPEC section 11); each bound below has a test:
+// in its size (docs/security.md); each bound below has a test:
 //   - MIME is read to mailtext.MaxDepth (50) levels and mailtext.MaxParts
 //     (1,000) parts, the message itself counted, for the stored body
 //     structure and for SEARCH, as mailtext reads it for the grammar. A

@@ -350,7 +350,7 @@ func pickFields(header []byte, bs *imap.FetchItemBodySection) []byte {
 }
 
 // partInBounds reports whether a section's part numbers stay within the
-// bounds of the body structure (SPEC section 11): at most
+// bounds of the body structure (docs/security.md): at most
 // mailtext.MaxDepth numbers, none above mailtext.MaxParts. Other parts are
 // served empty, without reading the message.
 func partInBounds(part []int) bool {

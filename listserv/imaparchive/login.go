@@ -11,7 +11,7 @@ import (
 // a client is an IPv4 address or an IPv6 /64 network (one subscriber's
 // share). Past the limit, that pair or that client is refused until its
 // failures are 15 minutes old: a stranger's guesses lock out the stranger,
-// never the member logging in from elsewhere (SPEC section 11).
+// never the member logging in from elsewhere (docs/security.md).
 //
 // Password checks are costly on purpose (bcrypt). So that a flood of
 // LOGINs cannot eat the CPU, at most a few run at once for one address

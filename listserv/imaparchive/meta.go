@@ -57,7 +57,7 @@ type bodyMessage struct {
 }
 
 // computeMeta derives a message's meta from its bytes, reading its MIME
-// structure within the bounds of SPEC section 11 (see structureOf). It
+// structure within the bounds of docs/security.md (see structureOf). It
 // gives up with errStopped when stop closes.
 func computeMeta(raw []byte, stop <-chan struct{}) (*meta, error) {
 	hl := headerLen(raw)

@@ -255,7 +255,7 @@ func matchDate(t, since, before time.Time) bool {
 	return true
 }
 
-// What SEARCH reads of one message is bounded (SPEC section 11), and read
+// What SEARCH reads of one message is bounded (docs/security.md), and read
 // once per SEARCH however many criteria name it: before, each HEADER, BODY
 // or TEXT criterion parsed the message again, through every level of
 // multipart (a 5,000-level message took 4 s a criterion).

@@ -16,7 +16,7 @@ import (
 )
 
 // A message's body structure is read as imapserver.ExtractBodyStructure
-// reads it, within the bounds of SPEC section 11, the same as the text
+// reads it, within the bounds of docs/security.md, the same as the text
 // extraction's (mailtext.MaxDepth, mailtext.MaxParts):
 //
 //   - a multipart or message/rfc822 part at level MaxDepth (the message is

@@ -1,5 +1,5 @@
-// Package listaddr is the one home of a list's addresses (SPEC section
-// 4): NAME@DOMAIN posts, NAME-request commands, NAME-owner reaches the
+// Package listaddr is the one home of a list's addresses (docs/membership.md):
+// NAME@DOMAIN posts, NAME-request commands, NAME-owner reaches the
 // owners, NAME-bounces (and NAME-bounces+…) takes delivery reports, and
 // NAME-subscribe / NAME-unsubscribe are commands of their own. It builds
 // them from a list's address and says which list and role an address

@@ -9,7 +9,7 @@ import (
 	"tacit/internal/mimetest"
 )
 
-// MIME is read to MaxDepth levels and MaxParts parts (SPEC section 11):
+// MIME is read to MaxDepth levels and MaxParts parts (docs/security.md):
 // a text deeper or further is not read, whatever the cost of reaching
 // it, and reading stays fast however the message is built.
 func TestTextBoundedMIME(t *testing.T) {

@@ -28,7 +28,7 @@ import (
 const (
 	// MaxDepth is how deeply nested multiparts are read: the message is
 	// level 0, the parts of a multipart at level d are at level d+1, and
-	// a multipart at level MaxDepth is not opened (SPEC section 11).
+	// a multipart at level MaxDepth is not opened (docs/security.md).
 	MaxDepth = 50
 	// MaxParts is how many MIME entities of a message are read at most,
 	// the message itself counted; the parts after them are not read.

@@ -9,12 +9,12 @@
 // posts, the address probe, a proposal's Subject) are in sentences.go,
 // named by a Sentence and written by Say.
 //
-// No line of ours starts with a command word (SPEC section 6): clients
+// No line of ours starts with a command word (docs/decisions.md): clients
 // that quote without ">" would turn a reply into a command. Text that
 // comes from members (titles, reasons, proposal text) is quoted with "> "
 // by the templates, names and other short texts of theirs are written
 // in the middle of our lines, and the package's tests check every
-// template with the words of SPEC sections 6 and 12.
+// template with the words of docs/decisions.md.
 //
 // The texts are written for volunteers who are not at ease with email:
 // the most important thing first, short sentences, real plurals
@@ -72,7 +72,7 @@ const (
 	// DeadlineUnread tells a proposal's author, privately, which deadline
 	// line was not understood and which deadline applies.
 	DeadlineUnread Kind = "deadline"
-	// Agenda is a meeting's agenda, to the whole list (SPEC section 13).
+	// Agenda is a meeting's agenda, to the whole list (docs/meetings.md).
 	Agenda Kind = "agenda"
 	// AdoptedAtMeeting and Rejected tell the list a meeting's decision.
 	AdoptedAtMeeting Kind = "adoptedmeeting"
@@ -87,7 +87,7 @@ const (
 	// counts only authenticated mail, that it opened nothing.
 	NotAuthenticated Kind = "unauthenticated"
 	// HolidayEnd tells a member that their holidays (nomail until a
-	// date) are over (SPEC section 14).
+	// date) are over (docs/membership.md).
 	HolidayEnd Kind = "holidayend"
 )
 
@@ -138,8 +138,8 @@ type Data struct {
 	Member string
 	// Post describes a held post (HeldOwner, HeldAuthor, Moderated).
 	Post HeldPost
-	// Links are the recipient's one-click positions on Proposal (SPEC
-	// section 14), in the private texts to one member (Ack, Hint,
+	// Links are the recipient's one-click positions on Proposal
+	// (docs/membership.md), in the private texts to one member (Ack, Hint,
 	// DeadlineUnread); empty without HTTP.
 	Links Links
 	// Location is the list's timezone; nil means UTC.

@@ -121,7 +121,7 @@ func outcome(t *testing.T, d Data, at time.Time, es ...consensus.Event) Data {
 }
 
 // commandStarts are the words a line of the sender's own text may start
-// with to count (SPEC sections 6 and 12), normalised as the grammar
+// with to count (docs/decisions.md), normalised as the grammar
 // compares them, with the negated forms that count as support. The test
 // reads our texts with them, independently of the grammar.
 var commandStarts = []string{

@@ -303,8 +303,8 @@ var (
 	janMeeting  = time.Date(2027, 1, 12, 17, 0, 0, 0, time.UTC)
 )
 
-// settleAtMeetings gives jardin@lists.test what meetings leave (SPEC
-// section 13): #6, blocked, then rejected at the past meeting; #7,
+// settleAtMeetings gives jardin@lists.test what meetings leave
+// (docs/meetings.md): #6, blocked, then rejected at the past meeting; #7,
 // blocked, then adopted there; #8, blocked and postponed by it. The
 // list has three meetings (one past, two to come); the private
 // secret@lists.test has one that no public output may show. It returns

@@ -42,7 +42,7 @@ type words struct {
 	// French typography, ": " in English.
 	Colon string
 	// AdoptedAtMeeting is the status of a proposal a meeting adopted
-	// (SPEC section 13), where the others say the status alone.
+	// (docs/meetings.md), where the others say the status alone.
 	AdoptedAtMeeting string
 	// HowDecided heads how a decision was taken; WithNote adds the
 	// meeting's note to it; PostponedN counts the meetings that

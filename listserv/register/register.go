@@ -1,5 +1,5 @@
 // Package register serves the decision register of the lists on the web
-// (SPEC section 10): an HTML page per list, newest proposal first, one
+// (docs/register.md): an HTML page per list, newest proposal first, one
 // page per proposal with every version and its timeline, and the same
 // register as CSV, JSON, an iCalendar file of the open deadlines and the
 // list's meetings, and an Atom feed of the outcomes.
@@ -25,7 +25,7 @@
 //
 // Every output says how each decision was taken (DecidedBy: silence, the
 // lift of the last objection, a meeting, the author's withdrawal) and
-// knows the outcomes of meetings (SPEC section 13): rejected, "adoptée en
+// knows the outcomes of meetings (docs/meetings.md): rejected, "adoptée en
 // réunion", postponed, with the meeting's note.
 package register
 

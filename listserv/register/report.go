@@ -1,7 +1,7 @@
 package register
 
 // The record of decisions (relevé de décisions) of one list over a
-// period, for a general assembly (SPEC section 13): every proposal decided
+// period, for a general assembly (docs/meetings.md): every proposal decided
 // in the period — adopted, rejected at a meeting, withdrawn — with how it
 // was decided and who took part, and, apart, the blocked proposals still
 // waiting. One model (reportRecord, its reportItems) is written four

@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 )
 
-// Header lines tacit writes stay under RFC 5322's limit (SPEC section
-// 11, bounded work): a field is folded at its whitespace, aiming at 78
+// Header lines tacit writes stay under RFC 5322's limit (docs/security.md,
+// bounded work): a field is folded at its whitespace, aiming at 78
 // characters a line, and a value with a run of text too long for any
 // line (an ASCII Subject without spaces, a display name) is written as
 // RFC 2047 encoded words, which fold between them. Fields copied from a

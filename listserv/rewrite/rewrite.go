@@ -1,5 +1,5 @@
 // Package rewrite turns a received post into the header block the list
-// distributes, as SPEC section 8 says: List-* headers added, the Subject
+// distributes, as docs/delivery.md says: List-* headers added, the Subject
 // prefixed once, the headers that must not travel removed, the From
 // rewritten when the author's domain forbids spoofing (DMARC). It works on
 // the raw bytes: every field it keeps is copied byte for byte, and the body

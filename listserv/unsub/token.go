@@ -61,7 +61,8 @@ func Parse(secret []byte, token string) (list, member string, ok bool) {
 }
 
 // URL returns the one-click unsubscribe address for member of list:
-// baseURL, "/unsubscribe/" and the token (SPEC section 10). baseURL may end with a slash or not.
+// baseURL, "/unsubscribe/" and the token (docs/register.md). baseURL may end
+// with a slash or not.
 func URL(baseURL string, secret []byte, list, member string) string {
 	return strings.TrimRight(baseURL, "/") + "/unsubscribe/" + Token(secret, list, member)
 }

@@ -1,12 +1,12 @@
 // Package webpos lets a member take a position on a proposal in one
-// click (SPEC section 14): support it, object to it (with a reason), or
+// click (docs/membership.md): support it, object to it (with a reason), or
 // lift their objection, from a link in a mail tacit sent them.
 //
 // A link is BASE/p/TOKEN/ACTION, where TOKEN (Token, or the whole link
 // with URL) names the list, the proposal and the member and is
 // authenticated with an HMAC under a key derived from the store's secret
 // (Key): nobody takes a position for someone else without the mail sent
-// to them. The token stands for the authentication of SPEC section 11,
+// to them. The token stands for the authentication of docs/security.md,
 // as the one-click unsubscribe token does.
 //
 // Handler serves those links. A GET only shows the proposal (its title,
