@@ -16,17 +16,17 @@ import (
 )
 
 // cli is what a command run in this process gets: its streams and the
-// configuration file named on the command line, read only when the
-// command needs it.
+// configuration chosen (configfile.go), read only when the command
+// needs it.
 type cli struct {
-	cfgPath        string
+	cfg            configChoice
 	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
-// config reads the configuration file (the built-in defaults without
-// one).
-func (c *cli) config() (*config.Config, error) { return config.Load(c.cfgPath) }
+// config reads the configuration chosen (the built-in defaults when
+// none is).
+func (c *cli) config() (*config.Config, error) { return c.cfg.load() }
 
 // localFunc runs a local command; args are what follows its name.
 type localFunc func(c *cli, args []string) error

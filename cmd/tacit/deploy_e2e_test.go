@@ -91,7 +91,7 @@ func (r *deployRun) sh(name, script string) string {
 	script = r.subst.Replace(script)
 	cmd := exec.CommandContext(ctx, "sh", "-e", "-c", script)
 	cmd.Dir = r.root
-	cmd.Env = append(os.Environ(), "PATH="+r.bin+":"+os.Getenv("PATH"))
+	cmd.Env = tacitEnv("PATH=" + r.bin + ":" + os.Getenv("PATH"))
 	if r.mta != nil {
 		cmd.Env = append(cmd.Env, "MAIL_CONFIG="+r.mta.conf)
 	}
@@ -204,7 +204,7 @@ smtpd_tls_security_level = none
 	first := r.sh("init", blocks["init"])
 	firstKey, _ := filepath.Glob(filepath.Join(etcTacit, "dkim", "*.private"))
 	cmd := exec.Command("sh", "-c", r.subst.Replace(blocks["init"]))
-	cmd.Env = append(os.Environ(), "PATH="+r.bin+":"+os.Getenv("PATH"))
+	cmd.Env = tacitEnv("PATH=" + r.bin + ":" + os.Getenv("PATH"))
 	if again, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(again), filepath.Join(etcTacit, "tacit.toml")) {
 		t.Errorf("tacit init a second time: %v, %q; want a refusal naming tacit.toml", err, again)
 	}

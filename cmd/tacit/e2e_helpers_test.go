@@ -134,13 +134,35 @@ func (in *instance) mustCLI(args ...string) string {
 	return out
 }
 
-// runTacit runs the binary in dir with a deadline of 15 seconds.
+// tacitEnv is the environment the tests run the binary in: this
+// process's, with TACIT_CONFIG=builtin so that a command without
+// --config reads the built-in defaults whatever the machine has in
+// /etc/tacit, then extra ("NAME=value", later ones win).
+func tacitEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, configEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	return append(append(env, configEnv+"="+builtinConfig), extra...)
+}
+
+// runTacit runs the binary in dir with a deadline of 15 seconds, in
+// tacitEnv.
 func runTacit(t testing.TB, dir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runTacitEnv(t, dir, nil, args...)
+}
+
+// runTacitEnv is runTacit with more variables in the environment.
+func runTacitEnv(t testing.TB, dir string, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tacitBin, args...)
 	cmd.Dir = dir
+	cmd.Env = tacitEnv(env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -198,13 +220,14 @@ type proc struct {
 	err  error         // of Wait, once done is closed
 }
 
-// startProc starts `tacit args...` in dir and waits up to 10 seconds for
-// its "smtp listening" line. It returns nil, with the logs, when the
-// process exits first.
+// startProc starts `tacit args...` in dir, in tacitEnv, and waits up to
+// 10 seconds for its "smtp listening" line. It returns nil, with the
+// logs, when the process exits first.
 func startProc(t testing.TB, dir string, args ...string) (*proc, string) {
 	t.Helper()
 	cmd := exec.Command(tacitBin, args...)
 	cmd.Dir = dir
+	cmd.Env = tacitEnv()
 	lw := &logWriter{listening: make(chan struct{})}
 	cmd.Stdout = io.Discard
 	cmd.Stderr = lw

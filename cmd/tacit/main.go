@@ -43,7 +43,12 @@ func main() {
 // found in the table of commands (admin.Commands): a local one here, the
 // others through the running server's admin socket or on the store.
 func run(args []string, stdout, stderr io.Writer) error {
-	cfgPath, args, err := configFlag(args)
+	return runIn(osEnvironment(), args, stdout, stderr)
+}
+
+// runIn is run in the environment env.
+func runIn(env environment, args []string, stdout, stderr io.Writer) error {
+	cfgPath, given, args, err := configFlag(args)
 	if err != nil {
 		return err
 	}
@@ -62,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return admin.UnknownCommand(args)
 	}
-	c := &cli{cfgPath: cfgPath, stdin: os.Stdin, stdout: stdout, stderr: stderr}
+	c := &cli{cfg: chooseConfig(cfgPath, given, env), stdin: os.Stdin, stdout: stdout, stderr: stderr}
 	args = args[len(strings.Fields(cmd.Name)):]
 	if f, ok := localCommands()[cmd.Name]; ok {
 		return f(c, args)
@@ -72,6 +77,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg, err := c.config()
 	if err != nil {
+		return err
+	}
+	if err := refuseNewStore(cfg, c.cfg, "tacit "+cmd.Name); err != nil {
 		return err
 	}
 	args = append(strings.Fields(cmd.Name), args...)
@@ -97,26 +105,25 @@ func run(args []string, stdout, stderr io.Writer) error {
 }
 
 // configFlag takes --config FILE (or --config=FILE) out of args, wherever
-// it is.
-func configFlag(args []string) (string, []string, error) {
-	path := ""
-	var rest []string
+// it is; given says whether it was there.
+func configFlag(args []string) (path string, given bool, rest []string, err error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--config" || a == "-config":
 			if i+1 >= len(args) {
-				return "", nil, errors.New("--config needs a file name")
+				return "", false, nil, errors.New("--config needs a file name (or " + builtinConfig + " for the built-in defaults)")
 			}
-			path = args[i+1]
+			path, given = args[i+1], true
 			i++
 		case strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "-config="):
 			_, path, _ = strings.Cut(a, "=")
+			given = true
 		default:
 			rest = append(rest, a)
 		}
 	}
-	return path, rest, nil
+	return path, given, rest, nil
 }
 
 // storeOptions opens the store configured: on PostgreSQL there is no

@@ -13,7 +13,7 @@ import (
 // commonFlags are the flags every command takes.
 func commonFlags() []Flag {
 	return []Flag{
-		{Name: "config", Arg: "FILE", Help: "the configuration file, like /etc/tacit/tacit.toml (default: the built-in defaults)"},
+		{Name: "config", Arg: "FILE", Help: "the configuration file (default: $TACIT_CONFIG, else /etc/tacit/tacit.toml if it exists, else the built-in defaults, also given by builtin)"},
 		{Name: "help", Help: "print this help (also -h)"},
 	}
 }
