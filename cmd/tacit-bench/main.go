@@ -15,6 +15,11 @@
 //	        SMTP 250 to the last recipient accepted by the sink
 //	ingest  --posts 4 KB posts from --clients parallel SMTP clients that
 //	        reuse their connections, timed until every post got its 250
+//	tick    --proposals proposals falling due at once, timed by the
+//	        engine (engines.go)
+//	engines fanout, ingest and tick on bbolt and on PostgreSQL (--pg),
+//	        with the ratios of their rates (engines.sh runs a private
+//	        PostgreSQL for it)
 //	imap    --messages archived posts, then one
 //	        UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (FROM SUBJECT DATE)])
 //	dkim    the fanout three times, each with a tacit of its own: lists
@@ -74,6 +79,8 @@ type options struct {
 	expect      int64
 	size        int
 	unsubscribe bool
+	pg          string
+	proposals   int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -82,7 +89,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.tacit, "tacit", "", "tacit binary to run (default: go build ./cmd/tacit into the temp dir)")
 	fs.StringVar(&o.sink, "sink", "", "external SMTP sink host:port (default: an internal counting sink)")
-	fs.StringVar(&o.workload, "workload", "fanout", "fanout, ingest, imap, dkim, or sink")
+	fs.StringVar(&o.workload, "workload", "fanout", "fanout, ingest, imap, dkim, tick, engines, or sink")
+	fs.StringVar(&o.pg, "pg", "", "PostgreSQL server (a DSN whose user may create databases): fanout, ingest and tick run on a new database of it; engines needs it")
+	fs.IntVar(&o.proposals, "proposals", 1000, "tick: proposals falling due at once")
 	fs.IntVar(&o.members, "members", 1000, "fanout: members of the list")
 	fs.IntVar(&o.posts, "posts", 1000, "ingest: posts per run")
 	fs.IntVar(&o.clients, "clients", 8, "ingest and imap set-up: parallel SMTP clients")
@@ -104,8 +113,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	switch {
-	case o.members < 1, o.posts < 1, o.clients < 1, o.messages < 1, o.runs < 1, o.concurrency < 1:
-		return nil, errors.New("--members, --posts, --clients, --messages, --runs and --concurrency must be at least 1")
+	case o.members < 1, o.posts < 1, o.clients < 1, o.messages < 1, o.runs < 1, o.concurrency < 1, o.proposals < 1:
+		return nil, errors.New("--members, --posts, --clients, --messages, --runs, --concurrency and --proposals must be at least 1")
+	case o.workload == "engines" && o.pg == "":
+		return nil, errors.New("--workload engines needs --pg DSN")
 	case o.size < 1024 || o.size > 25<<20:
 		return nil, errors.New("--size must be between 1024 and 26214400 bytes")
 	}
@@ -211,8 +222,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	b := &bench{o: o, bin: bin, tmp: tmp, out: lines}
-	var res *result
+	var res any
+	if o.pg != "" && o.workload != "engines" {
+		extra, drop, err := newDatabase(ctx, o.pg)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		b.extra = extra
+	}
 	switch o.workload {
+	case "tick":
+		res, err = b.tick(ctx)
+	case "engines":
+		res, err = b.engines(ctx)
 	case "fanout":
 		res, err = b.fanout(ctx)
 	case "ingest":
@@ -222,7 +245,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "dkim":
 		res, err = b.signing(ctx)
 	default:
-		return fmt.Errorf("unknown workload %q (fanout, ingest, imap, dkim or sink)", o.workload)
+		return fmt.Errorf("unknown workload %q (fanout, ingest, imap, dkim, tick, engines or sink)", o.workload)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.workload, err)

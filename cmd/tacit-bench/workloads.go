@@ -24,6 +24,9 @@ type bench struct {
 	// dkimKey, when set, is the key the instances sign with (the dkim
 	// workload), and dkimKind names it in the results.
 	dkimKey, dkimKind string
+	// extra is appended to each instance's configuration (engines.go:
+	// the PostgreSQL store, the tick's short deadlines).
+	extra string
 }
 
 // env is a running tacit with its list and the counter of what it
@@ -70,7 +73,7 @@ func (b *bench) setup(ctx context.Context, members int, withIMAP bool) (*env, er
 		e.sink, relay = s, s.addr()
 	}
 	in, err := newInstance(instanceOptions{bin: b.bin, parent: b.tmp, relay: relay, verp: b.o.verp,
-		imap: withIMAP, http: b.o.unsubscribe, concurrency: b.o.concurrency, dkimKey: b.dkimKey})
+		imap: withIMAP, http: b.o.unsubscribe, concurrency: b.o.concurrency, dkimKey: b.dkimKey, extra: b.extra})
 	if err == nil {
 		err = in.setupList(ctx, members)
 	}
@@ -210,6 +213,16 @@ func (b *bench) fanout(ctx context.Context) (*result, error) {
 // connection, and returns the time from the first MAIL to the last 250
 // (connections are opened before the clock starts).
 func sendMany(addr string, m, c int, tag string) (time.Duration, error) {
+	msgs := make([]string, m)
+	for i := range msgs {
+		msgs[i] = post4k(fmt.Sprintf("%s-%d", tag, i))
+	}
+	return sendAll(addr, msgs, c)
+}
+
+// sendAll posts msgs from c parallel clients, as sendMany.
+func sendAll(addr string, msgs []string, c int) (time.Duration, error) {
+	m := len(msgs)
 	clients := make([]*gosmtp.Client, c)
 	defer func() {
 		for _, cl := range clients {
@@ -227,10 +240,6 @@ func sendMany(addr string, m, c int, tag string) (time.Duration, error) {
 			return 0, fmt.Errorf("smtp hello: %w", err)
 		}
 		clients[i] = cl
-	}
-	msgs := make([]string, m)
-	for i := range msgs {
-		msgs[i] = post4k(fmt.Sprintf("%s-%d", tag, i))
 	}
 	work := make(chan string, m)
 	for _, msg := range msgs {
