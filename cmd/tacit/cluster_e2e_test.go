@@ -27,7 +27,7 @@ func clusterNode(t *testing.T, dsn, relay, extra string) *instance {
 	in := &instance{t: t, dir: t.TempDir(), mode: "relay", relay: relay}
 	in.cfgPath = in.dir + "/tacit.toml"
 	// [delivery] is the last table writeConfig writes: its keys first.
-	in.extra = "lease = \"1s\"\n" + extra + fmt.Sprintf("\n[storage]\ndriver = \"postgres\"\ndsn = %q\n", dsn)
+	in.extra = "lease = \"2s\"\n" + extra + fmt.Sprintf("\n[storage]\ndriver = \"postgres\"\ndsn = %q\n", dsn)
 	in.writeConfig(freePort(t))
 	return in
 }
@@ -144,7 +144,7 @@ func TestClusterNodeKilledMidFanOut(t *testing.T) {
 	if !waitFor(20*time.Second, func() bool { return len(received(sink, "Semis")) == len(members) }) {
 		t.Fatalf("%d of %d members reached after node A was killed", len(received(sink, "Semis")), len(members))
 	}
-	waitFor(2*time.Second, func() bool { return false }) // leases of 1 s: anything late has come
+	waitFor(3*time.Second, func() bool { return false }) // leases of 2 s: anything late has come
 	twice := 0
 	for _, m := range members {
 		switch n := received(sink, "Semis")[m]; {

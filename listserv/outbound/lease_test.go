@@ -105,7 +105,9 @@ func TestRunnersSharingAStoreDeliverEachEntryOnce(t *testing.T) {
 	sink := smtpsink.Start(t, smtpsink.Options{Delay: 5 * time.Millisecond})
 	var ns nodes
 	for range 3 {
-		ns.run(t, st, sink, time.Second)
+		// Leases long enough that none runs out on a loaded machine:
+		// this is about claims (TestSlowAttemptKeepsItsLease renews).
+		ns.run(t, st, sink, 10*time.Second)
 	}
 	got := waitDelivered(t, st, sink)
 	if n := ns.stop(); n != 30 {
@@ -126,10 +128,12 @@ func TestRunnersSharingAStoreDeliverEachEntryOnce(t *testing.T) {
 func TestSlowAttemptKeepsItsLease(t *testing.T) {
 	t.Parallel()
 	st := queued(t, 4, 2)
-	sink := smtpsink.Start(t, smtpsink.Options{Delay: 600 * time.Millisecond})
+	sink := smtpsink.Start(t, smtpsink.Options{Delay: 1200 * time.Millisecond})
 	var ns nodes
-	ns.run(t, st, sink, 150*time.Millisecond)
-	ns.run(t, st, sink, 150*time.Millisecond)
+	// Renewed every 150 ms, a lease of 450 ms runs out only if a
+	// renewal is 300 ms late.
+	ns.run(t, st, sink, 450*time.Millisecond)
+	ns.run(t, st, sink, 450*time.Millisecond)
 	got := waitDelivered(t, st, sink)
 	// Another node's attempt on an entry already delivered would still
 	// be in flight: stopping the nodes waits for it, and counts it.
