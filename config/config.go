@@ -201,7 +201,8 @@ const (
 )
 
 // Duration is a time.Duration written in TOML as a Go duration string
-// ("72h", "30s", "1h30m"). It is never negative; "0s" is allowed. It
+// ("72h", "30s", "1h30m"), which may start with days ("3d", "1d12h"):
+// see ParseDuration. It is never negative; "0s" is allowed. It
 // implements encoding.TextUnmarshaler and encoding.TextMarshaler.
 type Duration struct {
 	time.Duration

@@ -343,7 +343,7 @@ func TestParseEdgeCases(t *testing.T) {
 		{"IP address as domain", "domain = \"192.168.1.1\"\n",
 			[]string{`t.toml:1: domain: "192.168.1.1" is not a domain name (letters, digits, "-" and dots, like "lists.example.org")`}},
 		{"error type hides a derived error", "[consensus]\nmin_deadline = 1\ndefault_deadline = \"1h\"\n",
-			[]string{`t.toml:2: consensus.min_deadline: expected a duration in quotes (like "72h"), got the number 1`}},
+			[]string{`t.toml:2: consensus.min_deadline: expected a duration in quotes (like "3d" or "72h"), got the number 1`}},
 		{"postgres without a dsn", "[storage]\ndriver = \"postgres\"\n",
 			[]string{`t.toml:2: storage.driver: "postgres" needs storage.dsn, the database's connection string (for example "postgres://tacit@db.example.org/tacit")`}},
 		{"unknown storage driver", "[storage]\ndriver = \"sqlite\"\n",
@@ -449,6 +449,11 @@ func TestDurationText(t *testing.T) {
 		{"10m", "10m", 10 * time.Minute},
 		{"1.5s", "1.5s", 1500 * time.Millisecond},
 		{"250ms", "250ms", 250 * time.Millisecond},
+		{"3d", "72h", 72 * time.Hour},
+		{"7d", "168h", 7 * 24 * time.Hour},
+		{"1d12h", "36h", 36 * time.Hour},
+		{"0d", "0s", 0},
+		{"2d30m", "48h30m", 48*time.Hour + 30*time.Minute},
 	} {
 		var d Duration
 		if err := d.UnmarshalText([]byte(tc.in)); err != nil {
@@ -467,10 +472,21 @@ func TestDurationText(t *testing.T) {
 			t.Errorf("round trip of %q: %v, %v", b, back, err)
 		}
 	}
-	for _, bad := range []string{"-5s", "3 days", "3d", "72", "", "h"} {
+	for _, bad := range []string{"-5s", "3 days", "72", "", "h", "d", "1.5d", "-3d", "1d-1h", "3dd", "+3d", "1d+2h",
+		"3D", "99999999999999d", "106751d24h"} {
 		var d Duration
-		if err := d.UnmarshalText([]byte(bad)); err == nil {
+		err := d.UnmarshalText([]byte(bad))
+		if err == nil {
 			t.Errorf("UnmarshalText(%q) = %v, want an error", bad, d)
+			continue
+		}
+		// The message shows what to write instead, or says negative.
+		want := `"3d", "72h", "1d12h"`
+		if bad == "-5s" || bad == "-3d" {
+			want = "negative"
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("UnmarshalText(%q): %v; want %s in it", bad, err, want)
 		}
 	}
 	if _, err := (Duration{-time.Second}).MarshalText(); err == nil {

@@ -3,24 +3,55 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// UnmarshalText reads a Go duration string such as "72h", "90m" or
-// "1h30m" (time.ParseDuration). Negative durations are an error; "0s" is
-// allowed.
+// UnmarshalText reads a duration with ParseDuration: "72h", "90m",
+// "1h30m", or with days, "3d", "1d12h". Negative durations are an
+// error; "0s" is allowed.
 func (d *Duration) UnmarshalText(text []byte) error {
-	s := string(text)
-	v, err := time.ParseDuration(s)
+	v, err := ParseDuration(string(text))
 	if err != nil {
-		return fmt.Errorf("invalid duration %q (write hours, minutes or seconds, like \"72h\" or \"1h30m\"; 3 days is \"72h\")", s)
-	}
-	if v < 0 {
-		return fmt.Errorf("negative duration %q is not allowed", s)
+		return err
 	}
 	d.Duration = v
 	return nil
+}
+
+// DurationForms says how a duration is written, for error messages.
+const DurationForms = `a number and a unit, d (days), h, m or s, like "3d", "72h", "1d12h", "90m" or "30s"`
+
+// ParseDuration reads a Go duration string (time.ParseDuration: "72h",
+// "1h30m", "30s"), which may start with a whole number of days: "3d",
+// "7d", "1d12h". It refuses negative durations; "0s" and "0d" are
+// allowed.
+func ParseDuration(s string) (time.Duration, error) {
+	invalid := fmt.Errorf("invalid duration %q: write %s", s, DurationForms)
+	if strings.HasPrefix(s, "-") {
+		if _, err := ParseDuration(s[1:]); err == nil {
+			return 0, fmt.Errorf("negative duration %q is not allowed", s)
+		}
+		return 0, invalid
+	}
+	var days time.Duration
+	if i := strings.IndexByte(s, 'd'); i >= 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil || n < 0 || s[0] == '+' || n > math.MaxInt64/int(24*time.Hour) {
+			return 0, invalid
+		}
+		days, s = time.Duration(n)*24*time.Hour, s[i+1:]
+		if s == "" {
+			return days, nil
+		}
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 || strings.HasPrefix(s, "+") || v > math.MaxInt64-days {
+		return 0, invalid
+	}
+	return days + v, nil
 }
 
 // MarshalText writes d in the short form String gives; UnmarshalText

@@ -272,7 +272,7 @@ func (d *decoder) set(name string, idx []int, val any) string {
 func (d *decoder) want(name string) string {
 	f := d.cfg.FieldByIndex(d.leaves[name])
 	if _, ok := f.Addr().Interface().(*Duration); ok {
-		return `a duration in quotes (like "72h")`
+		return `a duration in quotes (like "3d" or "72h")`
 	}
 	switch f.Kind() {
 	case reflect.String:

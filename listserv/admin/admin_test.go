@@ -52,9 +52,9 @@ func TestListCreateSetLs(t *testing.T) {
 	if l.Name != "Jardin" || len(l.Owners) != 2 || l.Deadline != 120*time.Hour || !l.PublicRegister || l.Lang != "en" || l.FromRewrite != "dmarc" {
 		t.Fatalf("created %+v", l)
 	}
-	mustRun(t, a, "list set jardin@lists.test --lang fr --no-prefix --owner o3@example.org")
+	mustRun(t, a, "list set jardin@lists.test --lang fr --no-prefix --owner o3@example.org --deadline 1d12h")
 	l, _ = s.List("jardin@lists.test")
-	if l.Lang != "fr" || !l.NoPrefix || len(l.Owners) != 1 || l.Owners[0] != "o3@example.org" || l.Name != "Jardin" || !l.PublicRegister {
+	if l.Deadline != 36*time.Hour || l.Lang != "fr" || !l.NoPrefix || len(l.Owners) != 1 || l.Owners[0] != "o3@example.org" || l.Name != "Jardin" || !l.PublicRegister {
 		t.Fatalf("after set %+v", l)
 	}
 	mustRun(t, a, "member add jardin alice@example.org bob@example.org")
@@ -81,6 +81,7 @@ func TestBadCommandLinesAreClearErrors(t *testing.T) {
 		"list create bad!name":                     "only letters",
 		"list create x --lang de":                  "--lang must be fr or en",
 		"list create x --deadline soon":            "invalid duration",
+		"list create x --deadline 0d":              "longer than 0s",
 		"list create x --from-rewrite sometimes":   "--from-rewrite",
 		"list create x --bogus":                    "flag provided but not defined",
 		"list set nope --name x":                   "no list nope@lists.test",

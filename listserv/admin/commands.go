@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"tacit/config"
 	"tacit/listserv/listaddr"
 	"tacit/storage"
 )
@@ -160,19 +160,15 @@ func (f *listFlags) apply(fs *flag.FlagSet, l *storage.List) error {
 	return errors.Join(errs...)
 }
 
-// ParseDuration reads a duration written as Go does ("72h", "90m") or in
-// days ("5d").
+// ParseDuration reads a duration longer than 0s written as Go does
+// ("72h", "90m") or with days ("5d", "1d12h"): config.ParseDuration.
 func ParseDuration(s string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("invalid duration %q", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
+	d, err := config.ParseDuration(s)
+	if err != nil {
+		return 0, err
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("invalid duration %q (write it like 72h or 3d)", s)
+	if d <= 0 {
+		return 0, fmt.Errorf("invalid duration %q: it must be longer than 0s", s)
 	}
 	return d, nil
 }
