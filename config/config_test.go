@@ -316,7 +316,7 @@ func TestParseEdgeCases(t *testing.T) {
 			[]string{`t.toml:1: "smtp.listen": unknown key (misspelt, or in the wrong table)`}},
 		{"dotted key into known table", "consensus.schedule = \"@every 1m\"\n", nil},
 		{"inline table with unknown key", "smtp = { listen = \"127.0.0.1:1\", lisen = \"x\" }\n",
-			[]string{`t.toml:1: smtp.lisen: unknown key (misspelt, or in the wrong table)`}},
+			[]string{`t.toml:1: smtp.lisen: unknown key (misspelt, or in the wrong table); did you mean listen?`}},
 		{"unknown table hides its keys", "[foo]\na = 1\nb = 2\n[smtp]\nx = 1\n",
 			[]string{`t.toml:1: foo: unknown table (misspelt, or not one of tacit's tables)`, `t.toml:5: smtp.x: unknown key (misspelt, or in the wrong table)`}},
 		{"subtable of known table", "[smtp.tls]\ncert = \"c\"\n",
@@ -324,9 +324,9 @@ func TestParseEdgeCases(t *testing.T) {
 		{"integer too large", "[smtp]\nmax_message_bytes = 99999999999999999999\n",
 			[]string{"t.toml:2: invalid TOML: decimal number is too large to fit in a 64-bit signed integer"}},
 		{"CRLF lines", "domain = \"a.example\"\r\n[smtp]\r\nlisen = \"x\"\r\n",
-			[]string{`t.toml:3: smtp.lisen: unknown key (misspelt, or in the wrong table)`}},
+			[]string{`t.toml:3: smtp.lisen: unknown key (misspelt, or in the wrong table); did you mean listen?`}},
 		{"byte order mark", "\xef\xbb\xbf[smtp]\nlisen = 1\n",
-			[]string{`t.toml:2: smtp.lisen: unknown key (misspelt, or in the wrong table)`}},
+			[]string{`t.toml:2: smtp.lisen: unknown key (misspelt, or in the wrong table); did you mean listen?`}},
 		{"imap and http disabled", "[imap]\nlisten = \"\"\n[http]\nlisten = \"\"\nbase_url = \"\"\n", nil},
 		{"base_url checked when http on", "[http]\nbase_url = \"\"\n",
 			[]string{`t.toml:2: http.base_url: "" is not an absolute http:// or https:// URL (for example "https://lists.example.org")`}},
@@ -350,7 +350,7 @@ func TestParseEdgeCases(t *testing.T) {
 			[]string{`t.toml:2: storage.driver: "sqlite" is not supported; use "bbolt" or "postgres"`}},
 		{"postgres with a dsn", "[storage]\ndriver = \"postgres\"\ndsn = \"postgres://tacit@db.example.org/tacit\"\n", nil},
 		{"several errors on one line", "smtp = { lisen = \"x\", max_recipients = 0 }\n",
-			[]string{`t.toml:1: smtp.lisen: unknown key (misspelt, or in the wrong table)`, `t.toml:1: smtp.max_recipients: must be at least 1, got 0`}},
+			[]string{`t.toml:1: smtp.lisen: unknown key (misspelt, or in the wrong table); did you mean listen?`, `t.toml:1: smtp.max_recipients: must be at least 1, got 0`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

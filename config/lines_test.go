@@ -23,8 +23,8 @@ func TestOneProblemPerLine(t *testing.T) {
 		t.Fatal("Load accepted two unknown keys and a bad value")
 	}
 	want := []string{
-		path + ":2: langage: unknown key (misspelt, or in the wrong table)",
-		path + ":5: smtp.lisen: unknown key (misspelt, or in the wrong table)",
+		path + ":2: langage: unknown key (misspelt, or in the wrong table); did you mean language?",
+		path + ":5: smtp.lisen: unknown key (misspelt, or in the wrong table); did you mean listen?",
 		path + ":6: smtp.max_recipients: must be at least 1, got 0",
 	}
 	if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {

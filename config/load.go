@@ -179,7 +179,7 @@ func (d *decoder) decode() error {
 				d.add(at, name, fmt.Sprintf("%s: expected %s, got a table", name, d.want(name)))
 				d.failed[name] = true
 			default:
-				d.add(at, name, name+": unknown table (misspelt, or not one of tacit's tables)")
+				d.add(at, name, name+": unknown table (misspelt, or not one of tacit's tables)"+d.suggestTable(path))
 			}
 		case unstable.KeyValue:
 			if !skip {
@@ -221,7 +221,7 @@ func (d *decoder) keyValue(p *unstable.Parser, prefix []string, n *unstable.Node
 	}
 	idx, ok := d.leaves[name]
 	if !ok {
-		d.add(at, name, name+": unknown key (misspelt, or in the wrong table)")
+		d.add(at, name, name+": unknown key (misspelt, or in the wrong table)"+d.suggestKey(path))
 		return
 	}
 	d.pos[name] = at

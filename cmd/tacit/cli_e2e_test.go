@@ -52,8 +52,8 @@ func TestConfigProblemsOneLineEach(t *testing.T) {
 		_, errOut, code := runTacit(t, dir, append([]string{"--config", cfg}, args...)...)
 		lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
 		want := []string{
-			"tacit: " + cfg + ":2: langage: unknown key (misspelt, or in the wrong table)",
-			"tacit: " + cfg + ":4: smtp.lisen: unknown key (misspelt, or in the wrong table)",
+			"tacit: " + cfg + ":2: langage: unknown key (misspelt, or in the wrong table); did you mean language?",
+			"tacit: " + cfg + ":4: smtp.lisen: unknown key (misspelt, or in the wrong table); did you mean listen?",
 			"tacit: " + cfg + ":5: smtp.max_recipients: must be at least 1, got 0",
 		}
 		if code == 0 || strings.Join(lines, "\n") != strings.Join(want, "\n") {
