@@ -40,46 +40,10 @@ func TestMbsyncArchiveIsWhatWasDistributed(t *testing.T) {
 	if !waitFor(20*time.Second, func() bool { f, _ := os.ReadDir(outbox); return len(f) == 3 }) {
 		t.Fatal("bob did not get the three posts")
 	}
-	local := filepath.Join(t.TempDir(), "mail")
-	if err := os.MkdirAll(local, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	conf := filepath.Join(t.TempDir(), "mbsyncrc")
 	host, port, _ := strings.Cut(imapAddr, ":")
-	rc := fmt.Sprintf(`IMAPAccount tacit
-Host %s
-Port %s
-User bob@example.org
-Pass %s
-SSLType None
-AuthMechs LOGIN
-
-IMAPStore remote
-Account tacit
-
-MaildirStore local
-Path %s/
-Inbox %s/INBOX
-SubFolders Verbatim
-
-Channel archive
-Far :remote:
-Near :local:
-Patterns jardin
-Create Near
-Sync Pull
-SyncState *
-`, host, port, password, local, local)
-	if err := os.WriteFile(conf, []byte(rc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("mbsync", "-c", conf, "-a").CombinedOutput()
-	if err != nil {
-		t.Fatalf("mbsync: %v\n%s", err, out)
-	}
+	synced, out := mbsyncPull(t, mbsyncAccount{Host: host, Port: port, User: "bob@example.org", Pass: password,
+		Security: "SSLType None\nAuthMechs LOGIN"})
 	delivered := readMaildir(t, outbox)
-	synced := readMaildir(t, filepath.Join(local, "jardin", "cur"))
-	synced = append(synced, readMaildir(t, filepath.Join(local, "jardin", "new"))...)
 	if len(synced) != len(delivered) {
 		t.Fatalf("mbsync fetched %d messages, want %d\n%s", len(synced), len(delivered), out)
 	}
@@ -99,6 +63,58 @@ SyncState *
 			t.Errorf("message %d differs:\ndelivered %q\nsynced    %q", i, delivered[i], synced[i])
 		}
 	}
+}
+
+// mbsyncAccount is the far side of an mbsync run: where, who, and the
+// lines that say how the connection is protected.
+type mbsyncAccount struct {
+	Host, Port, User, Pass string
+	// Security holds mbsync's SSLType (and related) lines.
+	Security string
+}
+
+// mbsyncPull syncs the mailbox jardin of acct into a new local maildir
+// with mbsync, as a member's laptop would, and returns the messages
+// fetched and mbsync's output.
+func mbsyncPull(t *testing.T, acct mbsyncAccount) ([][]byte, []byte) {
+	t.Helper()
+	local := filepath.Join(t.TempDir(), "mail")
+	if err := os.MkdirAll(local, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rc := fmt.Sprintf(`IMAPAccount tacit
+Host %s
+Port %s
+User %s
+Pass %s
+%s
+
+IMAPStore remote
+Account tacit
+
+MaildirStore local
+Path %s/
+Inbox %s/INBOX
+SubFolders Verbatim
+
+Channel archive
+Far :remote:
+Near :local:
+Patterns jardin
+Create Near
+Sync Pull
+SyncState *
+`, acct.Host, acct.Port, acct.User, acct.Pass, acct.Security, local, local)
+	conf := filepath.Join(t.TempDir(), "mbsyncrc")
+	if err := os.WriteFile(conf, []byte(rc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("mbsync", "-c", conf, "-a").CombinedOutput()
+	if err != nil {
+		t.Fatalf("mbsync: %v\n%s", err, out)
+	}
+	got := readMaildir(t, filepath.Join(local, "jardin", "cur"))
+	return append(got, readMaildir(t, filepath.Join(local, "jardin", "new"))...), out
 }
 
 // readMaildir returns the files of a maildir folder, sorted by content.

@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -108,44 +106,8 @@ func TestIMAPOverTLS(t *testing.T) {
 // trusting only the test authority, and returns the messages fetched.
 func mbsyncIMAPS(t *testing.T, r *tlsRig, user, password string) [][]byte {
 	t.Helper()
-	local := filepath.Join(t.TempDir(), "mail")
-	if err := os.MkdirAll(local, 0o700); err != nil {
-		t.Fatal(err)
-	}
 	// mbsync matches the certificate by name only, not by IP address.
-	rc := fmt.Sprintf(`IMAPAccount tacit
-Host localhost
-Port %s
-User %s
-Pass %s
-SSLType IMAPS
-CertificateFile %s
-SystemCertificates no
-
-IMAPStore remote
-Account tacit
-
-MaildirStore local
-Path %s/
-Inbox %s/INBOX
-SubFolders Verbatim
-
-Channel archive
-Far :remote:
-Near :local:
-Patterns jardin
-Create Near
-Sync Pull
-SyncState *
-`, portOf(r.imapsAddr), user, password, r.caFile, local, local)
-	conf := filepath.Join(t.TempDir(), "mbsyncrc")
-	if err := os.WriteFile(conf, []byte(rc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("mbsync", "-c", conf, "-a").CombinedOutput()
-	if err != nil {
-		t.Fatalf("mbsync over IMAPS: %v\n%s", err, out)
-	}
-	got := readMaildir(t, filepath.Join(local, "jardin", "cur"))
-	return append(got, readMaildir(t, filepath.Join(local, "jardin", "new"))...)
+	got, _ := mbsyncPull(t, mbsyncAccount{Host: "localhost", Port: portOf(r.imapsAddr), User: user, Pass: password,
+		Security: "SSLType IMAPS\nCertificateFile " + r.caFile + "\nSystemCertificates no"})
+	return got
 }
