@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -101,7 +102,12 @@ func (s *Store) InInbox(id uint64) (bool, error) {
 // process. ok is false, and nothing is written, when the entry is gone
 // (delivered) or not due (another attempt holds it, or it was retried
 // meanwhile): the caller skips it.
+//
+// Each claim draws a new random token, e.Owner, kept in the entry: the
+// attempt passes it to RenewLease and FinishAttempt, which change the
+// entry's lease and schedule only for the attempt holding it now.
 func (s *Store) ClaimAttempt(id uint64, now, until time.Time) (e QueueEntry, ok bool, err error) {
+	owner := rand.Text()
 	err = s.db.Batch(func(tx kv.Tx) error {
 		e, ok = QueueEntry{}, false
 		q := tx.Bucket(bucketQueue)
@@ -117,7 +123,7 @@ func (s *Store) ClaimAttempt(id uint64, now, until time.Time) (e QueueEntry, ok 
 		old := e.NextAttempt
 		e.Attempts++
 		e.NextAttempt = until
-		e.InFlight = true
+		e.InFlight, e.Owner = true, owner
 		ok = true
 		return updateEntry(tx, e, old)
 	})
@@ -128,11 +134,11 @@ func (s *Store) ClaimAttempt(id uint64, now, until time.Time) (e QueueEntry, ok 
 }
 
 // RenewLease moves the end of the lease of an attempt in flight on entry
-// id to until. The attempt is the one ClaimAttempt counted as attempt:
+// id to until. The attempt is the one ClaimAttempt gave the token owner:
 // ok is false, and nothing is written, when the entry is gone, no longer
 // in flight, or claimed again since (its lease ran out and another
 // process took it): the caller's attempt has lost its lease.
-func (s *Store) RenewLease(id uint64, attempt int, until time.Time) (ok bool, err error) {
+func (s *Store) RenewLease(id uint64, owner string, until time.Time) (ok bool, err error) {
 	err = s.db.Batch(func(tx kv.Tx) error {
 		ok = false
 		q := tx.Bucket(bucketQueue)
@@ -143,7 +149,7 @@ func (s *Store) RenewLease(id uint64, attempt int, until time.Time) (ok bool, er
 		if err := getJSON(q, u64(id), &e); err != nil {
 			return err
 		}
-		if !e.InFlight || e.Attempts != attempt {
+		if !e.InFlight || e.Owner != owner {
 			return nil
 		}
 		old := e.NextAttempt

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,7 +84,8 @@ func TestClaimAttemptHonoursTheLease(t *testing.T) {
 	if _, ok, _ := s.ClaimAttempt(1, t0.Add(59*time.Second), t0.Add(2*time.Minute)); ok {
 		t.Fatal("claimed twice under a live lease")
 	}
-	if ok, err := s.RenewLease(1, 1, t0.Add(90*time.Second)); !ok || err != nil {
+	first := e.Owner
+	if ok, err := s.RenewLease(1, first, t0.Add(90*time.Second)); !ok || err != nil {
 		t.Fatalf("renew: %v %v", ok, err)
 	}
 	if _, ok, _ := s.ClaimAttempt(1, t0.Add(80*time.Second), t0.Add(2*time.Minute)); ok {
@@ -93,10 +95,10 @@ func TestClaimAttemptHonoursTheLease(t *testing.T) {
 		t.Errorf("due under a lease: %+v", due)
 	}
 	e, ok, _ = s.ClaimAttempt(1, t0.Add(90*time.Second), t0.Add(3*time.Minute))
-	if !ok || e.Attempts != 2 {
+	if !ok || e.Attempts != 2 || e.Owner == first {
 		t.Fatalf("claim after the lease: %+v %v", e, ok)
 	}
-	if ok, _ := s.RenewLease(1, 1, t0.Add(4*time.Minute)); ok {
+	if ok, _ := s.RenewLease(1, first, t0.Add(4*time.Minute)); ok {
 		t.Error("the attempt that lost its lease renewed it")
 	}
 	if err := s.FinishAttempt(1, AttemptResult{Delivered: []string{"a@x"}}); err != nil {
@@ -104,6 +106,84 @@ func TestClaimAttemptHonoursTheLease(t *testing.T) {
 	}
 	if _, ok, err := s.ClaimAttempt(1, t0.Add(time.Hour), t0.Add(2*time.Hour)); ok || err != nil {
 		t.Errorf("claimed a delivered entry: %v %v", ok, err)
+	}
+}
+
+// An attempt whose lease ran out and whose entry was claimed again
+// records what it delivered and gave up, never losing it, but does not
+// touch the new owner's flight: the entry stays in flight, under the new
+// lease, and the new owner finishes it.
+func TestStaleAttemptLeavesTheNewOwnersClaimAlone(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	rcpts := []string{"a@x", "b@x", "c@x", "d@x"}
+	if err := s.Enqueue(QueueEntry{Domain: "x", Recipients: rcpts, Created: t0, NextAttempt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	stale, ok, err := s.ClaimAttempt(1, t0, t0.Add(time.Minute))
+	if !ok || err != nil {
+		t.Fatalf("first claim: %v %v", ok, err)
+	}
+	// The first attempt's lease runs out; another node claims the entry.
+	lease := t0.Add(3 * time.Minute)
+	owner, ok, err := s.ClaimAttempt(1, t0.Add(2*time.Minute), lease)
+	if !ok || err != nil || owner.Owner == stale.Owner {
+		t.Fatalf("second claim: %+v %v %v", owner, ok, err)
+	}
+	if ok, err := s.RenewLease(1, stale.Owner, t0.Add(time.Hour)); ok || err != nil {
+		t.Errorf("the stale attempt renewed its lease: %v %v", ok, err)
+	}
+	// The stale attempt ends: a delivered, b given up, c and d deferred.
+	err = s.FinishAttempt(1, AttemptResult{Owner: stale.Owner, Delivered: []string{"a@x"},
+		Failed:    []Failure{{EntryID: 1, Recipient: "b@x", Error: "550 no such user", At: t0}},
+		LastError: "451 try later", RetryAt: t0.Add(2*time.Minute + time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.QueueEntry(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(e.Recipients, []string{"c@x", "d@x"}) {
+		t.Errorf("recipients %v, want c and d (a delivered, b failed)", e.Recipients)
+	}
+	if !e.InFlight || e.Owner != owner.Owner || !e.NextAttempt.Equal(lease) || e.LastError != "" {
+		t.Errorf("the stale finish changed the new owner's claim: %+v", e)
+	}
+	if f, _ := s.Failures(); len(f) != 1 || f[0].Recipient != "b@x" {
+		t.Errorf("failures %+v, want b's", f)
+	}
+	if _, ok, _ := s.ClaimAttempt(1, t0.Add(2*time.Minute+30*time.Second), t0.Add(time.Hour)); ok {
+		t.Error("claimed under the new owner's lease after the stale finish")
+	}
+	if ok, err := s.RenewLease(1, owner.Owner, t0.Add(4*time.Minute)); !ok || err != nil {
+		t.Errorf("the owner lost its lease: %v %v", ok, err)
+	}
+	// The owner's own outcome, for the recipients it was given (a and b
+	// among them): c delivered, a again, d deferred.
+	err = s.FinishAttempt(1, AttemptResult{Owner: owner.Owner, Delivered: []string{"a@x", "c@x"},
+		LastError: "451 busy", RetryAt: t0.Add(10 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ = s.QueueEntry(1)
+	if !slices.Equal(e.Recipients, []string{"d@x"}) || e.InFlight || e.Owner != "" ||
+		e.LastError != "451 busy" || !e.NextAttempt.Equal(t0.Add(10*time.Minute)) {
+		t.Errorf("after the owner's finish: %+v", e)
+	}
+	if due, _ := s.Due(t0.Add(10*time.Minute), 10, nil); len(due) != 1 {
+		t.Errorf("the entry is not due at its retry: %+v", due)
+	}
+	// A stale attempt that delivered the last recipient ends the entry.
+	if err := s.FinishAttempt(1, AttemptResult{Owner: stale.Owner, Delivered: []string{"d@x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.QueueEntry(1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("entry still queued: %v", err)
+	}
+	if err := s.FinishAttempt(1, AttemptResult{Owner: owner.Owner, Delivered: []string{"d@x"}}); err != nil {
+		t.Errorf("finishing an entry another attempt ended: %v", err)
 	}
 }
 

@@ -62,10 +62,11 @@ func fillList(t *testing.T, s *Store, list string) {
 		if e.List != list {
 			continue
 		}
-		if _, err := s.BeginAttempt(e.ID, t0.Add(2*time.Hour)); err != nil {
-			t.Fatal(err)
+		c, ok, err := s.ClaimAttempt(e.ID, t0.Add(time.Hour), t0.Add(2*time.Hour))
+		if !ok || err != nil {
+			t.Fatal(ok, err)
 		}
-		err := s.FinishAttempt(e.ID, AttemptResult{Failed: []Failure{{List: list, Recipient: "b@x.org", Error: "550", At: t0}}})
+		err = s.FinishAttempt(e.ID, AttemptResult{Owner: c.Owner, Failed: []Failure{{List: list, Recipient: "b@x.org", Error: "550", At: t0}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,8 +239,8 @@ func TestRemoveListKeepsWhatOthersUse(t *testing.T) {
 	if len(q) != 1 {
 		t.Fatalf("queue %v", q)
 	}
-	if _, err := s.BeginAttempt(q[0].ID, t0.Add(time.Hour)); err != nil {
-		t.Fatal(err)
+	if _, ok, err := s.ClaimAttempt(q[0].ID, t0.Add(time.Minute), t0.Add(time.Hour)); !ok || err != nil {
+		t.Fatal(ok, err)
 	}
 	r, err := s.RemoveList("a@lists.test", true)
 	if err != nil {

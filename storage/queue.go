@@ -51,9 +51,13 @@ type QueueEntry struct {
 	// Proposal, when set, is the number of the proposal this entry
 	// distributes: each member's copy gets their own one-click links.
 	Proposal int `json:"proposal,omitempty"`
-	// InFlight is true between BeginAttempt and FinishAttempt: an entry
+	// InFlight is true between ClaimAttempt and FinishAttempt: an entry
 	// still in flight when the store is opened was interrupted by a crash.
 	InFlight bool `json:"in_flight,omitempty"`
+	// Owner is the token of the attempt that holds the entry's lease,
+	// drawn at random by ClaimAttempt: only that attempt may renew the
+	// lease or reschedule the entry.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Failure records a recipient given up on.
@@ -184,29 +188,6 @@ func updateEntry(tx kv.Tx, e QueueEntry, old time.Time) error {
 	return putJSON(tx.Bucket(bucketQueue), u64(e.ID), e)
 }
 
-// BeginAttempt records that an attempt on entry id starts now: it counts
-// the attempt and moves the entry's next attempt to retryAt, so that if the
-// process dies during the attempt the entry is tried again then. It
-// returns the entry as it now is.
-func (s *Store) BeginAttempt(id uint64, retryAt time.Time) (QueueEntry, error) {
-	var e QueueEntry
-	err := s.db.Batch(func(tx kv.Tx) error {
-		e = QueueEntry{}
-		if err := getJSON(tx.Bucket(bucketQueue), u64(id), &e); err != nil {
-			return err
-		}
-		old := e.NextAttempt
-		e.Attempts++
-		e.NextAttempt = retryAt
-		e.InFlight = true
-		return updateEntry(tx, e, old)
-	})
-	if err != nil {
-		return QueueEntry{}, fmt.Errorf("storage: begin attempt on queue entry %d: %w", id, err)
-	}
-	return e, nil
-}
-
 // AttemptResult is the outcome of one attempt on a queue entry.
 type AttemptResult struct {
 	// Delivered lists the recipients the next hop accepted.
@@ -216,16 +197,28 @@ type AttemptResult struct {
 	// LastError is the temporary error of the recipients left, if any.
 	LastError string
 	// RetryAt is when the recipients left are due again; zero keeps the
-	// time set by BeginAttempt.
+	// end of the lease set by ClaimAttempt.
 	RetryAt time.Time
+	// Owner is the token ClaimAttempt gave the attempt (QueueEntry.Owner).
+	Owner string
 }
 
 // FinishAttempt records the outcome of an attempt on entry id in one
 // transaction: delivered and failed recipients leave the entry, failures
 // are recorded, and the entry is deleted when no recipient is left.
+//
+// Only the attempt that holds the entry (r.Owner is the entry's Owner)
+// ends its flight and sets its next attempt and last error. An attempt
+// whose lease ran out, and which another attempt claimed since, still
+// removes the recipients it delivered or gave up (that happened), but
+// leaves the rest to the new owner. An entry already gone (every
+// recipient recorded by another attempt) is not an error.
 func (s *Store) FinishAttempt(id uint64, r AttemptResult) error {
 	err := s.db.Batch(func(tx kv.Tx) error {
 		q := tx.Bucket(bucketQueue)
+		if q.Get(u64(id)) == nil {
+			return nil
+		}
 		var e QueueEntry
 		if err := getJSON(q, u64(id), &e); err != nil {
 			return err
@@ -248,6 +241,7 @@ func (s *Store) FinishAttempt(id uint64, r AttemptResult) error {
 				return err
 			}
 		}
+		before := len(e.Recipients)
 		e.Recipients = slices.DeleteFunc(e.Recipients, func(a string) bool { return gone[a] })
 		if len(e.Recipients) == 0 {
 			if err := tx.Bucket(bucketQueueDue).Delete(dueKey(e.NextAttempt, id)); err != nil {
@@ -256,7 +250,15 @@ func (s *Store) FinishAttempt(id uint64, r AttemptResult) error {
 			return q.Delete(u64(id))
 		}
 		old := e.NextAttempt
-		e.InFlight = false
+		if !e.InFlight || e.Owner != r.Owner {
+			// Not (or no longer) this attempt's: the recipients it
+			// recorded leave, the rest is the owner's.
+			if len(e.Recipients) == before {
+				return nil
+			}
+			return putJSON(q, u64(id), e)
+		}
+		e.InFlight, e.Owner = false, ""
 		e.LastError = r.LastError
 		if !r.RetryAt.IsZero() {
 			e.NextAttempt = r.RetryAt
@@ -299,7 +301,7 @@ func (s *Store) RecoverInFlight(now time.Time) (int, error) {
 		}
 		for _, e := range stuck {
 			old := e.NextAttempt
-			e.InFlight = false
+			e.InFlight, e.Owner = false, ""
 			e.NextAttempt = now
 			if err := updateEntry(tx, e, old); err != nil {
 				return err

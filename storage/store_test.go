@@ -188,9 +188,9 @@ func TestQueueLifecycle(t *testing.T) {
 		t.Fatalf("next due %v %v", next, ok)
 	}
 	id := due[0].ID
-	e, err := s.BeginAttempt(id, t0.Add(30*time.Second))
-	if err != nil || e.Attempts != 1 || !e.InFlight {
-		t.Fatalf("begin: %+v %v", e, err)
+	e, ok, err := s.ClaimAttempt(id, t0, t0.Add(30*time.Second))
+	if err != nil || !ok || e.Attempts != 1 || !e.InFlight || e.Owner == "" {
+		t.Fatalf("claim: %+v %v %v", e, ok, err)
 	}
 	if due, _ := s.Due(t0.Add(time.Second), 10, nil); len(due) != 0 {
 		t.Fatalf("entry in flight still due: %v", due)
@@ -208,10 +208,12 @@ func TestQueueLifecycle(t *testing.T) {
 	if due, _ := s.Due(recoverAt, 10, nil); len(due) != 1 || due[0].InFlight != s.Shared() {
 		t.Fatalf("recovered entry not due: %+v", due)
 	}
-	if _, err := s.BeginAttempt(id, t0.Add(time.Minute)); err != nil {
-		t.Fatal(err)
+	e, ok, err = s.ClaimAttempt(id, recoverAt, t0.Add(time.Minute))
+	if err != nil || !ok {
+		t.Fatalf("claim after recovery: %v %v", ok, err)
 	}
 	err = s.FinishAttempt(id, AttemptResult{
+		Owner:     e.Owner,
 		Delivered: []string{"a@x"},
 		Failed:    []Failure{{Recipient: "b@x", Error: "550 no"}},
 		LastError: "451 later",

@@ -1,12 +1,17 @@
 package outbound
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"tacit/internal/smtpsink"
 	"tacit/storage"
@@ -190,3 +195,87 @@ func TestDeadNodesEntryIsTakenOverAfterItsLease(t *testing.T) {
 type noRecovery struct{ *storage.Store }
 
 func (noRecovery) RecoverInFlight(time.Time) (int, error) { return 0, nil }
+
+// A runner whose lease ran out while its attempt was slow, and whose
+// entry another node claimed meanwhile, stops renewing it (said at
+// INFO) and, at the end of its attempt, records only what it delivered:
+// the entry stays in flight under the other node's lease.
+func TestRunnerThatLostItsLeaseLeavesTheEntryToTheNewOwner(t *testing.T) {
+	t.Parallel()
+	st := queued(t, 2, 2)
+	sink := smtpsink.Start(t, smtpsink.Options{Delay: 600 * time.Millisecond,
+		RcptReply: func(rcpt string) *smtp.SMTPError {
+			if rcpt == "m001@example.net" {
+				return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 2, 0}, Message: "greylisted"}
+			}
+			return nil
+		}})
+	var logs lockedBuffer
+	tr := NewRelay(RelayOptions{Addr: sink.Addr(), Hostname: "lists.test"})
+	t.Cleanup(func() { tr.Close() })
+	r := NewRunner(RunnerOptions{Store: st, Transport: tr, Lease: 150 * time.Millisecond,
+		Poll: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { r.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	// Once the runner holds the entry, another node takes it over, as if
+	// the runner's lease had run out.
+	waitFor(t, "the runner's claim", func() bool {
+		e, err := st.QueueEntry(1)
+		return err == nil && e.InFlight
+	})
+	later := time.Now().Add(time.Hour)
+	stolen, ok, err := st.ClaimAttempt(1, later, later.Add(time.Hour))
+	if !ok || err != nil {
+		t.Fatalf("the other node's claim: %v %v", ok, err)
+	}
+	waitFor(t, "the runner's attempt", func() bool { return strings.Contains(logs.String(), "msg=\"delivery attempt\"") })
+	cancel()
+	wg.Wait()
+
+	if !strings.Contains(logs.String(), "level=INFO msg=\"delivery: lease lost") {
+		t.Errorf("no INFO line about the lost lease:\n%s", logs.String())
+	}
+	e, err := st.QueueEntry(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Recipients) != 1 || e.Recipients[0] != "m001@example.net" {
+		t.Errorf("recipients %v, want the greylisted one only (the other was delivered)", e.Recipients)
+	}
+	if !e.InFlight || e.Owner != stolen.Owner || !e.NextAttempt.Equal(stolen.NextAttempt) || e.LastError != "" {
+		t.Errorf("the entry is no longer the new owner's, as it claimed it: %+v, claimed %+v", e, stolen)
+	}
+}
+
+// waitFor waits, up to 10 seconds, until cond holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 10s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

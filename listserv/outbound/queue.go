@@ -19,7 +19,7 @@ type Queue interface {
 	Due(now time.Time, limit int, skip func(id uint64) bool) ([]storage.QueueEntry, error)
 	NextDue() (t time.Time, ok bool, err error)
 	ClaimAttempt(id uint64, now, until time.Time) (e storage.QueueEntry, ok bool, err error)
-	RenewLease(id uint64, attempt int, until time.Time) (ok bool, err error)
+	RenewLease(id uint64, owner string, until time.Time) (ok bool, err error)
 	FinishAttempt(id uint64, r storage.AttemptResult) error
 	Message(id uint64) ([]byte, storage.Envelope, error)
 }
@@ -283,7 +283,9 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 // slower than its lease is not taken over by another node. A renewal
 // that fails is logged; the attempt goes on (should its lease run out,
 // another node may send the same recipients: at most one duplicate per
-// transaction in flight).
+// transaction in flight). Once the entry has been claimed by another
+// attempt (its lease ran out), renewing stops: the entry is the other
+// attempt's, and this one only records the recipients it delivered.
 func (r *Runner) keepLease(e storage.QueueEntry) (stop func()) {
 	done := make(chan struct{})
 	ended := make(chan struct{})
@@ -297,11 +299,11 @@ func (r *Runner) keepLease(e storage.QueueEntry) (stop func()) {
 				return
 			case <-t.C:
 			}
-			ok, err := r.o.Store.RenewLease(e.ID, e.Attempts, r.o.Now().Add(r.o.Lease))
+			ok, err := r.o.Store.RenewLease(e.ID, e.Owner, r.o.Now().Add(r.o.Lease))
 			if err != nil {
 				r.o.Logger.Warn("delivery: renew lease", "entry", e.ID, "err", err)
 			} else if !ok {
-				r.o.Logger.Warn("delivery: lease lost", "entry", e.ID)
+				r.o.Logger.Info("delivery: lease lost, the entry was claimed again or delivered", "entry", e.ID)
 				return
 			}
 		}
@@ -358,9 +360,10 @@ func (r *Runner) release(id uint64) {
 }
 
 func (r *Runner) finish(e storage.QueueEntry, res storage.AttemptResult) {
+	res.Owner = e.Owner
 	if err := r.o.Store.FinishAttempt(e.ID, res); err != nil {
-		// The entry stays due at the time BeginAttempt set: the
-		// recipients not recorded are tried again, at most once more.
+		// The entry stays due at the end of its lease: the recipients
+		// not recorded are tried again, at most once more.
 		r.o.Logger.Error("delivery: record outcome", "entry", e.ID, "err", err)
 	}
 }
