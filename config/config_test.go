@@ -398,9 +398,12 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("Validate = %v, want Errors", err)
 	}
 	want := Errors{
-		{Key: "smtp.tls_cert", Msg: "smtp.tls_cert: set but smtp.tls_key is not; set both or neither"},
-		{Key: "delivery.mode", Msg: `delivery.mode: "pigeon" is not supported; use "maildir" or "relay"`},
-		{Key: "consensus.min_deadline", Msg: "consensus.min_deadline: 100h is longer than consensus.default_deadline (72h); shorten it, or lengthen consensus.default_deadline"},
+		{Key: "smtp.tls_cert", Msg: "smtp.tls_cert: set but smtp.tls_key is not; set both or neither",
+			MsgFr: "smtp.tls_cert : donné mais pas smtp.tls_key ; donner les deux ou aucun"},
+		{Key: "delivery.mode", Msg: `delivery.mode: "pigeon" is not supported; use "maildir" or "relay"`,
+			MsgFr: `delivery.mode : "pigeon" n'est pas pris en charge ; écrire "maildir" ou "relay"`},
+		{Key: "consensus.min_deadline", Msg: "consensus.min_deadline: 100h is longer than consensus.default_deadline (72h); shorten it, or lengthen consensus.default_deadline",
+			MsgFr: "consensus.min_deadline : 100h est plus long que consensus.default_deadline (72h) ; le raccourcir, ou allonger consensus.default_deadline"},
 	}
 	if !reflect.DeepEqual(errs, want) {
 		t.Errorf("Validate =\n%#v\nwant\n%#v", errs, want)

@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -21,18 +20,22 @@ func (d *Duration) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// DurationForms says how a duration is written, for error messages.
-const DurationForms = `a number and a unit, d (days), h, m or s, like "3d", "72h", "1d12h", "90m" or "30s"`
+// durationForms says how a duration is written, for error messages.
+var durationForms = text{
+	en: `a number and a unit, d (days), h, m or s, like "3d", "72h", "1d12h", "90m" or "30s"`,
+	fr: `un nombre et une unité, d (jours), h, m ou s, comme "3d", "72h", "1d12h", "90m" ou "30s"`,
+}
 
 // ParseDuration reads a Go duration string (time.ParseDuration: "72h",
 // "1h30m", "30s"), which may start with a whole number of days: "3d",
 // "7d", "1d12h". It refuses negative durations; "0s" and "0d" are
-// allowed.
+// allowed. Its errors say what to write, in English, and in French
+// through their method In(lang string) string.
 func ParseDuration(s string) (time.Duration, error) {
-	invalid := fmt.Errorf("invalid duration %q: write %s", s, DurationForms)
+	invalid := &textError{say("invalid duration %q: write %s", "durée %q invalide : écrire %s", s, durationForms)}
 	if strings.HasPrefix(s, "-") {
 		if _, err := ParseDuration(s[1:]); err == nil {
-			return 0, fmt.Errorf("negative duration %q is not allowed", s)
+			return 0, &textError{say("negative duration %q is not allowed", "la durée négative %q n'est pas permise", s)}
 		}
 		return 0, invalid
 	}

@@ -16,14 +16,22 @@ type Error struct {
 	// Key is the dotted key concerned, like "smtp.listen"; "" for a TOML
 	// syntax error.
 	Key string
-	// Msg says what is wrong, as "KEY: problem" with Key first; a TOML
-	// syntax error, which has no key, as "invalid TOML: …".
+	// Msg says what is wrong, in English, as "KEY: problem" with Key
+	// first; a TOML syntax error, which has no key, as "invalid TOML: …".
 	Msg string
+	// MsgFr is Msg in French, as "KEY : problème"; "" when there is none
+	// (Msg is then said in every language).
+	MsgFr string
 }
 
 // Error formats e as "FILE:LINE: MSG", leaving out FILE and LINE when
 // they are unknown.
-func (e Error) Error() string {
+func (e Error) Error() string { return e.In("en") }
+
+// In is Error in lang: the French message, unless lang is "en" or there
+// is none.
+func (e Error) In(lang string) string {
+	en := lang == "en" || e.MsgFr == ""
 	var b strings.Builder
 	if e.File != "" {
 		b.WriteString(e.File)
@@ -33,11 +41,15 @@ func (e Error) Error() string {
 		}
 		b.WriteString(": ")
 	} else if e.Line > 0 {
-		b.WriteString("line ")
+		b.WriteString(map[bool]string{true: "line ", false: "ligne "}[en])
 		b.WriteString(strconv.Itoa(e.Line))
-		b.WriteString(": ")
+		b.WriteString(map[bool]string{true: ": ", false: " : "}[en])
 	}
-	b.WriteString(e.Msg)
+	if en {
+		b.WriteString(e.Msg)
+	} else {
+		b.WriteString(e.MsgFr)
+	}
 	return b.String()
 }
 
@@ -46,10 +58,13 @@ func (e Error) Error() string {
 type Errors []Error
 
 // Error returns one line per problem, each formatted by Error.Error.
-func (es Errors) Error() string {
+func (es Errors) Error() string { return es.In("en") }
+
+// In is Error in lang ("en" for English, else French).
+func (es Errors) In(lang string) string {
 	lines := make([]string, len(es))
 	for i, e := range es {
-		lines[i] = e.Error()
+		lines[i] = e.In(lang)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -66,7 +66,7 @@ func Parse(name string, data []byte) (*Config, error) {
 
 	c.Domain = strings.ToLower(c.Domain)
 	c.SMTP.Hostname = strings.ToLower(c.SMTP.Hostname)
-	if t := strings.TrimRight(c.HTTP.BaseURL, "/"); t != c.HTTP.BaseURL && checkBaseURL(t) == "" {
+	if t := strings.TrimRight(c.HTTP.BaseURL, "/"); t != c.HTTP.BaseURL && checkBaseURL(t).empty() {
 		c.HTTP.BaseURL = t
 	}
 
@@ -148,7 +148,8 @@ func (d *decoder) decode() error {
 		if errors.As(err, &de) {
 			line, _ = de.Position()
 		}
-		return Errors{{File: d.file, Line: line, Msg: "invalid TOML: " + strings.TrimPrefix(err.Error(), "toml: ")}}
+		detail := strings.TrimPrefix(err.Error(), "toml: ")
+		return Errors{{File: d.file, Line: line, Msg: "invalid TOML: " + detail, MsgFr: "TOML invalide : " + detail}}
 	}
 	for i, b := range d.data {
 		if b == '\n' {
@@ -174,12 +175,13 @@ func (d *decoder) decode() error {
 			_, leaf := d.leaves[name]
 			switch {
 			case d.tables[name]:
-				d.add(at, name, name+": expected a table, got an array of tables")
+				d.add(at, name, say("expected a table, got an array of tables", "il faut une table, pas un tableau de tables"))
 			case leaf:
-				d.add(at, name, fmt.Sprintf("%s: expected %s, got a table", name, d.want(name)))
+				d.add(at, name, say("expected %s, got a table", "il faut %s, pas une table", d.want(name)))
 				d.failed[name] = true
 			default:
-				d.add(at, name, name+": unknown table (misspelt, or not one of tacit's tables)"+d.suggestTable(path))
+				d.add(at, name, say("unknown table (misspelt, or not one of tacit's tables)",
+					"table inconnue (faute de frappe, ou pas une table de tacit)").plus(d.suggestTable(path)))
 			}
 		case unstable.KeyValue:
 			if !skip {
@@ -194,7 +196,7 @@ func (d *decoder) decode() error {
 		if errors.As(err, &pe) {
 			line = d.line(d.offset(pe.Highlight))
 		}
-		return Errors{{File: d.file, Line: line, Msg: "invalid TOML: " + err.Error()}}
+		return Errors{{File: d.file, Line: line, Msg: "invalid TOML: " + err.Error(), MsgFr: "TOML invalide : " + err.Error()}}
 	}
 	return nil
 }
@@ -208,7 +210,7 @@ func (d *decoder) keyValue(p *unstable.Parser, prefix []string, n *unstable.Node
 	v := n.Value()
 	if d.tables[name] {
 		if v.Kind != unstable.InlineTable {
-			d.add(at, name, fmt.Sprintf("%s: expected a table, got %s", name, describe(lookup(d.root, path))))
+			d.add(at, name, say("expected a table, got %s", "il faut une table, pas %s", describe(lookup(d.root, path))))
 			return
 		}
 		it := v.Children()
@@ -221,92 +223,95 @@ func (d *decoder) keyValue(p *unstable.Parser, prefix []string, n *unstable.Node
 	}
 	idx, ok := d.leaves[name]
 	if !ok {
-		d.add(at, name, name+": unknown key (misspelt, or in the wrong table)"+d.suggestKey(path))
+		d.add(at, name, say("unknown key (misspelt, or in the wrong table)",
+			"clé inconnue (faute de frappe, ou dans la mauvaise table)").plus(d.suggestKey(path)))
 		return
 	}
 	d.pos[name] = at
-	if msg := d.set(name, idx, lookup(d.root, path)); msg != "" {
+	if msg := d.set(name, idx, lookup(d.root, path)); !msg.empty() {
 		d.failed[name] = true
-		d.add(at, name, name+": "+msg)
+		d.add(at, name, msg)
 	}
 }
 
 // set stores val, as go-toml decoded it, in the field at idx; it returns
-// what is wrong, or "".
-func (d *decoder) set(name string, idx []int, val any) string {
+// what is wrong, or nothing.
+func (d *decoder) set(name string, idx []int, val any) text {
+	wrong := func() text { return say("expected %s, got %s", "il faut %s, pas %s", d.want(name), describe(val)) }
 	f := d.cfg.FieldByIndex(idx)
 	if u, ok := f.Addr().Interface().(encoding.TextUnmarshaler); ok {
 		s, ok := val.(string)
 		if !ok {
-			return fmt.Sprintf("expected %s, got %s", d.want(name), describe(val))
+			return wrong()
 		}
 		if err := u.UnmarshalText([]byte(s)); err != nil {
-			return err.Error()
+			return textOf(err)
 		}
-		return ""
+		return text{}
 	}
 	switch f.Kind() {
 	case reflect.String:
 		if s, ok := val.(string); ok {
 			f.SetString(s)
-			return ""
+			return text{}
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		if n, ok := val.(int64); ok {
 			if f.OverflowInt(n) {
-				return fmt.Sprintf("%d is too large", n)
+				return say("%d is too large", "%d est trop grand", n)
 			}
 			f.SetInt(n)
-			return ""
+			return text{}
 		}
 	case reflect.Bool:
 		if b, ok := val.(bool); ok {
 			f.SetBool(b)
-			return ""
+			return text{}
 		}
 	}
-	return fmt.Sprintf("expected %s, got %s", d.want(name), describe(val))
+	return wrong()
 }
 
 // want describes the TOML value expected for the leaf key name.
-func (d *decoder) want(name string) string {
+func (d *decoder) want(name string) text {
 	f := d.cfg.FieldByIndex(d.leaves[name])
 	if _, ok := f.Addr().Interface().(*Duration); ok {
-		return `a duration in quotes (like "3d" or "72h")`
+		return say(`a duration in quotes (like "3d" or "72h")`, `une durée entre guillemets (comme "3d" ou "72h")`)
 	}
 	switch f.Kind() {
 	case reflect.String:
-		return "a string in quotes"
+		return say("a string in quotes", "une chaîne entre guillemets")
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return "a whole number"
+		return say("a whole number", "un nombre entier")
 	case reflect.Bool:
-		return "true or false"
+		return say("true or false", "true ou false")
 	}
-	return "a " + f.Type().String()
+	return say("a %s", "un %s", f.Type().String())
 }
 
 // describe names a value go-toml decoded, for error messages.
-func describe(v any) string {
+func describe(v any) text {
 	switch v := v.(type) {
 	case string:
 		if len(v) > 40 {
 			v = v[:40] + "…"
 		}
-		return "the string " + strconv.Quote(v)
+		return say("the string %q", "la chaîne %q", v)
 	case int64:
-		return "the number " + strconv.FormatInt(v, 10)
+		return say("the number %d", "le nombre %d", v)
 	case float64:
-		return "the number " + strconv.FormatFloat(v, 'g', -1, 64)
+		n := strconv.FormatFloat(v, 'g', -1, 64)
+		return say("the number %s", "le nombre %s", n)
 	case bool:
-		return strconv.FormatBool(v)
+		return say("%t", "%t", v)
 	case []any:
-		return "an array"
+		return say("an array", "un tableau")
 	case map[string]any:
-		return "a table"
+		return say("a table", "une table")
 	case time.Time, toml.LocalDate, toml.LocalTime, toml.LocalDateTime:
-		return "a date or time"
+		return say("a date or time", "une date ou une heure")
 	}
-	return "a value"
+	return say("a value", "une valeur")
 }
 
 // lookup finds the value at path in the generic decoding of the document.
@@ -369,10 +374,12 @@ func (d *decoder) offset(b []byte) int {
 	return off
 }
 
-// add records a problem at a position of the file.
-func (d *decoder) add(at position, key, msg string) {
+// add records a problem of key at a position of the file; msg is
+// written after the key.
+func (d *decoder) add(at position, key string, msg text) {
+	msg = keyed(key, msg)
 	d.errs = append(d.errs, located{
-		Error: Error{File: d.file, Line: at.line, Key: key, Msg: msg},
+		Error: Error{File: d.file, Line: at.line, Key: key, Msg: msg.en, MsgFr: msg.fr},
 		off:   at.off,
 	})
 }

@@ -14,12 +14,12 @@ import (
 const maxSuggestDistance = 2
 
 // suggestKey returns what to add to "unknown key" for the key at path:
-// "; did you mean …?", or "" when nothing is close.
-func (d *decoder) suggestKey(path []string) string {
+// "; did you mean …?", or nothing when nothing is close.
+func (d *decoder) suggestKey(path []string) text {
 	table, name := strings.Join(path[:len(path)-1], "."), path[len(path)-1]
 	var near []string
 	best := maxSuggestDistance + 1
-	var elsewhere []string
+	var elsewhere []text
 	for _, key := range d.leafNames() {
 		t, k := splitKey(key)
 		switch {
@@ -33,24 +33,22 @@ func (d *decoder) suggestKey(path []string) string {
 			}
 		case strings.EqualFold(k, name):
 			if t == "" {
-				elsewhere = append(elsewhere, k+" (at the top of the file, before any [table])")
+				elsewhere = append(elsewhere, say("%s (at the top of the file, before any [table])",
+					"%s (en haut du fichier, avant toute [table])", k))
 			} else {
-				elsewhere = append(elsewhere, "["+t+"] "+k)
+				elsewhere = append(elsewhere, say("[%s] %s", "[%s] %s", t, k))
 			}
 		}
 	}
 	if len(near) > 0 {
-		return "; did you mean " + orList(near) + "?"
+		return didYouMean(same(near))
 	}
-	if len(elsewhere) > 0 {
-		return "; did you mean " + orList(elsewhere) + "?"
-	}
-	return ""
+	return didYouMean(elsewhere)
 }
 
 // suggestTable returns what to add to "unknown table" for the table at
-// path: the tables at an edit distance of at most 2, or "".
-func (d *decoder) suggestTable(path []string) string {
+// path: the tables at an edit distance of at most 2, or nothing.
+func (d *decoder) suggestTable(path []string) text {
 	name := strings.ToLower(strings.Join(path, "."))
 	var near []string
 	best := maxSuggestDistance + 1
@@ -71,10 +69,7 @@ func (d *decoder) suggestTable(path []string) string {
 			near = append(near, "["+t+"]")
 		}
 	}
-	if len(near) == 0 {
-		return ""
-	}
-	return "; did you mean " + orList(near) + "?"
+	return didYouMean(same(near))
 }
 
 // leafNames returns the dotted names of every key, in the order of the
@@ -104,12 +99,34 @@ func splitKey(key string) (table, name string) {
 	return "", key
 }
 
-// orList joins items as "a", "a or b", "a, b or c".
-func orList(items []string) string {
+// didYouMean returns "; did you mean A, B or C?", nothing for no
+// items.
+func didYouMean(items []text) text {
+	if len(items) == 0 {
+		return text{}
+	}
+	var en, fr []string
+	for _, t := range items {
+		en, fr = append(en, t.en), append(fr, t.fr)
+	}
+	return say("; did you mean %s?", " ; vouliez-vous dire %s ?", text{en: orList(en, "or"), fr: orList(fr, "ou")})
+}
+
+// same returns names as texts, the same in both languages.
+func same(names []string) []text {
+	out := make([]text, len(names))
+	for i, n := range names {
+		out[i] = text{en: n, fr: n}
+	}
+	return out
+}
+
+// orList joins items as "a", "a or b", "a, b or c" (with the word or).
+func orList(items []string, or string) string {
 	if len(items) == 1 {
 		return items[0]
 	}
-	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+	return strings.Join(items[:len(items)-1], ", ") + " " + or + " " + items[len(items)-1]
 }
 
 // editDistance is the Levenshtein distance between a and b, in runes.

@@ -19,14 +19,14 @@ import (
 // the file sets.
 type problem struct {
 	keys []string
-	msg  string
+	msg  text
 	// alt is what to say instead of msg when the problem is reported
 	// at another key than the first (nil: msg after that key).
-	alt map[string]string
+	alt map[string]text
 }
 
 // at returns the problem's text reported at key, as "KEY: problem".
-func (p problem) at(key string) string {
+func (p problem) at(key string) text {
 	if m, ok := p.alt[key]; ok {
 		return keyed(key, m)
 	}
@@ -44,7 +44,8 @@ func (c *Config) Validate() error {
 	}
 	errs := make(Errors, len(ps))
 	for i, p := range ps {
-		errs[i] = Error{File: c.Path, Key: p.keys[0], Msg: p.at(p.keys[0])}
+		t := p.at(p.keys[0])
+		errs[i] = Error{File: c.Path, Key: p.keys[0], Msg: t.en, MsgFr: t.fr}
 	}
 	return errs
 }
@@ -76,65 +77,62 @@ func (c *Config) StorePath() string {
 	return filepath.Join(c.DataDir, "tacit.db")
 }
 
-// keyed returns msg as "KEY: problem": msg when it starts with key
-// already, else msg after key (a problem of several keys is reported at
-// the one the file sets, which its text may not start with).
-func keyed(key, msg string) string {
-	if strings.HasPrefix(msg, key+": ") {
-		return msg
-	}
-	return key + ": " + msg
-}
-
 // checker collects the problems of a configuration.
 type checker struct{ ps []problem }
 
-func (k *checker) add(key, format string, args ...any) {
-	k.ps = append(k.ps, problem{keys: []string{key}, msg: key + ": " + fmt.Sprintf(format, args...)})
+// add records a problem of key, written in English and in French.
+func (k *checker) add(key, en, fr string, args ...any) {
+	k.ps = append(k.ps, problem{keys: []string{key}, msg: keyed(key, say(en, fr, args...))})
 }
 
-func (k *checker) addKeys(keys []string, format string, args ...any) {
-	k.ps = append(k.ps, problem{keys: keys, msg: fmt.Sprintf(format, args...)})
+// addText records a problem of key already written.
+func (k *checker) addText(key string, t text) { k.add(key, "%s", "%s", t) }
+
+// addKeys records a problem of several keys, reported at the first the
+// file sets.
+func (k *checker) addKeys(keys []string, en, fr string, args ...any) {
+	k.ps = append(k.ps, problem{keys: keys, msg: say(en, fr, args...)})
 }
 
 func (k *checker) atLeast(key string, v int64, minimum int64) {
 	if v < minimum {
-		k.add(key, "must be at least %d, got %d", minimum, v)
+		k.add(key, "must be at least %d, got %d", "doit valoir au moins %d, et vaut %d", minimum, v)
 	}
 }
 
 func (k *checker) positive(key string, d Duration) {
 	if d.Duration <= 0 {
-		k.add(key, "must be longer than 0s")
+		k.add(key, "must be longer than 0s", "doit être plus longue que 0s")
 	}
 }
 
 // check runs every value check and returns the problems in key order.
 func (c *Config) check() []problem {
 	k := &checker{}
-	add, addKeys, atLeast, positive := k.add, k.addKeys, k.atLeast, k.positive
+	add, addText, addKeys, atLeast, positive := k.add, k.addText, k.addKeys, k.atLeast, k.positive
 
 	if c.DataDir == "" {
-		add("data_dir", "must not be empty")
+		add("data_dir", "must not be empty", "ne doit pas être vide")
 	}
-	if msg := checkDomain(c.Domain); msg != "" {
-		add("domain", "%s", msg)
+	if msg := checkDomain(c.Domain); !msg.empty() {
+		addText("domain", msg)
 	}
 	if c.Language != "fr" && c.Language != "en" {
-		add("language", "%q is not supported; use \"fr\" or \"en\"", c.Language)
+		add("language", "%q is not supported; use \"fr\" or \"en\"", "%q n'est pas pris en charge ; écrire \"fr\" ou \"en\"", c.Language)
 	}
 	c.loc = nil
 	if loc, err := time.LoadLocation(c.Timezone); err != nil {
-		add("timezone", "unknown time zone %q (use a name like \"Europe/Paris\" or \"UTC\")", c.Timezone)
+		add("timezone", "unknown time zone %q (use a name like \"Europe/Paris\" or \"UTC\")",
+			"fuseau horaire %q inconnu (écrire un nom comme \"Europe/Paris\" ou \"UTC\")", c.Timezone)
 	} else {
 		c.loc = loc
 	}
 
-	if msg := checkHostPort(c.SMTP.Listen, "127.0.0.1:2525"); msg != "" {
-		add("smtp.listen", "%s", msg)
+	if msg := checkHostPort(c.SMTP.Listen, "127.0.0.1:2525"); !msg.empty() {
+		addText("smtp.listen", msg)
 	}
-	if msg := checkDomain(c.SMTP.Hostname); msg != "" {
-		add("smtp.hostname", "%s", msg)
+	if msg := checkDomain(c.SMTP.Hostname); !msg.empty() {
+		addText("smtp.hostname", msg)
 	}
 	atLeast("smtp.max_message_bytes", c.SMTP.MaxMessageBytes, 1)
 	atLeast("smtp.max_recipients", int64(c.SMTP.MaxRecipients), 1)
@@ -142,33 +140,29 @@ func (c *Config) check() []problem {
 	atLeast("smtp.max_connections_per_ip", int64(c.SMTP.MaxConnectionsPerIP), 1)
 	atLeast("smtp.max_messages_per_minute", int64(c.SMTP.MaxMessagesPerMinute), 1)
 	if _, err := c.TrustedRelays(); err != nil {
-		add("smtp.trusted_relays", "%s", err)
+		addText("smtp.trusted_relays", textOf(err))
 	}
 	if d := c.DKIM; (d.Domain != "" || d.Selector != "" || d.PrivateKey != "") &&
 		(d.Domain == "" || d.Selector == "" || d.PrivateKey == "") {
 		addKeys([]string{"dkim.domain", "dkim.selector", "dkim.private_key"},
-			"dkim.domain, dkim.selector and dkim.private_key go together (all three, or none to sign nothing)")
+			"dkim.domain, dkim.selector and dkim.private_key go together (all three, or none to sign nothing)",
+			"dkim.domain, dkim.selector et dkim.private_key vont ensemble (les trois, ou aucune pour ne rien signer)")
 	}
 	positive("smtp.idle_timeout", c.SMTP.IdleTimeout)
 	positive("smtp.data_timeout", c.SMTP.DataTimeout)
-	switch {
-	case c.SMTP.TLSCert != "" && c.SMTP.TLSKey == "":
-		addKeys([]string{"smtp.tls_cert"}, "smtp.tls_cert: set but smtp.tls_key is not; set both or neither")
-	case c.SMTP.TLSCert == "" && c.SMTP.TLSKey != "":
-		addKeys([]string{"smtp.tls_key"}, "smtp.tls_key: set but smtp.tls_cert is not; set both or neither")
-	}
+	bothOrNeither(k, "smtp.tls_cert", c.SMTP.TLSCert, "smtp.tls_key", c.SMTP.TLSKey)
 
 	if c.IMAP.Listen != "" {
-		if msg := checkHostPort(c.IMAP.Listen, "127.0.0.1:1143"); msg != "" {
-			add("imap.listen", "%s", msg)
+		if msg := checkHostPort(c.IMAP.Listen, "127.0.0.1:1143"); !msg.empty() {
+			addText("imap.listen", msg)
 		}
 	}
 	if c.HTTP.Listen != "" {
-		if msg := checkHostPort(c.HTTP.Listen, "127.0.0.1:8025"); msg != "" {
-			add("http.listen", "%s", msg)
+		if msg := checkHostPort(c.HTTP.Listen, "127.0.0.1:8025"); !msg.empty() {
+			addText("http.listen", msg)
 		}
-		if msg := checkBaseURL(c.HTTP.BaseURL); msg != "" {
-			addKeys([]string{"http.base_url", "http.listen"}, "http.base_url: %s", msg)
+		if msg := checkBaseURL(c.HTTP.BaseURL); !msg.empty() {
+			addKeys([]string{"http.base_url", "http.listen"}, "http.base_url: %s", "http.base_url : %s", msg)
 		}
 	}
 
@@ -176,21 +170,25 @@ func (c *Config) check() []problem {
 	case "maildir":
 		if c.Delivery.Maildir == "" {
 			addKeys([]string{"delivery.maildir", "delivery.mode"},
-				"delivery.maildir: must not be empty when delivery.mode is \"maildir\"")
+				"delivery.maildir: must not be empty when delivery.mode is \"maildir\"",
+				"delivery.maildir : ne doit pas être vide quand delivery.mode vaut \"maildir\"")
 		}
 	case "relay":
 		if c.Delivery.Relay == "" {
 			addKeys([]string{"delivery.relay", "delivery.mode"},
-				"delivery.relay: must be set when delivery.mode is \"relay\"")
+				"delivery.relay: must be set when delivery.mode is \"relay\"",
+				"delivery.relay : doit être donné quand delivery.mode vaut \"relay\"")
 		}
 	default:
-		add("delivery.mode", "%q is not supported; use \"maildir\" or \"relay\"", c.Delivery.Mode)
+		add("delivery.mode", "%q is not supported; use \"maildir\" or \"relay\"",
+			"%q n'est pas pris en charge ; écrire \"maildir\" ou \"relay\"", c.Delivery.Mode)
 	}
 	if c.Delivery.Relay != "" {
-		if msg := checkHostPort(c.Delivery.Relay, "smtp.example.org:25"); msg != "" {
-			add("delivery.relay", "%s", msg)
+		if msg := checkHostPort(c.Delivery.Relay, "smtp.example.org:25"); !msg.empty() {
+			addText("delivery.relay", msg)
 		} else if host, _, _ := net.SplitHostPort(c.Delivery.Relay); host == "" {
-			add("delivery.relay", "%q has no host name (for example \"smtp.example.org:25\")", c.Delivery.Relay)
+			add("delivery.relay", "%q has no host name (for example \"smtp.example.org:25\")",
+				"%q n'a pas de nom d'hôte (par exemple \"smtp.example.org:25\")", c.Delivery.Relay)
 		}
 	}
 	atLeast("delivery.concurrency", int64(c.Delivery.Concurrency), 1)
@@ -202,20 +200,24 @@ func (c *Config) check() []problem {
 	atLeast("delivery.bounce_days", int64(c.Delivery.BounceDays), 1)
 	positive("delivery.bounce_window", c.Delivery.BounceWindow)
 	if _, err := time.Parse("15:04", c.Delivery.DigestTime); err != nil || len(c.Delivery.DigestTime) != 5 {
-		add("delivery.digest_time", "%q is not a time of day: write HH:MM, for example \"18:00\"", c.Delivery.DigestTime)
+		add("delivery.digest_time", "%q is not a time of day: write HH:MM, for example \"18:00\"",
+			"%q n'est pas une heure : écrire HH:MM, par exemple \"18:00\"", c.Delivery.DigestTime)
 	}
 
 	switch c.Storage.Driver {
 	case "bbolt":
 	case "postgres":
 		if c.Storage.DSN == "" {
-			const example = "(for example \"postgres://tacit@db.example.org/tacit\")"
+			const example = "\"postgres://tacit@db.example.org/tacit\""
 			k.ps = append(k.ps, problem{keys: []string{"storage.dsn", "storage.driver"},
-				msg: "storage.dsn: must be set when storage.driver is \"postgres\" " + example,
-				alt: map[string]string{"storage.driver": "\"postgres\" needs storage.dsn, the database's connection string " + example}})
+				msg: say("storage.dsn: must be set when storage.driver is \"postgres\" (for example %s)",
+					"storage.dsn : doit être donné quand storage.driver vaut \"postgres\" (par exemple %s)", example),
+				alt: map[string]text{"storage.driver": say("\"postgres\" needs storage.dsn, the database's connection string (for example %s)",
+					"\"postgres\" demande storage.dsn, la chaîne de connexion à la base (par exemple %s)", example)}})
 		}
 	default:
-		add("storage.driver", "%q is not supported; use \"bbolt\" or \"postgres\"", c.Storage.Driver)
+		add("storage.driver", "%q is not supported; use \"bbolt\" or \"postgres\"",
+			"%q n'est pas pris en charge ; écrire \"bbolt\" ou \"postgres\"", c.Storage.Driver)
 	}
 
 	c.checkConsensus(k)
@@ -230,17 +232,19 @@ func (c *Config) checkConsensus(k *checker) {
 	if c.Consensus.MinDeadline.Duration > c.Consensus.DefaultDeadline.Duration {
 		lo, def := c.Consensus.MinDeadline, c.Consensus.DefaultDeadline
 		k.ps = append(k.ps, problem{keys: []string{"consensus.min_deadline", "consensus.default_deadline"},
-			msg: fmt.Sprintf("consensus.min_deadline: %s is longer than consensus.default_deadline (%s); shorten it, or lengthen consensus.default_deadline", lo, def),
-			alt: map[string]string{"consensus.default_deadline": fmt.Sprintf(
-				"%s is shorter than consensus.min_deadline (%s); lengthen it, or shorten consensus.min_deadline", def, lo)}})
+			msg: say("consensus.min_deadline: %s is longer than consensus.default_deadline (%s); shorten it, or lengthen consensus.default_deadline",
+				"consensus.min_deadline : %s est plus long que consensus.default_deadline (%s) ; le raccourcir, ou allonger consensus.default_deadline", lo, def),
+			alt: map[string]text{"consensus.default_deadline": say(
+				"%s is shorter than consensus.min_deadline (%s); lengthen it, or shorten consensus.min_deadline",
+				"%s est plus court que consensus.min_deadline (%s) ; l'allonger, ou raccourcir consensus.min_deadline", def, lo)}})
 	}
-	if msg := checkCron(c.Consensus.Schedule); msg != "" {
-		add("consensus.schedule", "%s", msg)
+	if msg := checkCron(c.Consensus.Schedule); !msg.empty() {
+		k.addText("consensus.schedule", msg)
 	}
 	switch c.Consensus.Authentication {
 	case AuthDKIMOrConfirm, AuthDKIM, AuthNone:
 	default:
-		add("consensus.authentication", "must be %q, %q or %q, not %q",
+		add("consensus.authentication", "must be %q, %q or %q, not %q", "doit valoir %q, %q ou %q, et non %q",
 			AuthDKIMOrConfirm, AuthDKIM, AuthNone, c.Consensus.Authentication)
 	}
 	positive("consensus.confirm_window", c.Consensus.ConfirmWindow)
@@ -268,7 +272,8 @@ func (c *Config) TrustedRelays() ([]netip.Prefix, error) {
 		if err != nil {
 			a, aerr := netip.ParseAddr(f)
 			if aerr != nil {
-				return nil, fmt.Errorf("%q is not an address or a CIDR block (like \"192.0.2.0/24\")", f)
+				return nil, &textError{say("%q is not an address or a CIDR block (like \"192.0.2.0/24\")",
+					"%q n'est ni une adresse ni un bloc CIDR (comme \"192.0.2.0/24\")", f)}
 			}
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
@@ -277,14 +282,15 @@ func (c *Config) TrustedRelays() ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// checkDomain says what is wrong with a domain name, or "" if it is
-// plausible: ASCII letters, digits and inner hyphens in dot-separated
+// checkDomain says what is wrong with a domain name, or nothing if it
+// is plausible: ASCII letters, digits and inner hyphens in dot-separated
 // labels of 1 to 63 characters, at most 253 in all, not an IP address.
-func checkDomain(s string) string {
+func checkDomain(s string) text {
 	if s == "" {
-		return "must not be empty"
+		return text{en: "must not be empty", fr: "ne doit pas être vide"}
 	}
-	bad := fmt.Sprintf("%q is not a domain name (letters, digits, \"-\" and dots, like \"lists.example.org\")", s)
+	bad := say("%q is not a domain name (letters, digits, \"-\" and dots, like \"lists.example.org\")",
+		"%q n'est pas un nom de domaine (lettres, chiffres, \"-\" et points, comme \"lists.example.org\")", s)
 	if len(s) > 253 {
 		return bad
 	}
@@ -303,57 +309,62 @@ func checkDomain(s string) string {
 	if _, err := strconv.Atoi(labels[len(labels)-1]); err == nil {
 		return bad // an IP address, or a name ending in digits only
 	}
-	return ""
+	return text{}
 }
 
-// checkHostPort says what is wrong with a listen or relay address, or ""
-// if it is host:port with a numeric port and an empty host, an IP address
-// or a host name.
-func checkHostPort(s, example string) string {
+// checkHostPort says what is wrong with a listen or relay address, or
+// nothing if it is host:port with a numeric port and an empty host, an
+// IP address or a host name.
+func checkHostPort(s, example string) text {
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
-		return fmt.Sprintf("%q is not host:port (for example %q)", s, example)
+		return say("%q is not host:port (for example %q)", "%q n'est pas de la forme hôte:port (par exemple %q)", s, example)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Sprintf("%q: the port must be a number from 0 to 65535 (for example %q)", s, example)
+		return say("%q: the port must be a number from 0 to 65535 (for example %q)",
+			"%q : le port doit être un nombre de 0 à 65535 (par exemple %q)", s, example)
 	}
 	if host == "" {
-		return ""
+		return text{}
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
-		return ""
+		return text{}
 	}
-	if checkDomain(host) != "" {
-		return fmt.Sprintf("%q: %q is not an IP address or a host name (for example %q)", s, host, example)
+	if !checkDomain(host).empty() {
+		return say("%q: %q is not an IP address or a host name (for example %q)",
+			"%q : %q n'est ni une adresse IP ni un nom d'hôte (par exemple %q)", s, host, example)
 	}
-	return ""
+	return text{}
 }
 
-// checkBaseURL says what is wrong with http.base_url, or "" if it is an
-// absolute http or https URL without query or fragment.
-func checkBaseURL(s string) string {
+// checkBaseURL says what is wrong with http.base_url, or nothing if it
+// is an absolute http or https URL without query or fragment.
+func checkBaseURL(s string) text {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
-		return fmt.Sprintf("%q is not an absolute http:// or https:// URL (for example \"https://lists.example.org\")", s)
+		return say("%q is not an absolute http:// or https:// URL (for example \"https://lists.example.org\")",
+			"%q n'est pas une URL absolue en http:// ou https:// (par exemple \"https://lists.example.org\")", s)
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return fmt.Sprintf("%q must not have a query (?) or a fragment (#)", s)
+		return say("%q must not have a query (?) or a fragment (#)", "%q ne doit avoir ni requête (?) ni fragment (#)", s)
 	}
-	return ""
+	return text{}
 }
 
-// checkCron says what is wrong with a robfig/cron schedule, or "" if
-// cron.ParseStandard accepts it and an @every period is at least 1s.
-func checkCron(spec string) string {
+// checkCron says what is wrong with a robfig/cron schedule, or nothing
+// if cron.ParseStandard accepts it and an @every period is at least 1s.
+func checkCron(spec string) text {
 	if err := parseCron(spec); err != nil {
-		return fmt.Sprintf("%q is not a cron schedule: %v (for example \"@every 30s\" or \"*/5 * * * *\")", spec, err)
+		return say("%q is not a cron schedule: %v (for example \"@every 30s\" or \"*/5 * * * *\")",
+			"%q n'est pas un calendrier cron : %v (par exemple \"@every 30s\" ou \"*/5 * * * *\")", spec, err)
 	}
 	if rest, ok := strings.CutPrefix(spec, "@every "); ok {
 		if d, err := time.ParseDuration(rest); err == nil && d < time.Second {
-			return fmt.Sprintf("%q is too frequent: the shortest period is \"@every 1s\"", spec)
+			return say("%q is too frequent: the shortest period is \"@every 1s\"",
+				"%q est trop fréquent : la période la plus courte est \"@every 1s\"", spec)
 		}
 	}
-	return ""
+	return text{}
 }
 
 // parseCron runs cron.ParseStandard, turning its panics (it slices out of

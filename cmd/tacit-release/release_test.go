@@ -182,7 +182,7 @@ func TestRelease(t *testing.T) {
 			t.Errorf("tacit version = %q, want tacit %s (…)", got, version)
 		}
 		conf := filepath.Join(dest, "etc/tacit/tacit.toml")
-		if got := runCmd(t, "", tacit, "--config", conf, "help"); !strings.Contains(got, "usage: tacit") {
+		if got := runCmd(t, "", tacit, "--config", conf, "help"); !strings.Contains(got, "tacit [--config FILE] COMMAND") {
 			t.Errorf("tacit --config %s help = %q", conf, got)
 		}
 		c, err := config.Load(conf)

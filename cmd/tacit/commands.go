@@ -20,6 +20,7 @@ import (
 // needs it.
 type cli struct {
 	cfg            configChoice
+	lang           string // of the texts: "fr" or "en"
 	stdin          io.Reader
 	stdout, stderr io.Writer
 }
@@ -40,7 +41,7 @@ func localCommands() map[string]localFunc {
 		"serve":   runServe,
 		"explain": runExplain,
 		"version": runVersion,
-		"help":    func(c *cli, args []string) error { return admin.WriteHelp(c.stdout, args) },
+		"help":    func(c *cli, args []string) error { return admin.WriteHelp(c.stdout, args, c.lang) },
 		"init":    runInit,
 		"migrate": runMigrate,
 	}
@@ -61,10 +62,13 @@ func parseLocal(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return &localHelp{fs: fs}
 	} else if err != nil {
-		return fmt.Errorf("%s: %w", fs.Name(), err)
+		msg := strings.TrimSpace(err.Error())
+		return &admin.UsageError{Msg: fmt.Sprintf("%s: %s (tacit %s --help)", fs.Name(), msg, fs.Name()),
+			Fr: fmt.Sprintf("%s : %s (tacit %s --help)", fs.Name(), admin.FlagErrorFr(msg), fs.Name())}
 	}
 	if fs.NArg() != 0 {
-		return fmt.Errorf("%s: unexpected argument %q (see tacit %s --help)", fs.Name(), fs.Arg(0), fs.Name())
+		return errorf("%s : argument inattendu %q (voir tacit %s --help)", "%s: unexpected argument %q (see tacit %s --help)",
+			fs.Name(), fs.Arg(0), fs.Name())
 	}
 	return nil
 }
@@ -144,7 +148,7 @@ func outputDir(args []string) ([]string, error) {
 		switch {
 		case a == "--output" || a == "-output":
 			if i+1 >= len(args) {
-				return nil, errors.New("list export: --output needs a directory")
+				return nil, errorf("list export : --output demande un dossier", "list export: --output needs a directory")
 			}
 			dir = args[i+1]
 			i++

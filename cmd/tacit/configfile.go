@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"tacit/config"
 	"tacit/deploy"
@@ -33,11 +32,14 @@ type environment struct {
 	// etcConfig is the file read when neither --config nor
 	// TACIT_CONFIG names one, if it exists.
 	etcConfig string
+	// lang is the language of the command line's texts, "fr" or "en"
+	// (lang.go).
+	lang string
 }
 
 // osEnvironment is the environment of this process.
 func osEnvironment() environment {
-	return environment{getenv: os.Getenv, etcConfig: deploy.DefaultConfigPath}
+	return environment{getenv: os.Getenv, etcConfig: deploy.DefaultConfigPath, lang: localeLang(os.Getenv)}
 }
 
 // How a configChoice was made.
@@ -84,21 +86,25 @@ func chooseConfig(flagPath string, given bool, env environment) configChoice {
 	return c
 }
 
-// describe says in words which configuration was read.
-func (c configChoice) describe() string {
+// describe says in words which configuration was read, as "FR" and
+// "EN" formats to give it.
+func (c configChoice) describe() (fr, en string) {
 	switch {
 	case c.path == "" && c.from == fromFlag:
-		return "the built-in defaults (--config " + builtinConfig + ")"
+		return "les réglages intégrés (--config " + builtinConfig + ")", "the built-in defaults (--config " + builtinConfig + ")"
 	case c.path == "" && c.from == fromEnv:
-		return "the built-in defaults (" + configEnv + "=" + builtinConfig + ")"
+		return "les réglages intégrés (" + configEnv + "=" + builtinConfig + ")",
+			"the built-in defaults (" + configEnv + "=" + builtinConfig + ")"
 	case c.path == "":
-		return fmt.Sprintf("the built-in defaults (no --config, no %s, no %s)", configEnv, c.etc)
+		return fmt.Sprintf("les réglages intégrés (ni --config, ni %s, ni %s)", configEnv, c.etc),
+			fmt.Sprintf("the built-in defaults (no --config, no %s, no %s)", configEnv, c.etc)
 	case c.from == fromFlag:
-		return c.path + " (--config)"
+		return c.path + " (--config)", c.path + " (--config)"
 	case c.from == fromEnv:
-		return c.path + " (" + configEnv + ")"
+		return c.path + " (" + configEnv + ")", c.path + " (" + configEnv + ")"
 	}
-	return c.path + " (read by default: no --config, no " + configEnv + ")"
+	return c.path + " (lu par défaut : ni --config, ni " + configEnv + ")",
+		c.path + " (read by default: no --config, no " + configEnv + ")"
 }
 
 // load reads the configuration chosen. A file read by default that
@@ -106,8 +112,10 @@ func (c configChoice) describe() string {
 func (c configChoice) load() (*config.Config, error) {
 	cfg, err := config.Load(c.path)
 	if err != nil && c.from == fromEtc && errors.Is(err, fs.ErrPermission) {
-		return nil, fmt.Errorf("%w: tacit reads %s when neither --config nor %s names a file; "+
-			"run the command as root or as the server's user, or give --config FILE", err, c.etc, configEnv)
+		return nil, errorf("%s : tacit lit %s quand ni --config ni %s ne nomment un fichier ; "+
+			"lancer la commande en root ou sous l'utilisateur du serveur, ou donner --config FILE",
+			"%s: tacit reads %s when neither --config nor %s names a file; "+
+				"run the command as root or as the server's user, or give --config FILE", err, c.etc, configEnv)
 	}
 	return cfg, err
 }
@@ -127,10 +135,15 @@ func refuseNewStore(cfg *config.Config, c configChoice, name string) error {
 	if abs, err := filepath.Abs(dir); err == nil && abs != dir {
 		dir += " (" + abs + ")"
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: the data directory %s does not exist; ", name, dir)
-	fmt.Fprintf(&b, "data_dir comes from %s. ", c.describe())
-	b.WriteString("This command does not create a new, empty store: give the server's configuration with --config FILE ")
-	fmt.Fprintf(&b, "(like --config %s, or %s=FILE), or start tacit serve first, which creates it", deploy.DefaultConfigPath, configEnv)
-	return errors.New(b.String())
+	fr, en := c.describe()
+	return &bilingual{
+		fr: fmt.Sprintf("%s : le dossier de données %s n'existe pas ; data_dir est lu dans %s. "+
+			"Cette commande ne crée pas de stockage neuf et vide : donner la configuration du serveur avec --config FILE "+
+			"(comme --config %s, ou %s=FILE), ou lancer d'abord tacit serve, qui le crée",
+			name, dir, fr, deploy.DefaultConfigPath, configEnv),
+		en: fmt.Sprintf("%s: the data directory %s does not exist; data_dir comes from %s. "+
+			"This command does not create a new, empty store: give the server's configuration with --config FILE "+
+			"(like --config %s, or %s=FILE), or start tacit serve first, which creates it",
+			name, dir, en, deploy.DefaultConfigPath, configEnv),
+	}
 }

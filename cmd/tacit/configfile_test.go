@@ -41,8 +41,9 @@ func TestChooseConfig(t *testing.T) {
 			return ""
 		}, etcConfig: c.etc}
 		got := chooseConfig(c.flag, c.given, env)
-		if got.path != c.path || got.from != c.from || !strings.Contains(got.describe(), c.describeHolds) {
-			t.Errorf("%s: path %q from %s (%q), want %q from %s (%q)", c.name, got.path, got.from, got.describe(),
+		_, en := got.describe()
+		if got.path != c.path || got.from != c.from || !strings.Contains(en, c.describeHolds) {
+			t.Errorf("%s: path %q from %s (%q), want %q from %s (%q)", c.name, got.path, got.from, en,
 				c.path, c.from, c.describeHolds)
 		}
 	}
@@ -111,6 +112,12 @@ func TestAdminRefusesNewStore(t *testing.T) {
 					strings.Join(args, " "), code, errOut, want)
 			}
 		}
+	}
+	if _, errOut, _ := runTacit(t, dir, "list", "ls"); !strings.HasPrefix(errOut, "tacit: list ls : le dossier de données tacit-data (") {
+		t.Errorf("the refusal in French: %q", errOut)
+	}
+	if _, errOut, _ := runTacitEnv(t, dir, []string{englishEnv}, "list", "ls"); !strings.HasPrefix(errOut, "tacit: list ls: the data directory tacit-data (") {
+		t.Errorf("the refusal in English: %q", errOut)
 	}
 	cfg := filepath.Join(dir, "server.toml")
 	data := filepath.Join(dir, "data")

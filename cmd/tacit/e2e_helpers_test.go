@@ -137,16 +137,24 @@ func (in *instance) mustCLI(args ...string) string {
 // tacitEnv is the environment the tests run the binary in: this
 // process's, with TACIT_CONFIG=builtin so that a command without
 // --config reads the built-in defaults whatever the machine has in
-// /etc/tacit, then extra ("NAME=value", later ones win).
+// /etc/tacit, and without a locale, so that the command line speaks
+// French, its default; then extra ("NAME=value", later ones win; give
+// it englishEnv for English).
 func tacitEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, configEnv+"=") {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case configEnv, "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE":
+		default:
 			env = append(env, kv)
 		}
 	}
 	return append(append(env, configEnv+"="+builtinConfig), extra...)
 }
+
+// englishEnv is the locale of an English-speaking user.
+const englishEnv = "LANG=en_US.UTF-8"
 
 // runTacit runs the binary in dir with a deadline of 15 seconds, in
 // tacitEnv.

@@ -34,15 +34,42 @@ func usages(lines []string, indent string) []string {
 	return out
 }
 
-// TestHelpMatchesDocs: docs/admin.md lists the commands tacit help
-// prints, with the same usages, in the same order.
+// headings reads the group headings out of a text: the lines after the
+// first blank one that start at indent with neither "tacit " nor "[".
+func headings(lines []string, indent string) []string {
+	var out []string
+	blank := false
+	for _, line := range lines {
+		text := strings.TrimSpace(line)
+		if text == "" {
+			blank = true
+			continue
+		}
+		if blank && strings.HasPrefix(line, indent) && !strings.HasPrefix(line, indent+" ") &&
+			!strings.HasPrefix(text, "tacit ") && !strings.HasPrefix(text, "[") {
+			out = append(out, text)
+		}
+	}
+	return out
+}
+
+// englishOnly is an environment that speaks English and has no
+// configuration file.
+func englishOnly() environment {
+	return environment{getenv: func(string) string { return "" }, lang: "en"}
+}
+
+// TestHelpMatchesDocs: docs/admin.md lists the commands the English
+// tacit help prints, under the same headings, with the same usages, in
+// the same order.
 func TestHelpMatchesDocs(t *testing.T) {
 	t.Parallel()
 	var help strings.Builder
-	if err := run([]string{"help"}, &help, &strings.Builder{}); err != nil {
+	if err := runIn(englishOnly(), []string{"help"}, &help, &strings.Builder{}); err != nil {
 		t.Fatal(err)
 	}
 	fromHelp := usages(strings.Split(help.String(), "\n"), "  ")
+	helpHeadings := headings(strings.Split(help.String(), "\n"), "")
 
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "admin.md"))
 	if err != nil {
@@ -60,6 +87,13 @@ func TestHelpMatchesDocs(t *testing.T) {
 		lines = append(lines, line)
 	}
 	fromDocs := usages(lines, "    ")
+	var titles []string
+	for _, g := range admin.Groups() {
+		titles = append(titles, g.Title.En)
+	}
+	if docHeadings := headings(lines, "    "); !slices.Equal(docHeadings, titles) || !slices.Equal(helpHeadings, titles) {
+		t.Errorf("headings: docs/admin.md %q, tacit help %q, the table %q", docHeadings, helpHeadings, titles)
+	}
 
 	if len(fromHelp) != len(admin.Commands()) {
 		t.Errorf("tacit help shows %d usages for %d commands", len(fromHelp), len(admin.Commands()))
@@ -80,7 +114,8 @@ func TestHelpMatchesDocs(t *testing.T) {
 }
 
 // TestHelpOfEveryCommand runs the real binary: `tacit CMD --help` and
-// `-h` print CMD's usage and flags on stdout and exit 0, with a
+// `-h` print CMD's usage and flags on stdout and exit 0, in French
+// without a locale and in English with LANG=en_US.UTF-8, with a
 // configuration file that does not exist, and create nothing (no data
 // directory, no store).
 func TestHelpOfEveryCommand(t *testing.T) {
@@ -88,24 +123,29 @@ func TestHelpOfEveryCommand(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "no-such.toml")
 	for _, c := range admin.Commands() {
-		for _, h := range []string{"--help", "-h"} {
-			args := append(strings.Fields(c.Name), h)
+		for _, h := range []struct{ flag, lang, usage string }{{"--help", "fr", "usage : "}, {"-h", "en", "usage: "}} {
+			args := append(strings.Fields(c.Name), h.flag)
 			if c.Name == "member add" {
-				args = []string{"member", "add", "jardin", "a@example.org", h} // after the arguments too
+				args = []string{"member", "add", "jardin", "a@example.org", h.flag} // after the arguments too
 			}
-			out, errOut, code := runTacit(t, dir, append([]string{"--config", missing}, args...)...)
-			what := "tacit " + strings.Join(args, " ")
+			var env []string
+			if h.lang == "en" {
+				env = []string{englishEnv}
+			}
+			out, errOut, code := runTacitEnv(t, dir, env, append([]string{"--config", missing}, args...)...)
+			what := h.lang + ": tacit " + strings.Join(args, " ")
 			if code != 0 || errOut != "" {
 				t.Errorf("%s: exit %d, stderr %q", what, code, errOut)
 				continue
 			}
-			if !strings.HasPrefix(out, "usage: "+c.Usage[0]+"\n") || !strings.Contains(out, c.Summary) ||
-				!strings.Contains(out, "--config FILE") {
+			if !strings.HasPrefix(out, h.usage+c.Usage[0]+"\n") || !strings.Contains(out, c.Summary.In(h.lang)) ||
+				!strings.Contains(out, "--config FILE") || c.Summary.Fr == c.Summary.En {
 				t.Errorf("%s printed:\n%s", what, out)
 			}
 			for _, f := range c.Flags {
-				if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(f.Spelling()) + `\s`).MatchString(out) {
-					t.Errorf("%s: no line for %s:\n%s", what, f.Spelling(), out)
+				if !regexp.MustCompile(`(?m)^  `+regexp.QuoteMeta(f.Spelling())+`\s`).MatchString(out) ||
+					!strings.Contains(out, f.Help.In(h.lang)) || f.Help.Fr == f.Help.En {
+					t.Errorf("%s: no line for %s in its language:\n%s", what, f.Spelling(), out)
 				}
 			}
 		}
@@ -113,11 +153,12 @@ func TestHelpOfEveryCommand(t *testing.T) {
 	// Groups and tacit help COMMAND.
 	for args, want := range map[string]string{
 		"list --help":        "tacit list ls [--json]",
-		"help member set":    "usage: tacit member set LIST ADDR",
-		"help":               "tacit serve",
+		"help member set":    "usage : tacit member set LIST ADDR",
 		"--help":             "tacit version [--json]",
 		"proposal -h":        "tacit proposal settle",
-		"serve --help extra": "usage: tacit serve",
+		"serve --help extra": "usage : tacit serve",
+		"help":               "Serveur et installation\n  tacit serve\n",
+		"meeting --help":     "tacit meeting ls [LIST] [--json]\n        afficher les réunions à venir",
 	} {
 		out, errOut, code := runTacit(t, dir, strings.Fields(args)...)
 		if code != 0 || !strings.Contains(out, want) {
@@ -127,10 +168,16 @@ func TestHelpOfEveryCommand(t *testing.T) {
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
 		t.Errorf("help left files in its directory: %v %v", entries, err)
 	}
-	// An unknown command is an error naming the commands.
+	// An unknown command is an error naming the commands, in the
+	// order of tacit help.
 	_, errOut, code := runTacit(t, dir, "frobnicate", "--help")
-	if code == 0 || !strings.Contains(errOut, "unknown command") || !strings.Contains(errOut, "serve, init, migrate") {
+	if code == 0 || !strings.Contains(errOut, `tacit: commande inconnue "frobnicate" ; les commandes sont : serve, init, list, member`) ||
+		!strings.Contains(errOut, "meeting, backup, migrate, explain") {
 		t.Errorf("tacit frobnicate --help: exit %d, stderr %q", code, errOut)
+	}
+	_, errOut, code = runTacitEnv(t, dir, []string{englishEnv}, "frobnicate", "--help")
+	if code == 0 || !strings.Contains(errOut, `tacit: unknown command "frobnicate"; the commands are: serve, init, list, member`) {
+		t.Errorf("LANG=en_US.UTF-8 tacit frobnicate --help: exit %d, stderr %q", code, errOut)
 	}
 }
 

@@ -27,12 +27,13 @@ type initOptions struct {
 // then prints the DNS records and Postfix lines to add by hand. It reads
 // no configuration: it writes one.
 func runInit(c *cli, args []string) error {
-	return initCommand(args, c.stdout)
+	return initCommand(args, c.stdout, c.lang)
 }
 
-// initCommand is runInit on its own streams.
-func initCommand(args []string, stdout io.Writer) error {
-	o, err := parseInit(args)
+// initCommand is runInit on its own streams; lang is the language of
+// its output when --lang is not given.
+func initCommand(args []string, stdout io.Writer, lang string) error {
+	o, err := parseInit(args, lang)
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,8 @@ func initCommand(args []string, stdout io.Writer) error {
 			}
 		}
 		if len(exist) > 0 {
-			return fmt.Errorf("init: nothing written, these files already exist: %s (add --force to replace them)", strings.Join(exist, ", "))
+			return errorf("init : rien n'est écrit, ces fichiers existent déjà : %s (ajouter --force pour les remplacer)",
+				"init: nothing written, these files already exist: %s (add --force to replace them)", strings.Join(exist, ", "))
 		}
 	}
 
@@ -97,13 +99,14 @@ func initCommand(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// parseInit reads the flags of tacit init.
-func parseInit(args []string) (initOptions, error) {
+// parseInit reads the flags of tacit init; lang is the default of
+// --lang.
+func parseInit(args []string, lang string) (initOptions, error) {
 	var o initOptions
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	fs.StringVar(&o.domain, "domain", "", "the lists' domain (default: this machine's name, if it has a dot)")
 	fs.StringVar(&o.dir, "dir", ".", "where to write tacit.toml, tacit.service and dkim/")
-	fs.StringVar(&o.lang, "lang", "fr", "language of the output and of the file's comments: fr or en")
+	fs.StringVar(&o.lang, "lang", lang, "language of the output and of the file's comments: fr or en")
 	fs.StringVar(&o.selector, "selector", deploy.Selector(time.Now()), "DKIM selector of the new key")
 	fs.StringVar(&o.reportTo, "report-to", "", "mailbox of DMARC reports (default: postmaster at the parent domain)")
 	fs.StringVar(&o.binary, "binary", "", "path of tacit in the unit (default: this program under /usr or /opt, else /usr/bin/tacit)")
@@ -112,13 +115,14 @@ func parseInit(args []string) (initOptions, error) {
 		return o, err
 	}
 	if o.lang != "fr" && o.lang != "en" {
-		return o, fmt.Errorf("init: --lang %q: use fr or en", o.lang)
+		return o, errorf("init : --lang %q : écrire fr ou en", "init: --lang %q: use fr or en", o.lang)
 	}
 	if o.domain == "" {
 		if h, err := os.Hostname(); err == nil && strings.Contains(h, ".") {
 			o.domain = h
 		} else {
-			return o, errors.New("init: give the lists' domain with --domain, for example --domain lists.example.org (this machine's name has no domain part)")
+			return o, errorf("init : donner le domaine des listes avec --domain, par exemple --domain lists.example.org (le nom de cette machine n'a pas de partie domaine)",
+				"init: give the lists' domain with --domain, for example --domain lists.example.org (this machine's name has no domain part)")
 		}
 	}
 	o.domain = strings.ToLower(strings.TrimSuffix(o.domain, "."))

@@ -29,10 +29,12 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	env := osEnvironment()
+	if err := runIn(env, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		// One line on stderr per problem (a configuration file may
-		// have several), each starting with "tacit:".
-		for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+		// have several), each starting with "tacit:", in the language
+		// of the locale.
+		for _, line := range strings.Split(strings.TrimRight(errorText(err, env.lang), "\n"), "\n") {
 			fmt.Fprintln(os.Stderr, "tacit: "+line)
 		}
 		os.Exit(1)
@@ -53,33 +55,33 @@ func runIn(env environment, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(args) == 0 {
-		_ = admin.WriteHelp(stdout, nil)
-		return errors.New("no command given")
+		_ = admin.WriteHelp(stdout, nil, env.lang)
+		return errorf("aucune commande donnée", "no command given")
 	}
 	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		args[0] = "help"
 	}
 	if admin.WantsHelp(args) {
 		// Before anything else: no configuration read, no store opened.
-		return admin.WriteHelp(stdout, args)
+		return admin.WriteHelp(stdout, args, env.lang)
 	}
 	cmd, ok := admin.FindCommand(args)
 	if !ok {
 		return admin.UnknownCommand(args)
 	}
-	c := &cli{cfg: chooseConfig(cfgPath, given, env), stdin: os.Stdin, stdout: stdout, stderr: stderr}
+	c := &cli{cfg: chooseConfig(cfgPath, given, env), lang: env.lang, stdin: os.Stdin, stdout: stdout, stderr: stderr}
 	args = args[len(strings.Fields(cmd.Name)):]
 	if f, ok := localCommands()[cmd.Name]; ok {
 		return f(c, args)
 	}
 	if cmd.Local {
-		return fmt.Errorf("tacit %s: not yet built", cmd.Name)
+		return errorf("tacit %s : pas encore construite", "tacit %s: not yet built", cmd.Name)
 	}
 	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
-	if err := refuseNewStore(cfg, c.cfg, "tacit "+cmd.Name); err != nil {
+	if err := refuseNewStore(cfg, c.cfg, cmd.Name); err != nil {
 		return err
 	}
 	args = append(strings.Fields(cmd.Name), args...)
@@ -112,7 +114,8 @@ func configFlag(args []string) (path string, given bool, rest []string, err erro
 		switch {
 		case a == "--config" || a == "-config":
 			if i+1 >= len(args) {
-				return "", false, nil, errors.New("--config needs a file name (or " + builtinConfig + " for the built-in defaults)")
+				return "", false, nil, errorf("--config demande un nom de fichier (ou %s pour les réglages intégrés)",
+					"--config needs a file name (or %s for the built-in defaults)", builtinConfig)
 			}
 			path, given = args[i+1], true
 			i++
@@ -294,7 +297,7 @@ func explain(cfg *config.Config, args []string, stdin io.Reader, stdout io.Write
 		rewritten = append(rewritten, a)
 	}
 	if files != 1 {
-		return errors.New("usage: tacit explain FILE|- [--list NAME] [--json]")
+		return errorf("usage : tacit explain FILE|- [--list NAME] [--json]", "usage: tacit explain FILE|- [--list NAME] [--json]")
 	}
 	args = append([]string{"explain"}, rewritten...)
 	ctx := context.Background()

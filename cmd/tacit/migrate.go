@@ -23,7 +23,8 @@ func runMigrate(c *cli, args []string) error {
 		return err
 	}
 	if *from == "" || *to == "" {
-		return errors.New("migrate: --from and --to are both needed (bbolt:PATH or postgres:DSN)")
+		return errorf("migrate : --from et --to sont nécessaires tous les deux (bbolt:PATH ou postgres:DSN)",
+			"migrate: --from and --to are both needed (bbolt:PATH or postgres:DSN)")
 	}
 	srcPath, srcOpts, err := storeLocation(*from)
 	if err != nil {
@@ -41,7 +42,8 @@ func runMigrate(c *cli, args []string) error {
 	defer src.Close()
 	if err := src.CopyTo(dstPath, dstOpts); err != nil {
 		if errors.Is(err, storage.ErrNotEmpty) {
-			return fmt.Errorf("migrate: %s already holds a store: nothing was copied (give a new file or an empty database)", *to)
+			return errorf("migrate : %s contient déjà un stockage : rien n'a été copié (donner un nouveau fichier ou une base vide)",
+				"migrate: %s already holds a store: nothing was copied (give a new file or an empty database)", *to)
 		}
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -65,7 +67,7 @@ func storeLocation(s string) (string, storage.Options, error) {
 	case strings.HasPrefix(s, storage.DriverBolt+":") && len(s) > len(storage.DriverBolt)+1:
 		return strings.TrimPrefix(s, storage.DriverBolt+":"), storage.Options{Driver: storage.DriverBolt}, nil
 	}
-	return "", storage.Options{}, fmt.Errorf("%q: write bbolt:PATH or postgres:DSN", s)
+	return "", storage.Options{}, errorf("%q : écrire bbolt:PATH ou postgres:DSN", "%q: write bbolt:PATH or postgres:DSN", s)
 }
 
 // The buckets that hold what a user checks first after a migration: the

@@ -37,9 +37,9 @@ func TestMigrateBoltToPostgresAndBack(t *testing.T) {
 		t.Errorf("comparison:\n%s", out)
 	}
 
-	// Never over a store.
+	// Never over a store (said in French, without a locale).
 	if _, errOut, code := runTacit(t, dir, "migrate", "--from", "bbolt:"+boltPath, "--to", "postgres:"+dsn); code == 0 ||
-		!strings.Contains(errOut, "already holds a store") {
+		!strings.Contains(errOut, "contient déjà un stockage : rien n'a été copié") {
 		t.Errorf("second migrate into the same database: exit %d, %q", code, errOut)
 	}
 
@@ -63,7 +63,7 @@ func TestMigrateBoltToPostgresAndBack(t *testing.T) {
 		t.Fatalf("migrate back to bbolt: exit %d, %s\n%s", code, errOut, out)
 	}
 	// A bbolt destination that exists and holds a store is refused too.
-	if _, errOut, code := runTacit(t, dir, "migrate", "--from", "bbolt:"+boltPath, "--to", "bbolt:"+back); code == 0 ||
+	if _, errOut, code := runTacitEnv(t, dir, []string{englishEnv}, "migrate", "--from", "bbolt:"+boltPath, "--to", "bbolt:"+back); code == 0 ||
 		!strings.Contains(errOut, "already holds a store") {
 		t.Errorf("migrate onto a bbolt store: exit %d, %q", code, errOut)
 	}

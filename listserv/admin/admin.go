@@ -76,10 +76,39 @@ func New(o Options) *Admin {
 	return &Admin{o: o}
 }
 
-// UsageError is returned for a command line that does not parse.
-type UsageError struct{ Msg string }
+// UsageError is returned for a command line that does not parse. Its
+// Error is in English; In gives it in French too.
+type UsageError struct {
+	// Msg is the message in English.
+	Msg string
+	// Fr is the message in French; "" for Msg in every language.
+	Fr string
+}
 
 func (e *UsageError) Error() string { return e.Msg }
+
+// In returns the message in lang: English for "en", else French.
+func (e *UsageError) In(lang string) string {
+	if lang == "en" || e.Fr == "" {
+		return e.Msg
+	}
+	return e.Fr
+}
+
+// usage is the UsageError of a command line that does not fit the
+// usage of the command named: its usage from the table, and what to
+// run for its flags.
+func usage(name string) *UsageError {
+	c, ok := FindCommand(strings.Fields(name))
+	if !ok {
+		return &UsageError{Msg: "usage: tacit " + name}
+	}
+	line := strings.Join(strings.Fields(strings.Join(c.Usage, " ")), " ")
+	return &UsageError{
+		Msg: "usage: " + line + " (tacit " + c.Name + " --help)",
+		Fr:  "usage : " + line + " (tacit " + c.Name + " --help)",
+	}
+}
 
 // Execute runs one command, args being what follows `tacit` on the command
 // line (e.g. "member", "add", "jardin@lists.localhost", "a@example.org"),
@@ -102,7 +131,7 @@ func (a *Admin) execute(ctx context.Context, args []string, w io.Writer) error {
 	if WantsHelp(args) {
 		// --help sent to the server: the same help as the command
 		// line's, and nothing run.
-		writeOne(w, c)
+		writeOne(w, c, a.o.Language)
 		return nil
 	}
 	return c.run(a, args[len(strings.Fields(c.Name)):], w)
@@ -116,6 +145,8 @@ type response struct {
 	Output string `json:"output"`
 	Error  string `json:"error,omitempty"`
 	Usage  bool   `json:"usage,omitempty"`
+	// ErrorFr is a usage error's message in French.
+	ErrorFr string `json:"error_fr,omitempty"`
 }
 
 // Serve answers admin requests on l until ctx is done or l is closed.
@@ -170,7 +201,9 @@ func (a *Admin) serveConn(ctx context.Context, c net.Conn, log *slog.Logger) {
 	if err != nil {
 		resp.Error = err.Error()
 		var ue *UsageError
-		resp.Usage = errors.As(err, &ue)
+		if resp.Usage = errors.As(err, &ue); resp.Usage && ue.Error() == resp.Error {
+			resp.ErrorFr = ue.Fr
+		}
 	}
 	log.Info("admin command", "args", strings.Join(req.Args, " "), "err", resp.Error)
 	_ = json.NewEncoder(c).Encode(resp)
@@ -206,7 +239,7 @@ func Call(ctx context.Context, socket string, args []string, w io.Writer) error 
 	case resp.Error == "":
 		return nil
 	case resp.Usage:
-		return &UsageError{Msg: resp.Error}
+		return &UsageError{Msg: resp.Error, Fr: resp.ErrorFr}
 	default:
 		return errors.New(resp.Error)
 	}
@@ -216,7 +249,7 @@ func Call(ctx context.Context, socket string, args []string, w io.Writer) error 
 // while it is in use (by the server, when one runs).
 func (a *Admin) backup(args []string, w io.Writer) error {
 	if len(args) != 1 || !filepath.IsAbs(args[0]) {
-		return &UsageError{Msg: "usage: tacit backup FILE (a new file)"}
+		return usage("backup")
 	}
 	if err := a.o.Store.Backup(args[0]); err != nil {
 		return err

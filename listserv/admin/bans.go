@@ -29,7 +29,7 @@ func (a *Admin) memberBan(ban bool, args []string, w io.Writer) error {
 		return err
 	}
 	if len(pos) < 2 {
-		return &UsageError{Msg: "usage: tacit " + name + " LIST ADDR|@DOMAIN..."}
+		return usage(name)
 	}
 	list, err := a.checkListAddress(pos[0])
 	if err != nil {
@@ -123,7 +123,7 @@ type banEntry struct {
 func (a *Admin) banLs(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("ban ls", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseN(fs, args, 1, "usage: tacit ban ls LIST [--json]")
+	pos, err := parseN(fs, args, 1)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func InlineFiles(args []string) ([]string, error) {
 		switch {
 		case a == "--footer-file" || a == "-footer-file":
 			if i+1 >= len(args) {
-				return nil, &UsageError{Msg: "--footer-file needs a FILE"}
+				return nil, &UsageError{Msg: "--footer-file needs a FILE", Fr: "--footer-file demande un fichier (FILE)"}
 			}
 			file = args[i+1]
 			i++

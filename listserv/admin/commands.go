@@ -25,7 +25,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 			return nil, &helpRequest{fs: fs}
 		} else if err != nil {
-			return nil, &UsageError{Msg: fmt.Sprintf("%s: %v", fs.Name(), err)}
+			return nil, flagError(fs.Name(), err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -42,15 +42,16 @@ type helpRequest struct{ fs *flag.FlagSet }
 
 func (h *helpRequest) Error() string { return h.fs.Name() + ": help requested" }
 
-// parseN is parse for commands that take exactly n positionals; usage
-// is the error's text otherwise.
-func parseN(fs *flag.FlagSet, args []string, n int, usage string) ([]string, error) {
+// parseN is parse for commands that take exactly n positionals; the
+// error is the command's usage otherwise (the flag set is named after
+// the command).
+func parseN(fs *flag.FlagSet, args []string, n int) ([]string, error) {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return nil, err
 	}
 	if len(pos) != n {
-		return nil, &UsageError{Msg: usage}
+		return nil, usage(fs.Name())
 	}
 	return pos, nil
 }
@@ -212,7 +213,7 @@ func (a *Admin) checkListAddress(addr string) (string, error) {
 
 func (a *Admin) listCreate(args []string, w io.Writer) error {
 	fs, f := newListFlags("list create")
-	pos, err := parseN(fs, args, 1, "usage: tacit list create ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix] [--authentication dkim-or-confirm|dkim|none]")
+	pos, err := parseN(fs, args, 1)
 	if err != nil {
 		return err
 	}
@@ -246,7 +247,7 @@ func warnAuthentication(w io.Writer, l storage.List) {
 
 func (a *Admin) listSet(args []string, w io.Writer) error {
 	fs, f := newListFlags("list set")
-	pos, err := parseN(fs, args, 1, "usage: tacit list set ADDR [--name TEXT] [--lang fr|en] [--deadline DUR] [--owner ADDR]... [--public-register] [--from-rewrite dmarc|always|never] [--no-prefix] [--authentication dkim-or-confirm|dkim|none]")
+	pos, err := parseN(fs, args, 1)
 	if err != nil {
 		return err
 	}
@@ -278,7 +279,7 @@ func (a *Admin) listLs(args []string, w io.Writer) error {
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) != 0 {
-		return &UsageError{Msg: "usage: tacit list ls [--json]"}
+		return usage("list ls")
 	}
 	lists, err := a.o.Store.Lists()
 	if err != nil {
@@ -312,7 +313,7 @@ func (a *Admin) memberArgs(cmd string, args []string) (string, []string, error) 
 		return "", nil, err
 	}
 	if len(pos) < 2 {
-		return "", nil, &UsageError{Msg: "usage: tacit " + cmd + " LIST ADDR..."}
+		return "", nil, usage(cmd)
 	}
 	list, err := a.checkListAddress(pos[0])
 	if err != nil {
@@ -381,7 +382,7 @@ func (a *Admin) memberRm(args []string, w io.Writer) error {
 func (a *Admin) memberLs(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("member ls", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseN(fs, args, 1, "usage: tacit member ls LIST [--json]")
+	pos, err := parseN(fs, args, 1)
 	if err != nil {
 		return err
 	}
@@ -413,7 +414,7 @@ func (a *Admin) heldLs(args []string, w io.Writer) error {
 		return err
 	}
 	if len(pos) > 1 {
-		return &UsageError{Msg: "usage: tacit held ls [LIST] [--json]"}
+		return usage("held ls")
 	}
 	list, err := a.optionalList(pos)
 	if err != nil {

@@ -27,7 +27,7 @@ func (a *Admin) explain(args []string, w io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 || !filepath.IsAbs(pos[0]) {
-		return &UsageError{Msg: "usage: tacit explain FILE|- [--list NAME] [--json]"}
+		return usage("explain")
 	}
 	raw, err := readBounded(pos[0])
 	if err != nil {

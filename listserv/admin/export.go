@@ -62,14 +62,15 @@ func ExportFiles(dir, list string) (mbox, register string) {
 func (a *Admin) listExport(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("list export", flag.ContinueOnError)
 	dir := fs.String("output", "", "the directory to write LIST.mbox and LIST.json in")
-	pos, err := parseN(fs, args, 1, "usage: tacit list export LIST [--output DIR]")
+	pos, err := parseN(fs, args, 1)
 	if err != nil {
 		return err
 	}
 	if !filepath.IsAbs(*dir) {
 		// The server may run in another directory: the command line
 		// sends an absolute one (the current directory by default).
-		return &UsageError{Msg: "list export: --output must be an absolute directory"}
+		return &UsageError{Msg: "list export: --output must be an absolute directory",
+			Fr: "list export : --output doit être un dossier absolu"}
 	}
 	list, err := a.checkListAddress(pos[0])
 	if err != nil {
@@ -250,7 +251,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 func (a *Admin) listRm(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("list rm", flag.ContinueOnError)
 	force := fs.Bool("force", false, "remove the list even without an export since its last change")
-	pos, err := parseN(fs, args, 1, "usage: tacit list rm LIST [--force]")
+	pos, err := parseN(fs, args, 1)
 	if err != nil {
 		return err
 	}

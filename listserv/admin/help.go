@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -13,8 +12,10 @@ import (
 // commonFlags are the flags every command takes.
 func commonFlags() []Flag {
 	return []Flag{
-		{Name: "config", Arg: "FILE", Help: "the configuration file (default: $TACIT_CONFIG, else /etc/tacit/tacit.toml if it exists, else the built-in defaults, also given by builtin)"},
-		{Name: "help", Help: "print this help (also -h)"},
+		{Name: "config", Arg: "FILE", Help: Text{
+			Fr: "le fichier de configuration (par défaut : $TACIT_CONFIG, sinon /etc/tacit/tacit.toml s'il existe, sinon les réglages intégrés, que builtin demande aussi)",
+			En: "the configuration file (default: $TACIT_CONFIG, else /etc/tacit/tacit.toml if it exists, else the built-in defaults, also given by builtin)"}},
+		{Name: "help", Help: Text{Fr: "afficher cette aide (aussi -h)", En: "print this help (also -h)"}},
 	}
 }
 
@@ -32,12 +33,13 @@ func WantsHelp(args []string) bool {
 	return false
 }
 
-// WriteHelp writes the help words ask for: every command for none, one
+// WriteHelp writes, in lang ("en" for English, else French), the help
+// words ask for: every command under its group's heading for none, one
 // command's usage and flags when they start with a command's name (the
 // rest is ignored), the commands of a group for its word alone ("list").
 // Flags among words are skipped. It returns the unknown-command error
 // when words name nothing.
-func WriteHelp(w io.Writer, words []string) error {
+func WriteHelp(w io.Writer, words []string, lang string) error {
 	var pos []string
 	for _, a := range words {
 		if !strings.HasPrefix(a, "-") {
@@ -45,15 +47,21 @@ func WriteHelp(w io.Writer, words []string) error {
 		}
 	}
 	if len(pos) == 0 {
-		writeAll(w, commandTable())
+		writeHeader(w, lang)
+		for _, g := range groupTable() {
+			fmt.Fprintf(w, "\n%s\n", g.Title.In(lang))
+			writeSummaries(w, g.Commands, lang)
+		}
 		return nil
 	}
 	if c, ok := FindCommand(pos); ok {
-		writeOne(w, c)
+		writeOne(w, c, lang)
 		return nil
 	}
 	if group := commandGroup(pos[0]); len(group) > 0 && len(pos) == 1 {
-		writeAll(w, group)
+		writeHeader(w, lang)
+		fmt.Fprintln(w)
+		writeSummaries(w, group, lang)
 		return nil
 	}
 	return UnknownCommand(pos)
@@ -63,7 +71,7 @@ func WriteHelp(w io.Writer, words []string) error {
 // the commands of the group args start with, or every command.
 func UnknownCommand(args []string) error {
 	if len(args) == 0 {
-		return errors.New("no command given; run tacit help")
+		return &UsageError{Msg: "no command given; run tacit help", Fr: "aucune commande donnée ; voir tacit help"}
 	}
 	if group := commandGroup(args[0]); len(group) > 0 {
 		names := make([]string, len(group))
@@ -74,8 +82,11 @@ func UnknownCommand(args []string) error {
 		if len(args) > 1 {
 			shown += " " + args[1]
 		}
-		return &UsageError{Msg: fmt.Sprintf("unknown command %q; the %s commands are: %s (tacit %s --help)",
-			shown, args[0], strings.Join(names, ", "), args[0])}
+		list := strings.Join(names, ", ")
+		return &UsageError{
+			Msg: fmt.Sprintf("unknown command %q; the %s commands are: %s (tacit %s --help)", shown, args[0], list, args[0]),
+			Fr:  fmt.Sprintf("commande inconnue %q ; les commandes %s sont : %s (tacit %s --help)", shown, args[0], list, args[0]),
+		}
 	}
 	var firsts []string
 	for _, c := range commandTable() {
@@ -84,8 +95,11 @@ func UnknownCommand(args []string) error {
 			firsts = append(firsts, first)
 		}
 	}
-	return &UsageError{Msg: fmt.Sprintf("unknown command %q; the commands are: %s (tacit help)",
-		args[0], strings.Join(firsts, ", "))}
+	list := strings.Join(firsts, ", ")
+	return &UsageError{
+		Msg: fmt.Sprintf("unknown command %q; the commands are: %s (tacit help)", args[0], list),
+		Fr:  fmt.Sprintf("commande inconnue %q ; les commandes sont : %s (tacit help)", args[0], list),
+	}
 }
 
 // commandGroup returns the commands of more than one word whose first
@@ -98,6 +112,11 @@ func commandGroup(word string) []Command {
 		}
 	}
 	return group
+}
+
+// usageWord is "usage: " in lang.
+func usageWord(lang string) string {
+	return Text{Fr: "usage : ", En: "usage: "}.In(lang)
 }
 
 // writeUsage writes c's usage lines, indented by indent, the
@@ -113,27 +132,34 @@ func writeUsage(w io.Writer, c Command, indent string) {
 	}
 }
 
-// writeAll writes the usage and the summary of cmds.
-func writeAll(w io.Writer, cmds []Command) {
-	fmt.Fprintln(w, "usage: tacit [--config FILE] COMMAND [ARGUMENT]...")
-	fmt.Fprintln(w, "tacit COMMAND --help shows a command's flags and what each one does.")
-	fmt.Fprintln(w)
+// writeHeader writes the first lines of the help of several commands.
+func writeHeader(w io.Writer, lang string) {
+	fmt.Fprintln(w, usageWord(lang)+"tacit [--config FILE] COMMAND [ARGUMENT]...")
+	fmt.Fprintln(w, Text{
+		Fr: "tacit COMMAND --help montre les options d'une commande et ce que fait chacune.",
+		En: "tacit COMMAND --help shows a command's flags and what each one does.",
+	}.In(lang))
+}
+
+// writeSummaries writes the usage and the summary of cmds.
+func writeSummaries(w io.Writer, cmds []Command, lang string) {
 	for _, c := range cmds {
 		writeUsage(w, c, "  ")
-		fmt.Fprintf(w, "        %s\n", c.Summary)
+		fmt.Fprintf(w, "        %s\n", c.Summary.In(lang))
 	}
 }
 
 // writeOne writes c's usage, summary and flags.
-func writeOne(w io.Writer, c Command) {
+func writeOne(w io.Writer, c Command, lang string) {
+	word := usageWord(lang)
 	for i, line := range c.Usage {
 		if i == 0 {
-			fmt.Fprintf(w, "usage: %s\n", line)
+			fmt.Fprintf(w, "%s%s\n", word, line)
 			continue
 		}
-		fmt.Fprintf(w, "       %s%s\n", strings.Repeat(" ", len("tacit "+c.Name+" ")), strings.TrimSpace(line))
+		fmt.Fprintf(w, "%s%s%s\n", strings.Repeat(" ", len(word)), strings.Repeat(" ", len("tacit "+c.Name+" ")), strings.TrimSpace(line))
 	}
-	fmt.Fprintf(w, "\n%s\n\nflags:\n", c.Summary)
+	fmt.Fprintf(w, "\n%s\n\n%s\n", c.Summary.In(lang), Text{Fr: "options :", En: "flags:"}.In(lang))
 	flags := append(slices.Clone(c.Flags), commonFlags()...)
 	// A long spelling has its help on the next line, aligned.
 	const widest = 24
@@ -145,9 +171,9 @@ func writeOne(w io.Writer, c Command) {
 	}
 	for _, f := range flags {
 		if len(f.Spelling()) > width {
-			fmt.Fprintf(w, "  %s\n  %-*s  %s\n", f.Spelling(), width, "", f.Help)
+			fmt.Fprintf(w, "  %s\n  %-*s  %s\n", f.Spelling(), width, "", f.Help.In(lang))
 			continue
 		}
-		fmt.Fprintf(w, "  %-*s  %s\n", width, f.Spelling(), f.Help)
+		fmt.Fprintf(w, "  %-*s  %s\n", width, f.Spelling(), f.Help.In(lang))
 	}
 }

@@ -26,7 +26,7 @@ func (a *Admin) meetingAdd(args []string, w io.Writer) error {
 		return err
 	}
 	if len(pos) < 2 {
-		return &UsageError{Msg: "usage: tacit meeting add LIST WHEN [--place TEXT] [--title TEXT] (WHEN: 12/01/2027 18h30)"}
+		return usage("meeting add")
 	}
 	list, err := a.checkListAddress(pos[0])
 	if err != nil {
@@ -70,7 +70,7 @@ func (a *Admin) meetingLs(args []string, w io.Writer) error {
 		return err
 	}
 	if len(pos) > 1 {
-		return &UsageError{Msg: "usage: tacit meeting ls [LIST] [--json]"}
+		return usage("meeting ls")
 	}
 	list, err := a.optionalList(pos)
 	if err != nil {
@@ -101,7 +101,7 @@ func (a *Admin) meetingLs(args []string, w io.Writer) error {
 // meetingRm runs `tacit meeting rm LIST ID`.
 func (a *Admin) meetingRm(args []string, w io.Writer) error {
 	if len(args) != 2 {
-		return &UsageError{Msg: "usage: tacit meeting rm LIST ID"}
+		return usage("meeting rm")
 	}
 	list, err := a.checkListAddress(args[0])
 	if err != nil {
@@ -109,7 +109,7 @@ func (a *Admin) meetingRm(args []string, w io.Writer) error {
 	}
 	id, err := strconv.ParseUint(args[1], 10, 64)
 	if err != nil {
-		return &UsageError{Msg: "usage: tacit meeting rm LIST ID (ID from tacit meeting ls)"}
+		return usage("meeting rm")
 	}
 	if err := a.o.Store.RemoveMeeting(list, id); err != nil {
 		return fmt.Errorf("no meeting %d of %s", id, list)
@@ -125,12 +125,12 @@ func (a *Admin) proposalSettle(args []string, w io.Writer) error {
 	fs.SetOutput(io.Discard)
 	note := fs.String("note", "", "what the meeting noted")
 	pos, err := parse(fs, args)
-	usage := &UsageError{Msg: "usage: tacit proposal settle LIST#N adopted|rejected|postponed [--note TEXT]"}
+	bad := usage("proposal settle")
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 {
-		return usage
+		return bad
 	}
 	ref, err := a.proposalRef(pos[0])
 	if err != nil {
@@ -139,7 +139,7 @@ func (a *Admin) proposalSettle(args []string, w io.Writer) error {
 	switch pos[1] {
 	case consensus.SettleAdopted, consensus.SettleRejected, consensus.SettlePostponed:
 	default:
-		return usage
+		return bad
 	}
 	if a.o.Settle == nil {
 		return fmt.Errorf("proposal settle: no way to send the list's notice here")

@@ -32,11 +32,12 @@ func (a *Admin) heldDecide(approve bool, args []string, w io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return &UsageError{Msg: "usage: tacit " + name + " ID" + map[bool]string{false: " [--reason TEXT]"}[approve]}
+		return usage(name)
 	}
 	id, err := strconv.ParseUint(pos[0], 10, 64)
 	if err != nil {
-		return &UsageError{Msg: fmt.Sprintf("%s: %q is not a held post ID (see tacit held ls)", name, pos[0])}
+		return &UsageError{Msg: fmt.Sprintf("%s: %q is not a held post ID (see tacit held ls)", name, pos[0]),
+			Fr: fmt.Sprintf("%s : %q n'est pas le numéro d'un message retenu (voir tacit held ls)", name, pos[0])}
 	}
 	h, err := a.o.Store.ModerateHeld(id, storage.Moderation{Approved: approve, Reason: *reason, By: "cli", At: a.o.Now().UTC()})
 	if errors.Is(err, storage.ErrNotFound) {
@@ -63,8 +64,7 @@ func (a *Admin) memberSet(args []string, w io.Writer) error {
 	moderated := fs.Bool("moderated", false, "hold this member's posts for moderation")
 	enabled := fs.Bool("enabled", true, "deliver to this member (false stops delivery)")
 	modeOf := a.modeFlags(fs)
-	pos, err := parseN(fs, args, 2, "usage: tacit member set LIST ADDR [--moderated=true|false] [--enabled=true|false] "+
-		"[--mode normal|digest|nomail [--until DATE]]")
+	pos, err := parseN(fs, args, 2)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (a *Admin) memberPasswd(args []string, w io.Writer) error {
 		return err
 	}
 	if len(addrs) != 1 {
-		return &UsageError{Msg: "usage: tacit member passwd LIST ADDR"}
+		return usage("member passwd")
 	}
 	pw, err := SetPassword(a.o.Store, list, addrs[0])
 	if errors.Is(err, storage.ErrNotFound) {

@@ -33,12 +33,14 @@ func (a *Admin) modeFlags(fs *flag.FlagSet) func() (func(*storage.Member), error
 			m = storage.ModeNomail // --until alone: a pause
 		}
 		if !storage.ValidMode(m) || set["mode"] && *mode == "" {
-			return nil, &UsageError{Msg: fmt.Sprintf("member set: --mode %q: use normal, digest or nomail", *mode)}
+			return nil, &UsageError{Msg: fmt.Sprintf("member set: --mode %q: use normal, digest or nomail", *mode),
+				Fr: fmt.Sprintf("member set : --mode %q : écrire normal, digest ou nomail", *mode)}
 		}
 		var end time.Time
 		if *until != "" {
 			if m != storage.ModeNomail {
-				return nil, &UsageError{Msg: "member set: --until goes with --mode nomail"}
+				return nil, &UsageError{Msg: "member set: --until goes with --mode nomail",
+					Fr: "member set : --until va avec --mode nomail"}
 			}
 			loc := a.o.Location
 			if loc == nil {
@@ -46,10 +48,12 @@ func (a *Admin) modeFlags(fs *flag.FlagSet) func() (func(*storage.Member), error
 			}
 			at, rest, err := consensus.ParseWhen(*until, a.o.Now(), loc)
 			if err != nil || rest != "" {
-				return nil, &UsageError{Msg: fmt.Sprintf("member set: --until %q is not a date (for example 15/01/2027)", *until)}
+				return nil, &UsageError{Msg: fmt.Sprintf("member set: --until %q is not a date (for example 15/01/2027)", *until),
+					Fr: fmt.Sprintf("member set : --until %q n'est pas une date (par exemple 15/01/2027)", *until)}
 			}
 			if !at.After(a.o.Now()) {
-				return nil, &UsageError{Msg: fmt.Sprintf("member set: --until %q is past", *until)}
+				return nil, &UsageError{Msg: fmt.Sprintf("member set: --until %q is past", *until),
+					Fr: fmt.Sprintf("member set : --until %q est passé", *until)}
 			}
 			end = at.UTC()
 		}
@@ -83,7 +87,7 @@ func (a *Admin) digestSend(args []string, w io.Writer) error {
 		return err
 	}
 	if len(pos) > 1 {
-		return &UsageError{Msg: "usage: tacit digest send [LIST]"}
+		return usage("digest send")
 	}
 	list := ""
 	if len(pos) == 1 {

@@ -24,10 +24,11 @@ func (a *Admin) proposalLs(args []string, w io.Writer) error {
 		return err
 	}
 	if len(pos) > 1 {
-		return &UsageError{Msg: "usage: tacit proposal ls [LIST] [--status open|adopted|blocked|withdrawn] [--json]"}
+		return usage("proposal ls")
 	}
 	if *status != "" && !consensus.Status(*status).Valid() {
-		return &UsageError{Msg: fmt.Sprintf("--status %q: want open, adopted, blocked or withdrawn", *status)}
+		return &UsageError{Msg: fmt.Sprintf("--status %q: want open, adopted, blocked, withdrawn or rejected", *status),
+			Fr: fmt.Sprintf("--status %q : écrire open, adopted, blocked, withdrawn ou rejected", *status)}
 	}
 	list, err := a.optionalList(pos)
 	if err != nil {
@@ -65,7 +66,7 @@ func proposalID(p consensus.Proposal) string {
 func (a *Admin) proposalShow(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("proposal show", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseN(fs, args, 1, "usage: tacit proposal show LIST#N [--json]")
+	pos, err := parseN(fs, args, 1)
 	if err != nil {
 		return err
 	}
@@ -130,7 +131,8 @@ func (a *Admin) proposalRef(id string) (storage.ProposalRef, error) {
 	}
 	n, err := strconv.Atoi(num)
 	if err != nil || n < 1 {
-		return storage.ProposalRef{}, &UsageError{Msg: fmt.Sprintf("proposal %q: want LIST#N, e.g. jardin#3", id)}
+		return storage.ProposalRef{}, &UsageError{Msg: fmt.Sprintf("proposal %q: want LIST#N, e.g. jardin#3", id),
+			Fr: fmt.Sprintf("proposition %q : écrire LIST#N, par exemple jardin#3", id)}
 	}
 	if list != "" {
 		addr, err := a.checkListAddress(list)
@@ -155,7 +157,8 @@ func (a *Admin) proposalRef(id string) (storage.ProposalRef, error) {
 	case 1:
 		return found[0], nil
 	}
-	return storage.ProposalRef{}, &UsageError{Msg: fmt.Sprintf("proposal %s exists in several lists: write LIST#%d", id, n)}
+	return storage.ProposalRef{}, &UsageError{Msg: fmt.Sprintf("proposal %s exists in several lists: write LIST#%d", id, n),
+		Fr: fmt.Sprintf("la proposition %s existe dans plusieurs listes : écrire LIST#%d", id, n)}
 }
 
 // eventDetail writes a timeline event's fields for the terminal: the new

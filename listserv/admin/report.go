@@ -11,9 +11,6 @@ import (
 	"tacit/listserv/register"
 )
 
-// reportUsage is the command line of `tacit report`.
-const reportUsage = "usage: tacit report LIST [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format text|html|csv|json]"
-
 // report runs `tacit report LIST [--from DATE] [--to DATE] [--format
 // text|html|csv|json]` (docs/meetings.md): the record of the decisions
 // taken on LIST over a period, for a general assembly. Dates are days in
@@ -26,12 +23,13 @@ func (a *Admin) report(args []string, w io.Writer) error {
 	from := fs.String("from", "", "first day of the period, YYYY-MM-DD (default: twelve months before --to)")
 	to := fs.String("to", "", "last day of the period, YYYY-MM-DD (default: today)")
 	format := fs.String("format", register.ReportFormats[0], "text, html, csv or json")
-	pos, err := parseN(fs, args, 1, reportUsage)
+	pos, err := parseN(fs, args, 1)
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(register.ReportFormats, *format) {
-		return &UsageError{Msg: fmt.Sprintf("report: --format %q: want text, html, csv or json", *format)}
+		return &UsageError{Msg: fmt.Sprintf("report: --format %q: want text, html, csv or json", *format),
+			Fr: fmt.Sprintf("report : --format %q : écrire text, html, csv ou json", *format)}
 	}
 	addr, err := a.checkListAddress(pos[0])
 	if err != nil {
