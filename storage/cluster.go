@@ -99,9 +99,11 @@ func (s *Store) InInbox(id uint64) (bool, error) {
 // lease has run out), it counts the attempt, marks the entry in flight
 // and moves its next attempt to until, the end of the lease. Should the
 // attempt's process die, the entry is due again at until, for any
-// process. ok is false, and nothing is written, when the entry is gone
-// (delivered) or not due (another attempt holds it, or it was retried
-// meanwhile): the caller skips it.
+// process. The recipients an interrupted attempt recorded as delivered
+// (RecordDelivered) leave the entry first. ok is false when the entry is
+// gone (delivered: it is deleted if that is found now) or not due
+// (another attempt holds it, or it was retried meanwhile): the caller
+// skips it.
 //
 // Each claim draws a new random token, e.Owner, kept in the entry: the
 // attempt passes it to RenewLease and FinishAttempt, which change the
@@ -119,6 +121,13 @@ func (s *Store) ClaimAttempt(id uint64, now, until time.Time) (e QueueEntry, ok 
 		}
 		if e.NextAttempt.After(now) {
 			return nil
+		}
+		// What an interrupted attempt recorded as delivered leaves.
+		if _, err := takeSent(tx, &e); err != nil {
+			return err
+		}
+		if len(e.Recipients) == 0 {
+			return deleteEntry(tx, e)
 		}
 		old := e.NextAttempt
 		e.Attempts++

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -184,6 +185,122 @@ func TestStaleAttemptLeavesTheNewOwnersClaimAlone(t *testing.T) {
 	}
 	if err := s.FinishAttempt(1, AttemptResult{Owner: owner.Owner, Delivered: []string{"d@x"}}); err != nil {
 		t.Errorf("finishing an entry another attempt ended: %v", err)
+	}
+}
+
+// The recipients an attempt records as delivered while it runs leave
+// the entry whatever becomes of the attempt: at its end, or when another
+// attempt claims the entry after its lease (the first one died), or when
+// a lone store recovers it after a crash. The attempt keeps its claim.
+func TestRecordedDeliveriesLeaveTheEntry(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	rcpts := []string{"a@x", "b@x", "c@x", "d@x"}
+	if err := s.Enqueue(QueueEntry{Domain: "x", Recipients: rcpts, Created: t0, NextAttempt: t0, Personal: true},
+		QueueEntry{Domain: "x", Recipients: []string{"e@x"}, Created: t0, NextAttempt: t0, Personal: true}); err != nil {
+		t.Fatal(err)
+	}
+	first, ok, err := s.ClaimAttempt(1, t0, t0.Add(time.Minute))
+	if !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if err := s.RecordDelivered(1, "a@x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordDelivered(1, "b@x"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.QueueStats(); st.Recipients != 3 {
+		t.Errorf("%d recipients to deliver, want 3 (c, d and e)", st.Recipients)
+	}
+	if e, _ := s.QueueEntry(1); !e.InFlight || e.Owner != first.Owner || !e.NextAttempt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("recording took the claim away: %+v", e)
+	}
+	// The attempt dies; another claims the entry after the lease.
+	second, ok, err := s.ClaimAttempt(1, t0.Add(2*time.Minute), t0.Add(3*time.Minute))
+	if !ok || err != nil || !slices.Equal(second.Recipients, []string{"c@x", "d@x"}) {
+		t.Fatalf("claim after the lease: %+v %v %v, want c and d", second, ok, err)
+	}
+	if err := s.RecordDelivered(1, "c@x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishAttempt(1, AttemptResult{Owner: second.Owner, LastError: "451", RetryAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := s.QueueEntry(1); !slices.Equal(e.Recipients, []string{"d@x"}) || e.InFlight {
+		t.Errorf("after the second attempt: %+v, want d left, not in flight", e)
+	}
+	// Every recipient recorded: the next claim finds nothing to send.
+	if _, ok, err := s.ClaimAttempt(1, t0.Add(time.Hour), t0.Add(2*time.Hour)); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if err := s.RecordDelivered(1, "d@x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.ClaimAttempt(1, t0.Add(3*time.Hour), t0.Add(4*time.Hour)); ok {
+		t.Error("claimed an entry whose every recipient was delivered")
+	}
+	if _, err := s.QueueEntry(1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("entry still queued: %v", err)
+	}
+	// A lone store recovering after a crash drops what was recorded.
+	e2, ok, err := s.ClaimAttempt(2, t0, t0.Add(time.Minute))
+	if !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if err := s.RecordDelivered(e2.ID, "e@x"); err != nil {
+		t.Fatal(err)
+	}
+	if s.Shared() {
+		return // a shared store does not recover: claims do (above)
+	}
+	if n, err := s.RecoverInFlight(t0.Add(time.Second)); n != 1 || err != nil {
+		t.Fatalf("recovered %d, %v", n, err)
+	}
+	if st, _ := s.QueueStats(); st.Entries != 0 {
+		t.Errorf("%+v left after recovery, want nothing (e was delivered)", st)
+	}
+}
+
+// Recordings made at once by many attempts, which share commits, are
+// each committed when their call returns.
+func TestConcurrentRecordingsAreEachCommitted(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var entries []QueueEntry
+	for i := range 8 {
+		e := QueueEntry{Domain: "x", Created: t0, NextAttempt: t0, Personal: true}
+		for j := range 20 {
+			e.Recipients = append(e.Recipients, fmt.Sprintf("m%d-%d@x", i, j))
+		}
+		entries = append(entries, e)
+	}
+	if err := s.Enqueue(entries...); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for id := uint64(1); id <= 8; id++ {
+		wg.Go(func() {
+			e, ok, err := s.ClaimAttempt(id, t0, t0.Add(time.Minute))
+			if !ok || err != nil {
+				t.Error(ok, err)
+				return
+			}
+			for i, a := range e.Recipients {
+				if err := s.RecordDelivered(id, a); err != nil {
+					t.Error(err)
+				}
+				if q, _ := s.QueueStats(); i == 9 && q.Recipients > 160-10 {
+					t.Errorf("%d recipients to deliver after 10 recorded", q.Recipients)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if st, err := s.QueueStats(); st.Recipients != 0 || err != nil {
+		t.Errorf("%d recipients left to deliver, %v", st.Recipients, err)
 	}
 }
 

@@ -185,7 +185,7 @@ func removeList(tx kv.Tx, list string, r *Removed) error {
 // removeByValue deletes the records that name the list in their value,
 // or after a prefix of their key.
 func removeByValue(tx kv.Tx, list string, prefix []byte, orphans map[uint64]bool, r *Removed) error {
-	var tokens, due [][]byte // deleted after the walks
+	var tokens, due, sent [][]byte // deleted after the walks
 	var err error
 	if r.Held, err = deleteRecords(tx.Bucket(bucketHeld), list, func(x refs) bool {
 		orphans[x.MessageID] = true
@@ -201,6 +201,7 @@ func removeByValue(tx kv.Tx, list string, prefix []byte, orphans map[uint64]bool
 			return false // being delivered: it finishes
 		}
 		due = append(due, dueKey(x.NextAttempt, x.ID))
+		sent = append(sent, u64(x.ID))
 		orphans[x.MessageID], orphans[x.Post] = true, true
 		return true
 	}); err != nil {
@@ -211,6 +212,11 @@ func removeByValue(tx kv.Tx, list string, prefix []byte, orphans map[uint64]bool
 	}
 	if err := deleteKeys(tx.Bucket(bucketQueueDue), due); err != nil {
 		return err
+	}
+	for _, id := range sent { // recipients an interrupted attempt delivered
+		if _, err := deletePrefix(tx.Bucket(bucketQueueSent), id); err != nil {
+			return err
+		}
 	}
 	if r.Confirmations, err = deleteRecords(tx.Bucket(bucketConfirmations), list, func(x refs) bool {
 		orphans[x.Message] = true

@@ -214,61 +214,133 @@ type AttemptResult struct {
 // leaves the rest to the new owner. An entry already gone (every
 // recipient recorded by another attempt) is not an error.
 func (s *Store) FinishAttempt(id uint64, r AttemptResult) error {
-	err := s.db.Batch(func(tx kv.Tx) error {
-		q := tx.Bucket(bucketQueue)
-		if q.Get(u64(id)) == nil {
-			return nil
-		}
-		var e QueueEntry
-		if err := getJSON(q, u64(id), &e); err != nil {
-			return err
-		}
-		gone := make(map[string]bool, len(r.Delivered)+len(r.Failed))
-		for _, a := range r.Delivered {
-			gone[a] = true
-		}
-		fails := tx.Bucket(bucketFailures)
-		for _, f := range r.Failed {
-			if gone[f.Recipient] || !slices.Contains(e.Recipients, f.Recipient) {
-				continue
-			}
-			gone[f.Recipient] = true
-			seq, err := fails.NextSequence()
-			if err != nil {
-				return err
-			}
-			if err := putJSON(fails, u64(seq), f); err != nil {
-				return err
-			}
-		}
-		before := len(e.Recipients)
-		e.Recipients = slices.DeleteFunc(e.Recipients, func(a string) bool { return gone[a] })
-		if len(e.Recipients) == 0 {
-			if err := tx.Bucket(bucketQueueDue).Delete(dueKey(e.NextAttempt, id)); err != nil {
-				return err
-			}
-			return q.Delete(u64(id))
-		}
-		old := e.NextAttempt
-		if !e.InFlight || e.Owner != r.Owner {
-			// Not (or no longer) this attempt's: the recipients it
-			// recorded leave, the rest is the owner's.
-			if len(e.Recipients) == before {
-				return nil
-			}
-			return putJSON(q, u64(id), e)
-		}
-		e.InFlight, e.Owner = false, ""
-		e.LastError = r.LastError
-		if !r.RetryAt.IsZero() {
-			e.NextAttempt = r.RetryAt
-		}
-		return updateEntry(tx, e, old)
-	})
-	if err != nil {
+	if err := s.db.Batch(func(tx kv.Tx) error { return recordAttempt(tx, id, r) }); err != nil {
 		return fmt.Errorf("storage: finish attempt on queue entry %d: %w", id, err)
 	}
 	return nil
+}
+
+// RecordDelivered records, while an attempt on entry id goes on, that
+// the relay took the recipients delivered (one SMTP transaction of an
+// entry sent in several), so that a crash does not make them sent again:
+// they leave the entry when its attempt ends (FinishAttempt), or when
+// another attempt claims it or the store recovers it after a crash.
+// The attempt keeps its claim. Commits are shared with concurrent calls
+// without waiting for them (group.go): the call returns once the
+// recipients are committed.
+func (s *Store) RecordDelivered(id uint64, delivered ...string) error {
+	err := s.progress.do(s.db, func(tx kv.Tx) error {
+		if tx.Bucket(bucketQueue).Get(u64(id)) == nil {
+			return nil // every recipient recorded already
+		}
+		b := tx.Bucket(bucketQueueSent)
+		for _, a := range delivered {
+			if err := b.Put(sentKey(id, a), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: record delivered recipients of queue entry %d: %w", id, err)
+	}
+	return nil
+}
+
+// bucketQueueSent holds the recipients RecordDelivered recorded, keyed
+// by entry id ‖ address, until they leave their entry (takeSent).
+var bucketQueueSent = []byte("queue_sent")
+
+func migrateQueueSent(tx kv.Tx) error {
+	_, err := tx.CreateBucketIfNotExists(bucketQueueSent)
+	return err
+}
+
+func sentKey(id uint64, rcpt string) []byte { return append(u64(id), rcpt...) }
+
+// takeSent removes from e the recipients RecordDelivered recorded for
+// it, and forgets them; it reports whether there were any.
+func takeSent(tx kv.Tx, e *QueueEntry) (bool, error) {
+	b := tx.Bucket(bucketQueueSent)
+	prefix := u64(e.ID)
+	var keys [][]byte
+	sent := map[string]bool{}
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+		sent[string(k[8:])] = true
+	}
+	if len(keys) == 0 {
+		return false, nil
+	}
+	e.Recipients = slices.DeleteFunc(e.Recipients, func(a string) bool { return sent[a] })
+	return true, deleteKeys(b, keys)
+}
+
+// deleteEntry removes entry e, which has no recipient left, from the
+// queue.
+func deleteEntry(tx kv.Tx, e QueueEntry) error {
+	if err := tx.Bucket(bucketQueueDue).Delete(dueKey(e.NextAttempt, e.ID)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketQueue).Delete(u64(e.ID))
+}
+
+// recordAttempt removes from entry id the recipients r delivered or
+// failed, and those recorded by RecordDelivered, recording the failures,
+// and, when the attempt r.Owner holds the entry, ends its flight with
+// r's error and retry time.
+func recordAttempt(tx kv.Tx, id uint64, r AttemptResult) error {
+	q := tx.Bucket(bucketQueue)
+	if q.Get(u64(id)) == nil {
+		_, err := deletePrefix(tx.Bucket(bucketQueueSent), u64(id))
+		return err
+	}
+	var e QueueEntry
+	if err := getJSON(q, u64(id), &e); err != nil {
+		return err
+	}
+	before := len(e.Recipients)
+	if _, err := takeSent(tx, &e); err != nil {
+		return err
+	}
+	gone := make(map[string]bool, len(r.Delivered)+len(r.Failed))
+	for _, a := range r.Delivered {
+		gone[a] = true
+	}
+	fails := tx.Bucket(bucketFailures)
+	for _, f := range r.Failed {
+		if gone[f.Recipient] || !slices.Contains(e.Recipients, f.Recipient) {
+			continue
+		}
+		gone[f.Recipient] = true
+		seq, err := fails.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := putJSON(fails, u64(seq), f); err != nil {
+			return err
+		}
+	}
+	e.Recipients = slices.DeleteFunc(e.Recipients, func(a string) bool { return gone[a] })
+	if len(e.Recipients) == 0 {
+		return deleteEntry(tx, e)
+	}
+	if !e.InFlight || e.Owner != r.Owner {
+		// No longer this attempt's: the recipients it recorded leave,
+		// the rest is the owner's.
+		if len(e.Recipients) == before {
+			return nil
+		}
+		return putJSON(q, u64(id), e)
+	}
+	old := e.NextAttempt
+	e.InFlight, e.Owner = false, ""
+	e.LastError = r.LastError
+	if !r.RetryAt.IsZero() {
+		e.NextAttempt = r.RetryAt
+	}
+	return updateEntry(tx, e, old)
 }
 
 // RecoverInFlight makes every entry whose attempt was interrupted (by a
@@ -300,6 +372,15 @@ func (s *Store) RecoverInFlight(now time.Time) (int, error) {
 			return err
 		}
 		for _, e := range stuck {
+			if _, err := takeSent(tx, &e); err != nil {
+				return err
+			}
+			if len(e.Recipients) == 0 {
+				if err := deleteEntry(tx, e); err != nil {
+					return err
+				}
+				continue
+			}
 			old := e.NextAttempt
 			e.InFlight, e.Owner = false, ""
 			e.NextAttempt = now
@@ -333,6 +414,7 @@ func (s *Store) QueueStats() (QueueStats, error) {
 	var st QueueStats
 	err := s.db.View(func(tx kv.Tx) error {
 		q := tx.Bucket(bucketQueue)
+		sent := tx.Bucket(bucketQueueSent).Cursor()
 		return q.ForEach(func(k, _ []byte) error {
 			var e QueueEntry
 			if err := getJSON(q, k, &e); err != nil {
@@ -340,6 +422,12 @@ func (s *Store) QueueStats() (QueueStats, error) {
 			}
 			st.Entries++
 			st.Recipients += len(e.Recipients)
+			// Less those an attempt in flight has delivered already.
+			for s, _ := sent.Seek(k); s != nil && bytes.HasPrefix(s, k); s, _ = sent.Next() {
+				if slices.Contains(e.Recipients, string(s[8:])) {
+					st.Recipients--
+				}
+			}
 			if st.Oldest.IsZero() || e.Created.Before(st.Oldest) {
 				st.Oldest = e.Created
 			}

@@ -73,7 +73,7 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes.
-const SchemaVersion = 14
+const SchemaVersion = 15
 
 var (
 	bucketMeta      = []byte("meta")
@@ -110,6 +110,8 @@ type Store struct {
 	path string
 	// locks are Exclusive's in-process locks (cluster.go).
 	locks namedLocks
+	// progress groups the commits of RecordDelivered (group.go).
+	progress groupCommit
 }
 
 // migration brings the store from version n-1 to n, inside one
@@ -133,6 +135,7 @@ var migrations = []migration{
 	migrateRevokedLinks,
 	migrateSanctions,
 	migrateDigest,
+	migrateQueueSent,
 }
 
 // migrateBigMessages opens schema 5, where a message over bigMessage

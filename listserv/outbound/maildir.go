@@ -43,18 +43,22 @@ func NewMaildir(dir string) *Maildir {
 	return &Maildir{dir: dir, host: host, pid: os.Getpid()}
 }
 
-// Deliver writes one file per recipient and returns one Result per entry
-// of m.To, in order. Recipients not yet written when ctx is done get a
-// temporary error.
-// DeliverBatch delivers each message in turn.
-func (md *Maildir) DeliverBatch(ctx context.Context, ms []*Message) [][]Result {
+// DeliverBatch delivers each message in turn, telling done (when not
+// nil) about each.
+func (md *Maildir) DeliverBatch(ctx context.Context, ms []*Message, done func(k int, rs []Result)) [][]Result {
 	out := make([][]Result, len(ms))
 	for i, m := range ms {
 		out[i] = md.Deliver(ctx, m)
+		if done != nil {
+			done(i, out[i])
+		}
 	}
 	return out
 }
 
+// Deliver writes one file per recipient and returns one Result per entry
+// of m.To, in order. Recipients not yet written when ctx is done get a
+// temporary error.
 func (md *Maildir) Deliver(ctx context.Context, m *Message) []Result {
 	res := make([]Result, len(m.To))
 	for i, to := range m.To {

@@ -162,6 +162,7 @@ func (r *Relay) session(ctx context.Context, rc *relayConn, reused bool, ms []*M
 	finish := func(tx *pipeTx) {
 		if tx.pending == 0 && tx.queued == 0 {
 			open--
+			tx.t.end()
 		}
 	}
 	start := func(i int) {
@@ -221,6 +222,11 @@ func (r *Relay) session(ctx context.Context, rc *relayConn, reused bool, ms []*M
 				continue
 			}
 			s := todo[0]
+			if s.kind == stepBdat && txs[s.tx].t.report != nil && len(steps) > 0 {
+				// The caller records each outcome before the next
+				// message goes: first the replies to what was written.
+				break
+			}
 			todo = todo[1:]
 			tx := txs[s.tx]
 			tx.queued--

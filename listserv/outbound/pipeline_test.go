@@ -232,7 +232,7 @@ func TestPipelineModes(t *testing.T) {
 			s := startScript(t, tc.exts, nil)
 			r := relayTo(t, s.addr())
 			ms := personal(40, tc.body)
-			allDelivered(t, r.DeliverBatch(context.Background(), ms))
+			allDelivered(t, r.DeliverBatch(context.Background(), ms, nil))
 			got := s.received()
 			if len(got) != len(ms) {
 				t.Fatalf("%d messages received, want %d", len(got), len(ms))
@@ -274,7 +274,7 @@ func TestPipelineRefusalsStayLocal(t *testing.T) {
 	})
 	r := relayTo(t, sink.Addr())
 	ms := personal(20, "body\r\n")
-	out := r.DeliverBatch(context.Background(), ms)
+	out := r.DeliverBatch(context.Background(), ms, nil)
 	for i, rs := range out {
 		res := rs[0]
 		switch i {
@@ -325,7 +325,7 @@ func TestPipelineConnectionLostMidBatch(t *testing.T) {
 			})
 			r := relayTo(t, s.addr())
 			ms := personal(30, "body\r\n")
-			out := r.DeliverBatch(context.Background(), ms)
+			out := r.DeliverBatch(context.Background(), ms, nil)
 			accepted := map[string]bool{}
 			for _, m := range s.received() {
 				to := strings.SplitN(strings.SplitN(m, ">", 2)[1], "|", 2)[0]
@@ -399,4 +399,58 @@ func FuzzDotStuffing(f *testing.F) {
 			t.Fatalf("read back %q, want %q", got, want)
 		}
 	})
+}
+
+// With done set, each transaction's outcome is told as soon as it is
+// known and before the relay gets the next message: a caller recording
+// the outcomes in done never leaves more than one transaction taken by
+// the relay and not recorded, pipelined or not.
+func TestDeliverBatchTellsEachOutcomeBeforeTheNextMessage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		exts []string
+	}{
+		{"CHUNKING", []string{"PIPELINING", "CHUNKING"}},
+		{"PIPELINING only", []string{"PIPELINING"}},
+		{"lock step", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := startScript(t, tc.exts, func(_ int, cmd string) string {
+				if cmd == "RCPT TO:<m005@example.org>" {
+					return "550 5.1.1 no such user"
+				}
+				return ""
+			})
+			r := relayTo(t, s.addr())
+			ms := personal(30, "body\r\n")
+			var told []int
+			out := r.DeliverBatch(context.Background(), ms, func(k int, rs []Result) {
+				told = append(told, k)
+				if len(rs) != 1 || rs[0].Recipient != ms[k].To[0] {
+					t.Errorf("done(%d) got %+v", k, rs)
+				}
+				// Message 5 is refused: k+1 messages sent, one less taken.
+				want := k + 1
+				if k >= 5 {
+					want = k
+				}
+				if got := len(s.received()); got > want {
+					t.Errorf("when message %d's outcome was told, the relay had %d messages, want at most %d", k, got, want)
+				}
+			})
+			for i, k := range told {
+				if k != i || len(told) != len(ms) {
+					t.Fatalf("outcomes told for %v, want each message once, in order", told)
+				}
+			}
+			if out[5][0].Err == nil || !out[5][0].Permanent {
+				t.Errorf("message 5: %+v, want refused", out[5][0])
+			}
+			if got := len(s.received()); got != 29 {
+				t.Errorf("the relay got %d messages, want 29", got)
+			}
+		})
+	}
 }

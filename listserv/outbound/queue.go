@@ -20,6 +20,7 @@ type Queue interface {
 	NextDue() (t time.Time, ok bool, err error)
 	ClaimAttempt(id uint64, now, until time.Time) (e storage.QueueEntry, ok bool, err error)
 	RenewLease(id uint64, owner string, until time.Time) (ok bool, err error)
+	RecordDelivered(id uint64, delivered ...string) error
 	FinishAttempt(id uint64, r storage.AttemptResult) error
 	Message(id uint64) ([]byte, storage.Envelope, error)
 }
@@ -252,9 +253,17 @@ func (r *Runner) attempt(ctx context.Context, id uint64) {
 	}
 	if e.Personal && r.o.Personalize != nil {
 		// One transaction per recipient, all sharing the body; only the
-		// envelope sender and the first header lines differ.
+		// envelope sender and the first header lines differ. Each
+		// transaction's recipient is recorded as soon as the relay has
+		// taken it: should this process die, another sends again the
+		// transaction it interrupted, not the whole entry.
 		ms := r.personalize(&e, header, raw[e.BodyOffset:])
-		for _, rs := range r.o.Transport.DeliverBatch(ctx, ms) {
+		progress := func(k int, rs []Result) {
+			if k < len(ms)-1 { // the last one is recorded with the outcome
+				r.progress(e, rs)
+			}
+		}
+		for _, rs := range r.o.Transport.DeliverBatch(ctx, ms, progress) {
 			results = append(results, rs...)
 		}
 	} else {
@@ -356,6 +365,24 @@ func (r *Runner) release(id uint64) {
 		if m.refs--; m.refs == 0 {
 			delete(r.bodies, id)
 		}
+	}
+}
+
+// progress records the recipients of rs the relay took, one
+// transaction of the attempt on e, while the attempt goes on.
+func (r *Runner) progress(e storage.QueueEntry, rs []Result) {
+	var delivered []string
+	for _, rr := range rs {
+		if rr.Err == nil {
+			delivered = append(delivered, rr.Recipient)
+		}
+	}
+	if len(delivered) == 0 {
+		return
+	}
+	if err := r.o.Store.RecordDelivered(e.ID, delivered...); err != nil {
+		// Recorded with the attempt's outcome, if the process lives.
+		r.o.Logger.Warn("delivery: record progress", "entry", e.ID, "err", err)
 	}
 }
 

@@ -116,19 +116,30 @@ var errRelayClosed = errors.New("outbound: relay closed")
 // Deliver sends m in one SMTP transaction and returns one Result per
 // recipient, in the order of m.To. ctx bounds the whole transaction.
 func (r *Relay) Deliver(ctx context.Context, m *Message) []Result {
-	return r.DeliverBatch(ctx, []*Message{m})[0]
+	return r.DeliverBatch(ctx, []*Message{m}, nil)[0]
 }
 
 // DeliverBatch sends each message in a transaction of its own, all on one
 // connection, pipelined when the relay allows it, and returns the results
 // of each message as Deliver would. ctx bounds the whole batch.
-func (r *Relay) DeliverBatch(ctx context.Context, ms []*Message) [][]Result {
+//
+// With done set, each transaction's outcome is told to done as soon as
+// its last reply is read, and a message's data is sent (after DATA's
+// 354, or with BDAT) only once every command written before it has been
+// answered and done has returned: the relay never holds more than one
+// transaction whose outcome done has not seen. Without CHUNKING that
+// costs nothing; with it, it gives up writing several transactions
+// ahead (one round trip per transaction instead of one per window).
+func (r *Relay) DeliverBatch(ctx context.Context, ms []*Message, done func(k int, rs []Result)) [][]Result {
 	ts := make([]*txn, len(ms))
 	out := make([][]Result, len(ms))
 	var todo []*Message
 	var todoT []*txn
 	for k, m := range ms {
 		t := &txn{res: make([]Result, len(m.To)), final: make([]bool, len(m.To))}
+		if done != nil {
+			t.report = func() { done(k, t.res) }
+		}
 		ts[k], out[k] = t, t.res
 		for i, to := range m.To {
 			t.res[i].Recipient = to
@@ -146,6 +157,11 @@ func (r *Relay) DeliverBatch(ctx context.Context, ms []*Message) [][]Result {
 			todo, todoT = append(todo, m), append(todoT, t)
 		}
 	}
+	defer func() {
+		for _, t := range ts {
+			t.end() // those the session did not tell: failed, or never sent
+		}
+	}()
 	if len(todo) == 0 {
 		return out
 	}
@@ -236,6 +252,19 @@ func (r *Relay) Close() error {
 type txn struct {
 	res   []Result
 	final []bool // res[i] is decided
+	// report, when set, tells the caller of DeliverBatch the outcome
+	// (end calls it once); the transaction's data then waits for every
+	// earlier command's reply.
+	report func()
+	told   bool
+}
+
+// end tells the outcome to report, once, when every recipient is decided.
+func (t *txn) end() {
+	if t.report != nil && !t.told && t.allFinal() {
+		t.told = true
+		t.report()
+	}
 }
 
 func (t *txn) fail(i int, err error, perm bool) {

@@ -40,7 +40,15 @@ type Transport interface {
 	// DeliverBatch sends each message of ms in a transaction of its own
 	// and returns the results of each, as Deliver would. A transport may
 	// pipeline them on one connection.
-	DeliverBatch(ctx context.Context, ms []*Message) [][]Result
+	//
+	// done, when not nil, is called once for each message, with its
+	// index in ms and its results, as soon as they are final, from the
+	// goroutine sending the batch; no other message of the batch is
+	// handed to the next hop while it runs, nor before the messages
+	// already handed over are answered. So a caller that records the
+	// recipients delivered in done loses, should it die, the outcome of
+	// one transaction at most.
+	DeliverBatch(ctx context.Context, ms []*Message, done func(k int, rs []Result)) [][]Result
 	// Close releases the connections the transport keeps open.
 	Close() error
 }
