@@ -113,30 +113,68 @@ func (s *processor) settle(l storage.List, st settlement, now time.Time) (storag
 	if err != nil {
 		return storage.ProposalUpdate{}, nil, "", err
 	}
-	return storage.ProposalUpdate{Proposal: next, Events: timeline}, outs, why, nil
+	return storage.ProposalUpdate{Proposal: next, Events: timeline, From: &p}, outs, why, nil
 }
 
 // Settle records a meeting's decision given on the command line (tacit
 // proposal settle), in one transaction with its notice.
 func (s *processor) Settle(list string, number int, outcome, note string) error {
-	return s.exclusive(context.Background(), func() error { return s.settleLocked(list, number, outcome, note) })
+	return s.exclusive(context.Background(), func() error {
+		d, err := s.prepareSettle(list, number, outcome, note)
+		if err != nil {
+			return err
+		}
+		return s.writeSettle(d)
+	})
 }
 
-// settleLocked is Settle under lockDecide.
-func (s *processor) settleLocked(list string, number int, outcome, note string) error {
+// cliSettlement is a settlement given on the command line, applied to
+// the proposal as read, not yet written.
+type cliSettlement struct {
+	list          storage.List
+	number        int
+	outcome, note string
+	update        storage.ProposalUpdate
+	outs          []storage.Outgoing
+}
+
+// prepareSettle reads the proposal and applies the settlement to it,
+// without writing; a proposal already decided is refused.
+func (s *processor) prepareSettle(list string, number int, outcome, note string) (cliSettlement, error) {
 	l, err := s.o.Store.List(list)
 	if err != nil {
-		return err
+		return cliSettlement{}, err
 	}
 	u, outs, why, err := s.settle(l, settlement{ref: storage.ProposalRef{List: l.Address, Number: number},
 		outcome: outcome, note: note, by: "cli"}, s.o.Now().UTC())
 	if err != nil {
-		return err
+		return cliSettlement{}, err
 	}
 	if why != "" {
-		return fmt.Errorf("proposal %s#%d is already decided", l.LocalPart(), number)
+		return cliSettlement{}, fmt.Errorf("proposal %s#%d is already decided", l.LocalPart(), number)
 	}
-	return s.o.Store.Decide([]storage.ProposalUpdate{u}, outs)
+	return cliSettlement{list: l, number: number, outcome: outcome, note: note, update: u, outs: outs}, nil
+}
+
+// writeSettle writes d only if the proposal is still in the state d was
+// applied to (Store.DecideFrom). Should another node have changed it
+// meanwhile (the lock's connection lost while this node worked under
+// it), the settlement is applied again to the proposal as it now is, as
+// if it had come after: a proposal settled meanwhile refuses it, so a
+// settlement applied on two nodes is written once.
+func (s *processor) writeSettle(d cliSettlement) error {
+	for try := 1; ; try++ {
+		applied, err := s.o.Store.DecideFrom(d.update, d.outs)
+		if err != nil || applied {
+			return err
+		}
+		if try == 3 {
+			return fmt.Errorf("proposal %s#%d keeps changing", d.list.LocalPart(), d.number)
+		}
+		if d, err = s.prepareSettle(d.list.Address, d.number, d.outcome, d.note); err != nil {
+			return err
+		}
+	}
 }
 
 // Settle records a meeting's decision on a store no server holds (tacit

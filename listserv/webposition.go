@@ -39,58 +39,125 @@ func (s *processor) WebPosition(list string, number int, member string, kind con
 	if kind != consensus.EventObject {
 		reason = ""
 	}
+	req := webPosition{list: list, number: number, member: member, kind: kind, reason: reason}
 	// Read, apply and write with nothing between: no tick, no post, on
 	// any node.
 	var why string
 	err := s.exclusive(context.Background(), func() error {
-		var err error
-		why, err = s.webPositionLocked(list, number, member, kind, reason)
+		w, err := s.prepareWebPosition(req, false)
+		if err != nil {
+			return err
+		}
+		why, err = s.writeWebPosition(req, w)
 		return err
 	})
 	return why, err
 }
 
-// webPositionLocked is WebPosition under lockDecide.
-func (s *processor) webPositionLocked(list string, number int, member string, kind consensus.EventKind,
-	reason string) (string, error) {
-	l, err := s.o.Store.List(list)
+// webPosition is one position given on the web.
+type webPosition struct {
+	list   string
+	number int
+	member string
+	kind   consensus.EventKind
+	reason string
+}
+
+// positionWrite is what a web position writes: the proposal's update,
+// decided from the state it was read in (From), and its messages; no
+// update when there is nothing to write (why says why, or the position
+// was already in effect).
+type positionWrite struct {
+	update *storage.ProposalUpdate
+	outs   []storage.Outgoing
+	why    string
+	// list and member are the list's and the member's addresses.
+	list, member string
+}
+
+// prepareWebPosition reads the proposal and applies the position to it,
+// without writing. again says that the proposal was changed by another
+// node since the position was first applied (the lock was lost between):
+// a position already in effect is then left as it is, so that the same
+// position applied twice, once on each node, counts once.
+func (s *processor) prepareWebPosition(req webPosition, again bool) (positionWrite, error) {
+	l, err := s.o.Store.List(req.list)
 	if err != nil {
-		return "", err
+		return positionWrite{}, err
 	}
-	m, err := s.o.Store.Member(l.Address, member)
+	m, err := s.o.Store.Member(l.Address, req.member)
 	if errors.Is(err, storage.ErrNotFound) {
-		return consensus.WhyNotMember, nil
+		return positionWrite{why: consensus.WhyNotMember}, nil
 	}
 	if err != nil {
-		return "", err
+		return positionWrite{}, err
 	}
-	if public, err := s.o.Store.LinkRevoked(storage.LinkRef{List: l.Address, Number: number, Member: m.Address}); err != nil {
-		return "", err
+	if public, err := s.o.Store.LinkRevoked(storage.LinkRef{List: l.Address, Number: req.number, Member: m.Address}); err != nil {
+		return positionWrite{}, err
 	} else if public {
 		// Quoted in a message to the whole list: anyone could use it.
-		return consensus.WhyLinkPublic, nil
+		return positionWrite{why: consensus.WhyLinkPublic}, nil
 	}
-	p, err := s.o.Store.Proposal(storage.ProposalRef{List: l.Address, Number: number})
+	p, err := s.o.Store.Proposal(storage.ProposalRef{List: l.Address, Number: req.number})
 	if err != nil {
-		return "", err
+		return positionWrite{}, err
+	}
+	if again && inEffect(p, m.Address, req.kind) {
+		return positionWrite{list: l.Address, member: m.Address}, nil
 	}
 	now := s.o.Now().UTC()
 	who := sender{addr: m.Address, member: true, auth: storage.AuthByWebToken, channel: storage.ChannelWeb}
-	e := consensus.Event{Kind: kind, From: who.addr, FromName: who.name, Member: true, At: now, Reason: reason}
+	e := consensus.Event{Kind: req.kind, From: who.addr, FromName: who.name, Member: true, At: now, Reason: req.reason}
 	next, outs, timeline, err := s.applyCommand(l, p, e, who, nil, now)
 	if err != nil {
-		return "", err
+		return positionWrite{}, err
 	}
-	why := ""
+	w := positionWrite{update: &storage.ProposalUpdate{Proposal: next, Events: timeline, From: &p}, outs: outs,
+		list: l.Address, member: m.Address}
 	if n := len(timeline); n > 0 {
-		why = timeline[n-1].Refusal
+		w.why = timeline[n-1].Refusal
 	}
-	if err := s.o.Store.Decide([]storage.ProposalUpdate{{Proposal: next, Events: timeline}}, outs); err != nil {
-		return "", err
+	return w, nil
+}
+
+// inEffect reports whether member's position kind on p already holds.
+func inEffect(p consensus.Proposal, member string, kind consensus.EventKind) bool {
+	switch kind {
+	case consensus.EventSupport:
+		return p.Supporter(member)
+	case consensus.EventObject:
+		return p.Objector(member)
+	case consensus.EventLift:
+		return !p.Objector(member)
 	}
-	s.o.Logger.Info("web position", "list", l.Address, "proposal", number, "member", who.addr, "kind", kind,
-		"refusal", why)
-	return why, nil
+	return false
+}
+
+// writeWebPosition writes w only if the proposal is still in the state w
+// was applied to (Store.DecideFrom). Should another node have changed it
+// meanwhile — which the lock prevents, unless its database connection
+// was lost while this node worked under it — the position is applied
+// again to the proposal as it now is, as if it had come after: no
+// position is lost, none counts twice.
+func (s *processor) writeWebPosition(req webPosition, w positionWrite) (string, error) {
+	for try := 1; w.update != nil; try++ {
+		applied, err := s.o.Store.DecideFrom(*w.update, w.outs)
+		if err != nil {
+			return "", err
+		}
+		if applied {
+			s.o.Logger.Info("web position", "list", w.list, "proposal", req.number,
+				"member", w.member, "kind", req.kind, "refusal", w.why)
+			return w.why, nil
+		}
+		if try == 3 {
+			return "", fmt.Errorf("listserv: web position on %s#%d: the proposal keeps changing", req.list, req.number)
+		}
+		if w, err = s.prepareWebPosition(req, true); err != nil {
+			return "", err
+		}
+	}
+	return w.why, nil
 }
 
 // links are member's one-click links about p, for the private mails

@@ -304,6 +304,49 @@ func TestConcurrentRecordingsAreEachCommitted(t *testing.T) {
 	}
 }
 
+// A decision taken by one request (a web position, a settlement) is
+// written, with its messages, only if the proposal is still in the state
+// it was read in: applied from a state another node has changed since,
+// it is not, and the caller hears so.
+func TestDecideFromWritesOnlyOnTheStateRead(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t)
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.Local)
+	open := consensus.NewProposal(consensus.Draft{List: "jardin@lists.test", Number: 1, Author: "a@x",
+		Title: "t", Received: t0, Requested: t0.Add(time.Hour), Min: time.Hour})
+	if err := s.Decide([]ProposalUpdate{{Proposal: open}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	read, _ := s.Proposal(ProposalRef{List: "jardin@lists.test", Number: 1})
+	ack := func(to string) []Outgoing {
+		return []Outgoing{{Raw: []byte("Subject: noted\r\n\r\nbody"), BodyOffset: 18, At: t0,
+			Queue: []QueueEntry{{Domain: "x", Recipients: []string{to}, NextAttempt: t0}}}}
+	}
+	support := func(who string) ProposalUpdate {
+		next := read
+		next.Supports = append(slices.Clone(read.Supports), consensus.Support{Member: who, At: t0})
+		return ProposalUpdate{Proposal: next, From: &read,
+			Events: []ProposalEvent{{Kind: string(consensus.EventSupport), From: who, At: t0}}}
+	}
+	if ok, err := s.DecideFrom(support("b@x"), ack("b@x")); !ok || err != nil {
+		t.Fatalf("from the state read: %v %v", ok, err)
+	}
+	// Another node read the same state: its write is refused.
+	if ok, err := s.DecideFrom(support("c@x"), ack("c@x")); ok || err != nil {
+		t.Fatalf("from a stale state: %v %v", ok, err)
+	}
+	got, _ := s.Proposal(ProposalRef{List: "jardin@lists.test", Number: 1})
+	if !got.Supporter("b@x") || got.Supporter("c@x") {
+		t.Errorf("supports %+v, want b's only", got.Supports)
+	}
+	if ev, _ := s.ProposalEvents(ProposalRef{List: "jardin@lists.test", Number: 1}); len(ev) != 1 {
+		t.Errorf("timeline %+v, want b's support only", ev)
+	}
+	if st, _ := s.QueueStats(); st.Entries != 1 {
+		t.Errorf("%d messages queued, want b's acknowledgment only", st.Entries)
+	}
+}
+
 // A tick's decision taken from a state another node has changed since is
 // not written, nor are its notices; one taken from the current state is.
 func TestDecideEachSkipsADecisionTakenFromAStaleState(t *testing.T) {

@@ -479,6 +479,29 @@ func (s *Store) Decide(updates []ProposalUpdate, out []Outgoing) error {
 	return nil
 }
 
+// DecideFrom records update u and its messages out in one transaction,
+// as Decide does, only if the stored proposal is still in the state
+// u.From it was decided from (always, without From). applied is false,
+// and nothing is written, when another process changed the proposal
+// since it was read: the caller reads it again and decides anew. It is
+// the check that backs the lock up for a decision taken by one request
+// (a position given on the web, a meeting's settlement), as DecideEach's
+// for the tick.
+func (s *Store) DecideFrom(u ProposalUpdate, out []Outgoing) (applied bool, err error) {
+	err = s.db.Update(func(tx kv.Tx) error {
+		applied = false
+		if same, err := unchanged(tx, &u); err != nil || !same {
+			return err
+		}
+		applied = true
+		return putDecisions(tx, []ProposalUpdate{u}, out)
+	})
+	if err != nil {
+		return false, fmt.Errorf("storage: record decision: %w", err)
+	}
+	return applied, nil
+}
+
 // DecideEach records n decisions in one transaction, as Decide does,
 // asking next for each in turn (0 to n-1) from inside the transaction:
 // the caller can prepare decision i+1 while decision i is written. A nil
