@@ -93,26 +93,36 @@ func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
 }
 
 // apply copies the flags that were given on the command line into l.
+// Bad values are one UsageError, a line for each.
 func (f *listFlags) apply(fs *flag.FlagSet, l *storage.List) error {
 	var errs []error
+	var bad []*UsageError
+	usageErr := func(en, fr string, args ...any) {
+		bad = append(bad, &UsageError{Msg: fmt.Sprintf(en, args...), Fr: fmt.Sprintf(fr, args...)})
+	}
 	fs.Visit(func(fl *flag.Flag) {
 		switch fl.Name {
 		case "name":
 			l.Name = f.name
 		case "lang":
 			if f.lang != "fr" && f.lang != "en" {
-				errs = append(errs, fmt.Errorf("--lang must be fr or en, not %q", f.lang))
+				usageErr("--lang must be fr or en, not %q", "--lang doit valoir fr ou en, et non %q", f.lang)
 			}
 			l.Lang = f.lang
 		case "deadline":
 			d, err := ParseDuration(f.deadline)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("--deadline: %w", err))
+				fr := err.Error()
+				if l, ok := err.(interface{ In(string) string }); ok {
+					fr = l.In("fr")
+				}
+				bad = append(bad, &UsageError{Msg: "--deadline: " + err.Error(), Fr: "--deadline : " + fr})
 			}
 			l.Deadline = d
 		case "from-rewrite":
 			if f.fromRewrite != "dmarc" && f.fromRewrite != "always" && f.fromRewrite != "never" {
-				errs = append(errs, fmt.Errorf("--from-rewrite must be dmarc, always or never, not %q", f.fromRewrite))
+				usageErr("--from-rewrite must be dmarc, always or never, not %q",
+					"--from-rewrite doit valoir dmarc, always ou never, et non %q", f.fromRewrite)
 			}
 			l.FromRewrite = f.fromRewrite
 		case "owner":
@@ -154,10 +164,23 @@ func (f *listFlags) apply(fs *flag.FlagSet, l *storage.List) error {
 			case storage.AuthDKIMOrConfirm, storage.AuthDKIM, storage.AuthNone:
 				l.Authentication = f.authentication
 			default:
-				errs = append(errs, fmt.Errorf("--authentication must be dkim-or-confirm, dkim or none, not %q", f.authentication))
+				usageErr("--authentication must be dkim-or-confirm, dkim or none, not %q",
+					"--authentication doit valoir dkim-or-confirm, dkim ou none, et non %q", f.authentication)
 			}
 		}
 	})
+	if len(bad) > 0 && len(errs) == 0 {
+		all := &UsageError{}
+		for i, u := range bad {
+			sep := map[bool]string{true: "\n"}[i > 0]
+			all.Msg += sep + u.Msg
+			all.Fr += sep + u.Fr
+		}
+		return all
+	}
+	for _, u := range bad {
+		errs = append(errs, u)
+	}
 	return errors.Join(errs...)
 }
 

@@ -146,6 +146,8 @@ func TestUsageErrorsInBothLanguages(t *testing.T) {
 			"held reject : l'option -reason demande une valeur (tacit held reject --help)"},
 		"member ls jardin --json=peut-être": {`member ls: invalid boolean value "peut-être" for -json: parse error (tacit member ls --help)`,
 			`member ls : valeur "peut-être" invalide pour -json : écrire true ou false (tacit member ls --help)`},
+		"list create x --lang de --deadline 3jours": {"--deadline: invalid duration \"3jours\": write a number and a unit, d (days), h, m or s, like \"3d\", \"72h\", \"1d12h\", \"90m\" or \"30s\"\n--lang must be fr or en, not \"de\"",
+			"--deadline : durée \"3jours\" invalide : écrire un nombre et une unité, d (jours), h, m ou s, comme \"3d\", \"72h\", \"1d12h\", \"90m\" ou \"30s\"\n--lang doit valoir fr ou en, et non \"de\""},
 		"held approve x": {`held approve: "x" is not a held post ID (see tacit held ls)`,
 			`held approve : "x" n'est pas le numéro d'un message retenu (voir tacit held ls)`},
 	} {
