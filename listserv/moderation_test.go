@@ -194,7 +194,7 @@ func TestAdminSocketIsPrivate(t *testing.T) {
 		t.Fatalf("admin socket after start: %v, %v; want a socket of mode 0600", fi.Mode(), err)
 	}
 	var out strings.Builder
-	if err := admin.Call(ctx, sock, []string{"list", "ls"}, &out); err != nil || !strings.Contains(out.String(), "ADDRESS") {
+	if err := admin.Call(ctx, sock, []string{"list", "ls"}, &out); err != nil || !strings.Contains(out.String(), "ADRESSE") {
 		t.Errorf("list ls through the socket: %q, %v", out.String(), err)
 	}
 }

@@ -51,14 +51,14 @@ func TestBannedSenderGetsNowhereAndNoAnswer(t *testing.T) {
 	h := start(t, harnessOptions{})
 	h.list("jardin@lists.test", "alice@example.org", "troll@example.org")
 	out := h.run("member", "ban", "jardin", "troll@example.org")
-	if !strings.Contains(out, "banned troll@example.org") || !strings.Contains(out, "no longer a member") {
+	if !strings.Contains(out, "troll@example.org banni de jardin@lists.test") || !strings.Contains(out, "n'est plus membre") {
 		t.Errorf("member ban said %q", out)
 	}
 	h.run("member", "ban", "jardin", "@spam.test")
 	if out := h.run("ban", "ls", "jardin"); !strings.Contains(out, "troll@example.org") || !strings.Contains(out, "@spam.test") {
 		t.Errorf("ban ls = %q", out)
 	}
-	if out := h.run("member", "ls", "jardin"); !strings.Contains(out, "troll@example.org (banned)") {
+	if out := h.run("member", "ls", "jardin"); !strings.Contains(out, "troll@example.org (banni)") {
 		t.Errorf("member ls = %q", out)
 	}
 

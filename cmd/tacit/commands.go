@@ -89,7 +89,7 @@ func runExplain(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	return explain(cfg, args, c.stdin, c.stdout)
+	return explain(cfg, c.lang, args, c.stdin, c.stdout)
 }
 
 // versionInfo is what `tacit version --json` prints.

@@ -190,8 +190,8 @@ func TestAdminCLIWithAndWithoutServer(t *testing.T) {
 	in.mustCLI("list", "create", "jardin", "--name", "Jardin partagé", "--owner", "owner@example.org",
 		"--from-rewrite", "never")
 	out := in.mustCLI("member", "add", "jardin@lists.test", "a@example.org", "B@Example.NET")
-	if !strings.Contains(out, "added 2") {
-		t.Errorf("member add: %q, want it to say 2 were added", out)
+	if !strings.Contains(out, "2 membre(s) ajouté(s) à jardin@lists.test") {
+		t.Errorf("member add: %q, want it to say in French that 2 were added", out)
 	}
 	offline := readState(t, in, "jardin@lists.test")
 	if got, want := addresses(offline.Members), []string{"a@example.org", "b@example.net"}; !reflect.DeepEqual(got, want) {
@@ -219,10 +219,18 @@ func TestAdminCLIWithAndWithoutServer(t *testing.T) {
 		t.Errorf("with the server running the commands say\n%+v\nwithout it\n%+v", online, offline)
 	}
 	in.mustCLI("list", "create", "potager@lists.test", "--from-rewrite", "never")
-	in.mustCLI("member", "add", "potager", "c@example.org")
-	out = in.mustCLI("member", "rm", "jardin", "b@example.net", "nobody@example.org")
-	if !strings.Contains(out, "removed 1") {
-		t.Errorf("member rm: %q, want it to say 1 was removed", out)
+	if out := in.mustCLI("member", "add", "potager", "c@example.org"); !strings.Contains(out, "1 membre(s) ajouté(s)") {
+		t.Errorf("member add through the server: %q, want it in French", out)
+	}
+	// The server answers in the caller's language: English for an
+	// English locale.
+	out, rmErr, rmCode := runTacitEnv(t, in.dir, []string{englishEnv}, "--config", in.cfgPath,
+		"member", "rm", "jardin", "b@example.net", "nobody@example.org")
+	if rmCode != 0 || !strings.Contains(out, "removed 1 member(s) from jardin@lists.test") {
+		t.Errorf("member rm under an English locale: %q %q, want it to say in English that 1 was removed", out, rmErr)
+	}
+	if _, errOut, _ := in.cli("member", "add", "nosuch", "d@example.org"); !strings.Contains(errOut, "la liste nosuch@lists.test n'existe pas") {
+		t.Errorf("member add to no list through the server: %q, want the French error", errOut)
 	}
 	s := readState(t, in, "jardin")
 	if got := addresses(s.Members); !reflect.DeepEqual(got, []string{"a@example.org"}) {
@@ -231,10 +239,11 @@ func TestAdminCLIWithAndWithoutServer(t *testing.T) {
 	if len(s.Lists) != 2 {
 		t.Errorf("list ls --json after a second list: %+v", s.Lists)
 	}
-	// 3 + 3 reads, 2 creates/adds and 1 rm went to the server.
+	// 3 + 3 reads, 2 creates/adds, 1 rm and 1 refused add went to the
+	// server.
 	logged := func() int { return strings.Count(p.logs.String(), `msg="admin command"`) }
-	if !waitFor(5*time.Second, func() bool { return logged() == 9 }) {
-		t.Errorf("the server logged %d admin commands, want 9 (the CLI must use its socket)", logged())
+	if !waitFor(5*time.Second, func() bool { return logged() == 10 }) {
+		t.Errorf("the server logged %d admin commands, want 10 (the CLI must use its socket)", logged())
 	}
 
 	// Errors, with the server running and then without it.

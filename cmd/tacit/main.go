@@ -103,7 +103,7 @@ func runIn(env environment, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return adminCommand(cfg, args, stdout)
+	return adminCommand(cfg, c.lang, args, stdout)
 }
 
 // configFlag takes --config FILE (or --config=FILE) out of args, wherever
@@ -140,10 +140,11 @@ func socketPath(cfg *config.Config) string {
 }
 
 // adminCommand runs an admin command through the running server's socket,
-// or on the store directly when no server runs.
-func adminCommand(cfg *config.Config, args []string, stdout io.Writer) error {
+// or on the store directly when no server runs; its output and errors
+// are in lang, the locale's.
+func adminCommand(cfg *config.Config, lang string, args []string, stdout io.Writer) error {
 	ctx := context.Background()
-	err := admin.Call(ctx, socketPath(cfg), args, stdout)
+	err := admin.CallIn(ctx, socketPath(cfg), lang, args, stdout)
 	if !errors.Is(err, admin.ErrNoServer) {
 		return err
 	}
@@ -165,7 +166,7 @@ func adminCommand(cfg *config.Config, args []string, stdout io.Writer) error {
 				HTTPListen: cfg.HTTP.Listen, Consensus: listserv.ConsensusOptions{Location: cfg.Location()},
 				VERP: cfg.Delivery.VERP, Delivery: listserv.DeliveryOptions{DigestTime: cfg.Delivery.DigestTime}}, list)
 		}})
-	return a.Execute(ctx, args, stdout)
+	return a.ExecuteIn(ctx, lang, args, stdout)
 }
 
 // serve runs the server until SIGINT or SIGTERM, with the garbage
@@ -271,8 +272,8 @@ func serve(cfg *config.Config, stderr io.Writer) error {
 
 // explain prints what the engine reads in one message (docs/admin.md),
 // with the same classifier as the server: through the running server,
-// else on the store, else (no store here) without threading.
-func explain(cfg *config.Config, args []string, stdin io.Reader, stdout io.Writer) error {
+// else on the store, else (no store here) without threading; in lang.
+func explain(cfg *config.Config, lang string, args []string, stdin io.Reader, stdout io.Writer) error {
 	var rewritten []string
 	files := 0
 	for i := 0; i < len(args); i++ {
@@ -301,7 +302,7 @@ func explain(cfg *config.Config, args []string, stdin io.Reader, stdout io.Write
 	}
 	args = append([]string{"explain"}, rewritten...)
 	ctx := context.Background()
-	err := admin.Call(ctx, socketPath(cfg), args, stdout)
+	err := admin.CallIn(ctx, socketPath(cfg), lang, args, stdout)
 	if !errors.Is(err, admin.ErrNoServer) {
 		return err
 	}
@@ -314,7 +315,7 @@ func explain(cfg *config.Config, args []string, stdin io.Reader, stdout io.Write
 		defer store.Close()
 		o.Store = store
 	}
-	return admin.New(o).Execute(ctx, args, stdout)
+	return admin.New(o).ExecuteIn(ctx, lang, args, stdout)
 }
 
 // explainFile returns the absolute path of the message to explain: the

@@ -3,8 +3,10 @@
 // them on a unix socket in the data directory (the store has a single
 // writer), and directly on the store when no server holds it.
 //
-// The socket speaks one JSON request per connection: {"args": [...]} in,
-// {"output": "...", "error": "..."} out. The socket file is mode 0600
+// The socket speaks one JSON request per connection: {"args": [...],
+// "lang": "fr"} in, {"output": "...", "error": "..."} out; the output and
+// the error are in the request's language, the server's when it names
+// none. The socket file is mode 0600
 // whatever the umask (see Listen), and the server answers only its own
 // user and root, by the peer credentials the kernel gives (see PeerUID):
 // whoever can reach it could also open the store.
@@ -63,6 +65,9 @@ type Options struct {
 // Admin runs administration commands on a store.
 type Admin struct {
 	o Options
+	// lang is the language of the request being run ("fr" or "en"):
+	// ExecuteIn runs each request on its own copy.
+	lang string
 }
 
 // New returns an Admin.
@@ -73,7 +78,7 @@ func New(o Options) *Admin {
 	if o.Language == "" {
 		o.Language = "fr"
 	}
-	return &Admin{o: o}
+	return &Admin{o: o, lang: requestLang("", o.Language)}
 }
 
 // UsageError is returned for a command line that does not parse. Its
@@ -113,10 +118,20 @@ func usage(name string) *UsageError {
 // Execute runs one command, args being what follows `tacit` on the command
 // line (e.g. "member", "add", "jardin@lists.localhost", "a@example.org"),
 // and writes its output to w, control characters escaped (with --json,
-// as JSON escapes).
+// as JSON escapes). Its output and errors are in the server's language
+// (Options.Language).
 func (a *Admin) Execute(ctx context.Context, args []string, w io.Writer) error {
+	return a.ExecuteIn(ctx, "", args, w)
+}
+
+// ExecuteIn is Execute with the output and errors in lang: "en" for
+// English, "fr" for French, "" for the server's language. --json output
+// is the same in every language.
+func (a *Admin) ExecuteIn(ctx context.Context, lang string, args []string, w io.Writer) error {
+	r := *a
+	r.lang = requestLang(lang, a.o.Language)
 	var out bytes.Buffer
-	err := a.execute(ctx, args, &out)
+	err := r.execute(ctx, args, &out)
 	if _, werr := io.WriteString(w, escapeOutput(out.String(), wantsJSON(args))); werr != nil && err == nil {
 		err = fmt.Errorf("admin: write output: %w", werr)
 	}
@@ -131,7 +146,7 @@ func (a *Admin) execute(ctx context.Context, args []string, w io.Writer) error {
 	if WantsHelp(args) {
 		// --help sent to the server: the same help as the command
 		// line's, and nothing run.
-		writeOne(w, c, a.o.Language)
+		writeOne(w, c, a.lang)
 		return nil
 	}
 	return c.run(a, args[len(strings.Fields(c.Name)):], w)
@@ -139,6 +154,9 @@ func (a *Admin) execute(ctx context.Context, args []string, w io.Writer) error {
 
 type request struct {
 	Args []string `json:"args"`
+	// Lang is the caller's language, "fr" or "en"; absent (older
+	// clients), the server's.
+	Lang string `json:"lang,omitempty"`
 }
 
 type response struct {
@@ -184,6 +202,7 @@ func (a *Admin) serveConn(ctx context.Context, c net.Conn, log *slog.Logger) {
 	if err := a.checkPeer(c); err != nil {
 		var re *refusedError
 		if errors.As(err, &re) {
+			re.lang = requestLang(req.Lang, a.o.Language)
 			log.Warn("admin: connection refused", "uid", re.uid, "args", strings.Join(req.Args, " "))
 		} else {
 			log.Warn("admin: connection refused", "err", err)
@@ -196,7 +215,7 @@ func (a *Admin) serveConn(ctx context.Context, c net.Conn, log *slog.Logger) {
 		return
 	}
 	var out strings.Builder
-	err := a.Execute(ctx, req.Args, &out)
+	err := a.ExecuteIn(ctx, req.Lang, req.Args, &out)
 	resp := response{Output: out.String()}
 	if err != nil {
 		resp.Error = err.Error()
@@ -213,19 +232,29 @@ func (a *Admin) serveConn(ctx context.Context, c net.Conn, log *slog.Logger) {
 var ErrNoServer = errors.New("admin: no server on the socket")
 
 // Call sends args to the server listening on socket and copies its output
-// to w. It returns ErrNoServer when nothing listens there.
+// to w, in the server's language. It returns ErrNoServer when nothing
+// listens there.
 func Call(ctx context.Context, socket string, args []string, w io.Writer) error {
+	return CallIn(ctx, socket, "", args, w)
+}
+
+// CallIn is Call with the output and errors in lang ("fr" or "en"; ""
+// for the server's language).
+func CallIn(ctx context.Context, socket, lang string, args []string, w io.Writer) error {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", socket)
 	if errors.Is(err, os.ErrPermission) {
-		return fmt.Errorf("admin: %s: permission denied: run tacit as the server's user or root", socket)
+		if lang == "en" {
+			return fmt.Errorf("admin: %s: permission denied: run tacit as the server's user or root", socket)
+		}
+		return fmt.Errorf("admin : %s : permission refusée : lancez tacit sous l'utilisateur du serveur ou root", socket)
 	}
 	if err != nil {
 		return ErrNoServer
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(2 * time.Minute))
-	if err := json.NewEncoder(c).Encode(request{Args: args}); err != nil {
+	if err := json.NewEncoder(c).Encode(request{Args: args, Lang: lang}); err != nil {
 		return fmt.Errorf("admin: send to server: %w", err)
 	}
 	var resp response
@@ -254,6 +283,6 @@ func (a *Admin) backup(args []string, w io.Writer) error {
 	if err := a.o.Store.Backup(args[0]); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "backup written to %s\n", args[0])
+	a.printf(w, "sauvegarde écrite dans %s\n", "backup written to %s\n", args[0])
 	return nil
 }

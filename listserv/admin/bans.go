@@ -37,16 +37,17 @@ func (a *Admin) memberBan(ban bool, args []string, w io.Writer) error {
 	}
 	l, err := a.o.Store.List(list)
 	if err != nil {
-		return notFoundList(list, err)
+		return a.notFoundList(list, err)
 	}
 	var patterns []string
 	for _, p := range pos[1:] {
-		pat, err := checkBanPattern(p)
+		pat, err := a.checkBanPattern(p)
 		if err != nil {
 			return err
 		}
 		if ban && containsAddr(l.Owners, pat) {
-			return fmt.Errorf("%s owns %s: remove it from the owners first", pat, list)
+			return a.errorf("%s est responsable de %s : retirez-le d'abord des responsables",
+				"%s owns %s: remove it from the owners first", pat, list)
 		}
 		patterns = append(patterns, pat)
 	}
@@ -59,20 +60,20 @@ func (a *Admin) memberBan(ban bool, args []string, w io.Writer) error {
 		changed, err := a.o.Store.Sanction(storage.Sanction{Kind: kind,
 			Ban: storage.Ban{List: list, Pattern: pat, At: a.o.Now().UTC(), By: "cli"}})
 		if err != nil {
-			return notFoundList(list, err)
+			return a.notFoundList(list, err)
 		}
 		switch {
 		case ban && changed:
-			fmt.Fprintf(w, "banned %s from %s\n", Escape(pat), list)
+			a.printf(w, "%s banni de %s\n", "banned %s from %s\n", Escape(pat), list)
 		case ban:
-			fmt.Fprintf(w, "%s was already banned from %s\n", Escape(pat), list)
+			a.printf(w, "%s était déjà banni de %s\n", "%s was already banned from %s\n", Escape(pat), list)
 		case changed:
-			fmt.Fprintf(w, "unbanned %s from %s\n", Escape(pat), list)
+			a.printf(w, "%s n'est plus banni de %s\n", "unbanned %s from %s\n", Escape(pat), list)
 		default:
-			fmt.Fprintf(w, "%s was not banned from %s\n", Escape(pat), list)
+			a.printf(w, "%s n'était pas banni de %s\n", "%s was not banned from %s\n", Escape(pat), list)
 		}
 		if ban && member {
-			fmt.Fprintf(w, "%s is no longer a member of %s\n", Escape(pat), list)
+			a.printf(w, "%s n'est plus membre de %s\n", "%s is no longer a member of %s\n", Escape(pat), list)
 		}
 		if ban && strings.HasPrefix(pat, "@") {
 			ms, err := a.o.Store.Members(list)
@@ -81,7 +82,8 @@ func (a *Admin) memberBan(ban bool, args []string, w io.Writer) error {
 			}
 			for _, m := range ms {
 				if strings.HasSuffix(m.Address, pat) {
-					fmt.Fprintf(w, "note: %s is still a member (tacit member rm %s %s)\n", Escape(m.Address), list, Escape(m.Address))
+					a.printf(w, "remarque : %s est toujours membre (tacit member rm %s %s)\n",
+						"note: %s is still a member (tacit member rm %s %s)\n", Escape(m.Address), list, Escape(m.Address))
 				}
 			}
 		}
@@ -99,18 +101,18 @@ func containsAddr(addrs []string, a string) bool {
 }
 
 // checkBanPattern checks an address or "@domain".
-func checkBanPattern(p string) (string, error) {
+func (a *Admin) checkBanPattern(p string) (string, error) {
 	if d, ok := strings.CutPrefix(strings.TrimSpace(p), "@"); ok {
-		if _, err := checkAddress("x@"+d, ""); err != nil {
-			return "", fmt.Errorf("%q is not a valid address or @domain", p)
+		if _, err := a.checkAddress("x@"+d, ""); err != nil {
+			return "", a.errorf("%q n'est ni une adresse valide ni un @domaine", "%q is not a valid address or @domain", p)
 		}
 		return "@" + strings.ToLower(d), nil
 	}
-	a, err := checkAddress(p, "")
+	addr, err := a.checkAddress(p, "")
 	if err != nil || !strings.Contains(p, "@") {
-		return "", fmt.Errorf("%q is not a valid address or @domain", p)
+		return "", a.errorf("%q n'est ni une adresse valide ni un @domaine", "%q is not a valid address or @domain", p)
 	}
-	return a, nil
+	return addr, nil
 }
 
 // banEntry is one line of `ban ls`.
@@ -132,7 +134,7 @@ func (a *Admin) banLs(args []string, w io.Writer) error {
 		return err
 	}
 	if _, err := a.o.Store.List(list); err != nil {
-		return notFoundList(list, err)
+		return a.notFoundList(list, err)
 	}
 	entries, err := a.sanctions(list)
 	if err != nil {
@@ -142,9 +144,9 @@ func (a *Admin) banLs(args []string, w io.Writer) error {
 		return writeJSON(w, entries)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tADDRESS\tSINCE\tBY")
+	fmt.Fprintln(tw, a.tr("TYPE\tADRESSE\tDEPUIS\tPAR", "KIND\tADDRESS\tSINCE\tBY"))
 	for _, e := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Kind, Escape(e.Pattern), e.At.Format(time.RFC3339), Escape(e.By))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.kindWord(e.Kind), Escape(e.Pattern), e.At.Format(time.RFC3339), Escape(e.By))
 	}
 	return tw.Flush()
 }
@@ -176,9 +178,21 @@ func (a *Admin) printSanctions(list string, w io.Writer) error {
 		return err
 	}
 	for _, e := range entries {
-		fmt.Fprintf(w, "%s (%s)\n", Escape(e.Pattern), e.Kind)
+		fmt.Fprintf(w, "%s (%s)\n", Escape(e.Pattern), a.kindWord(e.Kind))
 	}
 	return nil
+}
+
+// kindWord names a sanction's kind ("banned", "moderated") in the
+// language of the request.
+func (a *Admin) kindWord(kind string) string {
+	switch kind {
+	case "banned":
+		return a.tr("banni", kind)
+	case "moderated":
+		return a.tr("modéré", kind)
+	}
+	return kind
 }
 
 // setModerated records the moderation of addr in list's moderation set,
@@ -190,11 +204,11 @@ func (a *Admin) setModerated(list, addr string, on bool) error {
 	}
 	_, err := a.o.Store.Sanction(storage.Sanction{Kind: kind,
 		Ban: storage.Ban{List: list, Pattern: addr, At: a.o.Now().UTC(), By: "cli"}})
-	return notFoundList(list, err)
+	return a.notFoundList(list, err)
 }
 
 // applyFooter sets l's charter from --footer TEXT or --footer-file FILE.
-func applyFooter(flagName, value string, l *storage.List) error {
+func (a *Admin) applyFooter(flagName, value string, l *storage.List) error {
 	text := value
 	if flagName == "footer-file" {
 		raw, err := os.ReadFile(value)
@@ -206,11 +220,13 @@ func applyFooter(flagName, value string, l *storage.List) error {
 	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
 	switch {
 	case len(text) > MaxFooterBytes:
-		return fmt.Errorf("--%s: the charter has %d bytes, more than %d: keep it short, or link to it", flagName, len(text), MaxFooterBytes)
+		return a.errorf("--%s : la charte fait %d octets, plus de %d : raccourcissez-la, ou donnez un lien vers elle",
+			"--%s: the charter has %d bytes, more than %d: keep it short, or link to it", flagName, len(text), MaxFooterBytes)
 	case !utf8.ValidString(text):
-		return fmt.Errorf("--%s: the charter is not UTF-8 text", flagName)
+		return a.errorf("--%s : la charte n'est pas du texte UTF-8", "--%s: the charter is not UTF-8 text", flagName)
 	case strings.ContainsFunc(text, func(r rune) bool { return r < ' ' && r != '\n' && r != '\t' }):
-		return fmt.Errorf("--%s: the charter has control characters: plain text only", flagName)
+		return a.errorf("--%s : la charte contient des caractères de contrôle : texte brut seulement",
+			"--%s: the charter has control characters: plain text only", flagName)
 	}
 	l.Footer = text
 	return nil

@@ -64,6 +64,7 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 // listFlags are the flags of `list create` and `list set`.
 type listFlags struct {
+	a                                 *Admin // the request, for the language of errors
 	name, lang, deadline, fromRewrite string
 	owners                            multi
 	publicRegister, noPrefix          bool
@@ -73,8 +74,8 @@ type listFlags struct {
 	footer, footerFile                string
 }
 
-func newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
-	f := &listFlags{}
+func (a *Admin) newListFlags(cmd string) (*flag.FlagSet, *listFlags) {
+	f := &listFlags{a: a}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.StringVar(&f.name, "name", "", "display name")
 	fs.StringVar(&f.lang, "lang", "", "fr or en")
@@ -128,7 +129,7 @@ func (f *listFlags) apply(fs *flag.FlagSet, l *storage.List) error {
 		case "owner":
 			l.Owners = l.Owners[:0]
 			for _, o := range f.owners {
-				addr, err := checkAddress(o, "")
+				addr, err := f.a.checkAddress(o, "")
 				if err != nil {
 					errs = append(errs, fmt.Errorf("--owner: %w", err))
 				}
@@ -156,7 +157,7 @@ func (f *listFlags) apply(fs *flag.FlagSet, l *storage.List) error {
 			if fl.Name == "footer-file" {
 				v = f.footerFile
 			}
-			if err := applyFooter(fl.Name, v, l); err != nil {
+			if err := f.a.applyFooter(fl.Name, v, l); err != nil {
 				errs = append(errs, err)
 			}
 		case "authentication":
@@ -205,37 +206,39 @@ var (
 
 // checkAddress normalises addr, completing it with domain when it has no
 // "@" and domain is not "", and checks that it is a plain address.
-func checkAddress(addr, domain string) (string, error) {
-	a := storage.NormalizeAddress(addr)
-	if !strings.Contains(a, "@") && domain != "" {
-		a += "@" + domain
+func (a *Admin) checkAddress(addr, domain string) (string, error) {
+	norm := storage.NormalizeAddress(addr)
+	if !strings.Contains(norm, "@") && domain != "" {
+		norm += "@" + domain
 	}
-	local, dom, ok := strings.Cut(a, "@")
+	local, dom, ok := strings.Cut(norm, "@")
 	if !ok || !localPartRe.MatchString(local) || !domainRe.MatchString(dom) {
-		return "", fmt.Errorf("%q is not a valid address", addr)
+		return "", a.errorf("%q n'est pas une adresse valide", "%q is not a valid address", addr)
 	}
-	return a, nil
+	return norm, nil
 }
 
 // checkListAddress is checkAddress plus the rules of list names: letters,
 // digits, '.', '_' and '-', and no reserved suffix.
 func (a *Admin) checkListAddress(addr string) (string, error) {
-	l, err := checkAddress(addr, a.o.Domain)
+	l, err := a.checkAddress(addr, a.o.Domain)
 	if err != nil {
 		return "", err
 	}
 	local, _, _ := strings.Cut(l, "@")
 	if !listNameRe.MatchString(local) {
-		return "", fmt.Errorf("%q: a list name has only letters, digits, '.', '_' and '-'", addr)
+		return "", a.errorf("%q : un nom de liste n'a que des lettres, des chiffres, « . », « _ » et « - »",
+			"%q: a list name has only letters, digits, '.', '_' and '-'", addr)
 	}
 	if sf, ok := listaddr.Reserved(local); ok {
-		return "", fmt.Errorf("%q: a list name cannot end with %s (reserved)", addr, sf)
+		return "", a.errorf("%q : un nom de liste ne peut pas finir par %s (réservé)",
+			"%q: a list name cannot end with %s (reserved)", addr, sf)
 	}
 	return l, nil
 }
 
 func (a *Admin) listCreate(args []string, w io.Writer) error {
-	fs, f := newListFlags("list create")
+	fs, f := a.newListFlags("list create")
 	pos, err := parseN(fs, args, 1)
 	if err != nil {
 		return err
@@ -250,26 +253,28 @@ func (a *Admin) listCreate(args []string, w io.Writer) error {
 	}
 	if err := a.o.Store.CreateList(l); err != nil {
 		if errors.Is(err, storage.ErrExists) {
-			return fmt.Errorf("list %s already exists", addr)
+			return a.errorf("la liste %s existe déjà", "list %s already exists", addr)
 		}
 		return err
 	}
-	fmt.Fprintf(w, "created list %s\n", addr)
-	warnAuthentication(w, l)
+	a.printf(w, "liste %s créée\n", "created list %s\n", addr)
+	a.warnAuthentication(w, l)
 	return nil
 }
 
 // warnAuthentication says what "none" gives up: From is then trusted.
-func warnAuthentication(w io.Writer, l storage.List) {
+func (a *Admin) warnAuthentication(w io.Writer, l storage.List) {
 	if l.Authentication == storage.AuthNone {
-		fmt.Fprintf(w, "warning: %s trusts From (--authentication none): anyone who can send mail can object, "+
+		a.printf(w, "attention : %s se fie au From (--authentication none) : quiconque peut envoyer un courriel peut "+
+			"objecter, lever une objection ou proposer au nom d'un membre. Ne l'utilisez que si chaque message passe "+
+			"par un serveur de courrier qui refuse les expéditeurs falsifiés.\n", "warning: %s trusts From (--authentication none): anyone who can send mail can object, "+
 			"lift or propose in a member's name. Use it only when every post comes through an MTA that refuses "+
 			"forged senders.\n", l.Address)
 	}
 }
 
 func (a *Admin) listSet(args []string, w io.Writer) error {
-	fs, f := newListFlags("list set")
+	fs, f := a.newListFlags("list set")
 	pos, err := parseN(fs, args, 1)
 	if err != nil {
 		return err
@@ -281,12 +286,12 @@ func (a *Admin) listSet(args []string, w io.Writer) error {
 	l, err := a.o.Store.UpdateList(addr, func(l *storage.List) error { return f.apply(fs, l) })
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			return fmt.Errorf("no list %s", addr)
+			return a.noList(addr)
 		}
 		return err
 	}
-	fmt.Fprintf(w, "updated list %s\n", addr)
-	warnAuthentication(w, l)
+	a.printf(w, "liste %s modifiée\n", "updated list %s\n", addr)
+	a.warnAuthentication(w, l)
 	return nil
 }
 
@@ -320,7 +325,7 @@ func (a *Admin) listLs(args []string, w io.Writer) error {
 		return writeJSON(w, infos)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ADDRESS\tNAME\tLANG\tMEMBERS\tOWNERS")
+	fmt.Fprintln(tw, a.tr("ADRESSE\tNOM\tLANGUE\tMEMBRES\tRESPONSABLES", "ADDRESS\tNAME\tLANG\tMEMBERS\tOWNERS"))
 	for _, l := range infos {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", Escape(l.Address), Escape(l.Name), Escape(l.Lang), l.Members,
 			Escape(strings.Join(l.Owners, ",")))
@@ -345,9 +350,9 @@ func (a *Admin) memberArgs(cmd string, args []string) (string, []string, error) 
 	var addrs []string
 	var errs []error
 	for _, p := range pos[1:] {
-		addr, err := checkAddress(p, "")
+		addr, err := a.checkAddress(p, "")
 		if err != nil || !strings.Contains(p, "@") {
-			errs = append(errs, fmt.Errorf("%q is not a valid address", p))
+			errs = append(errs, a.errorf("%q n'est pas une adresse valide", "%q is not a valid address", p))
 			continue
 		}
 		addrs = append(addrs, addr)
@@ -355,9 +360,9 @@ func (a *Admin) memberArgs(cmd string, args []string) (string, []string, error) 
 	return list, addrs, errors.Join(errs...)
 }
 
-func notFoundList(list string, err error) error {
+func (a *Admin) notFoundList(list string, err error) error {
 	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("no list %s", list)
+		return a.noList(list)
 	}
 	return err
 }
@@ -372,16 +377,17 @@ func (a *Admin) memberAdd(args []string, w io.Writer) error {
 		if _, banned, err := a.o.Store.Banned(list, addr); err != nil {
 			return err
 		} else if banned {
-			return fmt.Errorf("%s is banned from %s: tacit member unban %s %s first", addr, list, list, addr)
+			return a.errorf("%s est banni de %s : lancez d'abord tacit member unban %s %s",
+				"%s is banned from %s: tacit member unban %s %s first", addr, list, list, addr)
 		}
 	}
 	added, err := a.o.Store.AddMembers(list, a.o.Now().UTC(), addrs...)
 	if err != nil {
-		return notFoundList(list, err)
+		return a.notFoundList(list, err)
 	}
-	fmt.Fprintf(w, "added %d member(s) to %s\n", len(added), list)
+	a.printf(w, "%d membre(s) ajouté(s) à %s\n", "added %d member(s) to %s\n", len(added), list)
 	if n := len(addrs) - len(added); n > 0 {
-		fmt.Fprintf(w, "%d already member(s)\n", n)
+		a.printf(w, "%d déjà membre(s)\n", "%d already member(s)\n", n)
 	}
 	return nil
 }
@@ -393,11 +399,11 @@ func (a *Admin) memberRm(args []string, w io.Writer) error {
 	}
 	removed, err := a.o.Store.RemoveMembers(list, addrs...)
 	if err != nil {
-		return notFoundList(list, err)
+		return a.notFoundList(list, err)
 	}
-	fmt.Fprintf(w, "removed %d member(s) from %s\n", len(removed), list)
+	a.printf(w, "%d membre(s) retiré(s) de %s\n", "removed %d member(s) from %s\n", len(removed), list)
 	if n := len(addrs) - len(removed); n > 0 {
-		fmt.Fprintf(w, "%d were not member(s)\n", n)
+		a.printf(w, "%d n'étai(en)t pas membre(s)\n", "%d were not member(s)\n", n)
 	}
 	return nil
 }
@@ -415,7 +421,7 @@ func (a *Admin) memberLs(args []string, w io.Writer) error {
 	}
 	ms, err := a.o.Store.Members(list)
 	if err != nil {
-		return notFoundList(list, err)
+		return a.notFoundList(list, err)
 	}
 	if *asJSON {
 		if ms == nil {
@@ -454,7 +460,7 @@ func (a *Admin) heldLs(args []string, w io.Writer) error {
 		return writeJSON(w, held)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tLIST\tFROM\tHELD AT\tREASON\tSUBJECT")
+	fmt.Fprintln(tw, a.tr("ID\tLISTE\tDE\tRETENU\tRAISON\tSUJET", "ID\tLIST\tFROM\tHELD AT\tREASON\tSUBJECT"))
 	for _, h := range held {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, Escape(h.List), Escape(h.From),
 			h.At.Format(time.RFC3339), Escape(h.Reason), Escape(h.Subject))
@@ -485,7 +491,7 @@ func (a *Admin) optionalList(pos []string) (string, error) {
 		return "", err
 	}
 	if _, err := a.o.Store.List(list); err != nil {
-		return "", notFoundList(list, err)
+		return "", a.notFoundList(list, err)
 	}
 	return list, nil
 }

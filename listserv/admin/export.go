@@ -80,7 +80,7 @@ func (a *Admin) listExport(args []string, w io.Writer) error {
 	// makes this export stale for list rm.
 	state, err := a.o.Store.ListState(list)
 	if err != nil {
-		return notFoundList(list, err)
+		return a.notFoundList(list, err)
 	}
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return fmt.Errorf("list export: %w", err)
@@ -265,7 +265,7 @@ func (a *Admin) listRm(args []string, w io.Writer) error {
 	case errors.As(err, &ne):
 		return a.notExported(list, ne.Exported)
 	case err != nil:
-		return notFoundList(list, err)
+		return a.notFoundList(list, err)
 	}
 	fmt.Fprintf(w, "removed list %s: %d member(s), %d archived message(s), %d proposal(s), %d held post(s), "+
 		"%d meeting(s), %d pending confirmation(s); %d queued delivery(ies) cancelled; %d stored message(s) deleted\n",

@@ -121,10 +121,11 @@ func TestListExportAndRm(t *testing.T) {
 			if ls := mustRun(t, a, "list ls --json"); strings.TrimSpace(ls) != "[]" {
 				t.Errorf("list ls after rm: %s", ls)
 			}
-			if _, err := run(t, a, "list rm jardin --force"); err == nil || !strings.Contains(err.Error(), "no list jardin@lists.test") {
+			noList := map[string]string{"fr": "la liste jardin@lists.test n'existe pas", "en": "no list jardin@lists.test"}[lang]
+			if _, err := run(t, a, "list rm jardin --force"); err == nil || !strings.Contains(err.Error(), noList) {
 				t.Errorf("list rm of a removed list: %v", err)
 			}
-			if _, err := run(t, a, "list export jardin --output "+dir); err == nil || !strings.Contains(err.Error(), "no list") {
+			if _, err := run(t, a, "list export jardin --output "+dir); err == nil || !strings.Contains(err.Error(), noList) {
 				t.Errorf("list export of a removed list: %v", err)
 			}
 		})

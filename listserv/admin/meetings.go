@@ -46,7 +46,7 @@ func (a *Admin) meetingAdd(args []string, w io.Writer) error {
 	m, err := a.o.Store.AddMeeting(storage.Meeting{List: list, At: at, Place: *place, Title: *title,
 		Created: a.o.Now().UTC(), By: "cli"})
 	if err != nil {
-		return notFoundList(list, err)
+		return a.notFoundList(list, err)
 	}
 	fmt.Fprintf(w, "meeting %d of %s on %s%s\n", m.ID, list, at.In(loc).Format("Mon 2006-01-02 15:04 MST"),
 		placeSuffix(m.Place))

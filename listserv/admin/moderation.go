@@ -76,7 +76,7 @@ func (a *Admin) memberSet(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	addr, err := checkAddress(pos[1], "")
+	addr, err := a.checkAddress(pos[1], "")
 	if err != nil {
 		return err
 	}
@@ -104,17 +104,18 @@ func (a *Admin) memberSet(args []string, w io.Writer) error {
 		return nil
 	})
 	if errors.Is(err, storage.ErrNotFound) && modOnly {
-		fmt.Fprintf(w, "%s is not a member of %s: moderated=%v all the same, should it subscribe\n", Escape(addr), list, *moderated)
+		a.printf(w, "%s n'est pas membre de %s : moderated=%v tout de même, s'il s'inscrit\n",
+			"%s is not a member of %s: moderated=%v all the same, should it subscribe\n", Escape(addr), list, *moderated)
 		return nil
 	}
 	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("%s is not a member of %s", addr, list)
+		return a.errorf("%s n'est pas membre de %s", "%s is not a member of %s", addr, list)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%s on %s: moderated=%v enabled=%v mode=%s\n", Escape(m.Address), list, m.Moderated, !m.Disabled,
-		modeWords(m, a.o.Location))
+	a.printf(w, "%s sur %s : moderated=%v enabled=%v mode=%s\n", "%s on %s: moderated=%v enabled=%v mode=%s\n",
+		Escape(m.Address), list, m.Moderated, !m.Disabled, a.modeWords(m, a.o.Location))
 	return nil
 }
 
@@ -130,7 +131,7 @@ func (a *Admin) memberPasswd(args []string, w io.Writer) error {
 	}
 	pw, err := SetPassword(a.o.Store, list, addrs[0])
 	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("%s is not a member of %s", addrs[0], list)
+		return a.errorf("%s n'est pas membre de %s", "%s is not a member of %s", addrs[0], list)
 	}
 	if err != nil {
 		return err

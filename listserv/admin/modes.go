@@ -62,7 +62,7 @@ func (a *Admin) modeFlags(fs *flag.FlagSet) func() (func(*storage.Member), error
 }
 
 // modeWords describes a member's delivery mode for `member set`.
-func modeWords(m storage.Member, loc *time.Location) string {
+func (a *Admin) modeWords(m storage.Member, loc *time.Location) string {
 	switch m.Mode {
 	case storage.ModeNormal:
 		return "normal"
@@ -71,7 +71,7 @@ func modeWords(m storage.Member, loc *time.Location) string {
 			if loc == nil {
 				loc = time.UTC
 			}
-			return "nomail until " + m.NomailUntil.In(loc).Format("2006-01-02 15:04")
+			return a.tr("nomail jusqu'au ", "nomail until ") + m.NomailUntil.In(loc).Format("2006-01-02 15:04")
 		}
 	}
 	return m.Mode
@@ -96,16 +96,16 @@ func (a *Admin) digestSend(args []string, w io.Writer) error {
 		}
 	}
 	if a.o.SendDigest == nil {
-		return errors.New("digest send: no server to send with")
+		return errors.New(a.tr("digest send : aucun serveur pour l'envoyer", "digest send: no server to send with"))
 	}
 	n, err := a.o.SendDigest(list)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		fmt.Fprintln(w, "no post waits for a digest")
+		fmt.Fprintln(w, a.tr("aucun message n'attend de résumé", "no post waits for a digest"))
 		return nil
 	}
-	fmt.Fprintf(w, "digest sent: %d post(s)\n", n)
+	a.printf(w, "résumé envoyé : %d message(s)\n", "digest sent: %d post(s)\n", n)
 	return nil
 }

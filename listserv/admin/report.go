@@ -37,7 +37,7 @@ func (a *Admin) report(args []string, w io.Writer) error {
 	}
 	l, err := a.o.Store.List(addr)
 	if err != nil {
-		return notFoundList(addr, err)
+		return a.notFoundList(addr, err)
 	}
 	now := a.o.Now()
 	period, err := register.ParsePeriod(*from, *to, now, a.o.Location)

@@ -104,10 +104,18 @@ func (a *Admin) checkPeer(c net.Conn) error {
 	return nil
 }
 
-// refusedError is the answer to a connection from another user.
-type refusedError struct{ uid uint32 }
+// refusedError is the answer to a connection from another user, in
+// the language of its request.
+type refusedError struct {
+	uid  uint32
+	lang string
+}
 
 func (e *refusedError) Error() string {
+	if e.lang != "en" {
+		return fmt.Sprintf("admin : refusé : l'uid %d n'est ni l'utilisateur du serveur (uid %d) ni root ; lancez tacit sous cet utilisateur",
+			e.uid, os.Getuid())
+	}
 	return fmt.Sprintf("admin: refused: uid %d is neither the server's user (uid %d) nor root; run tacit as that user",
 		e.uid, os.Getuid())
 }

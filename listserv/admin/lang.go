@@ -1,0 +1,49 @@
+package admin
+
+import (
+	"fmt"
+	"io"
+)
+
+// The language of what a command writes: its output and its errors are
+// in the language of the request (the caller's locale, carried over the
+// socket), French unless it is "en"; a request that names none is in the
+// server's language (Options.Language). --json output is the same in
+// every language: its field names and values are an interface.
+
+// requestLang returns the language a request for lang is answered in:
+// lang when it is "fr" or "en", else the server's def, else French.
+func requestLang(lang, def string) string {
+	switch {
+	case lang == "fr" || lang == "en":
+		return lang
+	case def == "en":
+		return "en"
+	}
+	return "fr"
+}
+
+// tr returns fr or en, in the language of the request being run.
+func (a *Admin) tr(fr, en string) string {
+	if a.lang == "en" {
+		return en
+	}
+	return fr
+}
+
+// printf writes the format fr or en, in the language of the request,
+// with the same args.
+func (a *Admin) printf(w io.Writer, fr, en string, args ...any) {
+	fmt.Fprintf(w, a.tr(fr, en), args...)
+}
+
+// errorf returns the error of the format fr or en, in the language of
+// the request, with the same args (%w wraps as in fmt.Errorf).
+func (a *Admin) errorf(fr, en string, args ...any) error {
+	return fmt.Errorf(a.tr(fr, en), args...)
+}
+
+// noList is the error for a list that does not exist.
+func (a *Admin) noList(list string) error {
+	return a.errorf("la liste %s n'existe pas", "no list %s", list)
+}

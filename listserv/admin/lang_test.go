@@ -1,0 +1,118 @@
+package admin
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tacit/storage"
+)
+
+// newFrenchAdmin is newAdmin for a server whose language is French, the
+// default.
+func newFrenchAdmin(t *testing.T) (*Admin, *storage.Store) {
+	t.Helper()
+	s, err := storage.Open(filepath.Join(t.TempDir(), "tacit.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return New(Options{Store: s, Domain: "lists.test"}), s
+}
+
+// runIn runs line with the output and errors in lang; the error's text
+// comes after the output.
+func runIn(t *testing.T, a *Admin, lang, line string) string {
+	t.Helper()
+	var out strings.Builder
+	if err := a.ExecuteIn(context.Background(), lang, strings.Fields(line), &out); err != nil {
+		out.WriteString("error: " + err.Error())
+	}
+	return out.String()
+}
+
+// expectIn checks that each command line, run in lang, says its text.
+func expectIn(t *testing.T, a *Admin, lang string, lines [][2]string) {
+	t.Helper()
+	for _, c := range lines {
+		if got := runIn(t, a, lang, c[0]); !strings.Contains(got, c[1]) {
+			t.Errorf("%s [%s]: %q, want %q", c[0], lang, got, c[1])
+		}
+	}
+}
+
+// The commands on lists and members speak French by default, English
+// when asked, in their output and in their errors.
+func TestListsAndMembersInFrench(t *testing.T) {
+	t.Parallel()
+	a, _ := newFrenchAdmin(t)
+	expectIn(t, a, "", [][2]string{
+		{"list create jardin --owner owner@example.org", "liste jardin@lists.test créée"},
+		{"list create jardin", "error: la liste jardin@lists.test existe déjà"},
+		{"list create jardin-request", "error: \"jardin-request\" : un nom de liste ne peut pas finir par -request (réservé)"},
+		{"list set jardin --name Jardin", "liste jardin@lists.test modifiée"},
+		{"list set nope --name x", "error: la liste nope@lists.test n'existe pas"},
+		{"list set jardin --authentication none", "attention : jardin@lists.test se fie au From"},
+		{"list ls", "ADRESSE"},
+		{"member add jardin a@example.org b@example.org", "2 membre(s) ajouté(s) à jardin@lists.test"},
+		{"member add jardin a@example.org", "1 déjà membre(s)"},
+		{"member add jardin pas-une-adresse", "error: \"pas-une-adresse\" n'est pas une adresse valide"},
+		{"member rm jardin b@example.org z@example.org", "1 membre(s) retiré(s) de jardin@lists.test"},
+		{"member set jardin z@example.org --enabled=false", "error: z@example.org n'est pas membre de jardin@lists.test"},
+		{"member set jardin a@example.org --enabled=false", "a@example.org sur jardin@lists.test : moderated=false enabled=false mode=normal"},
+		{"member ban jardin troll@example.org", "troll@example.org banni de jardin@lists.test"},
+		{"member ban jardin owner@example.org", "error: owner@example.org est responsable de jardin@lists.test"},
+		{"member ls jardin", "troll@example.org (banni)"},
+		{"ban ls jardin", "TYPE"},
+		{"member add jardin troll@example.org", "error: troll@example.org est banni de jardin@lists.test"},
+		{"member unban jardin troll@example.org", "troll@example.org n'est plus banni de jardin@lists.test"},
+		{"digest send", "error: digest send : aucun serveur pour l'envoyer"},
+	})
+	// The same in English, on the same French server.
+	expectIn(t, a, "en", [][2]string{
+		{"list create jardin", "error: list jardin@lists.test already exists"},
+		{"list ls", "ADDRESS"},
+		{"member add jardin c@example.org", "added 1 member(s) to jardin@lists.test"},
+		{"member add jardin pas-une-adresse", "error: \"pas-une-adresse\" is not a valid address"},
+		{"member rm nope a@example.org", "error: no list nope@lists.test"},
+	})
+	// JSON is the same in every language.
+	if fr, en := runIn(t, a, "fr", "list ls --json"), runIn(t, a, "en", "list ls --json"); fr != en {
+		t.Errorf("list ls --json differs by language:\n%s\n%s", fr, en)
+	}
+}
+
+// The request carries the caller's language over the socket; without
+// one (an older client), the server answers in its own.
+func TestSocketCarriesTheLanguage(t *testing.T) {
+	t.Parallel()
+	a, _ := newFrenchAdmin(t)
+	sock := filepath.Join(shortDir(t), "tacit.sock")
+	l, err := Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go a.Serve(ctx, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, c := range []struct{ lang, line, want string }{
+		{"en", "list create jardin", "created list jardin@lists.test"},
+		{"fr", "member add jardin a@example.org", "1 membre(s) ajouté(s) à jardin@lists.test"},
+		{"", "member rm jardin a@example.org", "1 membre(s) retiré(s) de jardin@lists.test"},
+		{"en", "member rm nope a@example.org", "no list nope@lists.test"},
+		{"", "member rm nope a@example.org", "la liste nope@lists.test n'existe pas"},
+	} {
+		var out strings.Builder
+		err := CallIn(ctx, sock, c.lang, strings.Fields(c.line), &out)
+		got := out.String()
+		if err != nil {
+			got += err.Error()
+		}
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%s [%q]: %q, want %q", c.line, c.lang, got, c.want)
+		}
+	}
+}
