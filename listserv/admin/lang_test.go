@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"tacit/consensus"
 	"tacit/storage"
 )
 
@@ -114,5 +116,54 @@ func TestSocketCarriesTheLanguage(t *testing.T) {
 		if !strings.Contains(got, c.want) {
 			t.Errorf("%s [%q]: %q, want %q", c.line, c.lang, got, c.want)
 		}
+	}
+}
+
+// The commands on proposals and held posts speak French by default,
+// English when asked; their values (status, dates) stay as they are.
+func TestProposalsAndHeldInFrench(t *testing.T) {
+	t.Parallel()
+	a, s := newFrenchAdmin(t)
+	runIn(t, a, "", "list create jardin")
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	p := consensus.NewProposal(consensus.Draft{List: "jardin@lists.test", Number: 1, Author: "alice@example.org",
+		Title: "Des graines", Text: "Acheter des graines.", Received: t0, Default: 72 * time.Hour})
+	if err := s.Decide([]storage.ProposalUpdate{{Proposal: p, Events: []storage.ProposalEvent{
+		{Kind: "object", From: "bob@example.org", At: t0, Reason: "trop cher", Channel: storage.ChannelWeb}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"1", "2"} {
+		mid, err := s.Receive(storage.Envelope{From: "m@example.com", To: []string{"jardin@lists.test"}}, []byte("Subject: x\r\n\r\nx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Dispose(mid, storage.Disposition{Held: []storage.Held{{List: "jardin@lists.test", MessageID: mid,
+			From: "m@example.com", At: t0, Reason: "not a member"}}}); err != nil {
+			t.Fatalf("hold %s: %v", id, err)
+		}
+	}
+	expectIn(t, a, "", [][2]string{
+		{"proposal ls", "ÉTAT  ÉCHÉANCE"},
+		{"proposal ls", "jardin#1  open  2026-12-04T10:00:00Z"},
+		{"proposal show jardin#1", "état :       open\n"},
+		{"proposal show jardin#1", "échéance :   2026-12-04T10:00:00Z\n"},
+		{"proposal show jardin#1", "historique :\n"},
+		{"proposal show jardin#1", "bob@example.org trop cher par le web"},
+		{"proposal show jardin#1", "version 1 (2026-12-01T10:00:00Z) :\n  | Acheter des graines."},
+		{"proposal show jardin#9", "error: la proposition jardin#9 n'existe pas"},
+		{"proposal settle jardin#1 adopted", "error: proposal settle : impossible d'envoyer ici l'avis à la liste"},
+		{"held ls", "ID  LISTE"},
+		{"held approve 1", "message 1 de m@example.com à jardin@lists.test accepté"},
+		{"held reject 2", "message 2 de m@example.com à jardin@lists.test refusé"},
+		{"held approve 9", "error: aucun message retenu n° 9 (voir tacit held ls)"},
+	})
+	expectIn(t, a, "en", [][2]string{
+		{"proposal ls", "STATUS  DEADLINE"},
+		{"proposal show jardin#1", "status:     open\n"},
+		{"proposal show jardin#9", "error: no proposal jardin#9"},
+		{"held approve 9", "error: no held post 9"},
+	})
+	if fr, en := runIn(t, a, "fr", "proposal show jardin#1 --json"), runIn(t, a, "en", "proposal show jardin#1 --json"); fr != en {
+		t.Errorf("proposal show --json differs by language:\n%s\n%s", fr, en)
 	}
 }

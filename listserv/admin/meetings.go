@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"tacit/consensus"
+	"tacit/listserv/notice"
 	"tacit/storage"
 )
 
@@ -38,7 +40,7 @@ func (a *Admin) meetingAdd(args []string, w io.Writer) error {
 	}
 	at, rest, err := consensus.ParseWhen(strings.Join(pos[1:], " "), a.o.Now(), loc)
 	if err != nil {
-		return fmt.Errorf("meeting add: %q: %w", strings.Join(pos[1:], " "), err)
+		return a.errorf("meeting add : %q : %w", "meeting add: %q: %w", strings.Join(pos[1:], " "), err)
 	}
 	if *place == "" {
 		*place = rest
@@ -48,8 +50,12 @@ func (a *Admin) meetingAdd(args []string, w io.Writer) error {
 	if err != nil {
 		return a.notFoundList(list, err)
 	}
-	fmt.Fprintf(w, "meeting %d of %s on %s%s\n", m.ID, list, at.In(loc).Format("Mon 2006-01-02 15:04 MST"),
-		placeSuffix(m.Place))
+	if a.lang == "en" {
+		fmt.Fprintf(w, "meeting %d of %s on %s%s\n", m.ID, list, at.In(loc).Format("Mon 2006-01-02 15:04 MST"),
+			placeSuffix(m.Place))
+		return nil
+	}
+	fmt.Fprintf(w, "réunion %d de %s le %s%s\n", m.ID, list, notice.Date(at, "fr", loc), placeSuffix(m.Place))
 	return nil
 }
 
@@ -87,11 +93,11 @@ func (a *Admin) meetingLs(args []string, w io.Writer) error {
 		return writeJSON(w, ms)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tLIST\tWHEN\tPLACE\tTITLE\tAGENDA")
+	fmt.Fprintln(tw, a.tr("ID\tLISTE\tQUAND\tLIEU\tTITRE\tORDRE DU JOUR", "ID\tLIST\tWHEN\tPLACE\tTITLE\tAGENDA"))
 	for _, m := range ms {
-		agenda := "to send"
+		agenda := a.tr("à envoyer", "to send")
 		if m.AgendaSent {
-			agenda = "sent"
+			agenda = a.tr("envoyé", "sent")
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.List, m.At.Format(time.RFC3339), m.Place, m.Title, agenda)
 	}
@@ -112,9 +118,9 @@ func (a *Admin) meetingRm(args []string, w io.Writer) error {
 		return usage("meeting rm")
 	}
 	if err := a.o.Store.RemoveMeeting(list, id); err != nil {
-		return fmt.Errorf("no meeting %d of %s", id, list)
+		return a.errorf("aucune réunion %d pour %s", "no meeting %d of %s", id, list)
 	}
-	fmt.Fprintf(w, "removed meeting %d of %s\n", id, list)
+	a.printf(w, "réunion %d de %s annulée\n", "removed meeting %d of %s\n", id, list)
 	return nil
 }
 
@@ -142,7 +148,8 @@ func (a *Admin) proposalSettle(args []string, w io.Writer) error {
 		return bad
 	}
 	if a.o.Settle == nil {
-		return fmt.Errorf("proposal settle: no way to send the list's notice here")
+		return errors.New(a.tr("proposal settle : impossible d'envoyer ici l'avis à la liste",
+			"proposal settle: no way to send the list's notice here"))
 	}
 	if err := a.o.Settle(ref.List, ref.Number, pos[1], *note); err != nil {
 		return err

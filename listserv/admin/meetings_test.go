@@ -42,8 +42,20 @@ func TestMeetingAddLsRm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "meeting 1 of jardin@lists.test on Tue 2027-01-12 18:30 CET, Maison du libre\n"; out != want {
+	// The day in words, as the notices write it.
+	if want := "réunion 1 de jardin@lists.test le mardi 12 janvier 2027 à 18 h 30, Maison du libre\n"; out != want {
 		t.Errorf("meeting add said %q, want %q", out, want)
+	}
+	var en strings.Builder
+	if err := a.ExecuteIn(context.Background(), "en", []string{"meeting", "add", "jardin", "13/01/2027", "9h"}, &en); err != nil ||
+		en.String() != "meeting 2 of jardin@lists.test on Wed 2027-01-13 09:00 CET\n" {
+		t.Errorf("meeting add in English said %q, %v", en.String(), err)
+	}
+	if out, err := exec("meeting", "ls", "jardin"); err != nil || !strings.Contains(out, "ORDRE DU JOUR") || !strings.Contains(out, "à envoyer") {
+		t.Errorf("meeting ls: %q, %v", out, err)
+	}
+	if _, err := exec("meeting", "rm", "jardin", "2"); err != nil {
+		t.Fatal(err)
 	}
 	var ms []storage.Meeting
 	out, err = exec("meeting", "ls", "jardin", "--json")
@@ -69,13 +81,13 @@ func TestMeetingAddLsRm(t *testing.T) {
 		}
 	}
 
-	if out, err := exec("meeting", "rm", "jardin", "1"); err != nil || out != "removed meeting 1 of jardin@lists.test\n" {
+	if out, err := exec("meeting", "rm", "jardin", "1"); err != nil || out != "réunion 1 de jardin@lists.test annulée\n" {
 		t.Errorf("meeting rm: %q, %v", out, err)
 	}
 	if out, err := exec("meeting", "ls", "jardin", "--json"); err != nil || strings.TrimSpace(out) != "[]" {
 		t.Errorf("meeting ls after rm: %q, %v", out, err)
 	}
-	if _, err := exec("meeting", "rm", "jardin", "1"); err == nil || !strings.Contains(err.Error(), "no meeting 1") {
+	if _, err := exec("meeting", "rm", "jardin", "1"); err == nil || !strings.Contains(err.Error(), "aucune réunion 1 pour jardin@lists.test") {
 		t.Errorf("meeting rm of a removed meeting: %v", err)
 	}
 }

@@ -41,7 +41,7 @@ func (a *Admin) heldDecide(approve bool, args []string, w io.Writer) error {
 	}
 	h, err := a.o.Store.ModerateHeld(id, storage.Moderation{Approved: approve, Reason: *reason, By: "cli", At: a.o.Now().UTC()})
 	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("no held post %d (see tacit held ls)", id)
+		return a.errorf("aucun message retenu n° %d (voir tacit held ls)", "no held post %d (see tacit held ls)", id)
 	}
 	if err != nil {
 		return err
@@ -49,11 +49,11 @@ func (a *Admin) heldDecide(approve bool, args []string, w io.Writer) error {
 	if a.o.Wake != nil {
 		a.o.Wake()
 	}
-	verb := "rejected"
 	if approve {
-		verb = "approved"
+		a.printf(w, "message %d de %s à %s accepté\n", "approved post %d from %s to %s\n", id, Escape(h.From), Escape(h.List))
+	} else {
+		a.printf(w, "message %d de %s à %s refusé\n", "rejected post %d from %s to %s\n", id, Escape(h.From), Escape(h.List))
 	}
-	fmt.Fprintf(w, "%s post %d from %s to %s\n", verb, id, Escape(h.From), Escape(h.List))
 	return nil
 }
 

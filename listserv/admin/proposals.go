@@ -48,7 +48,8 @@ func (a *Admin) proposalLs(args []string, w io.Writer) error {
 		return writeJSON(w, ps)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tDEADLINE\tOBJECTIONS\tSUPPORTS\tAUTHOR\tTITLE")
+	fmt.Fprintln(tw, a.tr("ID\tÉTAT\tÉCHÉANCE\tOBJECTIONS\tSOUTIENS\tAUTEUR\tTITRE",
+		"ID\tSTATUS\tDEADLINE\tOBJECTIONS\tSUPPORTS\tAUTHOR\tTITLE"))
 	for _, p := range ps {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", Escape(proposalID(p)), Escape(string(p.Status)),
 			p.Deadline.Format(time.RFC3339), len(p.Objections), len(p.Supports), Escape(p.Author), Escape(p.Title))
@@ -76,7 +77,7 @@ func (a *Admin) proposalShow(args []string, w io.Writer) error {
 	}
 	p, err := a.o.Store.Proposal(ref)
 	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("no proposal %s", pos[0])
+		return a.errorf("la proposition %s n'existe pas", "no proposal %s", pos[0])
 	} else if err != nil {
 		return err
 	}
@@ -94,26 +95,26 @@ func (a *Admin) proposalShow(args []string, w io.Writer) error {
 		}{p, events})
 	}
 	fmt.Fprintf(w, "%s  %s\n", Escape(proposalID(p)), Escape(p.Title))
-	fmt.Fprintf(w, "status:     %s\n", Escape(string(p.Status)))
-	fmt.Fprintf(w, "author:     %s\n", Escape(p.Author))
-	fmt.Fprintf(w, "opened:     %s\n", p.Opened.Format(time.RFC3339))
-	fmt.Fprintf(w, "deadline:   %s\n", p.Deadline.Format(time.RFC3339))
+	a.printf(w, "état :       %s\n", "status:     %s\n", Escape(string(p.Status)))
+	a.printf(w, "auteur :     %s\n", "author:     %s\n", Escape(p.Author))
+	a.printf(w, "ouverte :    %s\n", "opened:     %s\n", p.Opened.Format(time.RFC3339))
+	a.printf(w, "échéance :   %s\n", "deadline:   %s\n", p.Deadline.Format(time.RFC3339))
 	if !p.Decided.IsZero() {
-		fmt.Fprintf(w, "decided:    %s\n", p.Decided.Format(time.RFC3339))
+		a.printf(w, "décidée :    %s\n", "decided:    %s\n", p.Decided.Format(time.RFC3339))
 	}
-	fmt.Fprintf(w, "replies:    %d\n", p.Replies)
+	a.printf(w, "réponses :   %d\n", "replies:    %d\n", p.Replies)
 	for _, o := range p.Objections {
-		fmt.Fprintf(w, "objection:  %s (%s) %s\n", Escape(o.Member), o.At.Format(time.RFC3339), Escape(o.Reason))
+		a.printf(w, "objection :  %s (%s) %s\n", "objection:  %s (%s) %s\n", Escape(o.Member), o.At.Format(time.RFC3339), Escape(o.Reason))
 	}
 	for _, s := range p.Supports {
-		fmt.Fprintf(w, "support:    %s (%s)\n", Escape(s.Member), s.At.Format(time.RFC3339))
+		a.printf(w, "soutien :    %s (%s)\n", "support:    %s (%s)\n", Escape(s.Member), s.At.Format(time.RFC3339))
 	}
-	fmt.Fprintln(w, "timeline:")
+	fmt.Fprintln(w, a.tr("historique :", "timeline:"))
 	for _, e := range events {
-		fmt.Fprintf(w, "  %s  %-8s %s %s\n", e.At.Format(time.RFC3339), Escape(string(e.Kind)), Escape(e.From), Escape(eventDetail(e)))
+		fmt.Fprintf(w, "  %s  %-8s %s %s\n", e.At.Format(time.RFC3339), Escape(string(e.Kind)), Escape(e.From), Escape(a.eventDetail(e)))
 	}
 	for i, v := range p.Versions {
-		fmt.Fprintf(w, "version %d (%s):\n", i+1, v.At.Format(time.RFC3339))
+		a.printf(w, "version %d (%s) :\n", "version %d (%s):\n", i+1, v.At.Format(time.RFC3339))
 		for _, line := range strings.Split(strings.TrimRight(v.Text, "\r\n"), "\n") {
 			// A line of the text: its tabs are kept, the rest escaped.
 			fmt.Fprintln(w, "  | "+escapeOutput(strings.TrimSuffix(line, "\r"), false))
@@ -153,7 +154,7 @@ func (a *Admin) proposalRef(id string) (storage.ProposalRef, error) {
 	}
 	switch len(found) {
 	case 0:
-		return storage.ProposalRef{}, fmt.Errorf("no proposal %s", id)
+		return storage.ProposalRef{}, a.errorf("la proposition %s n'existe pas", "no proposal %s", id)
 	case 1:
 		return found[0], nil
 	}
@@ -164,7 +165,7 @@ func (a *Admin) proposalRef(id string) (storage.ProposalRef, error) {
 // eventDetail writes a timeline event's fields for the terminal: the new
 // status, the reason, why it did not count, how its sender was
 // authenticated.
-func eventDetail(e storage.ProposalEvent) string {
+func (a *Admin) eventDetail(e storage.ProposalEvent) string {
 	var parts []string
 	if e.Status != "" {
 		parts = append(parts, string(e.Status))
@@ -174,19 +175,19 @@ func eventDetail(e storage.ProposalEvent) string {
 		for i, k := range e.Commands {
 			kinds[i] = string(k)
 		}
-		parts = append(parts, "waiting for confirmation: "+strings.Join(kinds, ", "))
+		parts = append(parts, a.tr("en attente de confirmation : ", "waiting for confirmation: ")+strings.Join(kinds, ", "))
 	}
 	if e.Reason != "" {
 		parts = append(parts, e.Reason)
 	}
 	if e.Refusal != "" {
-		parts = append(parts, "not counted: "+e.Refusal)
+		parts = append(parts, a.tr("non comptée : ", "not counted: ")+e.Refusal)
 	}
 	if e.Auth != "" {
-		parts = append(parts, "auth: "+e.Auth)
+		parts = append(parts, a.tr("authentification : ", "auth: ")+e.Auth)
 	}
 	if e.Channel == storage.ChannelWeb {
-		parts = append(parts, "via the web")
+		parts = append(parts, a.tr("par le web", "via the web"))
 	}
 	if e.Note != "" {
 		parts = append(parts, "("+e.Note+")")
