@@ -90,14 +90,14 @@ for m in mailbox.mbox(sys.argv[1]):
 	// A post after the export: rm refuses and says what to run.
 	send("Encore", "<post2@example.org>", "One more.\n")
 	_, stderr, code = in.cli("list", "rm", "jardin")
-	if code == 0 || !strings.Contains(stderr, "run tacit list export jardin@lists.test first") {
+	if code == 0 || !strings.Contains(stderr, "lancez d'abord tacit list export jardin@lists.test") {
 		t.Fatalf("list rm after a new post: exit %d, stderr %q", code, stderr)
 	}
 	if ls := in.mustCLI("list", "ls"); !strings.Contains(ls, "jardin@lists.test") {
 		t.Fatalf("the refused rm removed the list: %q", ls)
 	}
 	in.mustCLI("list", "export", "jardin", "--output", out)
-	if rm := in.mustCLI("list", "rm", "jardin"); !strings.Contains(rm, "3 archived message(s)") {
+	if rm := in.mustCLI("list", "rm", "jardin"); !strings.Contains(rm, "3 message(s) archivé(s)") {
 		t.Errorf("list rm said %q", rm)
 	}
 	if ls := in.mustCLI("list", "ls", "--json"); strings.TrimSpace(ls) != "[]" {

@@ -261,7 +261,9 @@ func InlineFiles(args []string) ([]string, error) {
 			return nil, fmt.Errorf("--footer-file: %w", err)
 		}
 		if len(raw) > 4*MaxFooterBytes {
-			return nil, fmt.Errorf("--footer-file: %s is more than %d bytes: keep the charter short", file, MaxFooterBytes)
+			return nil, &UsageError{
+				Msg: fmt.Sprintf("--footer-file: %s is more than %d bytes: keep the charter short", file, MaxFooterBytes),
+				Fr:  fmt.Sprintf("--footer-file : %s fait plus de %d octets : raccourcissez la charte", file, MaxFooterBytes)}
 		}
 		out = append(out, "--footer="+string(raw))
 	}

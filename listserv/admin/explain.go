@@ -3,7 +3,6 @@ package admin
 import (
 	"encoding/json"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -31,28 +30,22 @@ func (a *Admin) explain(args []string, w io.Writer) error {
 	}
 	raw, err := readBounded(pos[0])
 	if err != nil {
-		return fmt.Errorf("explain: %w", err)
+		return a.errorf("explain : %w", "explain: %w", err)
 	}
 	o := classify.ExplainOptions{List: *list, Domain: a.o.Domain, Location: a.o.Location, Now: a.o.Now}
 	if a.o.Store != nil {
 		o.Index = a.o.Store
 	}
-	return Explain(w, raw, o, *asJSON)
-}
-
-// Explain writes what tacit reads in raw, as JSON or for a person. With
-// o.Index nil (no store here), nothing threads to a proposal.
-func Explain(w io.Writer, raw []byte, o classify.ExplainOptions, asJSON bool) error {
 	e, err := classify.Explain(raw, o)
 	if err != nil {
-		return fmt.Errorf("explain: %w", err)
+		return a.errorf("explain : %w", "explain: %w", err)
 	}
-	if asJSON {
+	if *asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(e)
 	}
-	e.WriteText(w)
+	e.WriteText(w, a.lang)
 	return nil
 }
 

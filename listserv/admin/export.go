@@ -83,7 +83,7 @@ func (a *Admin) listExport(args []string, w io.Writer) error {
 		return a.notFoundList(list, err)
 	}
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
-		return fmt.Errorf("list export: %w", err)
+		return a.errorf("list export : %w", "list export: %w", err)
 	}
 	mboxPath, jsonPath := ExportFiles(*dir, list)
 	now := a.o.Now().UTC()
@@ -93,20 +93,21 @@ func (a *Admin) listExport(args []string, w io.Writer) error {
 		n, err = a.writeMbox(f, list)
 		return err
 	}); err != nil {
-		return fmt.Errorf("list export: %w", err)
+		return a.errorf("list export : %w", "list export: %w", err)
 	}
 	doc, err := a.register(list, now)
 	if err != nil {
-		return fmt.Errorf("list export: %w", err)
+		return a.errorf("list export : %w", "list export: %w", err)
 	}
 	doc.Archive = exportArchive{File: filepath.Base(mboxPath), Messages: n}
 	if err := writeFileAtomic(jsonPath, func(f io.Writer) error { return writeJSON(f, doc) }); err != nil {
-		return fmt.Errorf("list export: %w", err)
+		return a.errorf("list export : %w", "list export: %w", err)
 	}
 	if err := a.o.Store.MarkExported(list, now, state); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "exported %s: its archive, %d message(s), to %s; its register to %s\n", list, n, mboxPath, jsonPath)
+	a.printf(w, "%s exportée : ses archives, %d message(s), dans %s ; son registre dans %s\n",
+		"exported %s: its archive, %d message(s), to %s; its register to %s\n", list, n, mboxPath, jsonPath)
 	return nil
 }
 
@@ -267,20 +268,22 @@ func (a *Admin) listRm(args []string, w io.Writer) error {
 	case err != nil:
 		return a.notFoundList(list, err)
 	}
-	fmt.Fprintf(w, "removed list %s: %d member(s), %d archived message(s), %d proposal(s), %d held post(s), "+
-		"%d meeting(s), %d pending confirmation(s); %d queued delivery(ies) cancelled; %d stored message(s) deleted\n",
+	a.printf(w, "liste %s supprimée : %d membre(s), %d message(s) archivé(s), %d proposition(s), %d message(s) retenu(s), "+
+		"%d réunion(s), %d confirmation(s) en attente ; %d envoi(s) en attente annulé(s) ; %d message(s) stocké(s) effacé(s)\n",
+		"removed list %s: %d member(s), %d archived message(s), %d proposal(s), %d held post(s), "+
+			"%d meeting(s), %d pending confirmation(s); %d queued delivery(ies) cancelled; %d stored message(s) deleted\n",
 		list, r.Members, r.Posts, r.Proposals, r.Held, r.Meetings, r.Confirmations, r.Queued, r.Messages)
 	return nil
 }
 
-// notExported is list rm's refusal, in the server's language.
+// notExported is list rm's refusal, in the request's language.
 func (a *Admin) notExported(list string, at time.Time) error {
 	loc := a.o.Location
 	if loc == nil {
 		loc = time.UTC
 	}
 	when := at.In(loc)
-	if a.o.Language == "en" {
+	if a.lang == "en" {
 		why := "was never exported"
 		if !at.IsZero() {
 			why = "changed since its last export, on " + when.Format("2006-01-02 15:04")

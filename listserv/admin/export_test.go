@@ -115,7 +115,10 @@ func TestListExportAndRm(t *testing.T) {
 			}
 			mustRun(t, a, "list export jardin --output "+dir)
 			out = mustRun(t, a, "list rm jardin")
-			if !strings.Contains(out, "removed list jardin@lists.test: 2 member(s), 2 archived message(s), 1 proposal(s)") {
+			removed := map[string]string{
+				"fr": "liste jardin@lists.test supprimée : 2 membre(s), 2 message(s) archivé(s), 1 proposition(s)",
+				"en": "removed list jardin@lists.test: 2 member(s), 2 archived message(s), 1 proposal(s)"}[lang]
+			if !strings.Contains(out, removed) {
 				t.Errorf("list rm said %q", out)
 			}
 			if ls := mustRun(t, a, "list ls --json"); strings.TrimSpace(ls) != "[]" {

@@ -2,8 +2,10 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -165,5 +167,41 @@ func TestProposalsAndHeldInFrench(t *testing.T) {
 	})
 	if fr, en := runIn(t, a, "fr", "proposal show jardin#1 --json"), runIn(t, a, "en", "proposal show jardin#1 --json"); fr != en {
 		t.Errorf("proposal show --json differs by language:\n%s\n%s", fr, en)
+	}
+}
+
+// Backup, export, removal, report and explain speak French by default,
+// English when asked.
+func TestBackupExportExplainInFrench(t *testing.T) {
+	t.Parallel()
+	a, _ := newFrenchAdmin(t)
+	dir := t.TempDir()
+	msg := filepath.Join(dir, "post.eml")
+	if err := os.WriteFile(msg, []byte("From: alice@example.org\r\nTo: jardin@lists.test\r\nSubject: Bonjour\r\n\r\nBonjour à tous.\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runIn(t, a, "", "list create jardin")
+	expectIn(t, a, "", [][2]string{
+		{"backup " + filepath.Join(dir, "copie.db"), "sauvegarde écrite dans " + filepath.Join(dir, "copie.db")},
+		{"list rm jardin", "error: la liste jardin@lists.test n'a jamais été exportée : lancez d'abord tacit list export"},
+		{"list export jardin --output " + dir, "jardin@lists.test exportée : ses archives, 0 message(s), dans "},
+		{"explain " + msg, "sujet :         Bonjour\n"},
+		{"explain " + msg, "nature :        message ordinaire"},
+		{"explain " + msg, "texte propre :\n  | Bonjour à tous."},
+		{"list create potager", "liste potager@lists.test créée"},
+		{"list rm jardin", "liste jardin@lists.test supprimée : 0 membre(s)"},
+	})
+	expectIn(t, a, "en", [][2]string{
+		{"explain " + msg, "subject:   Bonjour\n"},
+		{"backup " + filepath.Join(dir, "copy.db"), "backup written to "},
+	})
+	var u *UsageError
+	var out strings.Builder
+	err := a.ExecuteIn(context.Background(), "fr", strings.Fields("report potager --from 2026-13-01"), &out)
+	if !errors.As(err, &u) || !strings.Contains(u.In("fr"), `report : from "2026-13-01" : écrire une date AAAA-MM-JJ`) {
+		t.Errorf("report with a bad --from: %v", err)
+	}
+	if fr, en := runIn(t, a, "fr", "explain "+msg+" --json"), runIn(t, a, "en", "explain "+msg+" --json"); fr != en {
+		t.Errorf("explain --json differs by language:\n%s\n%s", fr, en)
 	}
 }

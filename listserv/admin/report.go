@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"tacit/listserv/register"
 )
@@ -42,7 +43,7 @@ func (a *Admin) report(args []string, w io.Writer) error {
 	now := a.o.Now()
 	period, err := register.ParsePeriod(*from, *to, now, a.o.Location)
 	if err != nil {
-		return &UsageError{Msg: "report: " + err.Error()}
+		return periodError(*from, *to, err)
 	}
 	ps, err := a.o.Store.Proposals(addr)
 	if err != nil {
@@ -67,4 +68,18 @@ func (a *Admin) report(args []string, w io.Writer) error {
 	}
 	_, err = io.WriteString(w, out)
 	return err
+}
+
+// periodError is report's usage error for a period register.ParsePeriod
+// refused (err, in English): a day badly written, or one after the other.
+func periodError(from, to string, err error) *UsageError {
+	u := &UsageError{Msg: "report: " + err.Error(),
+		Fr: "report : --from est après --to : la période finit avant de commencer"}
+	for _, d := range []struct{ name, value string }{{"to", to}, {"from", from}} {
+		if _, perr := time.Parse("2006-01-02", d.value); d.value != "" && perr != nil {
+			u.Fr = fmt.Sprintf("report : %s %q : écrire une date AAAA-MM-JJ, par exemple 2026-12-01", d.name, d.value)
+			break
+		}
+	}
+	return u
 }

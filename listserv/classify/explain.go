@@ -153,54 +153,69 @@ func (noIndex) Proposal(storage.ProposalRef) (consensus.Proposal, error) {
 	return consensus.Proposal{}, storage.ErrNotFound
 }
 
-// WriteText writes the explanation for a person.
-func (e Explanation) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "list:      %s\n", e.List)
-	fmt.Fprintf(w, "subject:   %s\n", e.Subject)
+// WriteText writes the explanation for a person, in lang: English for
+// "en", else French. The values it quotes (kinds, lines) are the same in
+// both.
+func (e Explanation) WriteText(w io.Writer, lang string) {
+	say := func(fr, en string, args ...any) {
+		if lang == "en" {
+			fmt.Fprintf(w, en, args...)
+		} else {
+			fmt.Fprintf(w, fr, args...)
+		}
+	}
+	say("liste :         %s\n", "list:      %s\n", e.List)
+	say("sujet :         %s\n", "subject:   %s\n", e.Subject)
 	switch e.Kind {
 	case Proposal:
-		fmt.Fprintf(w, "proposal:  yes, %q\n", e.Title)
+		say("proposition :   oui, %q\n", "proposal:  yes, %q\n", e.Title)
 		switch {
 		case e.Deadline != "":
-			fmt.Fprintf(w, "deadline:  %s (from the line %q)\n", e.Deadline, e.DeadlineLine)
+			say("échéance :      %s (d'après la ligne %q)\n", "deadline:  %s (from the line %q)\n", e.Deadline, e.DeadlineLine)
 		case e.DeadlineError != "":
-			fmt.Fprintf(w, "deadline:  unreadable line %q (%s): the list's default applies and the author is told\n",
+			say("échéance :      ligne illisible %q (%s) : le délai de la liste s'applique et l'auteur est prévenu\n",
+				"deadline:  unreadable line %q (%s): the list's default applies and the author is told\n",
 				e.DeadlineLine, e.DeadlineError)
 		default:
-			fmt.Fprintln(w, "deadline:  none given: the list's default applies")
+			say("échéance :      aucune donnée : le délai de la liste s'applique\n",
+				"deadline:  none given: the list's default applies\n")
 		}
 	case Reply:
-		fmt.Fprintf(w, "reply:     to proposal #%d (found by %s)\n", e.Answers, e.ThreadedBy)
+		say("réponse :       à la proposition n° %d (trouvée par %s)\n", "reply:     to proposal #%d (found by %s)\n",
+			e.Answers, e.ThreadedBy)
 	default:
-		fmt.Fprintln(w, "kind:      plain post: neither a proposal nor a reply to one; commands do not count")
+		say("nature :        message ordinaire : ni une proposition ni une réponse à une proposition ; les commandes ne comptent pas\n",
+			"kind:      plain post: neither a proposal nor a reply to one; commands do not count\n")
 	}
 	if e.NoStore {
-		fmt.Fprintln(w, "note:      no store here: threading to proposals was not checked")
+		say("remarque :      pas de stockage ici : le lien avec les propositions n'a pas été vérifié\n",
+			"note:      no store here: threading to proposals was not checked\n")
 	}
 	if e.DecodeError != "" {
-		fmt.Fprintf(w, "decoding:  %s (the raw body was read)\n", e.DecodeError)
+		say("décodage :      %s (le corps brut a été lu)\n", "decoding:  %s (the raw body was read)\n", e.DecodeError)
 	}
-	fmt.Fprintln(w, "own text:")
+	say("texte propre :\n", "own text:\n")
 	for _, l := range strings.Split(strings.TrimRight(e.OwnText, "\n"), "\n") {
 		fmt.Fprintln(w, "  | "+l)
 	}
 	if len(e.Details) == 0 {
-		fmt.Fprintln(w, "commands:  none")
+		say("commandes :     aucune\n", "commands:  none\n")
 	}
 	for _, c := range e.Details {
-		fmt.Fprintf(w, "command:   %s (line %d)", c.Kind, c.Line)
+		say("commande :      %s (ligne %d)", "command:   %s (line %d)", c.Kind, c.Line)
 		if c.Reason != "" {
-			fmt.Fprintf(w, ", reason %q", c.Reason)
+			say(", raison %q", ", reason %q", c.Reason)
 		}
 		fmt.Fprintln(w)
 	}
 	for _, h := range e.Hints {
-		fmt.Fprintf(w, "near miss: %s\n", h)
+		say("presque :       %s\n", "near miss: %s\n", h)
 	}
 	for _, u := range e.Unclear {
-		fmt.Fprintf(w, "unclear:   %s\n", u)
+		say("peu clair :     %s\n", "unclear:   %s\n", u)
 	}
 	if e.NoPosition {
-		fmt.Fprintln(w, "position:  none: the sender gets a private hint; counted as a reply without position")
+		say("position :      aucune : l'expéditeur reçoit une aide en privé ; comptée comme une réponse sans position\n",
+			"position:  none: the sender gets a private hint; counted as a reply without position\n")
 	}
 }
