@@ -193,7 +193,8 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, err
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("invalid duration %q: it must be longer than 0s", s)
+		return 0, &UsageError{Msg: fmt.Sprintf("invalid duration %q: it must be longer than 0s", s),
+			Fr: fmt.Sprintf("durée %q invalide : elle doit dépasser 0s", s)}
 	}
 	return d, nil
 }
