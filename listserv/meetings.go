@@ -151,7 +151,9 @@ func (s *processor) prepareSettle(list string, number int, outcome, note string)
 		return cliSettlement{}, err
 	}
 	if why != "" {
-		return cliSettlement{}, fmt.Errorf("proposal %s#%d is already decided", l.LocalPart(), number)
+		return cliSettlement{}, &settleRefusal{
+			fr: fmt.Sprintf("la proposition %s#%d est déjà décidée", l.LocalPart(), number),
+			en: fmt.Sprintf("proposal %s#%d is already decided", l.LocalPart(), number)}
 	}
 	return cliSettlement{list: l, number: number, outcome: outcome, note: note, update: u, outs: outs}, nil
 }
@@ -169,12 +171,29 @@ func (s *processor) writeSettle(d cliSettlement) error {
 			return err
 		}
 		if try == 3 {
-			return fmt.Errorf("proposal %s#%d keeps changing", d.list.LocalPart(), d.number)
+			return &settleRefusal{
+				fr: fmt.Sprintf("la proposition %s#%d ne cesse de changer", d.list.LocalPart(), d.number),
+				en: fmt.Sprintf("proposal %s#%d keeps changing", d.list.LocalPart(), d.number)}
 		}
 		if d, err = s.prepareSettle(d.list.Address, d.number, d.outcome, d.note); err != nil {
 			return err
 		}
 	}
+}
+
+// settleRefusal is a refusal of tacit proposal settle; Error is the
+// English, In says it in French too (the admin command answers in its
+// caller's language).
+type settleRefusal struct{ fr, en string }
+
+func (e *settleRefusal) Error() string { return e.en }
+
+// In returns the refusal in lang: English for "en", else French.
+func (e *settleRefusal) In(lang string) string {
+	if lang == "en" {
+		return e.en
+	}
+	return e.fr
 }
 
 // Settle records a meeting's decision on a store no server holds (tacit

@@ -121,8 +121,16 @@ func TestSettleByConfirmationAndCommandLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitMessages(t, h.sink, "carol@example.org", "[REJETÉE #2]", 1)
-	if err := h.srv.admin.Execute(context.Background(), []string{"proposal", "settle", "jardin#2", "adopted"}, &out); err == nil {
-		t.Errorf("a rejected proposal was settled again")
+	again := []string{"proposal", "settle", "jardin#2", "adopted"}
+	if err := h.srv.admin.Execute(context.Background(), again, &out); err == nil || err.Error() != "la proposition jardin#2 est déjà décidée" {
+		t.Errorf("a rejected proposal settled again: %v, want the French refusal", err)
+	}
+	if err := h.srv.admin.ExecuteIn(context.Background(), "en", again, &out); err == nil || err.Error() != "proposal jardin#2 is already decided" {
+		t.Errorf("a rejected proposal settled again, in English: %v", err)
+	}
+	if err := h.srv.admin.Execute(context.Background(), []string{"proposal", "settle", "jardin#9", "adopted"}, &out); err == nil ||
+		err.Error() != "la proposition jardin#9 n'existe pas" {
+		t.Errorf("settle of no proposal: %v", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"fmt"
 	"io"
 )
@@ -41,6 +42,20 @@ func (a *Admin) printf(w io.Writer, fr, en string, args ...any) {
 // the request, with the same args (%w wraps as in fmt.Errorf).
 func (a *Admin) errorf(fr, en string, args ...any) error {
 	return fmt.Errorf(a.tr(fr, en), args...)
+}
+
+// localize returns err in the language of the request when it can say
+// itself in French and in English (an In method, the outermost error);
+// err as it is otherwise.
+func (a *Admin) localize(err error) error {
+	var l interface {
+		error
+		In(lang string) string
+	}
+	if errors.As(err, &l) && l.Error() == err.Error() {
+		return errors.New(l.In(a.lang))
+	}
+	return err
 }
 
 // noList is the error for a list that does not exist.

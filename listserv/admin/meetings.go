@@ -40,7 +40,14 @@ func (a *Admin) meetingAdd(args []string, w io.Writer) error {
 	}
 	at, rest, err := consensus.ParseWhen(strings.Join(pos[1:], " "), a.o.Now(), loc)
 	if err != nil {
-		return a.errorf("meeting add : %q : %w", "meeting add: %q: %w", strings.Join(pos[1:], " "), err)
+		when := strings.Join(pos[1:], " ")
+		if a.lang == "en" {
+			return fmt.Errorf("meeting add: %q: %w", when, err)
+		}
+		if errors.Is(err, consensus.ErrDeadlinePassed) {
+			return fmt.Errorf("meeting add : %q est passé", when)
+		}
+		return fmt.Errorf("meeting add : %q n'est pas une date comprise (par exemple 12/01/2027 18h30)", when)
 	}
 	if *place == "" {
 		*place = rest
@@ -152,7 +159,13 @@ func (a *Admin) proposalSettle(args []string, w io.Writer) error {
 			"proposal settle: no way to send the list's notice here"))
 	}
 	if err := a.o.Settle(ref.List, ref.Number, pos[1], *note); err != nil {
-		return err
+		if errors.Is(err, storage.ErrNotFound) {
+			if _, lerr := a.o.Store.List(ref.List); lerr != nil {
+				return a.notFoundList(ref.List, lerr)
+			}
+			return a.errorf("la proposition %s n'existe pas", "no proposal %s", pos[0])
+		}
+		return a.localize(err)
 	}
 	fmt.Fprintf(w, "%s#%d: %s\n", ref.List, ref.Number, pos[1])
 	return nil

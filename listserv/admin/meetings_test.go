@@ -54,6 +54,13 @@ func TestMeetingAddLsRm(t *testing.T) {
 	if out, err := exec("meeting", "ls", "jardin"); err != nil || !strings.Contains(out, "ORDRE DU JOUR") || !strings.Contains(out, "à envoyer") {
 		t.Errorf("meeting ls: %q, %v", out, err)
 	}
+	if _, err := exec("meeting", "add", "jardin", "quand", "on", "pourra"); err == nil ||
+		err.Error() != `meeting add : "quand on pourra" n'est pas une date comprise (par exemple 12/01/2027 18h30)` {
+		t.Errorf("meeting add without a date: %v", err)
+	}
+	if _, err := exec("meeting", "add", "jardin", "01/12/2026", "18h"); err == nil || !strings.Contains(err.Error(), "est passé") {
+		t.Errorf("meeting add in the past: %v", err)
+	}
 	if _, err := exec("meeting", "rm", "jardin", "2"); err != nil {
 		t.Fatal(err)
 	}
