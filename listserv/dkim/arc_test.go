@@ -20,7 +20,7 @@ const arcHeader = "List-Id: \"Jardin\" <jardin.lists.test>\r\nList-Post: <mailto
 const arcBody = "La tondeuse est arrivée.\r\n\r\n-- \r\nJardin partagé\r\n"
 
 // listSigner is the list's RSA signer and the DNS that publishes its key.
-func listSigner(t *testing.T, records map[string]string) *Signer {
+func listSigner(t testing.TB, records map[string]string) *Signer {
 	t.Helper()
 	k := rsaKey(t, 2048)
 	s, err := NewSigner("lists.test", "sel", k.pem)

@@ -133,6 +133,9 @@ func parseTags(v []byte) (map[string]string, error) {
 			}
 			return nil, fmt.Errorf("malformed tag %q", strings.TrimSpace(part))
 		}
+		if !isTagName(k) {
+			return nil, fmt.Errorf("malformed tag name %q", k)
+		}
 		if _, dup := out[k]; dup {
 			return nil, fmt.Errorf("duplicate tag %q", k)
 		}
@@ -143,4 +146,16 @@ func parseTags(v []byte) (map[string]string, error) {
 		out[k] = val
 	}
 	return out, nil
+}
+
+// isTagName reports whether k is a tag-name of RFC 6376 section 3.2:
+// ALPHA *ALNUMPUNC, ALNUMPUNC being a letter, a digit or "_".
+func isTagName(k string) bool {
+	for i, c := range []byte(k) {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '_')) {
+			return false
+		}
+	}
+	return k != ""
 }
