@@ -221,7 +221,7 @@ func (s *processor) effectMessages(l storage.List, p consensus.Proposal, fx []co
 	now time.Time, rc recipientCache) ([]storage.Outgoing, error) {
 	var outs []storage.Outgoing
 	ref := storage.ProposalRef{List: p.List, Number: p.Number}
-	d := s.noticeData(l, p, now)
+	d := s.noticeDataCached(l, p, now, rc)
 	for _, e := range fx {
 		var kind notice.Kind
 		switch e.Kind {
@@ -284,24 +284,30 @@ func (s *processor) effectMessages(l storage.List, p consensus.Proposal, fx []co
 // list has, for the participation sentence (0, unknown, when the store
 // cannot tell: the sentence then leaves "sur M" out).
 func (s *processor) noticeData(l storage.List, p consensus.Proposal, now time.Time) notice.Data {
+	return s.noticeDataCached(l, p, now, nil)
+}
+
+// noticeDataCached is noticeData counting the members in rc (the tick
+// writes the notices of many proposals of one list).
+func (s *processor) noticeDataCached(l storage.List, p consensus.Proposal, now time.Time, rc recipientCache) notice.Data {
 	d := notice.Data{ListName: l.LocalPart(), ListAddress: l.Address, Proposal: p,
 		RegisterURL: register.ArchiveURL(s.o.HTTPBaseURL, s.o.Domain, l),
 		Location:    s.o.Consensus.Location, Now: now}
 	if p.Number > 0 {
-		d.Members = s.memberCount(l)
+		d.Members = s.memberCount(l, rc)
 	}
 	return d
 }
 
 // memberCount returns how many members list l has, or 0 when the store
 // cannot tell (logged: the texts then give the participation without it).
-func (s *processor) memberCount(l storage.List) int {
-	ms, err := s.o.Store.Members(l.Address)
+func (s *processor) memberCount(l storage.List, rc recipientCache) int {
+	f, err := rc.facts(s, l)
 	if err != nil {
 		s.o.Logger.Warn("notice: members not counted", "list", l.Address, "err", err)
 		return 0
 	}
-	return len(ms)
+	return f.members
 }
 
 // bracket returns a Message-ID with its angle brackets.

@@ -64,7 +64,7 @@ func (s *processor) agenda(l storage.List, m storage.Meeting, now time.Time) (st
 	}
 	d := s.noticeData(l, consensus.Proposal{}, now)
 	d.Meeting = notice.Meeting{At: m.At, Place: m.Place, Title: m.Title}
-	d.Members = s.memberCount(l) // the blocked proposals' participation
+	d.Members = s.memberCount(l, nil) // the blocked proposals' participation
 	for _, p := range all {
 		switch {
 		case p.Status == consensus.StatusBlocked:

@@ -326,9 +326,16 @@ func (s *processor) heldNamed(subject, arg string) (storage.Held, string, error)
 // recipients returns the addresses list l delivers to: its members whose
 // delivery is not disabled.
 func (s *processor) recipients(l storage.List) ([]string, error) {
+	f, err := s.listFacts(l)
+	return f.recipients, err
+}
+
+// listFacts reads what the messages to list l need of its members: the
+// addresses that receive its mail, and how many members it has.
+func (s *processor) listFacts(l storage.List) (listFacts, error) {
 	members, err := s.o.Store.Members(l.Address)
 	if err != nil {
-		return nil, err
+		return listFacts{}, err
 	}
 	addrs := make([]string, 0, len(members))
 	for _, m := range members {
@@ -336,7 +343,7 @@ func (s *processor) recipients(l storage.List) ([]string, error) {
 			addrs = append(addrs, m.Address)
 		}
 	}
-	return addrs, nil
+	return listFacts{recipients: addrs, members: len(members)}, nil
 }
 
 // wakeInbox makes the post path read the inbox again soon.
@@ -347,17 +354,31 @@ func (s *Server) wakeInbox() {
 	}
 }
 
-// recipientCache keeps the recipients of each list for the length of one
-// piece of work (a batch of the engine's tick); nil caches nothing.
-type recipientCache map[string][]string
+// recipientCache keeps what the messages to each list need of its
+// members (listFacts) for the length of one piece of work (a batch of
+// the engine's tick), read once per list rather than once per proposal;
+// nil caches nothing.
+type recipientCache map[string]listFacts
 
-func (rc recipientCache) get(s *processor, l storage.List) ([]string, error) {
-	if addrs, ok := rc[l.Address]; ok {
-		return addrs, nil
+// listFacts are a list's recipients and its number of members.
+type listFacts struct {
+	recipients []string
+	members    int
+}
+
+func (rc recipientCache) facts(s *processor, l storage.List) (listFacts, error) {
+	if f, ok := rc[l.Address]; ok {
+		return f, nil
 	}
-	addrs, err := s.recipients(l)
+	f, err := s.listFacts(l)
 	if err == nil && rc != nil {
-		rc[l.Address] = addrs
+		rc[l.Address] = f
 	}
-	return addrs, err
+	return f, err
+}
+
+// get returns the recipients of list l.
+func (rc recipientCache) get(s *processor, l storage.List) ([]string, error) {
+	f, err := rc.facts(s, l)
+	return f.recipients, err
 }

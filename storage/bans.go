@@ -204,9 +204,9 @@ func (s *Store) sanctionSet(name []byte, list string) ([]Ban, error) {
 			return nil
 		}
 		c := b.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var ban Ban
-			if err := getJSON(b, k, &ban); err != nil {
+			if err := decodeJSON(v, &ban); err != nil {
 				return err
 			}
 			out = append(out, ban)
@@ -351,9 +351,9 @@ func (s *Store) Discards() ([]Discard, error) {
 	var out []Discard
 	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketDiscarded)
-		return b.ForEach(func(k, _ []byte) error {
+		return b.ForEach(func(_, v []byte) error {
 			var d Discard
-			if err := getJSON(b, k, &d); err != nil {
+			if err := decodeJSON(v, &d); err != nil {
 				return err
 			}
 			out = append(out, d)

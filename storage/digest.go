@@ -113,9 +113,9 @@ func (s *Store) DigestItems(list string, before time.Time) ([]DigestItem, error)
 		prefix := append([]byte(NormalizeAddress(list)), 0)
 		b := tx.Bucket(bucketDigest)
 		c := b.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var it DigestItem
-			if err := getJSON(b, k, &it); err != nil {
+			if err := decodeJSON(v, &it); err != nil {
 				return err
 			}
 			if it.At.Before(before) {

@@ -158,9 +158,9 @@ func (s *Store) HeldPosts(list string) ([]Held, error) {
 	var out []Held
 	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketHeld)
-		return b.ForEach(func(k, _ []byte) error {
+		return b.ForEach(func(_, v []byte) error {
 			var h Held
-			if err := getJSON(b, k, &h); err != nil {
+			if err := decodeJSON(v, &h); err != nil {
 				return err
 			}
 			if list == "" || h.List == list {

@@ -136,9 +136,9 @@ func (s *Store) List(addr string) (List, error) {
 func (s *Store) Lists() ([]List, error) {
 	var out []List
 	err := s.db.View(func(tx kv.Tx) error {
-		return tx.Bucket(bucketLists).ForEach(func(k, v []byte) error {
+		return tx.Bucket(bucketLists).ForEach(func(_, v []byte) error {
 			var l List
-			if err := getJSON(tx.Bucket(bucketLists), k, &l); err != nil {
+			if err := decodeJSON(v, &l); err != nil {
 				return err
 			}
 			out = append(out, l)

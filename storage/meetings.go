@@ -83,9 +83,9 @@ func (s *Store) Meetings(list string) ([]Meeting, error) {
 			prefix = append([]byte(NormalizeAddress(list)), 0)
 		}
 		c := tx.Bucket(bucketMeetings).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var m Meeting
-			if err := getJSON(tx.Bucket(bucketMeetings), k, &m); err != nil {
+			if err := decodeJSON(v, &m); err != nil {
 				return err
 			}
 			out = append(out, m)

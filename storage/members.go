@@ -175,9 +175,9 @@ func (s *Store) Members(list string) ([]Member, error) {
 		if err != nil {
 			return err
 		}
-		return b.ForEach(func(k, _ []byte) error {
+		return b.ForEach(func(_, v []byte) error {
 			var m Member
-			if err := getJSON(b, k, &m); err != nil {
+			if err := decodeJSON(v, &m); err != nil {
 				return err
 			}
 			out = append(out, m)

@@ -358,9 +358,9 @@ func (s *Store) RecoverInFlight(now time.Time) (int, error) {
 		n = 0
 		q := tx.Bucket(bucketQueue)
 		var stuck []QueueEntry
-		err := q.ForEach(func(k, _ []byte) error {
+		err := q.ForEach(func(_, v []byte) error {
 			var e QueueEntry
-			if err := getJSON(q, k, &e); err != nil {
+			if err := decodeJSON(v, &e); err != nil {
 				return err
 			}
 			if e.InFlight {
@@ -415,9 +415,9 @@ func (s *Store) QueueStats() (QueueStats, error) {
 	err := s.db.View(func(tx kv.Tx) error {
 		q := tx.Bucket(bucketQueue)
 		sent := tx.Bucket(bucketQueueSent).Cursor()
-		return q.ForEach(func(k, _ []byte) error {
+		return q.ForEach(func(k, v []byte) error {
 			var e QueueEntry
-			if err := getJSON(q, k, &e); err != nil {
+			if err := decodeJSON(v, &e); err != nil {
 				return err
 			}
 			st.Entries++
@@ -475,9 +475,9 @@ func (s *Store) Failures() ([]Failure, error) {
 	var out []Failure
 	err := s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketFailures)
-		return b.ForEach(func(k, _ []byte) error {
+		return b.ForEach(func(_, v []byte) error {
 			var f Failure
-			if err := getJSON(b, k, &f); err != nil {
+			if err := decodeJSON(v, &f); err != nil {
 				return err
 			}
 			out = append(out, f)

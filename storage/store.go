@@ -285,7 +285,13 @@ func u64(n uint64) []byte {
 }
 
 func getJSON(b kv.Bucket, key []byte, v any) error {
-	raw := b.Get(key)
+	return decodeJSON(b.Get(key), v)
+}
+
+// decodeJSON decodes a value read from the store into v, as getJSON
+// does: a walk that has the value already (ForEach, a cursor) decodes it
+// without reading it again, which on PostgreSQL would be a round trip.
+func decodeJSON(raw []byte, v any) error {
 	if raw == nil {
 		return ErrNotFound
 	}
