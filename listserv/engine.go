@@ -191,7 +191,7 @@ func (s *processor) tickBatch(refs []storage.ProposalRef, now time.Time) error {
 	}
 	defer wg.Wait()
 	defer close(stop)
-	return s.o.Store.DecideEach(len(refs), func(i int) (*storage.ProposalUpdate, []storage.Outgoing, error) {
+	return s.o.Store.DecideEach(refs, func(i int) (*storage.ProposalUpdate, []storage.Outgoing, error) {
 		d := <-results[i%workers]
 		return d.update, d.out, d.err
 	})

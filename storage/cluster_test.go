@@ -366,13 +366,13 @@ func TestDecideEachSkipsADecisionTakenFromAStaleState(t *testing.T) {
 	adopted := stored
 	adopted.Status, adopted.Decided = consensus.StatusAdopted, t0.Add(time.Hour)
 	// Another node adopts it first, with its notice.
-	if err := s.DecideEach(1, func(int) (*ProposalUpdate, []Outgoing, error) {
+	if err := s.DecideEach([]ProposalRef{{List: "jardin@lists.test", Number: 1}}, func(int) (*ProposalUpdate, []Outgoing, error) {
 		return &ProposalUpdate{Proposal: adopted, From: &read}, notice(), nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	// This node read it open, before: its decision is skipped.
-	if err := s.DecideEach(1, func(int) (*ProposalUpdate, []Outgoing, error) {
+	if err := s.DecideEach([]ProposalRef{{List: "jardin@lists.test", Number: 1}}, func(int) (*ProposalUpdate, []Outgoing, error) {
 		blocked := stored
 		blocked.Status = consensus.StatusBlocked
 		return &ProposalUpdate{Proposal: blocked, From: &stored}, notice(), nil

@@ -122,7 +122,7 @@ func TestPreparedDecisionsStoreTheSameRecords(t *testing.T) {
 			}
 		}
 	}
-	err := prepared.DecideEach(len(ups), func(i int) (*ProposalUpdate, []Outgoing, error) { return &ups[i], outs[i], nil })
+	err := prepared.DecideEach(updateRefs(ups), func(i int) (*ProposalUpdate, []Outgoing, error) { return &ups[i], outs[i], nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestDecideEachRollsBackOnError(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	ups, outs := decisionFixture(t0)
 	boom := errors.New("boom")
-	err := s.DecideEach(2, func(i int) (*ProposalUpdate, []Outgoing, error) {
+	err := s.DecideEach(updateRefs(ups[:2]), func(i int) (*ProposalUpdate, []Outgoing, error) {
 		if i == 1 {
 			return nil, nil, boom
 		}
@@ -189,4 +189,13 @@ func TestDecideEachRollsBackOnError(t *testing.T) {
 	if n, _, _ := s.QueueDepth(); n != 0 {
 		t.Errorf("queue depth %d", n)
 	}
+}
+
+// updateRefs returns the proposals ups are about.
+func updateRefs(ups []ProposalUpdate) []ProposalRef {
+	refs := make([]ProposalRef, len(ups))
+	for i, u := range ups {
+		refs[i] = ProposalRef{List: u.Proposal.List, Number: u.Proposal.Number}
+	}
+	return refs
 }

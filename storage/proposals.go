@@ -214,6 +214,7 @@ func (s *Store) ProposalsAt(refs []ProposalRef) (ps []consensus.Proposal, unread
 	ps, unreadable = make([]consensus.Proposal, len(refs)), make([]error, len(refs))
 	err = s.db.View(func(tx kv.Tx) error {
 		b := tx.Bucket(bucketProposals)
+		prefetch(b, refKeys(refs))
 		for i, ref := range refs {
 			ref.List = NormalizeAddress(ref.List)
 			err := getJSON(b, ref.key(), &ps[i])
@@ -230,6 +231,16 @@ func (s *Store) ProposalsAt(refs []ProposalRef) (ps []consensus.Proposal, unread
 		return nil, nil, fmt.Errorf("storage: proposals: %w", err)
 	}
 	return ps, unreadable, nil
+}
+
+// refKeys returns the keys of refs in the proposal buckets.
+func refKeys(refs []ProposalRef) [][]byte {
+	keys := make([][]byte, len(refs))
+	for i, ref := range refs {
+		ref.List = NormalizeAddress(ref.List)
+		keys[i] = ref.key()
+	}
+	return keys
 }
 
 // Proposals returns the proposals of a list ("" for every list), in list
@@ -502,15 +513,22 @@ func (s *Store) DecideFrom(u ProposalUpdate, out []Outgoing) (applied bool, err 
 	return applied, nil
 }
 
-// DecideEach records n decisions in one transaction, as Decide does,
-// asking next for each in turn (0 to n-1) from inside the transaction:
-// the caller can prepare decision i+1 while decision i is written. A nil
-// update records no proposal (its messages, if any, are still written);
-// an update whose From no longer matches the stored proposal is skipped
-// with its messages. An error from next rolls the whole transaction back.
-func (s *Store) DecideEach(n int, next func(i int) (*ProposalUpdate, []Outgoing, error)) error {
+// DecideEach records len(refs) decisions in one transaction, as Decide
+// does, asking next for each in turn (0 to len(refs)-1) from inside the
+// transaction: the caller can prepare decision i+1 while decision i is
+// written. refs are the proposals decided, in order: what the decisions
+// check and move of them is read ahead, in one request per bucket where
+// the engine can (PostgreSQL). A nil update records no proposal (its
+// messages, if any, are still written); an update whose From no longer
+// matches the stored proposal is skipped with its messages. An error
+// from next rolls the whole transaction back.
+func (s *Store) DecideEach(refs []ProposalRef, next func(i int) (*ProposalUpdate, []Outgoing, error)) error {
 	err := s.db.Update(func(tx kv.Tx) error {
-		for i := range n {
+		keys := refKeys(refs)
+		for _, b := range [][]byte{bucketProposals, bucketProposalPost, bucketProposalWake} {
+			prefetch(tx.Bucket(b), keys)
+		}
+		for i := range refs {
 			u, out, err := next(i)
 			if err != nil {
 				return err

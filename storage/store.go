@@ -288,6 +288,14 @@ func getJSON(b kv.Bucket, key []byte, v any) error {
 	return decodeJSON(b.Get(key), v)
 }
 
+// prefetch reads keys of b ahead, in one request, on engines where that
+// saves a request per key (kv.Prefetcher); elsewhere it does nothing.
+func prefetch(b kv.Bucket, keys [][]byte) {
+	if p, ok := b.(kv.Prefetcher); ok {
+		p.Prefetch(keys)
+	}
+}
+
 // decodeJSON decodes a value read from the store into v, as getJSON
 // does: a walk that has the value already (ForEach, a cursor) decodes it
 // without reading it again, which on PostgreSQL would be a round trip.

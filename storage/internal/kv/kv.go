@@ -24,6 +24,12 @@
 //     engine whose reads can fail (a lost connection) remembers the first
 //     failure and makes the transaction return it, wrapped with
 //     ErrUnavailable, whatever fn returned.
+//   - An engine may send Put, Delete and sequences later, together (a
+//     transaction's reads still see them): a write that then fails —
+//     the connection lost, a Put on a nested bucket's key the
+//     transaction had not looked up — fails the transaction instead of
+//     the call. The slices given to Put are the caller's again once it
+//     returns.
 package kv
 
 import "errors"
@@ -133,6 +139,16 @@ type Appending interface {
 	// SetAppending tells the bucket, for this transaction, that new keys
 	// come in increasing order.
 	SetAppending()
+}
+
+// Prefetcher is implemented by the buckets of engines for which reading
+// many keys at once costs much less than reading them one by one
+// (PostgreSQL: one statement instead of a round trip for each).
+type Prefetcher interface {
+	// Prefetch reads keys ahead: a later Get of one of them in the same
+	// transaction costs no request, unless the transaction has written
+	// that key since. It has no result: a failure is the transaction's.
+	Prefetch(keys [][]byte)
 }
 
 // FileCopier is implemented by engines that can write a consistent copy

@@ -12,6 +12,14 @@
 // snapshot would be taken by the lock's own statement, before the lock
 // was granted).
 //
+// A write transaction keeps its Puts, Deletes and sequences and sends
+// them together, pipelined in one round trip (tx.flush), before a
+// statement that may read them and at its commit; a Get of a key with no
+// write pending, or read ahead with Prefetch (kv.Prefetcher, one
+// statement for many keys), goes without them. So a transaction that
+// reads and writes many keys (a tick deciding a thousand proposals)
+// costs a few round trips per batch of writes rather than one per key.
+//
 // The schema is made and upgraded by the versioned SQL files embedded
 // from migrations/, applied in order, each once, under an advisory lock,
 // and recorded in schema_migrations.
@@ -240,6 +248,9 @@ func (d *DB) run(writable bool, fn func(kv.Tx) error) (err error) {
 		}
 	}()
 	ferr := fn(t)
+	if ferr == nil && writable {
+		_ = t.flush() // its failure is t.err
+	}
 	if t.err != nil {
 		return t.err
 	}

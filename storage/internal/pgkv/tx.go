@@ -1,6 +1,7 @@
 package pgkv
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +34,40 @@ type tx struct {
 	// rootLoaded: every top-level bucket is in buckets, so a top-level
 	// name missing from it does not exist.
 	rootLoaded bool
+	// pending are the writes (Put, Delete) not sent yet: a write
+	// transaction sends them together, pipelined in one round trip,
+	// before its next statement and at its commit (flush).
+	pending []pendingWrite
+	// pendingKeys are the keys pending writes touch: a Get of another key
+	// does not need them sent first.
+	pendingKeys map[bucketKey]bool
+	// read holds the values Prefetch read, nil for an absent key, until
+	// the transaction writes the key.
+	read map[bucketKey][]byte
+	// seqs are the sequences the transaction has set, by bucket id, and
+	// dirty those not written yet: a sequence is counted here and
+	// written once at the next flush (write transactions run one at a
+	// time, so nobody else moves it meanwhile).
+	seqs  map[int64]uint64
+	dirty map[int64]bool
 }
+
+// pendingWrite is a write waiting for the next flush.
+type pendingWrite struct {
+	sql  string
+	args []any
+	kind int
+}
+
+// The kinds of pending writes, by what their result says.
+const (
+	writePlain  = iota // an UPDATE: nothing to check
+	writePut           // no row written: the key is a nested bucket's
+	writeDelete        // one row, true when the key is a nested bucket's
+)
+
+// maxPending bounds the writes a transaction keeps before sending them.
+const maxPending = 1024
 
 type bucketKey struct {
 	parent int64
@@ -48,7 +82,96 @@ func (t *tx) fail(err error) error {
 	return t.err
 }
 
+// queue adds a write to the next flush.
+func (t *tx) queue(kind int, sql string, args ...any) error {
+	if t.err != nil {
+		return t.err
+	}
+	t.writes++
+	t.pending = append(t.pending, pendingWrite{sql: sql, args: args, kind: kind})
+	if t.pendingKeys == nil {
+		t.pendingKeys = make(map[bucketKey]bool)
+	}
+	bk := bucketKey{args[0].(int64), string(args[1].([]byte))}
+	t.pendingKeys[bk] = true
+	delete(t.read, bk)
+	if len(t.pending) >= maxPending {
+		return t.flush()
+	}
+	return nil
+}
+
+// flush sends the pending writes and sequences in one pipelined batch.
+// A write that finds a nested bucket's key fails the transaction with
+// kv.ErrIncompatibleValue (a Put or Delete on a key known to be a
+// bucket's is refused at once, without a round trip).
+func (t *tx) flush() error {
+	if t.err != nil {
+		return t.err
+	}
+	for id := range t.dirty {
+		t.pending = append(t.pending, pendingWrite{sql: "UPDATE kv_buckets SET seq = $2 WHERE id = $1",
+			args: []any{id, int64(t.seqs[id])}})
+	}
+	clear(t.dirty)
+	if len(t.pending) == 0 {
+		return nil
+	}
+	ops := t.pending
+	t.pending = nil
+	clear(t.pendingKeys)
+	batch := &pgx.Batch{}
+	for _, w := range ops {
+		batch.Queue(w.sql, w.args...)
+	}
+	br := t.conn.SendBatch(t.ctx, batch)
+	var err error
+	bucketKey := false
+	for _, w := range ops {
+		switch w.kind {
+		case writeDelete:
+			err = br.QueryRow().Scan(&bucketKey)
+		default:
+			var n int64
+			tag, e := br.Exec()
+			n, err = tag.RowsAffected(), e
+			bucketKey = w.kind == writePut && n == 0
+		}
+		if err != nil || bucketKey {
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		return t.fail(err)
+	case bucketKey:
+		t.err = fmt.Errorf("pgkv: a write on a nested bucket's key: %w", kv.ErrIncompatibleValue)
+		return t.err
+	}
+	return nil
+}
+
+// setSeq sets bucket b's sequence to v, written at the next flush.
+func (t *tx) setSeq(b *bucket, v uint64) {
+	if t.seqs == nil {
+		t.seqs, t.dirty = make(map[int64]uint64), make(map[int64]bool)
+	}
+	t.seqs[b.id], t.dirty[b.id], b.seq = v, true, v
+}
+
 func (t *tx) query(sql string, args ...any) (pgx.Rows, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
+	return t.queryNow(sql, args...)
+}
+
+// queryNow is query without sending the pending writes first: for a read
+// that none of them concerns.
+func (t *tx) queryNow(sql string, args ...any) (pgx.Rows, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
@@ -60,6 +183,15 @@ func (t *tx) query(sql string, args ...any) (pgx.Rows, error) {
 }
 
 func (t *tx) queryRow(sql string, args []any, dest ...any) (found bool, err error) {
+	if err := t.flush(); err != nil {
+		return false, err
+	}
+	return t.queryRowNow(sql, args, dest...)
+}
+
+// queryRowNow is queryRow without sending the pending writes first: for
+// a read that none of them concerns.
+func (t *tx) queryRowNow(sql string, args []any, dest ...any) (found bool, err error) {
 	if t.err != nil {
 		return false, t.err
 	}
@@ -74,8 +206,8 @@ func (t *tx) queryRow(sql string, args []any, dest ...any) (found bool, err erro
 }
 
 func (t *tx) exec(sql string, args ...any) (int64, error) {
-	if t.err != nil {
-		return 0, t.err
+	if err := t.flush(); err != nil {
+		return 0, err
 	}
 	t.writes++
 	tag, err := t.conn.Exec(t.ctx, sql, args...)
@@ -252,6 +384,7 @@ func (b *bucket) create(key []byte, mayExist bool) (*bucket, error) {
 		return nil, err
 	}
 	nb := &bucket{tx: t, id: id}
+	delete(t.read, bucketKey{b.id, string(key)})
 	if t.buckets == nil {
 		t.buckets = make(map[bucketKey]*bucket)
 	}
@@ -279,13 +412,26 @@ func (b *bucket) DeleteBucket(key []byte) error {
 		gone_buckets AS (DELETE FROM kv_buckets WHERE id IN (SELECT id FROM sub))
 		DELETE FROM kv_items WHERE bucket = $2 AND key = $3`, old.id, b.id, key)
 	// The nested buckets' cache entries name deleted ids: all forgotten.
-	b.tx.buckets, b.tx.rootLoaded = nil, false
+	b.tx.buckets, b.tx.rootLoaded, b.tx.read = nil, false, nil
 	return err
 }
 
+// Get reads one key. The pending writes are sent first only if one of
+// them is on that key: a read-modify-write of many keys (a tick deciding
+// a thousand proposals) then sends its writes in a few batches instead
+// of one round trip each.
 func (b *bucket) Get(key []byte) []byte {
+	t := b.tx
+	bk := bucketKey{b.id, string(key)}
+	if t.pendingKeys[bk] {
+		if err := t.flush(); err != nil {
+			return nil
+		}
+	} else if v, ok := t.read[bk]; ok {
+		return v
+	}
 	var v []byte
-	if _, err := b.tx.queryRow("SELECT value FROM kv_items WHERE bucket = $1 AND key = $2", []any{b.id, key}, &v); err != nil {
+	if _, err := t.queryRowNow("SELECT value FROM kv_items WHERE bucket = $1 AND key = $2", []any{b.id, key}, &v); err != nil {
 		return nil
 	}
 	return v
@@ -298,30 +444,71 @@ func (b *bucket) Put(key, value []byte) error {
 	if value == nil {
 		value = []byte{} // NULL is a bucket's; an empty value is a value
 	}
-	n, err := b.tx.exec(`INSERT INTO kv_items (bucket, key, value) VALUES ($1, $2, $3)
-		ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value WHERE kv_items.child IS NULL`,
-		b.id, key, value)
-	if err == nil && n == 0 {
+	if b.knownBucket(key) {
 		return kv.ErrIncompatibleValue
 	}
-	return err
+	// Sent with the next flush: copied, as the caller may reuse its
+	// slices once Put has returned.
+	return b.tx.queue(writePut, `INSERT INTO kv_items (bucket, key, value) VALUES ($1, $2, $3)
+		ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value WHERE kv_items.child IS NULL`,
+		b.id, bytes.Clone(key), bytes.Clone(value))
+}
+
+// Prefetch implements kv.Prefetcher: the keys, but those with a write
+// pending (a Get sends it and reads them), in one statement.
+func (b *bucket) Prefetch(keys [][]byte) {
+	t := b.tx
+	var want [][]byte
+	for _, k := range keys {
+		bk := bucketKey{b.id, string(k)}
+		if _, ok := t.read[bk]; !ok && !t.pendingKeys[bk] {
+			want = append(want, k)
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	rows, err := t.queryNow("SELECT key, value FROM kv_items WHERE bucket = $1 AND key = ANY($2)", b.id, want)
+	if err != nil {
+		return
+	}
+	if t.read == nil {
+		t.read = make(map[bucketKey][]byte, len(want))
+	}
+	for _, k := range want {
+		t.read[bucketKey{b.id, string(k)}] = nil // absent unless found
+	}
+	for rows.Next() {
+		var k, v []byte
+		if err := rows.Scan(&k, &v); err != nil {
+			rows.Close()
+			t.fail(err)
+			return
+		}
+		t.read[bucketKey{b.id, string(k)}] = v // nil for a nested bucket, as Get
+	}
+	if err := rows.Err(); err != nil {
+		t.fail(err)
+	}
+}
+
+// knownBucket reports whether key is a nested bucket the transaction
+// has looked up or made.
+func (b *bucket) knownBucket(key []byte) bool {
+	nb, ok := b.tx.buckets[bucketKey{b.id, string(key)}]
+	return ok && nb != nil
 }
 
 func (b *bucket) Delete(key []byte) error {
 	if err := b.writable(key); err != nil {
 		return err
 	}
-	var isBucket bool
-	b.tx.writes++
-	if _, err := b.tx.queryRow(`WITH gone AS (DELETE FROM kv_items WHERE bucket = $1 AND key = $2 AND child IS NULL)
-		SELECT EXISTS (SELECT 1 FROM kv_items WHERE bucket = $1 AND key = $2 AND child IS NOT NULL)`,
-		[]any{b.id, key}, &isBucket); err != nil {
-		return err
-	}
-	if isBucket {
+	if b.knownBucket(key) {
 		return kv.ErrIncompatibleValue
 	}
-	return nil
+	return b.tx.queue(writeDelete, `WITH gone AS (DELETE FROM kv_items WHERE bucket = $1 AND key = $2 AND child IS NULL)
+		SELECT EXISTS (SELECT 1 FROM kv_items WHERE bucket = $1 AND key = $2 AND child IS NOT NULL)`,
+		b.id, bytes.Clone(key))
 }
 
 func (b *bucket) ForEach(fn func(k, v []byte) error) error {
@@ -349,25 +536,25 @@ func (b *bucket) NextSequence() (uint64, error) {
 	if err := b.writable([]byte{0}); err != nil {
 		return 0, err
 	}
-	var seq int64
-	b.tx.writes++
-	if _, err := b.tx.queryRow("UPDATE kv_buckets SET seq = seq + 1 WHERE id = $1 RETURNING seq", []any{b.id}, &seq); err != nil {
-		return 0, err
-	}
-	b.seq = uint64(seq)
-	return b.seq, nil
+	v := b.Sequence() + 1
+	b.tx.setSeq(b, v)
+	return v, nil
 }
 
-func (b *bucket) Sequence() uint64 { return b.seq }
+// Sequence returns the sequence as this transaction has it: set by it,
+// else as read with the bucket.
+func (b *bucket) Sequence() uint64 {
+	if v, ok := b.tx.seqs[b.id]; ok {
+		return v
+	}
+	return b.seq
+}
 
 func (b *bucket) SetSequence(v uint64) error {
 	if err := b.writable([]byte{0}); err != nil {
 		return err
 	}
-	if _, err := b.tx.exec("UPDATE kv_buckets SET seq = $2 WHERE id = $1", b.id, int64(v)); err != nil {
-		return err
-	}
-	b.seq = v
+	b.tx.setSeq(b, v)
 	return nil
 }
 
