@@ -125,11 +125,7 @@ type banEntry struct {
 func (a *Admin) banLs(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("ban ls", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseN(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	list, err := a.checkListAddress(pos[0])
+	list, err := a.listArg(fs, args)
 	if err != nil {
 		return err
 	}

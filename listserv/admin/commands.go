@@ -219,6 +219,16 @@ func (a *Admin) checkAddress(addr, domain string) (string, error) {
 	return norm, nil
 }
 
+// listArg parses the flags of a command whose one argument is a list's
+// address, and returns the address, checked and normalised.
+func (a *Admin) listArg(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := parseN(fs, args, 1)
+	if err != nil {
+		return "", err
+	}
+	return a.checkListAddress(pos[0])
+}
+
 // checkListAddress is checkAddress plus the rules of list names: letters,
 // digits, '.', '_' and '-', and no reserved suffix.
 func (a *Admin) checkListAddress(addr string) (string, error) {
@@ -240,11 +250,7 @@ func (a *Admin) checkListAddress(addr string) (string, error) {
 
 func (a *Admin) listCreate(args []string, w io.Writer) error {
 	fs, f := a.newListFlags("list create")
-	pos, err := parseN(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	addr, err := a.checkListAddress(pos[0])
+	addr, err := a.listArg(fs, args)
 	if err != nil {
 		return err
 	}
@@ -276,11 +282,7 @@ func (a *Admin) warnAuthentication(w io.Writer, l storage.List) {
 
 func (a *Admin) listSet(args []string, w io.Writer) error {
 	fs, f := a.newListFlags("list set")
-	pos, err := parseN(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	addr, err := a.checkListAddress(pos[0])
+	addr, err := a.listArg(fs, args)
 	if err != nil {
 		return err
 	}
@@ -412,11 +414,7 @@ func (a *Admin) memberRm(args []string, w io.Writer) error {
 func (a *Admin) memberLs(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("member ls", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseN(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	list, err := a.checkListAddress(pos[0])
+	list, err := a.listArg(fs, args)
 	if err != nil {
 		return err
 	}

@@ -252,11 +252,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 func (a *Admin) listRm(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("list rm", flag.ContinueOnError)
 	force := fs.Bool("force", false, "remove the list even without an export since its last change")
-	pos, err := parseN(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	list, err := a.checkListAddress(pos[0])
+	list, err := a.listArg(fs, args)
 	if err != nil {
 		return err
 	}
