@@ -17,9 +17,9 @@ import (
 	"tacit/storage"
 )
 
-// queued opens a store and queues one message to n recipients of one
-// domain, perTx to an entry, due now.
-func queued(t *testing.T, n, perTx int) *storage.Store {
+// storedPost opens a store of the test's own and stores one post in it,
+// as SMTP does; it returns the store, the post's id and its header.
+func storedPost(t *testing.T) (*storage.Store, uint64, string) {
 	t.Helper()
 	st, err := storage.Open(filepath.Join(t.TempDir(), "tacit.db"), storage.Options{})
 	if err != nil {
@@ -32,6 +32,14 @@ func queued(t *testing.T, n, perTx int) *storage.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, id, hdr
+}
+
+// queued opens a store and queues one message to n recipients of one
+// domain, perTx to an entry, due now.
+func queued(t *testing.T, n, perTx int) *storage.Store {
+	t.Helper()
+	st, id, hdr := storedPost(t)
 	now := time.Now()
 	var entries []storage.QueueEntry
 	for i := 0; i < n; i += perTx {

@@ -3,7 +3,6 @@ package outbound
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,17 +18,7 @@ import (
 // gets the copy made for them.
 func TestPersonalizeInParallelBounded(t *testing.T) {
 	t.Parallel()
-	st, err := storage.Open(filepath.Join(t.TempDir(), "tacit.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	hdr := "From: alice@example.org\r\nSubject: bail\r\n\r\n"
-	id, err := st.Receive(storage.Envelope{From: "alice@example.org", To: []string{"jardin@lists.test"}},
-		[]byte(hdr+"Le bail du jardin est signé.\r\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, id, hdr := storedPost(t)
 	now := time.Now()
 	var entries []storage.QueueEntry
 	for i := range 4 { // four entries, delivered by concurrent attempts

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -20,17 +19,7 @@ import (
 func TestKilledMidPersonalEntryResendsOneTransactionAtMost(t *testing.T) {
 	t.Parallel()
 	const members = 40
-	st, err := storage.Open(filepath.Join(t.TempDir(), "tacit.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	hdr := "From: alice@example.org\r\nSubject: bail\r\n\r\n"
-	id, err := st.Receive(storage.Envelope{From: "alice@example.org", To: []string{"jardin@lists.test"}},
-		[]byte(hdr+"Le bail du jardin est signé.\r\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, id, hdr := storedPost(t)
 	now := time.Now()
 	e := storage.QueueEntry{MessageID: id, BodyOffset: len(hdr), From: "jardin-bounces@lists.test",
 		Domain: "example.net", Created: now, NextAttempt: now, Personal: true}
