@@ -20,6 +20,17 @@ import (
 )
 
 // dkimKey makes a signer for domain and the DNS that publishes its key.
+// txtRecords is the DNS of a test: name → TXT record.
+type txtRecords map[string]string
+
+// lookup resolves name as a DKIM checker does.
+func (r txtRecords) lookup(name string) ([]string, error) {
+	if v, ok := r[name]; ok {
+		return []string{v}, nil
+	}
+	return nil, errors.New("no such record")
+}
+
 func dkimKey(t *testing.T, domain string, dns map[string]string) *dkim.Signer {
 	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -50,13 +61,8 @@ func signedMail(t *testing.T, s *dkim.Signer, msg string) string {
 // list's own mail is signed with its key.
 func TestRequireAuthAndSigning(t *testing.T) {
 	t.Parallel()
-	dns := map[string]string{}
-	lookup := func(name string) ([]string, error) {
-		if v, ok := dns[name]; ok {
-			return []string{v}, nil
-		}
-		return nil, errors.New("no such record")
-	}
+	dns := txtRecords{}
+	lookup := dns.lookup
 	memberKey := dkimKey(t, "example.org", dns)
 	listKey := dkimKey(t, "lists.test", dns)
 	checker := dkim.Checker{LookupTXT: lookup}

@@ -2,7 +2,6 @@ package listserv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -137,13 +136,8 @@ func TestUnauthenticatedProposalOpensAtConfirmation(t *testing.T) {
 // under another Message-ID, does not count again.
 func TestReplayedSignatureCountsOnce(t *testing.T) {
 	t.Parallel()
-	dns := map[string]string{}
-	lookup := func(name string) ([]string, error) {
-		if v, ok := dns[name]; ok {
-			return []string{v}, nil
-		}
-		return nil, errors.New("no such record")
-	}
+	dns := txtRecords{}
+	lookup := dns.lookup
 	key := dkimKey(t, "example.org", dns)
 	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
 	h := start(t, harnessOptions{now: c.Now, auth: dkim.Checker{LookupTXT: lookup},

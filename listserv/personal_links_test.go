@@ -3,7 +3,6 @@ package listserv
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -23,13 +22,8 @@ import (
 // from their copy's link, as that member.
 func TestEachCopyCarriesItsMembersLinks(t *testing.T) {
 	t.Parallel()
-	dns := map[string]string{}
-	lookup := func(name string) ([]string, error) {
-		if v, ok := dns[name]; ok {
-			return []string{v}, nil
-		}
-		return nil, errors.New("no such record")
-	}
+	dns := txtRecords{}
+	lookup := dns.lookup
 	listKey := dkimKey(t, "lists.test", dns)
 	c := &clock{t: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
 	h := start(t, harnessOptions{now: c.Now, http: true, verp: true, signer: listKey, consensus: ConsensusOptions{

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -44,13 +43,8 @@ func rsaSigner(t *testing.T, domain string, dns map[string]string) *dkim.Signer 
 // forwarder's set (cv=pass), with the relay's results recorded.
 func TestCopiesSealedAndSignedForEachMember(t *testing.T) {
 	t.Parallel()
-	dns := map[string]string{}
-	lookup := func(name string) ([]string, error) {
-		if v, ok := dns[name]; ok {
-			return []string{v}, nil
-		}
-		return nil, errors.New("no such record")
-	}
+	dns := txtRecords{}
+	lookup := dns.lookup
 	listKey := rsaSigner(t, "lists.test", dns)
 	forwarder := rsaSigner(t, "forwarder.test", dns)
 	checker := dkim.Checker{LookupTXT: lookup, Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
