@@ -140,24 +140,48 @@ func (s *processor) loc() *time.Location {
 // day's digest ("" for one on demand). It returns how many posts it
 // carried (0: none, or another digest carried them).
 func (s *processor) sendDigest(l storage.List, before time.Time, day string, now time.Time) (int, error) {
+	d, err := s.prepareDigest(l, before, now)
+	if err != nil || len(d.items) == 0 {
+		return 0, err
+	}
+	return s.writeDigest(l, day, d)
+}
+
+// digestWrite is a digest composed, waiting to be written.
+type digestWrite struct {
+	items []storage.DigestItem
+	out   storage.Outgoing
+	to    int // recipients
+}
+
+// prepareDigest reads the posts of l kept before before and composes
+// their digest (no items: nothing to send).
+func (s *processor) prepareDigest(l storage.List, before, now time.Time) (digestWrite, error) {
 	items, err := s.o.Store.DigestItems(l.Address, before)
 	if err != nil || len(items) == 0 {
-		return 0, err
+		return digestWrite{}, err
 	}
 	_, to, err := s.postRecipients(l)
 	if err != nil {
-		return 0, err
+		return digestWrite{}, err
 	}
 	c := s.composeDigest(l, items, now)
 	out := storage.Outgoing{Raw: c.raw, BodyOffset: c.bodyOff, At: now,
 		Queue: s.fanOut(storage.QueueEntry{List: l.Address, From: bounceAddress(l), Created: now, NextAttempt: now,
 			Personal: s.personal()}, to)}
-	sent, err := s.o.Store.SendDigest(l.Address, day, items, out)
+	return digestWrite{items: items, out: out, to: len(to)}, nil
+}
+
+// writeDigest sends d as day's digest of l, only if its posts are still
+// kept (another node, should the lock be lost, may have carried them)
+// and day's digest not yet sent. It returns how many posts went.
+func (s *processor) writeDigest(l storage.List, day string, d digestWrite) (int, error) {
+	sent, err := s.o.Store.SendDigest(l.Address, day, d.items, d.out)
 	if err != nil || !sent {
 		return 0, err
 	}
-	s.o.Logger.Info("engine: digest sent", "list", l.Address, "posts", len(items), "recipients", len(to))
-	return len(items), nil
+	s.o.Logger.Info("engine: digest sent", "list", l.Address, "posts", len(d.items), "recipients", d.to)
+	return len(d.items), nil
 }
 
 // SendDigest sends the digest of list ("" for every list) now, with the

@@ -20,29 +20,51 @@ import (
 // or postponed to the next one.
 
 // agendas sends the agendas due at now, each once: the mark and the
-// message are one transaction.
+// message are one transaction, written only if the agenda is not yet
+// marked sent (another node may have sent it, should the lock be lost).
 func (s *processor) agendas(now time.Time) error {
 	due, err := s.o.Store.DueAgendas(now, s.o.Consensus.AgendaBefore)
 	if err != nil {
 		return err
 	}
 	for _, m := range due {
-		l, err := s.o.Store.List(m.List)
-		if errors.Is(err, storage.ErrNotFound) {
-			continue // the list is gone
-		}
+		out, ok, err := s.prepareAgenda(m, now)
 		if err != nil {
 			return err
 		}
-		out, err := s.agenda(l, m, now)
-		if err != nil {
-			return fmt.Errorf("agenda of meeting %d: %w", m.ID, err)
+		if ok {
+			if err := s.writeAgenda(m, out); err != nil {
+				return err
+			}
 		}
-		if err := s.o.Store.SendAgenda(m, out); err != nil {
-			return err
-		}
-		s.o.Logger.Info("engine: agenda sent", "list", l.Address, "meeting", m.ID, "at", m.At)
 	}
+	return nil
+}
+
+// prepareAgenda reads and writes meeting m's agenda; false when its list
+// is gone.
+func (s *processor) prepareAgenda(m storage.Meeting, now time.Time) (storage.Outgoing, bool, error) {
+	l, err := s.o.Store.List(m.List)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Outgoing{}, false, nil
+	}
+	if err != nil {
+		return storage.Outgoing{}, false, err
+	}
+	out, err := s.agenda(l, m, now)
+	if err != nil {
+		return storage.Outgoing{}, false, fmt.Errorf("agenda of meeting %d: %w", m.ID, err)
+	}
+	return out, true, nil
+}
+
+// writeAgenda sends out, meeting m's agenda, unless it was sent meanwhile.
+func (s *processor) writeAgenda(m storage.Meeting, out storage.Outgoing) error {
+	sent, err := s.o.Store.SendAgenda(m, out)
+	if err != nil || !sent {
+		return err
+	}
+	s.o.Logger.Info("engine: agenda sent", "list", m.List, "meeting", m.ID, "at", m.At)
 	return nil
 }
 

@@ -143,23 +143,26 @@ func (s *Store) DigestSentDay(list string) (string, error) {
 
 // SendDigest sends list's digest of items, in one transaction: the items
 // are deleted, day (when not "") marked as sent, and the digest stored
-// and queued. It does nothing and returns false when day's digest was
-// already sent or an item is gone (another digest carried it).
+// and queued. It returns whether it won: false, writing nothing, when
+// day's digest was already sent or an item is gone (another digest, or
+// another node that read the same items, carried it).
 func (s *Store) SendDigest(list, day string, items []DigestItem, digest Outgoing) (bool, error) {
 	list = NormalizeAddress(list)
 	sent := false
 	err := s.db.Update(func(tx kv.Tx) error {
+		sent = false
 		marks := tx.Bucket(bucketDigestSent)
 		if day != "" && string(marks.Get([]byte(list))) == day {
 			return nil
 		}
 		b := tx.Bucket(bucketDigest)
-		for _, it := range items {
-			k := digestKey(list, it.Seq)
-			if b.Get(k) == nil {
+		for _, it := range items { // every item still there, before any is taken
+			if b.Get(digestKey(list, it.Seq)) == nil {
 				return nil
 			}
-			if err := b.Delete(k); err != nil {
+		}
+		for _, it := range items {
+			if err := b.Delete(digestKey(list, it.Seq)); err != nil {
 				return err
 			}
 		}

@@ -133,10 +133,15 @@ func (s *Store) DueAgendas(now time.Time, before time.Duration) ([]Meeting, erro
 }
 
 // SendAgenda marks meeting m's agenda sent and stores and queues it, in
-// one transaction: an agenda goes out once, whatever crashes happen. It
-// does nothing when the agenda was already sent or the meeting is gone.
-func (s *Store) SendAgenda(m Meeting, agenda Outgoing) error {
+// one transaction: an agenda goes out once, whatever crashes happen and
+// whichever node sends it. It returns whether it won: false, writing
+// nothing, when the agenda was already marked sent (by another node
+// that read the meeting at the same time, or an earlier try) or the
+// meeting is gone.
+func (s *Store) SendAgenda(m Meeting, agenda Outgoing) (bool, error) {
+	sent := false
 	err := s.db.Update(func(tx kv.Tx) error {
+		sent = false
 		b := tx.Bucket(bucketMeetings)
 		k := meetingKey(m.List, m.ID)
 		var cur Meeting
@@ -153,10 +158,11 @@ func (s *Store) SendAgenda(m Meeting, agenda Outgoing) error {
 		if err := putJSON(b, k, cur); err != nil {
 			return err
 		}
+		sent = true
 		return putOutgoing(tx, agenda)
 	})
 	if err != nil {
-		return fmt.Errorf("storage: send agenda of meeting %d: %w", m.ID, err)
+		return false, fmt.Errorf("storage: send agenda of meeting %d: %w", m.ID, err)
 	}
-	return nil
+	return sent, nil
 }
