@@ -3,6 +3,7 @@ package listserv
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"tacit/consensus"
 	"tacit/storage"
@@ -134,5 +135,62 @@ func TestSettlementAppliedOnTwoNodesIsWrittenOnce(t *testing.T) {
 	waitQueueEmpty(t, h.store)
 	if got := messagesTo(h.sink, "carol@example.org", "[REJETÉE #1]"); len(got) != 1 {
 		t.Errorf("Carol got %d notices of the settlement, want 1", len(got))
+	}
+}
+
+// A meeting's agenda and a digest, each read and composed on two nodes
+// before either writes, go out once: the second write finds the agenda
+// marked sent, the kept posts taken, and sends nothing.
+func TestAgendaAndDigestPreparedOnTwoNodesGoOnce(t *testing.T) {
+	t.Parallel()
+	h, c := startDecisions(t)
+	b := secondNode(t, h, c.Now, h.srv.proc.o.Consensus)
+	setMode(t, h, "carol@example.org", storage.ModeDigest, time.Time{})
+	h.mustSend("alice@example.org", []string{"jardin@lists.test"}, post("alice@example.org", "Pique-nique samedi", "Qui vient ?\r\n"))
+	waitMessages(t, h.sink, "bob@example.org", "Pique-nique samedi", 1)
+	now := c.Now()
+	m, err := h.store.AddMeeting(storage.Meeting{List: "jardin@lists.test", At: now.Add(48 * time.Hour),
+		Place: "Maison du libre", Created: now, By: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := h.store.List("jardin@lists.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := []*processor{h.srv.proc, b.proc}
+	var agendas []storage.Outgoing
+	var digests []digestWrite
+	for _, p := range nodes {
+		out, ok, err := p.prepareAgenda(m, now)
+		if err != nil || !ok {
+			t.Fatalf("agenda: %v %v", ok, err)
+		}
+		d, err := p.prepareDigest(l, now.Add(time.Second), now)
+		if err != nil || len(d.items) != 1 {
+			t.Fatalf("digest of %d posts: %v", len(d.items), err)
+		}
+		agendas, digests = append(agendas, out), append(digests, d)
+	}
+	for i, p := range nodes {
+		if err := p.writeAgenda(m, agendas[i]); err != nil {
+			t.Fatal(err)
+		}
+		n, err := p.writeDigest(l, "", digests[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int{1, 0}[i]; n != want {
+			t.Errorf("node %d's digest carried %d posts, want %d", i+1, n, want)
+		}
+	}
+	waitMessages(t, h.sink, "carol@example.org", "Résumé", 1)
+	waitMessages(t, h.sink, "bob@example.org", "[ORDRE DU JOUR]", 1)
+	h.quiet()
+	if n := len(messagesTo(h.sink, "bob@example.org", "[ORDRE DU JOUR]")); n != 1 {
+		t.Errorf("Bob got %d agendas, want 1", n)
+	}
+	if n := len(messagesTo(h.sink, "carol@example.org", "Résumé")); n != 1 {
+		t.Errorf("Carol got %d digests, want 1", n)
 	}
 }
