@@ -111,9 +111,10 @@ type DNSOptions struct {
 }
 
 // ReportMailbox returns the default mailbox of DMARC reports for a list
-// domain: postmaster at its parent domain ("postmaster@example.org" for
-// lists.example.org), since every address at the list domain itself
-// goes to tacit, which has no postmaster.
+// domain whose postmaster Postfix does not forward: postmaster at its
+// parent domain ("postmaster@example.org" for lists.example.org). With
+// PostfixVirtual's lines installed, postmaster@ the list domain itself
+// is the tidier choice.
 func ReportMailbox(domain string) string {
 	if _, parent, ok := strings.Cut(domain, "."); ok && strings.Contains(parent, ".") {
 		return "postmaster@" + parent
@@ -162,11 +163,21 @@ type PostfixOptions struct {
 	TacitSMTP string
 	// MaxMessageBytes is smtp.max_message_bytes of tacit.
 	MaxMessageBytes int64
+	// Postmaster is the administrator's own mailbox, where Postfix
+	// forwards postmaster@ and abuse@ the domain; "" writes
+	// PostmasterPlaceholder, to replace.
+	Postmaster string
 }
+
+// PostmasterPlaceholder is the mailbox PostfixVirtual writes when no
+// administrator's mailbox is given: an example address, like the
+// documentation IP addresses of DNSRecords, to replace.
+const PostmasterPlaceholder = "admin@example.net"
 
 // PostfixMainCF returns the lines to set in /etc/postfix/main.cf (with
 // postconf -e, or by hand) to put tacit behind Postfix: mail for the
-// domain goes to tacit, whose recipients are checked before Postfix
+// domain goes to tacit, except postmaster@ and abuse@ (PostfixVirtual),
+// whose recipients are checked before Postfix
 // accepts a message; mail from tacit (on 127.0.0.1) goes anywhere;
 // nobody else's goes anywhere but to the domain.
 func PostfixMainCF(o PostfixOptions) []string {
@@ -177,6 +188,7 @@ func PostfixMainCF(o PostfixOptions) []string {
 	return []string{
 		"relay_domains = " + o.Domain,
 		"transport_maps = hash:/etc/postfix/transport",
+		"virtual_alias_maps = hash:/etc/postfix/virtual",
 		"mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128",
 		"smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination",
 		"smtpd_recipient_restrictions = permit_mynetworks, reject_unverified_recipient",
@@ -199,4 +211,19 @@ func PostfixTransport(o PostfixOptions) []string {
 		host = "ipv6:" + host
 	}
 	return []string{fmt.Sprintf("%s smtp:[%s]:%s", o.Domain, host, port)}
+}
+
+// PostfixVirtual returns the lines of /etc/postfix/virtual that send
+// postmaster@ and abuse@ the domain to the administrator's mailbox
+// instead of tacit, which knows only its lists' addresses: RFC 5321
+// section 4.5.1 requires postmaster at every domain that takes mail, and
+// receivers send their complaints and DMARC reports there. Postfix's
+// cleanup rewrites these addresses before it picks a transport, so the
+// domain's transport to tacit never sees them.
+func PostfixVirtual(o PostfixOptions) []string {
+	to := o.Postmaster
+	if to == "" {
+		to = PostmasterPlaceholder
+	}
+	return []string{"postmaster@" + o.Domain + " " + to, "abuse@" + o.Domain + " " + to}
 }

@@ -166,9 +166,17 @@ func TestPostfixLines(t *testing.T) {
 	}
 	cf := strings.Join(PostfixMainCF(o), "\n")
 	for _, want := range []string{"relay_domains = lists.example.org\n", "transport_maps = hash:/etc/postfix/transport\n",
+		"virtual_alias_maps = hash:/etc/postfix/virtual\n",
 		"mynetworks = 127.0.0.0/8 ", "reject_unauth_destination", "message_size_limit = 27262976"} {
 		if !strings.Contains(cf, want) {
 			t.Errorf("main.cf lines lack %q:\n%s", want, cf)
 		}
+	}
+	if got := strings.Join(PostfixVirtual(o), "\n"); got != "postmaster@lists.example.org admin@example.net\nabuse@lists.example.org admin@example.net" {
+		t.Errorf("virtual without a postmaster: %q, want the placeholder", got)
+	}
+	o.Postmaster = "root@example.com"
+	if got := PostfixVirtual(o); len(got) != 2 || got[0] != "postmaster@lists.example.org root@example.com" || got[1] != "abuse@lists.example.org root@example.com" {
+		t.Errorf("virtual: %q", got)
 	}
 }

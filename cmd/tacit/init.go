@@ -20,6 +20,7 @@ import (
 // initOptions are the flags of tacit init.
 type initOptions struct {
 	domain, dir, lang, selector, reportTo, binary string
+	postmaster                                    string
 	force                                         bool
 }
 
@@ -93,9 +94,11 @@ func initCommand(args []string, stdout io.Writer, lang string) error {
 		}
 	}
 
-	pf := deploy.PostfixOptions{Domain: cfg.Domain, TacitSMTP: cfg.SMTP.Listen, MaxMessageBytes: cfg.SMTP.MaxMessageBytes}
+	pf := deploy.PostfixOptions{Domain: cfg.Domain, TacitSMTP: cfg.SMTP.Listen, MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+		Postmaster: o.postmaster}
 	printInit(stdout, initReport{lang: o.lang, cfg: cfg, cfgPath: cfgPath, unitPath: unitPath, keyPath: keyPath,
-		records: records, mainCF: deploy.PostfixMainCF(pf), transport: deploy.PostfixTransport(pf)})
+		records: records, mainCF: deploy.PostfixMainCF(pf), transport: deploy.PostfixTransport(pf),
+		virtual: deploy.PostfixVirtual(pf), postmaster: o.postmaster})
 	return nil
 }
 
@@ -108,7 +111,8 @@ func parseInit(args []string, lang string) (initOptions, error) {
 	fs.StringVar(&o.dir, "dir", ".", "where to write tacit.toml, tacit.service and dkim/")
 	fs.StringVar(&o.lang, "lang", lang, "language of the output and of the file's comments: fr or en")
 	fs.StringVar(&o.selector, "selector", deploy.Selector(time.Now()), "DKIM selector of the new key")
-	fs.StringVar(&o.reportTo, "report-to", "", "mailbox of DMARC reports (default: postmaster at the parent domain)")
+	fs.StringVar(&o.postmaster, "postmaster", "", "the administrator's own mailbox, where Postfix forwards postmaster@ and abuse@ the domain")
+	fs.StringVar(&o.reportTo, "report-to", "", "mailbox of DMARC reports (default: postmaster at the domain with --postmaster, else at the parent domain)")
 	fs.StringVar(&o.binary, "binary", "", "path of tacit in the unit (default: this program under /usr or /opt, else /usr/bin/tacit)")
 	fs.BoolVar(&o.force, "force", false, "replace existing files")
 	if err := parseLocal(fs, args); err != nil {
@@ -126,6 +130,20 @@ func parseInit(args []string, lang string) (initOptions, error) {
 		}
 	}
 	o.domain = strings.ToLower(strings.TrimSuffix(o.domain, "."))
+	if o.postmaster != "" {
+		local, dom, ok := strings.Cut(o.postmaster, "@")
+		if !ok || local == "" || dom == "" || strings.ContainsAny(o.postmaster, " \t<>,") || strings.Count(o.postmaster, "@") != 1 {
+			return o, errorf("init : --postmaster %q : donner une adresse, par exemple --postmaster vous@example.net",
+				"init: --postmaster %q: give an address, for example --postmaster you@example.net", o.postmaster)
+		}
+		if strings.EqualFold(strings.TrimSuffix(dom, "."), o.domain) {
+			return o, errorf("init : --postmaster %q : le courrier de %s va à tacit ; donner l'adresse de l'administrateur sur un autre domaine",
+				"init: --postmaster %q: the mail of %s goes to tacit; give the administrator's address at another domain", o.postmaster, o.domain)
+		}
+		if o.reportTo == "" {
+			o.reportTo = "postmaster@" + o.domain
+		}
+	}
 	if o.binary == "" {
 		o.binary = deploy.DefaultBinary
 		if exe, err := os.Executable(); err == nil {

@@ -16,7 +16,9 @@ type initReport struct {
 	cfg                        *config.Config
 	cfgPath, unitPath, keyPath string
 	records                    []deploy.Record
-	mainCF, transport          []string
+	mainCF, transport, virtual []string
+	// postmaster is --postmaster; "" when virtual has the placeholder.
+	postmaster string
 }
 
 // block writes lines indented by four spaces, between blank lines: the
@@ -87,12 +89,24 @@ func printInit(w io.Writer, r initReport) {
 	block(w, r.mainCF...)
 	t("   Écrivez dans /etc/postfix/transport (créez le fichier) :", "   Write into /etc/postfix/transport (create the file):")
 	block(w, r.transport...)
+	t("   Écrivez dans /etc/postfix/virtual (créez le fichier) :", "   Write into /etc/postfix/virtual (create the file):")
+	block(w, r.virtual...)
+	to := r.postmaster
+	if to == "" {
+		to = deploy.PostmasterPlaceholder
+	}
+	t("   Ces deux adresses ne vont pas à tacit mais à %s : tout domaine qui reçoit du\n   courrier doit avoir un postmaster (RFC 5321), et c'est là qu'arrivent les plaintes et\n   les rapports des autres messageries.",
+		"   These two addresses go not to tacit but to %s: every domain that receives mail\n   must have a postmaster (RFC 5321), and that is where other mail providers send their\n   complaints and reports.", to)
+	if r.postmaster == "" {
+		t("   Un vrai serveur en a besoin : remplacez %s par votre propre adresse, sur\n   un autre domaine que %s (ou relancez tacit init avec --postmaster ADRESSE\n   --force).",
+			"   A real server needs them: replace %s with your own address, at another domain\n   than %s (or run tacit init again with --postmaster ADDRESS --force).", to, d)
+	}
 	t("   Puis faites relire ces fichiers à Postfix :", "   Then make Postfix read them:")
-	block(w, "postmap /etc/postfix/transport", "postfix reload")
+	block(w, "postmap /etc/postfix/transport", "postmap /etc/postfix/virtual", "postfix reload")
 	t("   %s ne doit pas figurer dans mydestination (la commande postconf mydestination\n   l'affiche) : pour Postfix, un domaine est soit livré sur cette machine, soit relayé,\n   pas les deux. S'il y figure parce que la machine porte ce nom, ajoutez aussi à la fin\n   de main.cf la ligne mydestination = localhost.",
 		"   %s must not be in mydestination (the command postconf mydestination shows it):\n   for Postfix, a domain is either delivered on this machine or relayed, not both. If it\n   is there because the machine has that name, also add the line mydestination = localhost\n   at the end of main.cf.", d)
-	t("   Pas de relais ouvert (un serveur qui achemine le courrier de n'importe qui) : Postfix\n   n'envoie ailleurs que le courrier venu de mynetworks (cette machine, donc tacit) ;\n   d'Internet, il n'accepte que les adresses de %s que tacit connaît\n   (reject_unverified_recipient : il le demande à tacit avant d'accepter). tacit n'écoute\n   que sur %s, n'accepte que les adresses de ses listes et ne diffuse qu'à leurs\n   membres ; il ne répond pas plus de %d fois par heure à une même adresse.",
-		"   No open relay (a server that carries anybody's mail): Postfix sends elsewhere only the\n   mail from mynetworks (this machine, so tacit); from the Internet it accepts only the\n   addresses of %s that tacit knows (reject_unverified_recipient: it asks\n   tacit before accepting). tacit listens on %s only, accepts only its lists'\n   addresses and distributes only to their members; it answers one address at most\n   %d times an hour.", d, r.cfg.SMTP.Listen, r.cfg.Delivery.MaxRepliesPerHour)
+	t("   Pas de relais ouvert (un serveur qui achemine le courrier de n'importe qui) : Postfix\n   n'envoie ailleurs que le courrier venu de mynetworks (cette machine, donc tacit) ;\n   d'Internet, il n'accepte pour %s que postmaster, abuse et les adresses\n   que tacit connaît (reject_unverified_recipient : il le demande à tacit avant\n   d'accepter). tacit n'écoute que sur %s, n'accepte que les adresses de ses listes et ne diffuse qu'à leurs\n   membres ; il ne répond pas plus de %d fois par heure à une même adresse.",
+		"   No open relay (a server that carries anybody's mail): Postfix sends elsewhere only the\n   mail from mynetworks (this machine, so tacit); from the Internet it accepts for %s\n   only postmaster, abuse and the addresses tacit knows (reject_unverified_recipient: it\n   asks tacit before accepting). tacit listens on %s only, accepts only its lists'\n   addresses and distributes only to their members; it answers one address at most\n   %d times an hour.", d, r.cfg.SMTP.Listen, r.cfg.Delivery.MaxRepliesPerHour)
 	fmt.Fprintln(w)
 
 	t("3. systemd : l'utilisateur tacit, qui doit pouvoir lire la configuration et la clé, puis\n   le service, démarré tout de suite et à chaque démarrage de la machine. Avec le paquet\n   .deb, l'utilisateur existe déjà (adduser le signale, ce n'est pas une erreur).",
