@@ -22,6 +22,8 @@ import (
 	"time"
 
 	msgdkim "github.com/emersion/go-msgauth/dkim"
+
+	"tacit/internal/smtpsink"
 )
 
 // docBlocks returns the fenced blocks of a Markdown page that follow a
@@ -129,7 +131,7 @@ func TestDeployDoc(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocks := docBlocks(t, string(page))
-	for _, name := range []string{"init", "init-package", "main.cf", "transport", "postfix-reload", "list", "propose", "confirm", "check"} {
+	for _, name := range []string{"init", "init-package", "main.cf", "transport", "virtual", "postfix-reload", "list", "propose", "confirm", "check"} {
 		if blocks[name] == "" {
 			t.Fatalf("docs/deploy.md has no block marked <!-- e2e: %s -->", name)
 		}
@@ -216,10 +218,11 @@ smtpd_tls_security_level = none
 		t.Fatalf("tacit init wrote %d keys in dkim/: %v", len(firstKey), firstKey)
 	}
 	got, intros := indentedBlocks(out)
-	if len(got) < 4 || !strings.Contains(intros[1], "/etc/postfix/main.cf") || !strings.Contains(intros[2], "/etc/postfix/transport") {
-		t.Fatalf("tacit init's output has not the DNS, main.cf, transport and reload blocks in that order:\n%s", out)
+	if len(got) < 5 || !strings.Contains(intros[1], "/etc/postfix/main.cf") || !strings.Contains(intros[2], "/etc/postfix/transport") ||
+		!strings.Contains(intros[3], "/etc/postfix/virtual") {
+		t.Fatalf("tacit init's output has not the DNS, main.cf, transport, virtual and reload blocks in that order:\n%s", out)
 	}
-	for i, name := range []string{"main.cf", "transport", "postfix-reload"} {
+	for i, name := range []string{"main.cf", "transport", "virtual", "postfix-reload"} {
 		if got[i+1] != blocks[name] {
 			t.Errorf("docs/deploy.md's %s block and tacit init's differ:\npage:\n%s\ntacit init:\n%s", name, blocks[name], got[i+1])
 		}
@@ -236,6 +239,11 @@ smtpd_tls_security_level = none
 	if dkimTXT == "" {
 		t.Fatalf("no DKIM record in tacit init's output:\n%s", out)
 	}
+	// With --postmaster, the DMARC reports go to postmaster@ the domain,
+	// which Postfix forwards to the administrator (checked below).
+	if !strings.Contains(got[0], `rua=mailto:postmaster@lists.example.org"`) {
+		t.Errorf("tacit init --postmaster: the DMARC record does not send reports to postmaster@lists.example.org:\n%s", got[0])
+	}
 
 	// Step 5: the page's Postfix lines, then its reload commands.
 	mainCF, err := os.ReadFile(filepath.Join(mta.conf, "main.cf"))
@@ -245,6 +253,7 @@ smtpd_tls_security_level = none
 	mta.write("main.cf", string(mainCF)+"\n# docs/deploy.md:\n"+r.subst.Replace(blocks["main.cf"]))
 	mta.write("transport", r.subst.Replace(blocks["transport"])+
 		"example.net smtp:["+hostOf(sink.Addr())+"]:"+portOf(sink.Addr())+"\n")
+	mta.write("virtual", r.subst.Replace(blocks["virtual"]))
 	// A second smtpd for which 127.0.0.1 is not in mynetworks: a client
 	// of the Internet, as far as Postfix can tell.
 	outside := freePort(t)
@@ -318,6 +327,7 @@ smtpd_tls_security_level = none
 		t.Errorf("proposal ls does not show the proposal:\n%s", ls)
 	}
 	checkNoRelay(t, outside)
+	checkPostmaster(t, outside, sink, mta, tacitAddr)
 	// Postfix's log: the post went to tacit through the transport line.
 	if !waitFor(5*time.Second, func() bool {
 		return regexp.MustCompile(`to=<jardin@lists\.example\.org>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:` +
@@ -375,7 +385,11 @@ func checkNoRelay(t *testing.T, addr string) {
 	for rcpt, code := range map[string]int{
 		"jardin@lists.example.org": 250,
 		"nobody@lists.example.org": 550,
-		"victim@elsewhere.example": 554,
+		// Forwarded to the administrator: Postfix's probe asks the
+		// administrator's server (the sink), not tacit.
+		"postmaster@lists.example.org": 250,
+		"abuse@lists.example.org":      250,
+		"victim@elsewhere.example":     554,
 	} {
 		err := c.Rcpt(rcpt)
 		var got int
@@ -391,5 +405,31 @@ func checkNoRelay(t *testing.T, addr string) {
 		if got != code {
 			t.Errorf("from outside, RCPT TO:<%s> got %d (%v), want %d", rcpt, got, err, code)
 		}
+	}
+}
+
+// checkPostmaster sends, as a stranger, a message to postmaster@ the list
+// domain: it reaches the administrator's mailbox (admin@example.net, the
+// page's --postmaster, whose server is the sink), and neither the
+// message nor Postfix's recipient probe goes to tacit.
+func checkPostmaster(t *testing.T, outside string, sink *smtpsink.Sink, mta *postfixMTA, tacitAddr string) {
+	t.Helper()
+	msg := "From: carol@example.net\r\nTo: postmaster@lists.example.org\r\nSubject: Plainte pour abus\r\n\r\nBonjour.\r\n"
+	if err := smtp.SendMail(outside, nil, "carol@example.net", []string{"postmaster@lists.example.org"}, []byte(msg)); err != nil {
+		t.Fatalf("a stranger's mail to postmaster@lists.example.org: %v", err)
+	}
+	if !waitFor(20*time.Second, func() bool {
+		for _, m := range sink.Messages() {
+			if headerOf(m.Data, "Subject") == "Plainte pour abus" && len(m.To) == 1 && m.To[0] == "admin@example.net" {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("the mail to postmaster@lists.example.org did not reach admin@example.net in 20s; Postfix's log:\n%s", mta.log())
+	}
+	tacitRelay := regexp.MustCompile(`to=<(postmaster|abuse)@lists\.example\.org>.*relay=[^ ]*:` + portOf(tacitAddr))
+	if l := tacitRelay.FindString(mta.log()); l != "" {
+		t.Errorf("Postfix handed postmaster@ or abuse@ to tacit: %s", l)
 	}
 }

@@ -68,3 +68,46 @@ func TestInitFiles(t *testing.T) {
 		t.Errorf("init --lang de accepted")
 	}
 }
+
+// tacit init --postmaster: Postfix forwards postmaster@ and abuse@ the
+// domain to the administrator, and DMARC reports go to postmaster@ the
+// domain; without it, a placeholder to replace and a warning; an
+// address at the list domain itself, which would go to tacit, refused.
+func TestInitPostmaster(t *testing.T) {
+	t.Parallel()
+	base := []string{"init", "--domain", "lists.example.org", "--lang", "en", "--selector", "s2026"}
+	var with, without strings.Builder
+	if err := run(append(base, "--dir", t.TempDir(), "--postmaster", "root@example.com"), &with, &strings.Builder{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(append(base, "--dir", t.TempDir()), &without, &strings.Builder{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		out       string
+		want, not []string
+	}{
+		{with.String(), []string{"    virtual_alias_maps = hash:/etc/postfix/virtual\n",
+			"Write into /etc/postfix/virtual", "    postmaster@lists.example.org root@example.com\n",
+			"    abuse@lists.example.org root@example.com\n", "    postmap /etc/postfix/virtual\n",
+			`rua=mailto:postmaster@lists.example.org"`}, []string{"admin@example.net", "A real server needs"}},
+		{without.String(), []string{"    postmaster@lists.example.org admin@example.net\n",
+			"A real server needs them: replace admin@example.net", `rua=mailto:postmaster@example.org"`}, nil},
+	} {
+		for _, w := range c.want {
+			if !strings.Contains(c.out, w) {
+				t.Errorf("init's output lacks %q:\n%s", w, c.out)
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(c.out, w) {
+				t.Errorf("init's output has %q:\n%s", w, c.out)
+			}
+		}
+	}
+	for _, bad := range []string{"postmaster@lists.example.org", "Admin@Lists.Example.ORG", "root", "a b@example.com"} {
+		if err := run(append(base, "--dir", t.TempDir(), "--postmaster", bad), &strings.Builder{}, &strings.Builder{}); err == nil {
+			t.Errorf("init --postmaster %q accepted", bad)
+		}
+	}
+}

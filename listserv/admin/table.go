@@ -141,7 +141,7 @@ func groupTable() []Group {
 				Summary: Text{
 					Fr: "faire tourner le serveur de listes : courrier entrant et sortant, archives, pages web, échéances (systemd le lance)",
 					En: "run the list server: mail in and out, archives, web pages, deadlines (systemd runs it)"}},
-			{Name: "init", Local: true, Usage: []string{"tacit init [--domain D] [--dir DIR]"},
+			{Name: "init", Local: true, Usage: []string{"tacit init [--domain D] [--dir DIR] [--postmaster ADDR]"},
 				Summary: Text{
 					Fr: "installer un serveur : écrire tacit.toml, un service systemd, une clé DKIM ; afficher les enregistrements DNS et les lignes pour Postfix",
 					En: "set up a server: write tacit.toml, a systemd unit, a DKIM key; print DNS records, Postfix lines"},
@@ -161,9 +161,12 @@ func groupTable() []Group {
 					{Name: "selector", Arg: "NAME", Help: Text{
 						Fr: "le nom de la nouvelle clé DKIM dans le DNS, son sélecteur (par défaut : tacit, l'année et le mois)",
 						En: "the name of the new DKIM key in DNS, its selector (default: tacit, the year and the month)"}},
+					{Name: "postmaster", Arg: "ADDR", Help: Text{
+						Fr: "votre propre adresse, où Postfix fait suivre postmaster@ et abuse@ du domaine (nécessaire pour un vrai serveur)",
+						En: "your own address, where Postfix forwards postmaster@ and abuse@ the domain (needed for a real server)"}},
 					{Name: "report-to", Arg: "ADDR", Help: Text{
-						Fr: "l'adresse qui reçoit les rapports DMARC (par défaut : postmaster du domaine parent)",
-						En: "the address that receives DMARC reports (default: postmaster at the parent domain)"}},
+						Fr: "l'adresse qui reçoit les rapports DMARC (par défaut : postmaster du domaine avec --postmaster, sinon du domaine parent)",
+						En: "the address that receives DMARC reports (default: postmaster at the domain with --postmaster, else at the parent domain)"}},
 					{Name: "binary", Arg: "PATH", Help: Text{
 						Fr: "le programme que lance le service (par défaut : celui-ci s'il est sous /usr ou /opt, sinon /usr/bin/tacit)",
 						En: "the program the unit runs (default: this one if under /usr or /opt, else /usr/bin/tacit)"}},
