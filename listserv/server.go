@@ -252,6 +252,7 @@ func New(o Options) (*Server, error) {
 	wk := webpos.Key(secret) // one-click positions, when HTTP is on
 	s.admin = admin.New(admin.Options{Store: o.Store, Domain: o.Domain, Language: o.Language, Now: o.Now,
 		Wake: s.wakeInbox, Location: o.Consensus.Location,
+		Authenticity: o.Authenticity, Authentication: o.Consensus.Authentication,
 		Settle: func(list string, number int, outcome, note string) error {
 			return s.proc.Settle(list, number, outcome, note)
 		},

@@ -306,7 +306,13 @@ func explain(cfg *config.Config, lang string, args []string, stdin io.Reader, st
 	if !errors.Is(err, admin.ErrNoServer) {
 		return err
 	}
-	o := admin.Options{Domain: cfg.Domain, Language: cfg.Language, Location: cfg.Location()}
+	trusted, err := cfg.TrustedRelays()
+	if err != nil {
+		return fmt.Errorf("smtp.trusted_relays: %w", err)
+	}
+	o := admin.Options{Domain: cfg.Domain, Language: cfg.Language, Location: cfg.Location(),
+		Authenticity:   dkim.Checker{Trusted: trusted, AuthservID: cfg.AuthservIDOrHost()},
+		Authentication: cfg.Consensus.Authentication}
 	if _, err := os.Stat(cfg.StorePath()); err == nil || cfg.Storage.Driver == storage.DriverPostgres {
 		store, err := storage.Open(cfg.StorePath(), storeOptions(cfg))
 		if err != nil {

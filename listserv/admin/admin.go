@@ -31,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	"tacit/listserv/dkim"
 	"tacit/storage"
 )
 
@@ -60,6 +61,12 @@ type Options struct {
 	// PeerAllowed says whether the socket serves a connection whose peer
 	// runs as uid; nil allows the server's own user and root only.
 	PeerAllowed func(uid uint32) bool
+	// Authenticity is the server's checker of senders (trusted relays,
+	// authserv-id), which `tacit explain` reads a message with, and
+	// Authentication the lists' default mode ("" means
+	// storage.AuthDKIMOrConfirm).
+	Authenticity   dkim.Checker
+	Authentication string
 }
 
 // Admin runs administration commands on a store.

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"tacit/listserv/classify"
+	"tacit/listserv/dkim"
+	"tacit/storage"
 )
 
 // maxExplained bounds the message `tacit explain` reads.
@@ -40,6 +42,7 @@ func (a *Admin) explain(args []string, w io.Writer) error {
 	if err != nil {
 		return a.errorf("explain : %w", "explain: %w", err)
 	}
+	e.Authentication = a.authentication(raw, e.List)
 	if *asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -57,4 +60,38 @@ func readBounded(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, maxExplained))
+}
+
+// authentication reads how the server would authenticate the sender of
+// raw, and what that means under the mode of list.
+func (a *Admin) authentication(raw []byte, list string) *classify.Authentication {
+	r := a.o.Authenticity.Read(raw)
+	mode := a.o.Authentication
+	if mode == "" {
+		mode = storage.AuthDKIMOrConfirm
+	}
+	if a.o.Store != nil && list != "" {
+		if l, err := a.o.Store.List(storage.NormalizeAddress(list)); err == nil {
+			switch {
+			case l.Authentication != "":
+				mode = l.Authentication
+			case l.RequireAuth:
+				mode = storage.AuthDKIM
+			}
+		}
+	}
+	return &classify.Authentication{Method: r.Method, Domain: r.Domain, Result: r.Result, DNSError: r.DNSError,
+		Mode: mode, Effect: authEffect(mode, r.Result)}
+}
+
+// authEffect is what mode makes of an authentication result: "counts",
+// "confirm" or "refused".
+func authEffect(mode, result string) string {
+	switch {
+	case result == dkim.ResultPass || mode == storage.AuthNone:
+		return "counts"
+	case mode == storage.AuthDKIM:
+		return "refused"
+	}
+	return "confirm"
 }

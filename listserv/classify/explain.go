@@ -58,6 +58,29 @@ type Explanation struct {
 	// DecodeError says why the body could not be decoded (the raw body
 	// was read instead).
 	DecodeError string `json:"decode_error,omitempty"`
+	// Authentication is what tacit concludes about the sender from the
+	// message as given, and what that means on the list; nil when it was
+	// not checked.
+	Authentication *Authentication `json:"authentication,omitempty"`
+}
+
+// Authentication is the authentication reading of `tacit explain`.
+type Authentication struct {
+	// Method is "relay" (a trusted relay's Authentication-Results),
+	// "dkim" (a DKIM signature aligned with From) or "none".
+	Method string `json:"method"`
+	// Domain is the From domain.
+	Domain string `json:"domain"`
+	// Result is "pass", "fail", "none" or "temperror" (the DNS did not
+	// answer; DNSError says how).
+	Result   string `json:"result"`
+	DNSError string `json:"dns_error,omitempty"`
+	// Mode is the list's authentication mode ("dkim-or-confirm", "dkim",
+	// "none") and Effect what it makes of Result: "counts" (at once),
+	// "confirm" (a confirmation question is sent to the From address) or
+	// "refused".
+	Mode   string `json:"mode"`
+	Effect string `json:"effect"`
 }
 
 // ExplainOptions say how to read a message for `tacit explain`.
@@ -217,5 +240,46 @@ func (e Explanation) WriteText(w io.Writer, lang string) {
 	if e.NoPosition {
 		say("position :      aucune : l'expéditeur reçoit une aide en privé ; comptée comme une réponse sans position\n",
 			"position:  none: the sender gets a private hint; counted as a reply without position\n")
+	}
+	if e.Authentication != nil {
+		e.Authentication.writeText(say)
+	}
+}
+
+// writeText writes the authentication reading with say (French, English).
+func (a *Authentication) writeText(say func(fr, en string, args ...any)) {
+	switch {
+	case a.Method == "relay" && a.Result == "pass":
+		say("authentification : réussie pour %s d'après l'Authentication-Results de votre relais de confiance"+
+			" (valable seulement si le message est passé par ce relais)\n",
+			"authentication: passed for %s by your trusted relay's Authentication-Results"+
+				" (only if the message came through your trusted relay)\n", a.Domain)
+	case a.Method == "relay":
+		say("authentification : échec pour %s d'après l'Authentication-Results de votre relais de confiance"+
+			" (si le message est passé par ce relais)\n",
+			"authentication: failed for %s by your trusted relay's Authentication-Results"+
+				" (if the message came through your trusted relay)\n", a.Domain)
+	case a.Result == "pass":
+		say("authentification : signature DKIM valide de %s\n", "authentication: valid DKIM signature of %s\n", a.Domain)
+	case a.Result == "temperror":
+		say("authentification : signature DKIM de %s non vérifiée, le DNS n'a pas répondu (%s) ; le serveur réessaiera\n",
+			"authentication: DKIM signature of %s not checked, the DNS did not answer (%s); the server will try again\n",
+			a.Domain, a.DNSError)
+	case a.Result == "fail":
+		say("authentification : signature DKIM de %s invalide\n", "authentication: invalid DKIM signature of %s\n", a.Domain)
+	default:
+		say("authentification : aucune (ni signature DKIM de %s, ni résultat d'un relais de confiance)\n",
+			"authentication: none (no DKIM signature of %s, no trusted relay's result)\n", a.Domain)
+	}
+	switch a.Effect {
+	case "counts":
+		say("effet :         (mode %s) la proposition ou les commandes comptent aussitôt\n",
+			"effect:    (mode %s) the proposal or the commands count at once\n", a.Mode)
+	case "confirm":
+		say("effet :         (mode %s) une question de confirmation est envoyée à l'expéditeur ; rien ne compte avant sa réponse\n",
+			"effect:    (mode %s) a confirmation question is sent to the sender; nothing counts before the answer\n", a.Mode)
+	default:
+		say("effet :         (mode %s) refusé : la proposition ou les commandes ne comptent pas ; l'expéditeur est prévenu en privé\n",
+			"effect:    (mode %s) refused: the proposal or the commands do not count; the sender is told privately\n", a.Mode)
 	}
 }
