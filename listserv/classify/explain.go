@@ -243,6 +243,10 @@ func (e Explanation) WriteText(w io.Writer, lang string) {
 	}
 	if e.Authentication != nil {
 		e.Authentication.writeText(say)
+		if e.Kind == Post {
+			say("                (pour une proposition ou une réponse : ce message ordinaire ne décide rien)\n",
+				"           (for a proposal or a reply: this plain post decides nothing)\n")
+		}
 	}
 }
 
