@@ -91,21 +91,7 @@ func (d *decRig) writeConfig() {
 // start runs `tacit serve`, on new ports when another test took one.
 func (d *decRig) start(t *testing.T) {
 	t.Helper()
-	var logs string
-	for try := 0; try < 5; try++ {
-		if try > 0 {
-			d.writeConfig()
-		}
-		p, out := startProc(t, d.in.dir, "--config", d.in.cfgPath, "serve")
-		if p != nil {
-			d.p = p
-			return
-		}
-		if logs = out; !strings.Contains(out, "address already in use") {
-			break
-		}
-	}
-	t.Fatalf("tacit serve exited before listening; logs:\n%s", logs)
+	d.p = serveRetrying(t, d.in, d.writeConfig)
 }
 
 // propose sends a proposal from author and waits until every member has

@@ -295,21 +295,29 @@ func (p *proc) stop() {
 // another test may take the port between freePort and the bind.
 func (in *instance) start() *proc {
 	in.t.Helper()
+	return serveRetrying(in.t, in, func() { in.writeConfig(freePort(in.t)) })
+}
+
+// serveRetrying runs `tacit serve` on in's configuration. When another
+// test took one of its ports between freePort and the bind, it calls
+// newPorts, which writes the configuration again on other ports, and
+// tries again, five times at most.
+func serveRetrying(t testing.TB, in *instance, newPorts func()) *proc {
+	t.Helper()
 	var logs string
 	for try := 0; try < 5; try++ {
 		if try > 0 {
-			in.writeConfig(freePort(in.t))
+			newPorts()
 		}
-		p, out := startProc(in.t, in.dir, "--config", in.cfgPath, "serve")
+		p, out := startProc(t, in.dir, "--config", in.cfgPath, "serve")
 		if p != nil {
 			return p
 		}
-		logs = out
-		if !strings.Contains(out, "address already in use") {
+		if logs = out; !strings.Contains(out, "address already in use") {
 			break
 		}
 	}
-	in.t.Fatalf("tacit serve exited before listening; logs:\n%s", logs)
+	t.Fatalf("tacit serve exited before listening; logs:\n%s", logs)
 	return nil
 }
 

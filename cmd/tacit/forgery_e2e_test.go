@@ -76,19 +76,8 @@ func (r *fgRig) writeConfig() {
 // start runs `tacit serve`, on new ports when another test took one.
 func (r *fgRig) start(t *testing.T) {
 	t.Helper()
-	var logs string
-	for try := 0; try < 5; try++ {
-		r.writeConfig()
-		p, out := startProc(t, r.in.dir, "--config", r.in.cfgPath, "serve")
-		if p != nil {
-			r.p = p
-			return
-		}
-		if logs = out; !strings.Contains(out, "address already in use") {
-			break
-		}
-	}
-	t.Fatalf("tacit serve exited before listening; logs:\n%s", logs)
+	r.writeConfig()
+	r.p = serveRetrying(t, r.in, r.writeConfig)
 }
 
 // viaPostfix sends raw into the operator's Postfix, envelope sender from.

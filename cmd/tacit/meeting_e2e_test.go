@@ -62,21 +62,7 @@ func (r *meetRig) writeConfig() {
 // start runs `tacit serve`, on new ports when another test took one.
 func (r *meetRig) start(t *testing.T) {
 	t.Helper()
-	var logs string
-	for try := 0; try < 5; try++ {
-		if try > 0 {
-			r.writeConfig()
-		}
-		p, out := startProc(t, r.in.dir, "--config", r.in.cfgPath, "serve")
-		if p != nil {
-			r.p = p
-			return
-		}
-		if logs = out; !strings.Contains(out, "address already in use") {
-			break
-		}
-	}
-	t.Fatalf("tacit serve exited before listening; logs:\n%s", logs)
+	r.p = serveRetrying(t, r.in, r.writeConfig)
 }
 
 // meetShown is what `tacit proposal show LIST#N --json` says of a decision.

@@ -47,17 +47,8 @@ func newTLSRig(t *testing.T, o tlsSetup) *tlsRig {
 	r.writeConfig()
 	r.in.mustCLI("list", "create", "jardin", "--from-rewrite", "never", "--public-register")
 	r.in.mustCLI("member", "add", "jardin", "alice@example.org", "bob@example.org")
-	for try := 0; ; try++ {
-		p, logs := startProc(t, r.in.dir, "--config", r.in.cfgPath, "serve")
-		if p != nil {
-			r.p = p
-			return r
-		}
-		if try == 4 || !strings.Contains(logs, "address already in use") {
-			t.Fatalf("tacit serve exited before listening; logs:\n%s", logs)
-		}
-		r.writeConfig()
-	}
+	r.p = serveRetrying(t, r.in, r.writeConfig)
+	return r
 }
 
 // writeConfig writes the configuration with new free ports.
