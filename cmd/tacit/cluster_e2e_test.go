@@ -7,9 +7,12 @@ package main
 // restart loses nothing that was acknowledged.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"mime"
+	"net/mail"
+	"slices"
 	"net/textproto"
 	"strings"
 	"sync"
@@ -57,6 +60,40 @@ func received(s *smtpsink.Sink, sub string) map[string]int {
 	return out
 }
 
+// copyOf returns the copy the sink received for rcpt whose Subject
+// contains sub.
+func copyOf(t *testing.T, s *smtpsink.Sink, rcpt, sub string) []byte {
+	t.Helper()
+	for _, m := range s.Messages() {
+		if strings.Contains(decodedHeader(m.Data, "Subject"), sub) && slices.Contains(m.To, rcpt) {
+			return m.Data
+		}
+	}
+	t.Fatalf("%s got no copy of %q", rcpt, sub)
+	return nil
+}
+
+// plainReply is what a mail client sends when from presses Reply on raw
+// and writes body: to Reply-To, else From, in the thread, "Re: " and the
+// Subject. It returns the address the reply goes to and the reply.
+func plainReply(t *testing.T, raw []byte, from, body string) (string, []byte) {
+	t.Helper()
+	orig, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := replyAddress(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(orig.Header.Get("Message-Id"))
+	refs := strings.TrimSpace(strings.TrimSpace(orig.Header.Get("References")) + " " + id)
+	msg := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@example.org>\r\n"+
+		"In-Reply-To: %s\r\nReferences: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s",
+		from, to[0].Address, mime.QEncoding.Encode("utf-8", "Re: "+decodedHeader(raw, "Subject")), randomHex(8), id, refs, body)
+	return to[0].Address, []byte(msg)
+}
+
 // (a) A proposal posted to node A, a supporting reply to node B, both
 // nodes ticking every second when it falls due: it is adopted once, and
 // every member gets one adoption notice.
@@ -80,9 +117,9 @@ func TestClusterDecidesEachProposalOnce(t *testing.T) {
 	if !waitFor(10*time.Second, func() bool { return received(sink, "[PROPOSITION #1]")["dan@example.org"] == 1 }) {
 		t.Fatal("the proposal was not distributed")
 	}
-	reply := "From: carol@example.org\r\nTo: jardin@lists.test\r\nSubject: Re: [jardin] [PROPOSITION #1] Composteur\r\n" +
-		"Message-ID: <c1@example.org>\r\nIn-Reply-To: <prop@example.org>\r\nReferences: <prop@example.org>\r\n\r\n+1\r\n"
-	if err := sendMail(b.smtpAddr, "carol@example.org", []string{"jardin@lists.test"}, []byte(reply), 10*time.Second); err != nil {
+	// Carol presses Reply on her copy, and her mail reaches node B.
+	to, reply := plainReply(t, copyOf(t, sink, "carol@example.org", "[PROPOSITION #1]"), "carol@example.org", "+1\r\n")
+	if err := sendMail(b.smtpAddr, "carol@example.org", []string{to}, reply, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	adopted := func() bool {
