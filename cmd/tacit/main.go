@@ -153,20 +153,23 @@ func adminCommand(cfg *config.Config, lang string, args []string, stdout io.Writ
 		return err
 	}
 	defer store.Close()
+	offline := offlineOptions(cfg, store)
 	a := admin.New(admin.Options{Store: store, Domain: cfg.Domain, Language: cfg.Language, Location: cfg.Location(),
 		Settle: func(list string, number int, outcome, note string) error {
-			return listserv.Settle(listserv.Options{Store: store, Domain: cfg.Domain, Language: cfg.Language,
-				SMTP: listserv.SMTPOptions{Hostname: cfg.SMTP.Hostname}, HTTPBaseURL: cfg.HTTP.BaseURL,
-				HTTPListen: cfg.HTTP.Listen, Consensus: listserv.ConsensusOptions{Location: cfg.Location()},
-				VERP: cfg.Delivery.VERP}, list, number, outcome, note)
+			return listserv.Settle(offline, list, number, outcome, note)
 		},
-		SendDigest: func(list string) (int, error) {
-			return listserv.SendDigest(listserv.Options{Store: store, Domain: cfg.Domain, Language: cfg.Language,
-				SMTP: listserv.SMTPOptions{Hostname: cfg.SMTP.Hostname}, HTTPBaseURL: cfg.HTTP.BaseURL,
-				HTTPListen: cfg.HTTP.Listen, Consensus: listserv.ConsensusOptions{Location: cfg.Location()},
-				VERP: cfg.Delivery.VERP, Delivery: listserv.DeliveryOptions{DigestTime: cfg.Delivery.DigestTime}}, list)
-		}})
+		SendDigest: func(list string) (int, error) { return listserv.SendDigest(offline, list) }})
 	return a.ExecuteIn(ctx, lang, args, stdout)
+}
+
+// offlineOptions are the server's options an admin command needs to
+// write a notice itself when no server runs: the list's addresses and
+// headers, links, dates, VERP and the digest's hour.
+func offlineOptions(cfg *config.Config, store *storage.Store) listserv.Options {
+	return listserv.Options{Store: store, Domain: cfg.Domain, Language: cfg.Language,
+		SMTP: listserv.SMTPOptions{Hostname: cfg.SMTP.Hostname}, HTTPBaseURL: cfg.HTTP.BaseURL,
+		HTTPListen: cfg.HTTP.Listen, Consensus: listserv.ConsensusOptions{Location: cfg.Location()},
+		VERP: cfg.Delivery.VERP, Delivery: listserv.DeliveryOptions{DigestTime: cfg.Delivery.DigestTime}}
 }
 
 // serve runs the server until SIGINT or SIGTERM, with the garbage
