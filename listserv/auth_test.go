@@ -2,11 +2,6 @@ package listserv
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"io"
 	"strings"
@@ -15,6 +10,7 @@ import (
 
 	msgdkim "github.com/emersion/go-msgauth/dkim"
 
+	"tacit/internal/testkey"
 	"tacit/listserv/dkim"
 	"tacit/storage"
 )
@@ -33,16 +29,12 @@ func (r txtRecords) lookup(name string) ([]string, error) {
 
 func dkimKey(t *testing.T, domain string, dns map[string]string) *dkim.Signer {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	key, record := testkey.Ed25519(t)
+	s, err := dkim.NewSigner(domain, "sel", key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, _ := x509.MarshalPKCS8PrivateKey(priv)
-	s, err := dkim.NewSigner(domain, "sel", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dns["sel._domainkey."+domain] = "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)
+	dns["sel._domainkey."+domain] = record
 	return s
 }
 

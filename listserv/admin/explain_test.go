@@ -2,12 +2,7 @@ package admin
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"net"
 	"net/netip"
 	"os"
@@ -15,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"tacit/internal/testkey"
 	"tacit/listserv/dkim"
 	"tacit/storage"
 )
@@ -23,19 +19,12 @@ import (
 // key: name → TXT record.
 func testKey(t *testing.T, domain string, dns map[string]string) *dkim.Signer {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	key, record := testkey.Ed25519(t)
+	s, err := dkim.NewSigner(domain, "sel", key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := dkim.NewSigner(domain, "sel", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dns["sel._domainkey."+domain] = "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)
+	dns["sel._domainkey."+domain] = record
 	return s
 }
 

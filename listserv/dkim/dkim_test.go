@@ -1,30 +1,18 @@
 package dkim
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"tacit/internal/testkey"
 )
 
 // keyFor makes a key, its PEM, and a DNS that publishes it for domain.
 func keyFor(t *testing.T, domain string) ([]byte, func(string) ([]string, error)) {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	record := "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)
+	pemKey, record := testkey.Ed25519(t)
 	return pemKey, func(name string) ([]string, error) {
 		if name == "sel._domainkey."+domain {
 			return []string{record}, nil
