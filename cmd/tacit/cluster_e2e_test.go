@@ -14,6 +14,7 @@ import (
 	"net/mail"
 	"net/textproto"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +28,7 @@ import (
 // socket, logs), the shared database and the shared relay.
 func clusterNode(t *testing.T, dsn, relay, extra string) *instance {
 	t.Helper()
-	in := &instance{t: t, dir: t.TempDir(), mode: "relay", relay: relay}
+	in := &instance{t: t, dir: t.TempDir(), mode: "relay", relay: relay, http: true}
 	in.cfgPath = in.dir + "/tacit.toml"
 	// [delivery] is the last table writeConfig writes: its keys first.
 	in.extra = "lease = \"2s\"\n" + extra + fmt.Sprintf("\n[storage]\ndriver = \"postgres\"\ndsn = %q\n", dsn)
@@ -134,9 +135,16 @@ func TestClusterDecidesEachProposalOnce(t *testing.T) {
 	if !waitFor(20*time.Second, adopted) {
 		t.Fatalf("no adoption notice to every member: %v", received(sink, "[ADOPTÉE #1]"))
 	}
-	// Both nodes go on ticking: nothing more may come within three
-	// ticks of each (a window to watch, not a condition to wait on).
-	waitFor(3*time.Second, func() bool { return false })
+	// Both nodes go on ticking: nothing more may come within three more
+	// ticks of each.
+	ticks := func(n *instance) int {
+		v, _ := strconv.Atoi(metricAt(t, n.httpAddr, "tacit_engine_tick_duration_seconds_count"))
+		return v
+	}
+	ta, tb := ticks(a), ticks(b)
+	if !waitFor(15*time.Second, func() bool { return ticks(a) >= ta+3 && ticks(b) >= tb+3 }) {
+		t.Fatalf("the nodes stopped ticking: %d and %d ticks after %d and %d", ticks(a), ticks(b), ta, tb)
+	}
 	for _, m := range members {
 		if n := received(sink, "[ADOPTÉE #1]")[m]; n != 1 {
 			t.Errorf("%s got %d adoption notices, want 1", m, n)

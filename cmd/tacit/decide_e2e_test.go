@@ -473,7 +473,14 @@ func TestDecideAmendmentAnnounced(t *testing.T) {
 // metric returns the value of a Prometheus sample, "" when absent.
 func (d *decRig) metric(t *testing.T, name string) string {
 	t.Helper()
-	resp, err := http.Get("http://" + d.httpAddr + "/metrics")
+	return metricAt(t, d.httpAddr, name)
+}
+
+// metricAt returns the value of a Prometheus sample of the tacit whose
+// HTTP listens on addr, "" when absent.
+func metricAt(t *testing.T, addr, name string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatalf("GET /metrics: %v", err)
 	}
