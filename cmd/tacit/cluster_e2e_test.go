@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"tacit/internal/pgtest"
 	"tacit/internal/smtpsink"
 	"tacit/storage"
@@ -110,6 +113,8 @@ func TestClusterDecidesEachProposalOnce(t *testing.T) {
 		n.http = true
 		n.writeConfig(freePort(t))
 	}
+	b.imapAddr = freePort(t) // B's archive shows what A archived
+	b.writeConfig(freePort(t))
 	members := []string{"alice@example.org", "bob@example.org", "carol@example.org", "dan@example.org"}
 	clusterList(t, a, members)
 	a.start()
@@ -123,6 +128,38 @@ func TestClusterDecidesEachProposalOnce(t *testing.T) {
 	if !waitFor(10*time.Second, func() bool { return received(sink, "[PROPOSITION #1]")["dan@example.org"] == 1 }) {
 		t.Fatal("the proposal was not distributed")
 	}
+	// Over IMAP on node B, Carol's archive holds the proposal node A took.
+	pass := strings.TrimSpace(b.mustCLI("member", "passwd", "jardin@lists.test", "carol@example.org"))
+	cl, err := imapclient.DialInsecure(b.imapAddr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Login("carol@example.org", pass).Wait(); err != nil {
+		t.Fatalf("IMAP login on node B: %v", err)
+	}
+	var subjects []string
+	if !waitFor(10*time.Second, func() bool {
+		subjects = nil
+		sd, err := cl.Select("jardin", &imap.SelectOptions{ReadOnly: true}).Wait()
+		if err != nil || sd.NumMessages == 0 {
+			return false
+		}
+		var set imap.SeqSet
+		set.AddRange(1, sd.NumMessages)
+		msgs, err := cl.Fetch(set, &imap.FetchOptions{Envelope: true}).Collect()
+		if err != nil {
+			return false
+		}
+		for _, m := range msgs {
+			subjects = append(subjects, m.Envelope.Subject)
+		}
+		return slices.ContainsFunc(subjects, func(s string) bool { return strings.Contains(s, "Composteur") })
+	}) {
+		t.Errorf("node B's IMAP archive holds %q, not the proposal node A took", subjects)
+	}
+	_ = cl.Logout().Wait()
+
 	// Carol presses Reply on her copy, and her mail reaches node B.
 	to, reply := plainReply(t, copyOf(t, sink, "carol@example.org", "[PROPOSITION #1]"), "carol@example.org", "+1\r\n")
 	if err := sendMail(b.smtpAddr, "carol@example.org", []string{to}, reply, 10*time.Second); err != nil {
