@@ -131,11 +131,11 @@ func TestExplainAuthentication(t *testing.T) {
 	if got := explainJSON(mk(nil), relayed); got.Method != "none" || got.Effect != "confirm" {
 		t.Errorf("no trusted relay configured: authentication %+v", got)
 	}
-	if out := explainText(a, "", relayed); !strings.Contains(out, "authentification : réussie pour example.org") ||
+	if out := explainText(a, "", relayed); !strings.Contains(out, "expéditeur :    vérifié (domaine example.org)") ||
 		!strings.Contains(out, "passé par ce relais") || !strings.Contains(out, "comptent aussitôt") {
 		t.Errorf("French text of a relay's pass:\n%s", out)
 	}
-	if out := explainText(a, "en", write("unsigned.eml", reply)); !strings.Contains(out, "authentication: none") ||
+	if out := explainText(a, "en", write("unsigned.eml", reply)); !strings.Contains(out, "sender:    not verified (domain example.org): no DKIM") ||
 		!strings.Contains(out, "a confirmation question is sent") {
 		t.Errorf("English text of an unsigned reply:\n%s", out)
 	}

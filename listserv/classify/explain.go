@@ -251,39 +251,45 @@ func (e Explanation) WriteText(w io.Writer, lang string) {
 }
 
 // writeText writes the authentication reading with say (French, English).
+// Its labels are as wide as the other lines' ("expéditeur :", "sender:").
 func (a *Authentication) writeText(say func(fr, en string, args ...any)) {
 	switch {
 	case a.Method == "relay" && a.Result == "pass":
-		say("authentification : réussie pour %s d'après l'Authentication-Results de votre relais de confiance"+
-			" (valable seulement si le message est passé par ce relais)\n",
-			"authentication: passed for %s by your trusted relay's Authentication-Results"+
-				" (only if the message came through your trusted relay)\n", a.Domain)
+		say("expéditeur :    vérifié (domaine %s) d'après l'en-tête Authentication-Results de votre relais de confiance"+
+			" (smtp.trusted_relays) ; vrai seulement si le message est bien passé par ce relais\n",
+			"sender:    verified (domain %s) by your trusted relay's Authentication-Results (smtp.trusted_relays);"+
+				" true only if the message came through that relay\n", a.Domain)
 	case a.Method == "relay":
-		say("authentification : échec pour %s d'après l'Authentication-Results de votre relais de confiance"+
-			" (si le message est passé par ce relais)\n",
-			"authentication: failed for %s by your trusted relay's Authentication-Results"+
-				" (if the message came through your trusted relay)\n", a.Domain)
+		say("expéditeur :    non vérifié (domaine %s) d'après l'en-tête Authentication-Results de votre relais de confiance"+
+			" (smtp.trusted_relays), si le message est bien passé par ce relais\n",
+			"sender:    not verified (domain %s) by your trusted relay's Authentication-Results (smtp.trusted_relays),"+
+				" if the message came through that relay\n", a.Domain)
 	case a.Result == "pass":
-		say("authentification : signature DKIM valide de %s\n", "authentication: valid DKIM signature of %s\n", a.Domain)
+		say("expéditeur :    vérifié (domaine %s) : le message porte une signature DKIM valide de ce domaine\n",
+			"sender:    verified (domain %s): the message has a valid DKIM signature of that domain\n", a.Domain)
 	case a.Result == "temperror":
-		say("authentification : signature DKIM de %s non vérifiée, le DNS n'a pas répondu (%s) ; le serveur réessaiera\n",
-			"authentication: DKIM signature of %s not checked, the DNS did not answer (%s); the server will try again\n",
-			a.Domain, a.DNSError)
+		say("expéditeur :    pas encore vérifié (domaine %s) : la signature DKIM n'a pas pu être contrôlée, le DNS n'a pas répondu (%s) ;"+
+			" le serveur réessaiera plus tard\n",
+			"sender:    not verified yet (domain %s): the DKIM signature could not be checked, the DNS did not answer (%s);"+
+				" the server will try again later\n", a.Domain, a.DNSError)
 	case a.Result == "fail":
-		say("authentification : signature DKIM de %s invalide\n", "authentication: invalid DKIM signature of %s\n", a.Domain)
+		say("expéditeur :    non vérifié (domaine %s) : la signature DKIM de ce domaine n'est pas valable\n",
+			"sender:    not verified (domain %s): the DKIM signature of that domain is not valid\n", a.Domain)
 	default:
-		say("authentification : aucune (ni signature DKIM de %s, ni résultat d'un relais de confiance)\n",
-			"authentication: none (no DKIM signature of %s, no trusted relay's result)\n", a.Domain)
+		say("expéditeur :    non vérifié (domaine %s) : ni signature DKIM de ce domaine, ni résultat d'un relais de confiance\n",
+			"sender:    not verified (domain %s): no DKIM signature of that domain, no trusted relay's result\n", a.Domain)
 	}
 	switch a.Effect {
 	case "counts":
-		say("effet :         (mode %s) la proposition ou les commandes comptent aussitôt\n",
-			"effect:    (mode %s) the proposal or the commands count at once\n", a.Mode)
+		say("effet :         (liste en mode %s) la proposition ou les commandes comptent aussitôt\n",
+			"effect:    (list in mode %s) the proposal or the commands count at once\n", a.Mode)
 	case "confirm":
-		say("effet :         (mode %s) une question de confirmation est envoyée à l'expéditeur ; rien ne compte avant sa réponse\n",
-			"effect:    (mode %s) a confirmation question is sent to the sender; nothing counts before the answer\n", a.Mode)
+		say("effet :         (liste en mode %s) l'expéditeur reçoit d'abord un message lui demandant de confirmer"+
+			" qu'il en est l'auteur ; rien ne compte avant sa réponse\n",
+			"effect:    (list in mode %s) a confirmation question is sent to the sender first; nothing counts before the answer\n", a.Mode)
 	default:
-		say("effet :         (mode %s) refusé : la proposition ou les commandes ne comptent pas ; l'expéditeur est prévenu en privé\n",
-			"effect:    (mode %s) refused: the proposal or the commands do not count; the sender is told privately\n", a.Mode)
+		say("effet :         (liste en mode %s) refusé : la proposition ou les commandes ne comptent pas ;"+
+			" l'expéditeur en est averti par un message privé\n",
+			"effect:    (list in mode %s) refused: the proposal or the commands do not count; the sender is told privately\n", a.Mode)
 	}
 }
