@@ -137,7 +137,7 @@ func parseInit(args []string, lang string) (initOptions, error) {
 				"init: --postmaster %q: give an address, for example --postmaster you@example.net", o.postmaster)
 		}
 		if strings.EqualFold(strings.TrimSuffix(dom, "."), o.domain) {
-			return o, errorf("init : --postmaster %q : le courrier de %s va à tacit ; donner l'adresse de l'administrateur sur un autre domaine",
+			return o, errorf("init : --postmaster %q : le courrier de %s va à tacit ; donnez l'adresse de l'administrateur, sur un autre domaine",
 				"init: --postmaster %q: the mail of %s goes to tacit; give the administrator's address at another domain", o.postmaster, o.domain)
 		}
 		if o.reportTo == "" {

@@ -95,17 +95,17 @@ func printInit(w io.Writer, r initReport) {
 	if to == "" {
 		to = deploy.PostmasterPlaceholder
 	}
-	t("   Ces deux adresses ne vont pas à tacit mais à %s : tout domaine qui reçoit du\n   courrier doit avoir un postmaster (RFC 5321), et c'est là qu'arrivent les plaintes et\n   les rapports des autres messageries.",
-		"   These two addresses go not to tacit but to %s: every domain that receives mail\n   must have a postmaster (RFC 5321), and that is where other mail providers send their\n   complaints and reports.", to)
+	t("   Le courrier écrit à postmaster@%[1]s ou à abuse@%[1]s\n   ne va pas à tacit mais à %[2]s. Tout domaine qui reçoit du courrier doit\n   avoir une adresse postmaster (le responsable de la messagerie ; c'est une règle\n   d'Internet, la RFC 5321) : c'est là que les autres messageries envoient leurs\n   plaintes, leurs signalements d'abus et leurs rapports.",
+		"   Mail to postmaster@%[1]s or abuse@%[1]s\n   goes not to tacit but to %[2]s: every domain that receives mail must have\n   a postmaster (RFC 5321), and that is where other mail providers send their\n   complaints and reports.", d, to)
 	if r.postmaster == "" {
-		t("   Un vrai serveur en a besoin : remplacez %s par votre propre adresse, sur\n   un autre domaine que %s (ou relancez tacit init avec --postmaster ADRESSE\n   --force).",
+		t("   %[1]s n'est qu'un exemple : remplacez-le, dans /etc/postfix/virtual,\n   par votre propre adresse, prise sur un autre domaine que %[2]s\n   (tout le courrier de %[2]s va à tacit, qui n'a pas de boîte aux lettres).\n   Ou relancez tacit init avec --postmaster ADRESSE --force.",
 			"   A real server needs them: replace %s with your own address, at another domain\n   than %s (or run tacit init again with --postmaster ADDRESS --force).", to, d)
 	}
 	t("   Puis faites relire ces fichiers à Postfix :", "   Then make Postfix read them:")
 	block(w, "postmap /etc/postfix/transport", "postmap /etc/postfix/virtual", "postfix reload")
 	t("   %s ne doit pas figurer dans mydestination (la commande postconf mydestination\n   l'affiche) : pour Postfix, un domaine est soit livré sur cette machine, soit relayé,\n   pas les deux. S'il y figure parce que la machine porte ce nom, ajoutez aussi à la fin\n   de main.cf la ligne mydestination = localhost.",
 		"   %s must not be in mydestination (the command postconf mydestination shows it):\n   for Postfix, a domain is either delivered on this machine or relayed, not both. If it\n   is there because the machine has that name, also add the line mydestination = localhost\n   at the end of main.cf.", d)
-	t("   Pas de relais ouvert (un serveur qui achemine le courrier de n'importe qui) : Postfix\n   n'envoie ailleurs que le courrier venu de mynetworks (cette machine, donc tacit) ;\n   d'Internet, il n'accepte pour %s que postmaster, abuse et les adresses\n   que tacit connaît (reject_unverified_recipient : il le demande à tacit avant\n   d'accepter). tacit n'écoute que sur %s, n'accepte que les adresses de ses listes et ne diffuse qu'à leurs\n   membres ; il ne répond pas plus de %d fois par heure à une même adresse.",
+	t("   Pas de relais ouvert (un serveur qui achemine le courrier de n'importe qui) : Postfix\n   n'envoie ailleurs que le courrier venu de mynetworks (cette machine, donc tacit) ;\n   d'Internet, il n'accepte pour %s que postmaster, abuse et les adresses\n   que tacit connaît (reject_unverified_recipient : il le demande à tacit avant\n   d'accepter). tacit n'écoute que sur %s, n'accepte que les adresses\n   de ses listes et ne diffuse qu'à leurs membres ; il ne répond pas plus de %d fois\n   par heure à une même adresse.",
 		"   No open relay (a server that carries anybody's mail): Postfix sends elsewhere only the\n   mail from mynetworks (this machine, so tacit); from the Internet it accepts for %s\n   only postmaster, abuse and the addresses tacit knows (reject_unverified_recipient: it\n   asks tacit before accepting). tacit listens on %s only, accepts only its lists'\n   addresses and distributes only to their members; it answers one address at most\n   %d times an hour.", d, r.cfg.SMTP.Listen, r.cfg.Delivery.MaxRepliesPerHour)
 	fmt.Fprintln(w)
 

@@ -162,10 +162,10 @@ func groupTable() []Group {
 						Fr: "le nom de la nouvelle clé DKIM dans le DNS, son sélecteur (par défaut : tacit, l'année et le mois)",
 						En: "the name of the new DKIM key in DNS, its selector (default: tacit, the year and the month)"}},
 					{Name: "postmaster", Arg: "ADDR", Help: Text{
-						Fr: "votre propre adresse, où Postfix fait suivre postmaster@ et abuse@ du domaine (nécessaire pour un vrai serveur)",
+						Fr: "votre propre adresse, sur un autre domaine : Postfix y fait suivre le courrier écrit à postmaster@ et abuse@ du domaine des listes (indispensable sur un vrai serveur)",
 						En: "your own address, where Postfix forwards postmaster@ and abuse@ the domain (needed for a real server)"}},
 					{Name: "report-to", Arg: "ADDR", Help: Text{
-						Fr: "l'adresse qui reçoit les rapports DMARC (par défaut : postmaster du domaine avec --postmaster, sinon du domaine parent)",
+						Fr: "l'adresse qui reçoit les rapports DMARC (par défaut : postmaster@ du domaine des listes avec --postmaster, sinon postmaster@ du domaine parent)",
 						En: "the address that receives DMARC reports (default: postmaster at the domain with --postmaster, else at the parent domain)"}},
 					{Name: "binary", Arg: "PATH", Help: Text{
 						Fr: "le programme que lance le service (par défaut : celui-ci s'il est sous /usr ou /opt, sinon /usr/bin/tacit)",
