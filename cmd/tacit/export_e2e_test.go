@@ -51,7 +51,7 @@ func TestListExportThenRm(t *testing.T) {
 	// Export to the current directory (the default), through the server.
 	out := t.TempDir()
 	stdout, stderr, code := runTacit(t, out, "--config", in.cfgPath, "list", "export", "jardin")
-	if code != 0 || !strings.Contains(stdout, "2 message(s)") {
+	if code != 0 || !strings.Contains(stdout, "2 messages") {
 		t.Fatalf("list export: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	mbox := filepath.Join(out, "jardin@lists.test.mbox")
@@ -97,7 +97,7 @@ for m in mailbox.mbox(sys.argv[1]):
 		t.Fatalf("the refused rm removed the list: %q", ls)
 	}
 	in.mustCLI("list", "export", "jardin", "--output", out)
-	if rm := in.mustCLI("list", "rm", "jardin"); !strings.Contains(rm, "3 message(s) archivé(s)") {
+	if rm := in.mustCLI("list", "rm", "jardin"); !strings.Contains(rm, "3 messages archivés") {
 		t.Errorf("list rm said %q", rm)
 	}
 	if ls := in.mustCLI("list", "ls", "--json"); strings.TrimSpace(ls) != "[]" {

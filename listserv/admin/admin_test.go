@@ -102,7 +102,7 @@ func TestMembers(t *testing.T) {
 	a, _ := newAdmin(t)
 	mustRun(t, a, "list create jardin")
 	out := mustRun(t, a, "member add jardin Alice@Example.org bob@example.org alice@example.org")
-	if !strings.Contains(out, "added 2") || !strings.Contains(out, "1 already") {
+	if !strings.Contains(out, "added 2") || !strings.Contains(out, "1 address was already a member") {
 		t.Fatalf("member add: %s", out)
 	}
 	if out := mustRun(t, a, "member ls jardin"); out != "alice@example.org\nbob@example.org\n" {

@@ -388,9 +388,10 @@ func (a *Admin) memberAdd(args []string, w io.Writer) error {
 	if err != nil {
 		return a.notFoundList(list, err)
 	}
-	a.printf(w, "%d membre(s) ajouté(s) à %s\n", "added %d member(s) to %s\n", len(added), list)
+	a.printf(w, "%s à %s\n", "added %s to %s\n", a.count(len(added), "membre ajouté", "membres ajoutés", "member", "members"), list)
 	if n := len(addrs) - len(added); n > 0 {
-		a.printf(w, "%d déjà membre(s)\n", "%d already member(s)\n", n)
+		fmt.Fprintln(w, a.count(n, "adresse était déjà membre", "adresses étaient déjà membres",
+			"address was already a member", "addresses were already members"))
 	}
 	return nil
 }
@@ -404,9 +405,10 @@ func (a *Admin) memberRm(args []string, w io.Writer) error {
 	if err != nil {
 		return a.notFoundList(list, err)
 	}
-	a.printf(w, "%d membre(s) retiré(s) de %s\n", "removed %d member(s) from %s\n", len(removed), list)
+	a.printf(w, "%s de %s\n", "removed %s from %s\n", a.count(len(removed), "membre retiré", "membres retirés", "member", "members"), list)
 	if n := len(addrs) - len(removed); n > 0 {
-		a.printf(w, "%d n'étai(en)t pas membre(s)\n", "%d were not member(s)\n", n)
+		fmt.Fprintln(w, a.count(n, "adresse n'était pas membre", "adresses n'étaient pas membres",
+			"address was not a member", "addresses were not members"))
 	}
 	return nil
 }
@@ -459,7 +461,7 @@ func (a *Admin) heldLs(args []string, w io.Writer) error {
 		return writeJSON(w, held)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, a.tr("ID\tLISTE\tDE\tRETENU\tRAISON\tSUJET", "ID\tLIST\tFROM\tHELD AT\tREASON\tSUBJECT"))
+	fmt.Fprintln(tw, a.tr("ID\tLISTE\tDE\tRETENU LE\tRAISON\tSUJET", "ID\tLIST\tFROM\tHELD AT\tREASON\tSUBJECT"))
 	for _, h := range held {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, Escape(h.List), Escape(h.From),
 			h.At.Format(time.RFC3339), Escape(h.Reason), Escape(h.Subject))

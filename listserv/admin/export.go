@@ -106,8 +106,8 @@ func (a *Admin) listExport(args []string, w io.Writer) error {
 	if err := a.o.Store.MarkExported(list, now, state); err != nil {
 		return err
 	}
-	a.printf(w, "%s exportée : ses archives, %d message(s), dans %s ; son registre dans %s\n",
-		"exported %s: its archive, %d message(s), to %s; its register to %s\n", list, n, mboxPath, jsonPath)
+	a.printf(w, "%s exportée : ses archives, %s, dans %s ; son registre dans %s\n",
+		"exported %s: its archive, %s, to %s; its register to %s\n", list, a.count(n, "message", "messages", "message", "messages"), mboxPath, jsonPath)
 	return nil
 }
 
@@ -264,11 +264,16 @@ func (a *Admin) listRm(args []string, w io.Writer) error {
 	case err != nil:
 		return a.notFoundList(list, err)
 	}
-	a.printf(w, "liste %s supprimée : %d membre(s), %d message(s) archivé(s), %d proposition(s), %d message(s) retenu(s), "+
-		"%d réunion(s), %d confirmation(s) en attente ; %d envoi(s) en attente annulé(s) ; %d message(s) stocké(s) effacé(s)\n",
-		"removed list %s: %d member(s), %d archived message(s), %d proposal(s), %d held post(s), "+
-			"%d meeting(s), %d pending confirmation(s); %d queued delivery(ies) cancelled; %d stored message(s) deleted\n",
-		list, r.Members, r.Posts, r.Proposals, r.Held, r.Meetings, r.Confirmations, r.Queued, r.Messages)
+	a.printf(w, "liste %s supprimée : %s, %s, %s, %s, %s, %s ; %s ; %s\n",
+		"removed list %s: %s, %s, %s, %s, %s, %s; %s; %s\n", list,
+		a.count(r.Members, "membre", "membres", "member", "members"),
+		a.count(r.Posts, "message archivé", "messages archivés", "archived message", "archived messages"),
+		a.count(r.Proposals, "proposition", "propositions", "proposal", "proposals"),
+		a.count(r.Held, "message retenu", "messages retenus", "held post", "held posts"),
+		a.count(r.Meetings, "réunion", "réunions", "meeting", "meetings"),
+		a.count(r.Confirmations, "confirmation en attente", "confirmations en attente", "pending confirmation", "pending confirmations"),
+		a.count(r.Queued, "envoi en attente annulé", "envois en attente annulés", "queued delivery cancelled", "queued deliveries cancelled"),
+		a.count(r.Messages, "message stocké effacé", "messages stockés effacés", "stored message deleted", "stored messages deleted"))
 	return nil
 }
 

@@ -58,6 +58,18 @@ func (a *Admin) localize(err error) error {
 	return err
 }
 
+// count writes n and the word that follows it, chosen by n in the
+// language of the request: French writes 0 and 1 in the singular
+// ("0 membre ajouté", "2 membres ajoutés"), English only 1 ("1 member",
+// "0 members").
+func (a *Admin) count(n int, frOne, frMany, enOne, enMany string) string {
+	one, many := a.tr(frOne, enOne), a.tr(frMany, enMany)
+	if n == 1 || (a.lang != "en" && n == 0) {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // noList is the error for a list that does not exist.
 func (a *Admin) noList(list string) error {
 	return a.errorf("la liste %s n'existe pas", "no list %s", list)

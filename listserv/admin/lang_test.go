@@ -61,10 +61,10 @@ func TestListsAndMembersInFrench(t *testing.T) {
 		{"list set nope --name x", "error: la liste nope@lists.test n'existe pas"},
 		{"list set jardin --authentication none", "attention : jardin@lists.test se fie au From"},
 		{"list ls", "ADRESSE"},
-		{"member add jardin a@example.org b@example.org", "2 membre(s) ajouté(s) à jardin@lists.test"},
-		{"member add jardin a@example.org", "1 déjà membre(s)"},
+		{"member add jardin a@example.org b@example.org", "2 membres ajoutés à jardin@lists.test"},
+		{"member add jardin a@example.org", "1 adresse était déjà membre"},
 		{"member add jardin pas-une-adresse", "error: \"pas-une-adresse\" n'est pas une adresse valide"},
-		{"member rm jardin b@example.org z@example.org", "1 membre(s) retiré(s) de jardin@lists.test"},
+		{"member rm jardin b@example.org z@example.org", "1 membre retiré de jardin@lists.test"},
 		{"member set jardin z@example.org --enabled=false", "error: z@example.org n'est pas membre de jardin@lists.test"},
 		{"member set jardin a@example.org --enabled=false", "a@example.org sur jardin@lists.test : moderated=false enabled=false mode=normal"},
 		{"member ban jardin troll@example.org", "troll@example.org banni de jardin@lists.test"},
@@ -79,7 +79,7 @@ func TestListsAndMembersInFrench(t *testing.T) {
 	expectIn(t, a, "en", [][2]string{
 		{"list create jardin", "error: list jardin@lists.test already exists"},
 		{"list ls", "ADDRESS"},
-		{"member add jardin c@example.org", "added 1 member(s) to jardin@lists.test"},
+		{"member add jardin c@example.org", "added 1 member to jardin@lists.test"},
 		{"member add jardin pas-une-adresse", "error: \"pas-une-adresse\" is not a valid address"},
 		{"member rm nope a@example.org", "error: no list nope@lists.test"},
 	})
@@ -104,8 +104,8 @@ func TestSocketCarriesTheLanguage(t *testing.T) {
 	go a.Serve(ctx, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, c := range []struct{ lang, line, want string }{
 		{"en", "list create jardin", "created list jardin@lists.test"},
-		{"fr", "member add jardin a@example.org", "1 membre(s) ajouté(s) à jardin@lists.test"},
-		{"", "member rm jardin a@example.org", "1 membre(s) retiré(s) de jardin@lists.test"},
+		{"fr", "member add jardin a@example.org", "1 membre ajouté à jardin@lists.test"},
+		{"", "member rm jardin a@example.org", "1 membre retiré de jardin@lists.test"},
 		{"en", "member rm nope a@example.org", "no list nope@lists.test"},
 		{"", "member rm nope a@example.org", "la liste nope@lists.test n'existe pas"},
 	} {
@@ -184,12 +184,12 @@ func TestBackupExportExplainInFrench(t *testing.T) {
 	expectIn(t, a, "", [][2]string{
 		{"backup " + filepath.Join(dir, "copie.db"), "sauvegarde écrite dans " + filepath.Join(dir, "copie.db")},
 		{"list rm jardin", "error: la liste jardin@lists.test n'a jamais été exportée : lancez d'abord tacit list export"},
-		{"list export jardin --output " + dir, "jardin@lists.test exportée : ses archives, 0 message(s), dans "},
+		{"list export jardin --output " + dir, "jardin@lists.test exportée : ses archives, 0 message, dans "},
 		{"explain " + msg, "sujet :         Bonjour\n"},
 		{"explain " + msg, "nature :        message ordinaire"},
 		{"explain " + msg, "texte propre :\n  | Bonjour à tous."},
 		{"list create potager", "liste potager@lists.test créée"},
-		{"list rm jardin", "liste jardin@lists.test supprimée : 0 membre(s)"},
+		{"list rm jardin", "liste jardin@lists.test supprimée : 0 membre,"},
 	})
 	expectIn(t, a, "en", [][2]string{
 		{"explain " + msg, "subject:   Bonjour\n"},

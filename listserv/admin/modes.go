@@ -106,6 +106,6 @@ func (a *Admin) digestSend(args []string, w io.Writer) error {
 		fmt.Fprintln(w, a.tr("aucun message n'attend de résumé", "no post waits for a digest"))
 		return nil
 	}
-	a.printf(w, "résumé envoyé : %d message(s)\n", "digest sent: %d post(s)\n", n)
+	a.printf(w, "résumé envoyé : %s\n", "digest sent: %s\n", a.count(n, "message", "messages", "post", "posts"))
 	return nil
 }
